@@ -1,0 +1,93 @@
+# ngx_fgs_policy_module
+#
+#   make            the dynamic module and the CLI, in build/
+#   make run        the demo: the gateway in front of the mock FunctionGraph
+#   make test       every test (engine unit tests, then the nginx suite)
+#   make bench      the side-by-side benchmark (bench/)
+#   make NGINX_SRC=/path/to/nginx-x.y.z   build against that source tree
+
+BUILD     ?= build
+CC        ?= cc
+MOD_DIR   := ngx_fgs_policy_module
+ENG_DIR   := $(MOD_DIR)/engine
+
+ENG_SRCS  := $(wildcard $(ENG_DIR)/*.c)
+ENG_HDRS  := $(wildcard $(ENG_DIR)/*.h)
+ENG_OBJS  := $(patsubst $(ENG_DIR)/%.c,$(BUILD)/engine/%.o,$(ENG_SRCS))
+GLUE_SRCS := $(wildcard $(MOD_DIR)/*.c $(MOD_DIR)/*.h)
+CLI_SRCS  := $(wildcard $(MOD_DIR)/cli/*.c)
+UNIT_SRCS := $(wildcard t/unit/test_*.c)
+UNIT_BINS := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+BENCH_SRCS := $(wildcard bench/*_bench.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+OPT       ?= -O2
+CFLAGS    ?= $(OPT) -g
+ENG_CFLAGS = $(CFLAGS) -std=gnu99 -Wall -Wextra -Wpointer-arith \
+             -Wno-unused-parameter -Werror -fPIC -I$(ENG_DIR) $(XCFLAGS)
+LIBS       = -ljansson -lpcre2-8 -lcrypto
+
+MODULE    := $(BUILD)/ngx_http_fgs_policy_module.so
+CLI       := $(BUILD)/fgs-policy
+
+ALL := $(MODULE)
+ifneq ($(CLI_SRCS),)
+ALL += $(CLI)
+endif
+
+.PHONY: all deps module cli unit test test-unit test-nginx run bench clean
+
+all: $(ALL)
+
+deps:
+	@scripts/deps.sh
+
+module: $(MODULE)
+
+$(MODULE): config $(GLUE_SRCS) $(ENG_SRCS) $(ENG_HDRS) scripts/build-module.sh
+	@scripts/build-module.sh
+
+$(BUILD)/engine/%.o: $(ENG_DIR)/%.c $(ENG_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ENG_CFLAGS) -c $< -o $@
+
+$(BUILD)/libfgs_engine.a: $(ENG_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+cli: $(CLI)
+
+$(CLI): $(CLI_SRCS) $(BUILD)/libfgs_engine.a
+	$(CC) $(ENG_CFLAGS) -o $@ $(CLI_SRCS) $(BUILD)/libfgs_engine.a $(LIBS)
+
+$(BUILD)/unit/%: t/unit/%.c t/unit/tap.h $(BUILD)/libfgs_engine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ENG_CFLAGS) -It/unit -o $@ $< $(BUILD)/libfgs_engine.a $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libfgs_engine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ENG_CFLAGS) -o $@ $< $(BUILD)/libfgs_engine.a $(LIBS)
+
+unit: $(UNIT_BINS)
+
+test-unit: unit
+	prove --exec '' $(UNIT_BINS)
+
+test-nginx: $(ALL)
+	@scripts/t-prepare.sh
+	prove -I t/lib t/
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-nginx
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-demo.sh
+
+bench-scan: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do $$b; done
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,121 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * Types shared by every part of the policy engine.  The engine has no
+ * nginx types: it builds on its own for the CLI, the unit tests and the
+ * fuzzers, and the nginx glue hands it memory through fgs_alloc_t.
+ */
+
+
+#ifndef _FGS_COMMON_H_INCLUDED_
+#define _FGS_COMMON_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <sys/types.h>
+
+
+#define FGS_OK      0
+#define FGS_ERROR  -1           /* out of memory or another internal failure */
+#define FGS_DECLINED  -5        /* the input was refused; details are given */
+
+#define FGS_NONE   ((uint32_t) -1)
+
+
+/*
+ * Memory for the engine: a region allocator owned by the caller (an nginx
+ * pool in the module, fgs_arena_t in the CLI and the tests).  The engine
+ * never frees; everything it allocates lives as long as the region.
+ * alloc() returns memory aligned for any type, or NULL.
+ */
+
+typedef struct {
+    void    *(*alloc)(void *data, size_t size);
+    void     *data;
+} fgs_alloc_t;
+
+
+typedef struct {
+    size_t          len;
+    const u_char   *data;
+} fgs_str_t;
+
+
+typedef enum {
+    FGS_OP_NONE = 0,            /* not governed: passes untouched */
+    FGS_OP_CODE,                /* PUT .../functions/{urn}/code */
+    FGS_OP_CONFIG,              /* PUT .../functions/{urn}/config */
+    FGS_OP_CREATE,              /* POST .../functions */
+    FGS_OP_OTHER                /* any other write under /v2/{project}/fgs/ */
+} fgs_op_e;
+
+
+const char *fgs_op_name(fgs_op_e op);
+
+
+/*
+ * One problem found in a request: by the body scanner's caller, the schema
+ * or a policy rule.  field is the path of the field as a user writes it
+ * ("func_vpc.subnet_id", "func_mounts[1].mount_type", "" for the body as
+ * a whole); message is one sentence that says what is wrong and how to
+ * comply.  Neither ever carries a secret value (user_data, func_code.file,
+ * encrypted_user_data): the code that creates a violation makes sure.
+ */
+
+typedef struct fgs_violation_s  fgs_violation_t;
+
+struct fgs_violation_s {
+    const char         *rule;           /* rule id, NULL for the schema */
+    const char         *field;
+    const char         *message;
+    fgs_violation_t    *next;
+};
+
+
+typedef struct {
+    fgs_violation_t    *head;
+    fgs_violation_t   **tail;
+    uint32_t            n;
+} fgs_violations_t;
+
+
+void fgs_violations_init(fgs_violations_t *v);
+
+/* returns FGS_OK or FGS_ERROR (no memory); message is printf-formatted */
+int fgs_violation_add(fgs_violations_t *v, fgs_alloc_t *a, const char *rule,
+    const char *field, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__ ((format (printf, 5, 6)))
+#endif
+    ;
+
+char *fgs_strdup(fgs_alloc_t *a, const char *s, size_t len);
+char *fgs_sprintf(fgs_alloc_t *a, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__ ((format (printf, 2, 3)))
+#endif
+    ;
+char *fgs_vsprintf(fgs_alloc_t *a, const char *fmt, va_list args);
+
+
+/*
+ * A growable arena over malloc() for the CLI, tests, fuzzers and benches
+ * (the module uses nginx pools instead).
+ */
+
+typedef struct fgs_arena_block_s  fgs_arena_block_t;
+
+typedef struct {
+    fgs_alloc_t          alloc;         /* points at this arena */
+    fgs_arena_block_t   *blocks;
+} fgs_arena_t;
+
+
+void fgs_arena_init(fgs_arena_t *arena);
+void fgs_arena_reset(fgs_arena_t *arena);   /* frees everything */
+
+
+#endif /* _FGS_COMMON_H_INCLUDED_ */

@@ -1,0 +1,140 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The organisation's policy (DESIGN sections 5 and 6): loaded and compiled
+ * once, at configuration time, with jansson and PCRE2; evaluated per
+ * request on the scanner's tape, without jansson and without allocating
+ * match data.  A loaded policy is immutable and can be shared.
+ */
+
+
+#ifndef _FGS_POLICY_H_INCLUDED_
+#define _FGS_POLICY_H_INCLUDED_
+
+
+#include <time.h>
+
+#include "fgs_common.h"
+#include "fgs_json.h"
+#include "fgs_target.h"
+
+
+typedef struct fgs_policy_s  fgs_policy_t;
+
+
+typedef enum {
+    FGS_MODE_UNSET = 0,         /* the file's (or the rule's) mode */
+    FGS_MODE_ENFORCE,
+    FGS_MODE_AUDIT
+} fgs_mode_e;
+
+
+typedef enum {
+    FGS_OTHER_ALLOW = 0,
+    FGS_OTHER_AUDIT,
+    FGS_OTHER_DENY
+} fgs_other_writes_e;
+
+
+typedef enum {
+    FGS_DECISION_ALLOW = 0,
+    FGS_DECISION_REWRITE,       /* forwarded after mutation */
+    FGS_DECISION_AUDIT,         /* violations of audit-mode rules only */
+    FGS_DECISION_DENY,
+    FGS_DECISION_ERROR          /* rejected before policy */
+} fgs_decision_e;
+
+
+/* why a policy did not load: every string is malloc()ed, see below */
+typedef struct {
+    char           *file;
+    char           *rule;       /* rule or exception id, or NULL */
+    char           *field;      /* the offending key, or NULL */
+    char           *message;
+} fgs_policy_error_t;
+
+
+/*
+ * Loads and compiles the policy file.  Returns NULL with err filled when
+ * it does not load (bad JSON, unknown key, bad regex, duplicate id,
+ * unknown check, ...).  The policy is malloc()ed; fgs_policy_free()
+ * releases it; fgs_policy_error_free() releases err's strings.
+ */
+fgs_policy_t *fgs_policy_load(const char *path, fgs_policy_error_t *err);
+void fgs_policy_free(fgs_policy_t *policy);
+void fgs_policy_error_free(fgs_policy_error_t *err);
+
+/* the SHA-256 of the file's bytes, 64 lowercase hex digits */
+const char *fgs_policy_sha256(const fgs_policy_t *policy);
+fgs_mode_e fgs_policy_mode(const fgs_policy_t *policy);
+fgs_other_writes_e fgs_policy_other_writes(const fgs_policy_t *policy);
+const char *fgs_decision_name(fgs_decision_e decision);
+
+
+/* one replacement of body[off, off + len) with data[0, data_len) */
+typedef struct {
+    size_t          off;
+    size_t          len;
+    const u_char   *data;
+    size_t          data_len;
+} fgs_edit_t;
+
+
+/* a list of rule ids with a field and an action, for audit and metrics */
+typedef struct fgs_rule_note_s  fgs_rule_note_t;
+
+struct fgs_rule_note_s {
+    const char         *rule;
+    const char         *field;      /* rewrites: the field */
+    const char         *action;     /* rewrites: "set", "set_default",
+                                       "remove"; waivers: exception id */
+    fgs_rule_note_t    *next;
+};
+
+
+typedef struct {
+    fgs_op_e                op;
+    const fgs_target_t     *target;     /* the parsed request target */
+    const fgs_json_doc_t   *doc;        /* the scanned body; NULL for
+                                           "other" writes */
+    fgs_mode_e              mode;       /* fgs_policy_mode, or UNSET */
+    time_t                  now;        /* for exception expiry */
+    unsigned                signed_body:1;  /* AK/SK signature covers the
+                                               body (no UNSIGNED-PAYLOAD) */
+} fgs_eval_input_t;
+
+
+typedef struct {
+    fgs_decision_e          decision;
+    int                     status;         /* 200 when forwarded */
+    const char             *error_code;     /* "FGSPOL.4030", "FGSPOL.4031",
+                                               NULL when forwarded */
+    const char             *error_msg;      /* one sentence, when denied */
+
+    fgs_violations_t        violations;     /* enforced ones (deny) */
+    fgs_violations_t        audited;        /* violations of audit-mode
+                                               rules, forwarded anyway */
+    fgs_rule_note_t        *rewrites;
+    fgs_rule_note_t        *waived;
+    fgs_rule_note_t        *applied;        /* every rule that applied,
+                                               in file order */
+
+    fgs_edit_t             *edits;          /* sorted by off, disjoint */
+    uint32_t                nedits;
+    size_t                  new_len;        /* body length after edits */
+} fgs_eval_t;
+
+
+/*
+ * Evaluates every applicable rule: mutations first (file order), then
+ * checks on the mutated body, collecting every violation.  Returns FGS_OK
+ * with out filled, or FGS_ERROR (no memory: the caller rejects with
+ * FGSPOL.5000).  Uses no lock and no global state: safe to call from any
+ * number of requests at once.
+ */
+int fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
+    fgs_eval_t *out, fgs_alloc_t *a);
+
+
+#endif /* _FGS_POLICY_H_INCLUDED_ */

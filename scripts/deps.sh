@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs the Debian packages the build, the demo and the tests need,
+# only those that are missing.  Run as root (or with sudo available).
+
+set -e
+
+pkgs="nginx nginx-dev libjansson-dev libpcre2-dev libssl-dev zlib1g-dev
+      gcc make libtest-base-perl libjson-pp-perl curl nodejs npm"
+
+case "$1" in
+    --bench) pkgs="$pkgs wrk libnginx-mod-http-js libnginx-mod-http-lua
+                   libnginx-mod-http-modsecurity lua-cjson" ;;
+    --fuzz)  pkgs="$pkgs clang libclang-rt-14-dev" ;;
+esac
+
+missing=
+for p in $pkgs; do
+    case "$p" in
+        nodejs|npm)
+            # any working node/npm will do, Debian's or another one
+            if command -v "${p%js}" >/dev/null 2>&1 \
+               || command -v "$p" >/dev/null 2>&1; then continue; fi ;;
+    esac
+    if ! dpkg-query -W -f '${Status}' "$p" 2>/dev/null \
+         | grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "installing missing Debian packages:$missing"
+
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends $missing
