@@ -35,7 +35,7 @@ ifneq ($(CLI_SRCS),)
 ALL += $(CLI)
 endif
 
-.PHONY: all deps module cli unit test test-unit test-nginx run bench clean
+.PHONY: all deps module cli unit test test-unit test-nginx run stop bench clean
 
 all: $(ALL)
 
@@ -85,6 +85,9 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-demo.sh
+
+stop:
+	@scripts/run-stop.sh
 
 bench-scan: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b; done
