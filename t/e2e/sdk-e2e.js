@@ -34,7 +34,8 @@ const fg = require(path.join(MODULES,
                              '@huaweicloud/huaweicloud-sdk-functiongraph'));
 
 /* A small valid zip (index.py: a handler returning its event), base64. */
-const DEFAULT_CODE = 'UEsDBBQAAAAAAAAAIVi0CHBpLgAAAC4AAAAIAAAAaW5kZXgucHlkZWYgaGFuZGxl'
+const DEFAULT_CODE =
+    'UEsDBBQAAAAAAAAAIVi0CHBpLgAAAC4AAAAIAAAAaW5kZXgucHlkZWYgaGFuZGxl'
     + 'cihldmVudCwgY29udGV4dCk6CiAgICByZXR1cm4gZXZlbnQKUEsBAhQDFAAAAAAA'
     + 'AAAhWLQIcGkuAAAALgAAAAgAAAAAAAAAAAAAAIABAAAAAGluZGV4LnB5UEsFBgAA'
     + 'AAABAAEANgAAAFQAAAAAAA==';

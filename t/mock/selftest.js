@@ -237,6 +237,14 @@ async function testSeedAndCode() {
     r = await json('PUT', BASE.replace(PROJECT, 'f' + PROJECT.slice(1))
                    + URN + '/code', body);
     eq(r.status, 404, 'URN of another project: 404');
+    const big = crypto.randomBytes(3 * 1024 * 1024);
+    r = await json('PUT', BASE + URN + '/code',
+                   { code_type: 'zip', code_filename: 'big.zip',
+                     func_code: { file: big.toString('base64') } });
+    eq([r.status, r.json && r.json.digest, r.json && r.json.code_size],
+       [200, sha('sha512', big), big.length], 'a 3 MB code package');
+    r = await json('PUT', BASE + URN + '/code',
+                   { code_type: 'inline', func_code: { file } });
     r = await json('PUT', BASE + URN + '/code',
                    { code_type: 'inline', func_code: { file: '@@@' } });
     eq(r.status, 400, 'invalid base64 in func_code.file: 400');
@@ -465,6 +473,35 @@ async function testReset(logFile) {
        '--log writes one JSON line per request', lines.length);
 }
 
+/* A second mock: --seed, and signatures recorded but not checked. */
+async function testSeedFile(dir) {
+    const seedFile = path.join(dir, 'seed.json');
+    fs.writeFileSync(seedFile, JSON.stringify([
+        { func_urn: URN, runtime: 'Java17', memory_size: 2048 },
+        { func_urn: URN + ':v1' }
+    ]));
+    const m = await startMock(['--listen', '127.0.0.1:0', '--seed',
+                               seedFile]);
+    const saved = port;
+    port = m.port;
+    try {
+        const fns = (await request('GET', '/__mock/functions')).json;
+        eq(fns.map(f => [f.func_urn, f.runtime, f.version]),
+           [[URN, 'Java17', 'latest'], [URN + ':v1', 'Python3.10', 'v1']],
+           '--seed loads functions; versions are separate entries');
+        const r = await request(FIXTURE.method, FIXTURE.target, {
+            body: FIXTURE.body.replace('1024', '2048'),
+            headers: fixtureHeaders()
+        });
+        eq([r.status, (await lastRecord()).signature], [200, 'unchecked'],
+           'without --ak/--sk a signed request passes as "unchecked"');
+    } finally {
+        port = saved;
+        m.child.removeAllListeners('exit');
+        m.child.kill('SIGTERM');
+    }
+}
+
 async function main() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fgs-mock-selftest-'));
     const logFile = path.join(dir, 'mock.log');
@@ -488,6 +525,7 @@ async function main() {
         await testBehaviour();
         await testSdk();
         await testReset(logFile);
+        await testSeedFile(dir);
     } catch (e) {
         ok(false, 'no exception', String(e.stack || e));
     } finally {
