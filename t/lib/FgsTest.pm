@@ -740,6 +740,28 @@ sub expect_continue {
 }
 
 
+# Runs the official SDK end-to-end client (t/e2e/sdk-e2e.js) against the
+# gateway with the given options (--name => value; a value of undef makes
+# a switch); returns (exit status, [decoded JSON lines], raw output).
+sub sdk {
+    my ($self, @args) = @_;
+
+    my @argv = ('node', "$ROOT/t/e2e/sdk-e2e.js",
+                '--endpoint', "http://127.0.0.1:$self->{port}");
+    for (my $i = 0; $i < @args; $i += 2) {
+        push @argv, $args[$i];
+        push @argv, $args[$i + 1] if defined $args[$i + 1];
+    }
+    my $out = "$self->{prefix}/logs/sdk-" . ++$self->{nsdk} . '.out';
+    $self->mock_clear if $self->{mock} && $self->{auto_reset};
+    my $rc = run_cmd(\@argv, $out, 60);
+    my $said = slurp($out);
+    my @lines = map { my $l = $_; eval { json_decode($l) } // { raw => $l } }
+                grep { /^\{/ } split /\n/, $said;
+    return ($rc, \@lines, $said);
+}
+
+
 # ---------------------------------------------------------------------
 # the mock's records
 
