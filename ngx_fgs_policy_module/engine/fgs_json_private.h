@@ -1,0 +1,104 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * What the parts of the JSON scanner share and nobody else needs: UTF-8
+ * checks, the decoding of string escapes, and the duplicate key check.
+ */
+
+
+#ifndef _FGS_JSON_PRIVATE_H_INCLUDED_
+#define _FGS_JSON_PRIVATE_H_INCLUDED_
+
+
+#include "fgs_json.h"
+
+
+/* objects with more members than this check duplicates with a hash set */
+#define FGS_JSON_KEYS_LINEAR  32
+
+
+/*
+ * The members of one open object, for the duplicate key check.  While
+ * the object is small, slots stays NULL and the new key's fingerprint is
+ * compared with those of the earlier members, which are kept here.
+ */
+
+typedef struct {
+    uint32_t           *slots;      /* pairs: node index + 1 (0: free),
+                                       hash of the key */
+    uint32_t            mask;       /* number of pairs - 1 */
+    uint32_t            used;
+    uint64_t            seed[2];
+    uint32_t            fp[FGS_JSON_KEYS_LINEAR];
+} fgs_json_keyset_t;
+
+
+/*
+ * Checks the key of the member that will become node "idx" against the
+ * earlier members of object "obj" and records it.  key holds the same
+ * bytes as the member's copy of its key, but may be elsewhere.  Returns
+ * FGS_OK, FGS_DECLINED with *dup set to the earlier member's node, or
+ * FGS_ERROR.
+ */
+int fgs_json_keys_add(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
+    uint32_t obj, uint32_t idx, const char *key, uint32_t key_len,
+    uint32_t *dup, fgs_alloc_t *a);
+
+
+/*
+ * The UTF-8 sequence at p (p < end, *p >= 0x80): its length when it is a
+ * valid, shortest-form encoding of a scalar value (no surrogates, at most
+ * U+10FFFF), otherwise minus the length of its longest invalid prefix
+ * that a valid sequence could start with (at least 1), so that a caller
+ * can replace exactly that prefix.
+ */
+int fgs_json_utf8_seq(const u_char *p, const u_char *end);
+
+/* writes the scalar value cp (< 0x110000, no surrogate) as UTF-8 */
+u_char *fgs_json_utf8_put(u_char *dst, uint32_t cp);
+
+/*
+ * Decodes the inside of a string that the scanner accepted (between its
+ * quotes) into dst, which has room for len bytes: the result is never
+ * longer than the source.  Returns the end of what it wrote.
+ */
+u_char *fgs_json_unescape(u_char *dst, const u_char *src, size_t len);
+
+
+/* the value of four hex digits at p, or -1 */
+
+static inline int32_t
+fgs_json_hex4(const u_char *p)
+{
+    int32_t  v;
+    u_char   c;
+    int      i;
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            c = (u_char) (c - '0');
+
+        } else {
+            c |= 0x20;
+
+            if (c >= 'a' && c <= 'f') {
+                c = (u_char) (c - 'a' + 10);
+
+            } else {
+                return -1;
+            }
+        }
+
+        v = (v << 4) | c;
+    }
+
+    return v;
+}
+
+
+#endif /* _FGS_JSON_PRIVATE_H_INCLUDED_ */

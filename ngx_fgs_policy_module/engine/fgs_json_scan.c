@@ -1,0 +1,1076 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The one pass over a request body that checks it is one strict JSON
+ * object and writes the node tape (fgs_json.h).
+ *
+ * The bodies that count are large: a PUT /code body is one base64 string
+ * of up to tens of megabytes.  So the inside of a string is skipped 64
+ * bytes at a time (SSE2, or 8 bytes at a time in portable C elsewhere),
+ * stopping only at '"', '\\', control characters and bytes >= 0x80; the
+ * rest of the grammar runs byte by byte.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fgs_json_private.h"
+
+
+#if defined(__SSE2__) && !defined(FGS_JSON_NO_SIMD)
+#include <emmintrin.h>
+#define FGS_JSON_SSE2  1
+
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__)                          \
+      && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FGS_JSON_SWAR  1
+#endif
+
+
+#define FGS_JSON_FIRST_NODES  64
+#define FGS_JSON_KEY_CHUNK    4096
+
+
+typedef struct {
+    uint32_t            node;       /* the open container */
+    uint32_t            last;       /* its last child so far */
+    fgs_json_keyset_t   keys;
+} fgs_json_frame_t;
+
+
+typedef struct {
+    fgs_json_doc_t     *doc;
+    fgs_alloc_t        *a;
+    const u_char       *body;
+    const u_char       *end;
+    fgs_json_node_t    *nodes;
+    uint32_t            n;
+    uint32_t            cap;
+    u_char             *kpos;       /* free room for key copies */
+    u_char             *kend;
+    int                 rc;         /* why a helper returned NULL */
+} fgs_json_scan_t;
+
+
+static inline const u_char *fgs_json_scan_string(fgs_json_scan_t *st,
+    const u_char *p, uint8_t *flags);
+static const u_char *fgs_json_scan_escape(fgs_json_scan_t *st,
+    const u_char *p, uint8_t *flags);
+static const u_char *fgs_json_scan_number(fgs_json_scan_t *st,
+    const u_char *p, uint8_t *type);
+static const u_char *fgs_json_scan_literal(fgs_json_scan_t *st,
+    const u_char *p, uint8_t *type);
+static const char *fgs_json_scan_key(fgs_json_scan_t *st,
+    const u_char *s, size_t len, uint8_t flags, uint32_t *key_len);
+static int fgs_json_scan_grow(fgs_json_scan_t *st);
+static int fgs_json_scan_top(fgs_json_scan_t *st, const u_char *p);
+static int fgs_json_scan_dup(fgs_json_scan_t *st, const u_char *at,
+    const char *key, size_t key_len);
+static int fgs_json_scan_fail(fgs_json_scan_t *st, const u_char *at,
+    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__ ((format (printf, 3, 4)))
+#endif
+    ;
+static const char *fgs_json_scan_char(const u_char *p, const u_char *end,
+    char *buf);
+
+
+/* JSON whitespace: space, tab, LF, CR */
+static const u_char  fgs_json_ws[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+
+/* bytes a string holds as they are: 0x20 - 0x7f but '"' and '\\' */
+static const u_char  fgs_json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,     /* 0x50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x70 */
+    /* 0x80 - 0xff: 0 */
+};
+
+
+static inline const u_char *
+fgs_json_skip_ws(const u_char *p, const u_char *end)
+{
+    while (p < end && fgs_json_ws[*p]) {
+        p++;
+    }
+
+    return p;
+}
+
+
+#if (FGS_JSON_SSE2)
+
+/*
+ * 0xff in each byte that ends a run of plain string bytes.  A signed
+ * compare with 0x20 catches both the control characters and every byte
+ * >= 0x80, which reads as negative.
+ */
+#define fgs_json_stops(v)                                                   \
+    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),                     \
+                              _mm_cmpeq_epi8(v, bslash)),                   \
+                 _mm_cmplt_epi8(v, space))
+
+#endif
+
+
+/* the first byte at or after p that is not a plain string byte, or end */
+
+static inline const u_char *
+fgs_json_plain_end(const u_char *p, const u_char *end)
+{
+#if (FGS_JSON_SSE2)
+    int        m;
+    uint64_t   mm;
+    __m128i    quote, bslash, space, s0, s1, s2, s3;
+
+    quote = _mm_set1_epi8('"');
+    bslash = _mm_set1_epi8('\\');
+    space = _mm_set1_epi8(0x20);
+
+    /* keys and short values end within the first 16 bytes */
+
+    if (end - p >= 16) {
+        s0 = _mm_loadu_si128((const __m128i *) p);
+        m = _mm_movemask_epi8(fgs_json_stops(s0));
+
+        if (m) {
+            return p + __builtin_ctz(m);
+        }
+
+        p += 16;
+    }
+
+    while (end - p >= 64) {
+        s0 = _mm_loadu_si128((const __m128i *) p);
+        s1 = _mm_loadu_si128((const __m128i *) (p + 16));
+        s2 = _mm_loadu_si128((const __m128i *) (p + 32));
+        s3 = _mm_loadu_si128((const __m128i *) (p + 48));
+
+        s0 = fgs_json_stops(s0);
+        s1 = fgs_json_stops(s1);
+        s2 = fgs_json_stops(s2);
+        s3 = fgs_json_stops(s3);
+
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(s0, s1),
+                                           _mm_or_si128(s2, s3))))
+        {
+            mm = (uint64_t) (uint32_t) _mm_movemask_epi8(s0)
+                 | (uint64_t) (uint32_t) _mm_movemask_epi8(s1) << 16
+                 | (uint64_t) (uint32_t) _mm_movemask_epi8(s2) << 32
+                 | (uint64_t) (uint32_t) _mm_movemask_epi8(s3) << 48;
+
+            return p + __builtin_ctzll(mm);
+        }
+
+        p += 64;
+    }
+
+    while (end - p >= 16) {
+        s0 = _mm_loadu_si128((const __m128i *) p);
+        m = _mm_movemask_epi8(fgs_json_stops(s0));
+
+        if (m) {
+            return p + __builtin_ctz(m);
+        }
+
+        p += 16;
+    }
+
+#elif (FGS_JSON_SWAR)
+    uint64_t  x, q, b, t;
+
+#define FGS_ONES   0x0101010101010101ULL
+#define FGS_HIGHS  0x8080808080808080ULL
+
+    /*
+     * Eight bytes at a time: a byte is flagged when it is '"' or '\\'
+     * (it xors to zero), below 0x20 (subtracting borrows) or >= 0x80.
+     * Borrows can flag bytes above a real stop, never below the first
+     * one, so the lowest flag is exact.
+     */
+
+    while (end - p >= 8) {
+        memcpy(&x, p, 8);
+
+        q = x ^ (FGS_ONES * '"');
+        b = x ^ (FGS_ONES * '\\');
+
+        t = ((q - FGS_ONES) & ~q)
+            | ((b - FGS_ONES) & ~b)
+            | ((x - FGS_ONES * 0x20) & ~x)
+            | x;
+
+        t &= FGS_HIGHS;
+
+        if (t) {
+            return p + (__builtin_ctzll(t) >> 3);
+        }
+
+        p += 8;
+    }
+
+#undef FGS_ONES
+#undef FGS_HIGHS
+
+#endif
+
+    while (p < end && fgs_json_plain[*p]) {
+        p++;
+    }
+
+    return p;
+}
+
+
+int
+fgs_json_scan(fgs_json_doc_t *doc, const u_char *body, size_t len,
+    fgs_alloc_t *a)
+{
+    u_char             c;
+    uint8_t            flags, kflags;
+    uint32_t           idx, key_len, member, top, dup;
+    const char        *key;
+    const u_char      *p, *q, *end;
+    fgs_json_node_t   *nd, *cont;
+    fgs_json_scan_t    st;
+    fgs_json_frame_t  *f, frames[FGS_JSON_MAX_DEPTH + 1];
+
+    doc->body = body;
+    doc->len = len;
+    doc->nodes = NULL;
+    doc->n = 0;
+    doc->error = NULL;
+    doc->error_off = 0;
+    doc->error_buf[0] = '\0';
+
+    st.doc = doc;
+    st.a = a;
+    st.body = body;
+    st.end = body + len;
+    st.n = 0;
+    st.cap = 0;
+    st.nodes = NULL;
+    st.kpos = NULL;
+    st.kend = NULL;
+    st.rc = FGS_DECLINED;
+
+    if (len > FGS_JSON_MAX_BODY) {
+        return fgs_json_scan_fail(&st, body,
+                                  "the body is larger than %zu bytes",
+                                  (size_t) FGS_JSON_MAX_BODY);
+    }
+
+    end = body + len;
+    p = fgs_json_skip_ws(body, end);
+
+    if (p == end || *p != '{') {
+        return fgs_json_scan_top(&st, p);
+    }
+
+    if (fgs_json_scan_grow(&st) != FGS_OK) {
+        return FGS_ERROR;
+    }
+
+    top = 0;
+    key = NULL;
+    key_len = 0;
+    member = 0;
+    kflags = 0;
+
+    /*
+     * Three places in the grammar, joined by gotos rather than a state
+     * variable: each transition is then a direct jump, which matters
+     * when a body is made of many short values.
+     */
+
+value:
+
+    /* p is where a value must start; key is set for an object member */
+
+    if (p == end) {
+        goto eof;
+    }
+
+    if (top > FGS_JSON_MAX_DEPTH) {
+        return fgs_json_scan_fail(&st, p, "the body nests values deeper "
+                                  "than %d levels", FGS_JSON_MAX_DEPTH);
+    }
+
+    if (st.n == st.cap) {
+
+        if (st.n == FGS_JSON_MAX_NODES) {
+            return fgs_json_scan_fail(&st, p, "the body holds more than %d "
+                                      "values", FGS_JSON_MAX_NODES);
+        }
+
+        if (fgs_json_scan_grow(&st) != FGS_OK) {
+            return FGS_ERROR;
+        }
+    }
+
+    idx = st.n++;
+    nd = &st.nodes[idx];
+
+    nd->key = key;
+    nd->key_len = key_len;
+    nd->off = (uint32_t) (p - body);
+    nd->member = key ? member : nd->off;
+    nd->next = FGS_NONE;
+    nd->count = 0;
+    nd->flags = kflags;
+    nd->depth = (uint16_t) top;
+
+    if (top) {
+        f = &frames[top - 1];
+        cont = &st.nodes[f->node];
+
+        nd->parent = f->node;
+        nd->index = cont->count++;
+
+        if (f->last != FGS_NONE) {
+            st.nodes[f->last].next = idx;
+        }
+
+        f->last = idx;
+
+    } else {
+        nd->parent = FGS_NONE;
+        nd->index = 0;
+    }
+
+    key = NULL;
+    key_len = 0;
+    kflags = 0;
+
+    c = *p;
+
+    switch (c) {
+
+    case '"':
+        q = fgs_json_scan_string(&st, p + 1, &flags);
+        if (q == NULL) {
+            return st.rc;
+        }
+
+        nd->type = FGS_JSON_STRING;
+        nd->flags |= flags;
+        nd->len = (uint32_t) (q + 1 - p);
+        p = q + 1;
+        goto after;
+
+    case '{':
+    case '[':
+        nd->type = (c == '{') ? FGS_JSON_OBJECT : FGS_JSON_ARRAY;
+
+        f = &frames[top++];
+        f->node = idx;
+        f->last = FGS_NONE;
+        f->keys.slots = NULL;
+
+        p = fgs_json_skip_ws(p + 1, end);
+
+        if (p == end) {
+            goto eof;
+        }
+
+        if (*p == c + 2) {      /* '}' or ']' */
+            nd->len = (uint32_t) (p + 1 - body) - nd->off;
+            top--;
+            p++;
+            goto after;
+        }
+
+        if (c == '{') {
+            goto key;
+        }
+
+        goto value;
+
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        q = fgs_json_scan_number(&st, p, &nd->type);
+        if (q == NULL) {
+            return st.rc;
+        }
+
+        nd->len = (uint32_t) (q - p);
+        p = q;
+        goto after;
+
+    case 't':
+    case 'f':
+    case 'n':
+        q = fgs_json_scan_literal(&st, p, &nd->type);
+        if (q == NULL) {
+            return st.rc;
+        }
+
+        nd->len = (uint32_t) (q - p);
+        p = q;
+        goto after;
+
+    case '/':
+        return fgs_json_scan_fail(&st, p, "comments are not allowed in "
+                                  "JSON");
+
+    default:
+        return fgs_json_scan_fail(&st, p, "unexpected %s where a value is "
+                                  "expected",
+                                  fgs_json_scan_char(p, end,
+                                                     st.doc->error_buf));
+    }
+
+key:
+
+    /* p is where a member's key must start */
+
+    if (p == end) {
+        goto eof;
+    }
+
+    if (*p != '"') {
+        if (*p == '/') {
+            return fgs_json_scan_fail(&st, p, "comments are not allowed in "
+                                      "JSON");
+        }
+
+        return fgs_json_scan_fail(&st, p, "unexpected %s where a key (a "
+                                  "string in double quotes) is expected",
+                                  fgs_json_scan_char(p, end,
+                                                     st.doc->error_buf));
+    }
+
+    q = fgs_json_scan_string(&st, p + 1, &flags);
+    if (q == NULL) {
+        return st.rc;
+    }
+
+    key = fgs_json_scan_key(&st, p + 1, q - p - 1, flags, &key_len);
+    if (key == NULL) {
+        return FGS_ERROR;
+    }
+
+    kflags = (flags & FGS_JSON_ESCAPED) ? FGS_JSON_KEY_ESCAPED : 0;
+    member = (uint32_t) (p - body);
+
+    f = &frames[top - 1];
+
+    /*
+     * An unescaped key is read where it is in the body: the copy was
+     * just written, and reading it back byte by byte would wait for the
+     * stores.
+     */
+
+    switch (fgs_json_keys_add(&f->keys, st.nodes, f->node, st.n,
+                              (flags & FGS_JSON_ESCAPED)
+                              ? key : (const char *) p + 1,
+                              key_len, &dup, a))
+    {
+    case FGS_OK:
+        break;
+
+    case FGS_DECLINED:
+        return fgs_json_scan_dup(&st, p, key, key_len);
+
+    default:
+        return FGS_ERROR;
+    }
+
+    p = fgs_json_skip_ws(q + 1, end);
+
+    if (p == end) {
+        goto eof;
+    }
+
+    if (*p != ':') {
+        return fgs_json_scan_fail(&st, p, "unexpected %s after a key; "
+                                  "expected ':'",
+                                  fgs_json_scan_char(p, end,
+                                                     st.doc->error_buf));
+    }
+
+    p = fgs_json_skip_ws(p + 1, end);
+
+    goto value;
+
+after:
+
+    /* a value has ended just before p */
+
+    if (top == 0) {
+        goto done;
+    }
+
+    p = fgs_json_skip_ws(p, end);
+
+    if (p == end) {
+        goto eof;
+    }
+
+    f = &frames[top - 1];
+    cont = &st.nodes[f->node];
+    c = (cont->type == FGS_JSON_OBJECT) ? '}' : ']';
+
+    if (*p == ',') {
+        q = p;
+        p = fgs_json_skip_ws(p + 1, end);
+
+        if (p < end && *p == c) {
+            return fgs_json_scan_fail(&st, q, "a trailing comma before '%c' "
+                                      "is not allowed", c);
+        }
+
+        if (c == '}') {
+            goto key;
+        }
+
+        goto value;
+    }
+
+    if (*p == c) {
+        cont->len = (uint32_t) (p + 1 - body) - cont->off;
+        top--;
+        p++;
+        goto after;
+    }
+
+    if (*p == '/') {
+        return fgs_json_scan_fail(&st, p, "comments are not allowed in "
+                                  "JSON");
+    }
+
+    return fgs_json_scan_fail(&st, p, "unexpected %s after a value; "
+                              "expected ',' or '%c'",
+                              fgs_json_scan_char(p, end, st.doc->error_buf),
+                              c);
+
+done:
+
+    p = fgs_json_skip_ws(p, end);
+
+    if (p != end) {
+        return fgs_json_scan_fail(&st, p, "unexpected %s after the JSON "
+                                  "object",
+                                  fgs_json_scan_char(p, end,
+                                                     st.doc->error_buf));
+    }
+
+    doc->nodes = st.nodes;
+    doc->n = st.n;
+
+    return FGS_OK;
+
+eof:
+
+    return fgs_json_scan_fail(&st, end, "the body ends before the JSON "
+                              "object is complete");
+}
+
+
+/*
+ * The inside of a string, p just after its opening quote: returns its
+ * closing quote and sets FGS_JSON_ESCAPED and FGS_JSON_NONASCII (the
+ * latter also for escapes of non-ASCII characters, as the value has
+ * them), or NULL with the error set.
+ */
+
+static inline const u_char *
+fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
+{
+    int            n;
+    u_char         c;
+    uint8_t        fl;
+    const u_char  *end;
+
+    end = st->end;
+    fl = 0;
+
+    for ( ;; ) {
+        p = fgs_json_plain_end(p, end);
+
+        if (p == end) {
+            fgs_json_scan_fail(st, end, "the body ends inside a string");
+            return NULL;
+        }
+
+        c = *p;
+
+        if (c == '"') {
+            *flags = fl;
+            return p;
+        }
+
+        if (c == '\\') {
+            p = fgs_json_scan_escape(st, p, &fl);
+            if (p == NULL) {
+                return NULL;
+            }
+
+            continue;
+        }
+
+        if (c >= 0x80) {
+
+            /* runs of non-ASCII text are checked here, byte by byte */
+
+            do {
+                n = fgs_json_utf8_seq(p, end);
+
+                if (n < 0) {
+                    fgs_json_scan_fail(st, p, "invalid UTF-8 in a string");
+                    return NULL;
+                }
+
+                p += n;
+
+            } while (p < end && *p >= 0x80);
+
+            fl |= FGS_JSON_NONASCII;
+            continue;
+        }
+
+        fgs_json_scan_fail(st, p, "a control character (byte 0x%02x) in a "
+                           "string must be escaped", c);
+        return NULL;
+    }
+}
+
+
+/* one escape, p at its '\\': returns the byte after it, or NULL */
+
+static const u_char *
+fgs_json_scan_escape(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
+{
+    int32_t        u, lo;
+    const u_char  *end;
+
+    end = st->end;
+    *flags |= FGS_JSON_ESCAPED;
+
+    if (end - p < 2) {
+        fgs_json_scan_fail(st, end, "the body ends inside a string");
+        return NULL;
+    }
+
+    switch (p[1]) {
+
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+        return p + 2;
+
+    case 'u':
+        break;
+
+    default:
+        fgs_json_scan_fail(st, p, "invalid escape in a string: '\\' is "
+                           "followed by %s; valid escapes are \\\" \\\\ \\/ "
+                           "\\b \\f \\n \\r \\t and \\u with four hex digits",
+                           fgs_json_scan_char(p + 1, end,
+                                              st->doc->error_buf));
+        return NULL;
+    }
+
+    if (end - p < 6 || (u = fgs_json_hex4(p + 2)) < 0) {
+        fgs_json_scan_fail(st, p, "invalid \\u escape in a string: \\u must "
+                           "be followed by four hex digits");
+        return NULL;
+    }
+
+    if (u == 0) {
+        fgs_json_scan_fail(st, p, "\\u0000 (NUL) is not allowed in a "
+                           "string");
+        return NULL;
+    }
+
+    if (u >= 0xdc00 && u <= 0xdfff) {
+        fgs_json_scan_fail(st, p, "a \\u escape in a string holds a low "
+                           "UTF-16 surrogate with no high surrogate before "
+                           "it");
+        return NULL;
+    }
+
+    if (u >= 0xd800 && u <= 0xdbff) {
+
+        if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
+            || (lo = fgs_json_hex4(p + 8)) < 0xdc00 || lo > 0xdfff)
+        {
+            fgs_json_scan_fail(st, p, "a \\u escape in a string holds a "
+                               "high UTF-16 surrogate that no \\u escape of "
+                               "a low surrogate follows");
+            return NULL;
+        }
+
+        *flags |= FGS_JSON_NONASCII;
+        return p + 12;
+    }
+
+    if (u >= 0x80) {
+        *flags |= FGS_JSON_NONASCII;
+    }
+
+    return p + 6;
+}
+
+
+/*
+ * A number, p at its '-' or first digit: -?(0|[1-9][0-9]*)(.[0-9]+)?
+ * ([eE][+-]?[0-9]+)?.  What follows is checked by the caller.
+ */
+
+static const u_char *
+fgs_json_scan_number(fgs_json_scan_t *st, const u_char *p, uint8_t *type)
+{
+    const u_char  *end;
+
+#define fgs_json_digit(p)  ((p) < end && *(p) >= '0' && *(p) <= '9')
+
+    end = st->end;
+    *type = FGS_JSON_INTEGER;
+
+    if (*p == '-') {
+        p++;
+
+        if (!fgs_json_digit(p)) {
+            fgs_json_scan_fail(st, p, "invalid number: a digit must follow "
+                               "'-'");
+            return NULL;
+        }
+    }
+
+    if (*p == '0') {
+        p++;
+
+        if (fgs_json_digit(p)) {
+            fgs_json_scan_fail(st, p, "invalid number: leading zeros are "
+                               "not allowed");
+            return NULL;
+        }
+
+    } else {
+        while (fgs_json_digit(p)) {
+            p++;
+        }
+    }
+
+    if (p < end && *p == '.') {
+        p++;
+
+        if (!fgs_json_digit(p)) {
+            fgs_json_scan_fail(st, p, "invalid number: a digit must follow "
+                               "the decimal point");
+            return NULL;
+        }
+
+        while (fgs_json_digit(p)) {
+            p++;
+        }
+
+        *type = FGS_JSON_REAL;
+    }
+
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+
+        if (p < end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (!fgs_json_digit(p)) {
+            fgs_json_scan_fail(st, p, "invalid number: the exponent has no "
+                               "digits");
+            return NULL;
+        }
+
+        while (fgs_json_digit(p)) {
+            p++;
+        }
+
+        *type = FGS_JSON_REAL;
+    }
+
+#undef fgs_json_digit
+
+    return p;
+}
+
+
+static const u_char *
+fgs_json_scan_literal(fgs_json_scan_t *st, const u_char *p, uint8_t *type)
+{
+    size_t   left;
+
+    left = st->end - p;
+
+    if (left >= 4 && memcmp(p, "true", 4) == 0) {
+        *type = FGS_JSON_TRUE;
+        return p + 4;
+    }
+
+    if (left >= 5 && memcmp(p, "false", 5) == 0) {
+        *type = FGS_JSON_FALSE;
+        return p + 5;
+    }
+
+    if (left >= 4 && memcmp(p, "null", 4) == 0) {
+        *type = FGS_JSON_NULL;
+        return p + 4;
+    }
+
+    fgs_json_scan_fail(st, p, "invalid literal: expected true, false or "
+                       "null");
+    return NULL;
+}
+
+
+/*
+ * Copies a key, unescaped and NUL-terminated, into room taken from the
+ * region a few kilobytes at a time: keys are short, and all the keys of
+ * a body take less room than the body.
+ */
+
+static const char *
+fgs_json_scan_key(fgs_json_scan_t *st, const u_char *s, size_t len,
+    uint8_t flags, uint32_t *key_len)
+{
+    size_t   size;
+    u_char  *d, *last;
+
+    if ((size_t) (st->kend - st->kpos) < len + 1) {
+        size = st->doc->len < FGS_JSON_KEY_CHUNK
+               ? st->doc->len : FGS_JSON_KEY_CHUNK;
+
+        if (size < len + 1) {
+            size = len + 1;
+        }
+
+        st->kpos = st->a->alloc(st->a->data, size);
+        if (st->kpos == NULL) {
+            return NULL;
+        }
+
+        st->kend = st->kpos + size;
+    }
+
+    d = st->kpos;
+
+    if (flags & FGS_JSON_ESCAPED) {
+        last = fgs_json_unescape(d, s, len);
+
+    } else {
+        memcpy(d, s, len);
+        last = d + len;
+    }
+
+    *last = '\0';
+    st->kpos = last + 1;
+    *key_len = (uint32_t) (last - d);
+
+    return (const char *) d;
+}
+
+
+/* the node array doubles; old arrays stay in the region */
+
+static int
+fgs_json_scan_grow(fgs_json_scan_t *st)
+{
+    uint32_t          cap;
+    fgs_json_node_t  *nodes;
+
+    cap = st->cap ? st->cap * 2 : FGS_JSON_FIRST_NODES;
+
+    if (cap > FGS_JSON_MAX_NODES) {
+        cap = FGS_JSON_MAX_NODES;
+    }
+
+    nodes = st->a->alloc(st->a->data, cap * sizeof(fgs_json_node_t));
+    if (nodes == NULL) {
+        return FGS_ERROR;
+    }
+
+    if (st->n) {
+        memcpy(nodes, st->nodes, st->n * sizeof(fgs_json_node_t));
+    }
+
+    st->nodes = nodes;
+    st->cap = cap;
+
+    return FGS_OK;
+}
+
+
+/* a body that does not start with '{': say what it is instead */
+
+static int
+fgs_json_scan_top(fgs_json_scan_t *st, const u_char *p)
+{
+    size_t         left;
+    const char    *what;
+    const u_char  *end;
+
+    end = st->end;
+
+    if (st->doc->len == 0) {
+        return fgs_json_scan_fail(st, p, "the body is empty; it must be "
+                                  "one JSON object");
+    }
+
+    if (p == st->body && end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+        return fgs_json_scan_fail(st, p, "the body starts with a UTF-8 "
+                                  "byte order mark; send the JSON object "
+                                  "without it");
+    }
+
+    if (p == end) {
+        return fgs_json_scan_fail(st, p, "the body holds only whitespace; "
+                                  "it must be one JSON object");
+    }
+
+    left = end - p;
+
+    switch (*p) {
+
+    case '[':
+        what = "an array";
+        break;
+
+    case '"':
+        what = "a string";
+        break;
+
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        what = "a number";
+        break;
+
+    default:
+        if (left >= 4 && memcmp(p, "true", 4) == 0) {
+            what = "true";
+
+        } else if (left >= 5 && memcmp(p, "false", 5) == 0) {
+            what = "false";
+
+        } else if (left >= 4 && memcmp(p, "null", 4) == 0) {
+            what = "null";
+
+        } else {
+            return fgs_json_scan_fail(st, p, "the top level of the body "
+                                      "must be a JSON object, found %s",
+                                      fgs_json_scan_char(p, end,
+                                                    st->doc->error_buf));
+        }
+    }
+
+    return fgs_json_scan_fail(st, p, "the top level of the body must be a "
+                              "JSON object, not %s", what);
+}
+
+
+/*
+ * The key is the only part of the body an error message quotes: it is
+ * escaped, so that the message stays one line of valid UTF-8, and cut at
+ * a character boundary when long.
+ */
+
+static int
+fgs_json_scan_dup(fgs_json_scan_t *st, const u_char *at, const char *key,
+    size_t key_len)
+{
+    int            n;
+    size_t         used, step;
+    u_char         buf[96], *last;
+    const u_char  *p, *end;
+
+    p = (const u_char *) key;
+    end = p + key_len;
+    used = 0;
+
+    while (p < end) {
+        n = (*p < 0x80) ? 1 : fgs_json_utf8_seq(p, end);
+        n = (n > 0) ? n : 1;
+
+        step = fgs_json_escape_len(p, n);
+
+        if (used + step > 64) {
+            break;
+        }
+
+        used += step;
+        p += n;
+    }
+
+    last = fgs_json_escape(buf, (const u_char *) key,
+                           p - (const u_char *) key);
+    *last = '\0';
+
+    if (p < end) {
+        return fgs_json_scan_fail(st, at, "duplicate key starting with "
+                                  "\"%s\"", buf);
+    }
+
+    return fgs_json_scan_fail(st, at, "duplicate key \"%s\"", buf);
+}
+
+
+static int
+fgs_json_scan_fail(fgs_json_scan_t *st, const u_char *at, const char *fmt,
+    ...)
+{
+    char     msg[sizeof(st->doc->error_buf)];
+    va_list  args;
+
+    /* the arguments may live in error_buf itself */
+
+    va_start(args, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, args);
+    va_end(args);
+
+    memcpy(st->doc->error_buf, msg, sizeof(msg));
+
+    st->doc->error = st->doc->error_buf;
+    st->doc->error_off = at - st->body;
+    st->rc = FGS_DECLINED;
+
+    return FGS_DECLINED;
+}
+
+
+/* names the byte at p for a message, into buf (at least 16 bytes) */
+
+static const char *
+fgs_json_scan_char(const u_char *p, const u_char *end, char *buf)
+{
+    if (p == end) {
+        return "end of the body";
+    }
+
+    if (*p > 0x20 && *p < 0x7f) {
+        snprintf(buf, 16, "character '%c'", *p);
+
+    } else {
+        snprintf(buf, 16, "byte 0x%02x", *p);
+    }
+
+    return buf;
+}
