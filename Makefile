@@ -92,5 +92,12 @@ stop:
 bench-scan: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b; done
 
+# the side-by-side benchmark: bench/run.sh writes bench/RESULTS.md and
+# bench/results.png (FGS_BENCH_RUNS=1 FGS_BENCH_DURATION=3s for a smoke run)
+bench:
+	@scripts/deps.sh --bench
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
 clean:
 	rm -rf $(BUILD)
