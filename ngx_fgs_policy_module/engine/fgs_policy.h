@@ -5,7 +5,12 @@
  * The organisation's policy (DESIGN sections 5 and 6): loaded and compiled
  * once, at configuration time, with jansson and PCRE2; evaluated per
  * request on the scanner's tape, without jansson and without allocating
- * match data.  A loaded policy is immutable and can be shared.
+ * match data.  A loaded policy does not change after loading, but each of
+ * its patterns carries the PCRE2 match data it is matched with: a policy
+ * is used by one thread at a time.  nginx workers are single-threaded (a
+ * worker shares its policy among all its requests, each evaluated
+ * without suspending) and so is the CLI; a multi-threaded user loads one
+ * policy per thread.
  */
 
 
@@ -71,6 +76,20 @@ fgs_mode_e fgs_policy_mode(const fgs_policy_t *policy);
 fgs_other_writes_e fgs_policy_other_writes(const fgs_policy_t *policy);
 const char *fgs_decision_name(fgs_decision_e decision);
 
+/* what the policy holds, for "fgs-policy check" and logs */
+uint32_t fgs_policy_nrules(const fgs_policy_t *policy);
+uint32_t fgs_policy_nexceptions(const fgs_policy_t *policy);
+
+/* the id and expiry of exception i, or NULL when i is past the last */
+const char *fgs_policy_exception(const fgs_policy_t *policy, uint32_t i,
+    time_t *expires);
+
+/*
+ * Parses an RFC 3339 date-time ("2027-03-31T00:00:00Z", an offset such
+ * as "+08:00", an optional fraction).  Returns FGS_OK or FGS_DECLINED.
+ */
+int fgs_policy_parse_time(const u_char *s, size_t len, time_t *out);
+
 
 /* one replacement of body[off, off + len) with data[0, data_len) */
 typedef struct {
@@ -129,12 +148,23 @@ typedef struct {
 /*
  * Evaluates every applicable rule: mutations first (file order), then
  * checks on the mutated body, collecting every violation.  Returns FGS_OK
- * with out filled, or FGS_ERROR (no memory: the caller rejects with
- * FGSPOL.5000).  Uses no lock and no global state: safe to call from any
- * number of requests at once.
+ * with out filled, or FGS_ERROR (no memory, or a body that is missing
+ * for code, config or create: the caller rejects with FGSPOL.5000).
+ * Uses no lock and no global state, allocates only from a, and neither
+ * copies nor rescans the body: its cost grows with the number of fields
+ * the policy reads, not with the size of the body.  Not reentrant for
+ * one policy (see above).
  */
 int fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     fgs_eval_t *out, fgs_alloc_t *a);
+
+/*
+ * Writes body with edits applied (sorted, disjoint, as fgs_eval_t holds
+ * them) to out, which has room for the new length; returns the bytes
+ * written.  For the CLI and the tests; the module streams the edits.
+ */
+size_t fgs_edits_apply(const u_char *body, size_t len,
+    const fgs_edit_t *edits, uint32_t nedits, u_char *out);
 
 
 #endif /* _FGS_POLICY_H_INCLUDED_ */

@@ -1,0 +1,533 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * One request against the policy (DESIGN sections 5 and 6):
+ *
+ * 1. which rules apply: the operation, the match on the URN (for create:
+ *    on the body's func_name and package), the "when" checks on the body
+ *    as sent; a rule waived by a live exception neither mutates nor
+ *    checks, and is recorded in waived;
+ * 2. the applicable rules' mutations, in file order, on the view;
+ * 3. the applicable rules' checks on the mutated view, every violation
+ *    collected, each in the rule's mode (fgs_policy_mode overrides);
+ * 4. the edits, and the decision: deny on any enforced violation (403
+ *    FGSPOL.4030), or on edits to a signed body (FGSPOL.4031); else
+ *    rewrite when there are edits; else audit on audited violations;
+ *    else allow.
+ */
+
+
+#include <string.h>
+
+#include "fgs_policy_int.h"
+
+
+typedef struct {
+    fgs_str_t   project;
+    fgs_str_t   function;
+    fgs_str_t   package;
+    fgs_str_t   version;
+} fgs_subject_t;
+
+
+static int fgs_eval_other(fgs_eval_ctx_t *ctx);
+static int fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
+static int fgs_eval_body_string(fgs_eval_ctx_t *ctx, const char *key,
+    fgs_str_t *out);
+static int fgs_eval_match(const fgs_match_t *m, const fgs_subject_t *s,
+    int on_failure);
+static int fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
+    const fgs_subject_t *s);
+static const fgs_exception_t *fgs_eval_waiver(fgs_eval_ctx_t *ctx,
+    const fgs_rule_t *rule, const fgs_subject_t *s);
+static int fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
+    const char *rule, const char *action);
+static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
+static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
+static int fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code);
+
+
+int
+fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
+    fgs_eval_t *out, fgs_alloc_t *a)
+{
+    int                rc;
+    uint8_t           *applies;
+    uint32_t           i;
+    fgs_mode_e         mode;
+    fgs_subject_t      subject;
+    fgs_eval_ctx_t     ctx;
+    fgs_check_sink_t   sink;
+    const fgs_rule_t  *rule;
+
+    memset(out, 0, sizeof(fgs_eval_t));
+    fgs_violations_init(&out->violations);
+    fgs_violations_init(&out->audited);
+    out->decision = FGS_DECISION_ALLOW;
+    out->status = 200;
+
+    memset(&ctx, 0, sizeof(fgs_eval_ctx_t));
+    ctx.policy = policy;
+    ctx.in = in;
+    ctx.out = out;
+    ctx.a = a;
+    ctx.root.state = FGS_PATCH_INNER;
+    ctx.rewrites_tail = &out->rewrites;
+    ctx.waived_tail = &out->waived;
+    ctx.applied_tail = &out->applied;
+    fgs_violations_init(&ctx.signed_fixes);
+
+    if (in->op == FGS_OP_OTHER) {
+        return fgs_eval_other(&ctx);
+    }
+
+    if (in->op != FGS_OP_CODE && in->op != FGS_OP_CONFIG
+        && in->op != FGS_OP_CREATE)
+    {
+        /* not governed: nothing applies */
+        return FGS_OK;
+    }
+
+    if (in->doc == NULL || in->doc->n == 0
+        || in->doc->nodes[0].type != FGS_JSON_OBJECT)
+    {
+        return FGS_ERROR;
+    }
+
+    out->new_len = in->doc->len;
+
+    rc = fgs_eval_subject(&ctx, &subject);
+    if (rc != FGS_OK) {
+        return rc;
+    }
+
+    applies = a->alloc(a->data, policy->nrules + 1);
+    if (applies == NULL) {
+        return FGS_ERROR;
+    }
+
+    /* which rules apply, and their mutations in file order */
+
+    for (i = 0; i < policy->nrules; i++) {
+        rule = &policy->rules[i];
+
+        rc = fgs_eval_rule_applies(&ctx, rule, &subject);
+        if (rc == FGS_ERROR) {
+            return FGS_ERROR;
+        }
+
+        applies[i] = (rc == FGS_OK);
+
+        if (!applies[i]) {
+            continue;
+        }
+
+        if (fgs_eval_note(&ctx, &ctx.applied_tail, rule->id, NULL)
+            != FGS_OK
+            || fgs_mutate(&ctx, rule, fgs_eval_mode(&ctx, rule)) != FGS_OK)
+        {
+            return FGS_ERROR;
+        }
+    }
+
+    /* their checks, on the mutated body */
+
+    for (i = 0; i < policy->nrules; i++) {
+        rule = &policy->rules[i];
+
+        if (!applies[i] || rule->nchecks == 0) {
+            continue;
+        }
+
+        mode = fgs_eval_mode(&ctx, rule);
+
+        sink.ctx = &ctx;
+        sink.rule = rule->id;
+        sink.out = (mode == FGS_MODE_AUDIT) ? &out->audited
+                                            : &out->violations;
+        sink.failed = 0;
+
+        rc = fgs_check_all(rule->checks, rule->nchecks,
+                           fgs_view_root(in->doc, &ctx.root), &sink);
+        if (rc != FGS_OK) {
+            return FGS_ERROR;
+        }
+    }
+
+    if (fgs_rewrite_edits(&ctx) != FGS_OK) {
+        return FGS_ERROR;
+    }
+
+    return fgs_eval_decide(&ctx);
+}
+
+
+/*
+ * Whether rule applies: FGS_OK, FGS_DECLINED (not, or waived: then
+ * recorded), FGS_ERROR.
+ */
+
+static int
+fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
+    const fgs_subject_t *s)
+{
+    int                     rc;
+    fgs_check_sink_t        sink;
+    const fgs_exception_t  *exc;
+
+    if (!(rule->ops & (1u << ctx->in->op))) {
+        return FGS_DECLINED;
+    }
+
+    /* a pattern that cannot be matched scopes the rule in: fail closed */
+    if (!fgs_eval_match(&rule->match, s, 1)) {
+        return FGS_DECLINED;
+    }
+
+    if (rule->nwhen) {
+        /* on the body as sent: no rule's scope depends on another's edit */
+
+        sink.ctx = ctx;
+        sink.rule = rule->id;
+        sink.out = NULL;
+        sink.failed = 0;
+
+        rc = fgs_check_all(rule->when, rule->nwhen,
+                           fgs_view_root(ctx->in->doc, NULL), &sink);
+        if (rc == FGS_ERROR) {
+            return FGS_ERROR;
+        }
+
+        if (sink.failed) {
+            return FGS_DECLINED;
+        }
+    }
+
+    exc = fgs_eval_waiver(ctx, rule, s);
+
+    if (exc != NULL) {
+        return fgs_eval_note(ctx, &ctx->waived_tail, rule->id, exc->id)
+               == FGS_OK ? FGS_DECLINED : FGS_ERROR;
+    }
+
+    return FGS_OK;
+}
+
+
+static const fgs_exception_t *
+fgs_eval_waiver(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
+    const fgs_subject_t *s)
+{
+    uint32_t                i;
+    const fgs_exception_t  *exc;
+
+    for (i = 0; i < rule->nexceptions; i++) {
+        exc = rule->exceptions[i];
+
+        /* a pattern that cannot be matched waives nothing: fail closed */
+        if (ctx->in->now < exc->expires && fgs_eval_match(&exc->match, s, 0))
+        {
+            return exc;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* every part of the match that is given must hold */
+
+static int
+fgs_eval_match(const fgs_match_t *m, const fgs_subject_t *s, int on_failure)
+{
+    uint32_t            i;
+    fgs_regex_t        *re[3];
+    const fgs_str_t    *subject[3];
+    fgs_regex_result_e  r;
+
+    if (m->nprojects) {
+        for (i = 0; i < m->nprojects; i++) {
+            if (m->projects[i].len == s->project.len
+                && memcmp(m->projects[i].data, s->project.data,
+                          s->project.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (i == m->nprojects) {
+            return 0;
+        }
+    }
+
+    re[0] = m->function;
+    re[1] = m->package;
+    re[2] = m->version;
+    subject[0] = &s->function;
+    subject[1] = &s->package;
+    subject[2] = &s->version;
+
+    for (i = 0; i < 3; i++) {
+        if (re[i] == NULL) {
+            continue;
+        }
+
+        r = fgs_regex_match(re[i], subject[i]->data, subject[i]->len);
+
+        if (r == FGS_REGEX_NOMATCH
+            || (r == FGS_REGEX_FAILED && !on_failure))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * What a match reads.  code and config name the function in the URN.  A
+ * create names it in the body (func_name, package), or a rule scoped to
+ * "^prod-" would be bypassed by creating the function; a body without a
+ * package creates it in "default".  A URN without a version, and a new
+ * function, are "latest".
+ */
+
+static int
+fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
+{
+    int                  rc;
+    const fgs_target_t  *t;
+    static u_char        latest[] = "latest";
+    static u_char        dflt[] = "default";
+
+    memset(s, 0, sizeof(fgs_subject_t));
+
+    t = ctx->in->target;
+
+    if (t != NULL) {
+        s->project = t->project_id;
+        s->function = t->name;
+        s->package = t->package;
+        s->version = t->version;
+    }
+
+    if (ctx->in->op == FGS_OP_CREATE) {
+        rc = fgs_eval_body_string(ctx, "func_name", &s->function);
+        if (rc != FGS_OK) {
+            return rc;
+        }
+
+        rc = fgs_eval_body_string(ctx, "package", &s->package);
+        if (rc != FGS_OK) {
+            return rc;
+        }
+
+        if (s->package.len == 0) {
+            s->package.data = dflt;
+            s->package.len = sizeof(dflt) - 1;
+        }
+
+        s->version.len = 0;
+    }
+
+    if (s->version.len == 0) {
+        s->version.data = latest;
+        s->version.len = sizeof(latest) - 1;
+    }
+
+    return FGS_OK;
+}
+
+
+static int
+fgs_eval_body_string(fgs_eval_ctx_t *ctx, const char *key, fgs_str_t *out)
+{
+    uint32_t  n;
+
+    out->data = NULL;
+    out->len = 0;
+
+    n = fgs_json_child(ctx->in->doc, 0, key, strlen(key));
+
+    if (n == FGS_NONE || ctx->in->doc->nodes[n].type != FGS_JSON_STRING) {
+        return FGS_OK;
+    }
+
+    return fgs_json_string(ctx->in->doc, n, ctx->a, out);
+}
+
+
+static fgs_mode_e
+fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule)
+{
+    if (ctx->in->mode != FGS_MODE_UNSET) {
+        return ctx->in->mode;
+    }
+
+    if (rule->mode != FGS_MODE_UNSET) {
+        return rule->mode;
+    }
+
+    return ctx->policy->mode;
+}
+
+
+static int
+fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail, const char *rule,
+    const char *action)
+{
+    fgs_rule_note_t  *note;
+
+    note = ctx->a->alloc(ctx->a->data, sizeof(fgs_rule_note_t));
+    if (note == NULL) {
+        return FGS_ERROR;
+    }
+
+    note->rule = rule;
+    note->field = NULL;
+    note->action = action;
+    note->next = NULL;
+
+    **tail = note;
+    *tail = &note->next;
+
+    return FGS_OK;
+}
+
+
+static int
+fgs_eval_decide(fgs_eval_ctx_t *ctx)
+{
+    uint32_t     enforced;
+    fgs_eval_t  *out;
+
+    out = ctx->out;
+    enforced = out->violations.n;
+
+    if (out->nedits > 0 && ctx->in->signed_body) {
+
+        /* the caller makes the changes, or the signature breaks */
+
+        if (ctx->signed_fixes.n > 0) {
+            *out->violations.tail = ctx->signed_fixes.head;
+            out->violations.tail = ctx->signed_fixes.tail;
+            out->violations.n += ctx->signed_fixes.n;
+        }
+
+        return fgs_eval_deny(ctx, enforced ? "FGSPOL.4030" : "FGSPOL.4031");
+    }
+
+    if (enforced > 0) {
+        return fgs_eval_deny(ctx, "FGSPOL.4030");
+    }
+
+    if (out->nedits > 0) {
+        out->decision = FGS_DECISION_REWRITE;
+
+    } else if (out->audited.n > 0) {
+        out->decision = FGS_DECISION_AUDIT;
+
+    } else {
+        out->decision = FGS_DECISION_ALLOW;
+    }
+
+    return FGS_OK;
+}
+
+
+/* nothing is forwarded: no edits, no rewrites; every violation listed */
+
+static int
+fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code)
+{
+    fgs_eval_t             *out;
+    const fgs_violation_t  *first;
+
+    out = ctx->out;
+    first = out->violations.head;
+
+    out->decision = FGS_DECISION_DENY;
+    out->status = 403;
+    out->error_code = code;
+    out->edits = NULL;
+    out->nedits = 0;
+    out->new_len = ctx->in->doc ? ctx->in->doc->len : 0;
+    out->rewrites = NULL;
+
+    if (out->violations.n > 1) {
+        out->error_msg = fgs_sprintf(ctx->a, "denied by policy: %s: %s "
+                                     "(and %u more)", first->rule,
+                                     first->message, out->violations.n - 1);
+
+    } else {
+        out->error_msg = fgs_sprintf(ctx->a, "denied by policy: %s: %s",
+                                     first->rule, first->message);
+    }
+
+    return out->error_msg ? FGS_OK : FGS_ERROR;
+}
+
+
+/*
+ * A write outside code, config and create: no body is read, no rule
+ * applies; other_writes decides.  fgs_policy_mode audit turns a deny into
+ * an audit, like every other enforcement.
+ */
+
+static int
+fgs_eval_other(fgs_eval_ctx_t *ctx)
+{
+    char                *path;
+    fgs_eval_t          *out;
+    fgs_violations_t    *v;
+    const fgs_target_t  *t;
+
+    out = ctx->out;
+    t = ctx->in->target;
+
+    switch (ctx->policy->other_writes) {
+
+    case FGS_OTHER_ALLOW:
+        out->decision = FGS_DECISION_ALLOW;
+        return FGS_OK;
+
+    case FGS_OTHER_AUDIT:
+        out->decision = FGS_DECISION_AUDIT;
+        return FGS_OK;
+
+    default: /* FGS_OTHER_DENY */
+        break;
+    }
+
+    v = (ctx->in->mode == FGS_MODE_AUDIT) ? &out->audited : &out->violations;
+
+    if (fgs_violation_add(v, ctx->a, "other_writes", "",
+                          "writes outside code, config and create are "
+                          "denied by this policy") != FGS_OK)
+    {
+        return FGS_ERROR;
+    }
+
+    if (ctx->in->mode == FGS_MODE_AUDIT) {
+        out->decision = FGS_DECISION_AUDIT;
+        return FGS_OK;
+    }
+
+    path = (t != NULL && t->path.len)
+           ? fgs_value_quote(t->path.data, t->path.len, ctx->a)
+           : (char *) "this request";
+    if (path == NULL) {
+        return FGS_ERROR;
+    }
+
+    out->decision = FGS_DECISION_DENY;
+    out->status = 403;
+    out->error_code = "FGSPOL.4030";
+    out->error_msg = fgs_sprintf(ctx->a, "denied by policy: other_writes is "
+                                 "deny: %s is a write outside the code, "
+                                 "config and create operations", path);
+
+    return out->error_msg ? FGS_OK : FGS_ERROR;
+}

@@ -1,0 +1,345 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The policy engine's own types: a compiled policy, its rules, checks,
+ * paths and mutations, and the view of a mutated body that checks read.
+ * Nothing here is visible to the nginx glue.
+ */
+
+
+#ifndef _FGS_POLICY_INT_H_INCLUDED_
+#define _FGS_POLICY_INT_H_INCLUDED_
+
+
+#define PCRE2_CODE_UNIT_WIDTH  8
+#include <pcre2.h>
+#include <jansson.h>
+
+#include "fgs_policy.h"
+
+
+#define FGS_POLICY_MAX_FILE    (16 * 1024 * 1024)
+#define FGS_POLICY_MAX_ID      64
+#define FGS_POLICY_MAX_KEY     64
+#define FGS_POLICY_MAX_SEGS    16
+#define FGS_POLICY_ECHO_MAX    64       /* bytes of a value in a message */
+#define FGS_POLICY_LIST_MAX    12       /* values listed in a message */
+
+
+/* a compiled PCRE2 pattern with the match data it is matched with */
+
+typedef struct fgs_regex_s  fgs_regex_t;
+
+struct fgs_regex_s {
+    const char              *source;        /* as written */
+    pcre2_code              *code;
+    pcre2_match_data        *md;
+    pcre2_match_context     *mctx;          /* the policy's */
+    fgs_regex_t             *next;          /* every regex of a policy */
+};
+
+
+typedef enum {
+    FGS_REGEX_NOMATCH = 0,
+    FGS_REGEX_MATCH,
+    FGS_REGEX_FAILED            /* match limit, bad UTF-8: fail closed */
+} fgs_regex_result_e;
+
+
+/*
+ * A path: dotted keys with "[*]" for every element of an array.  A
+ * segment with key NULL is a "[*]".
+ */
+
+typedef struct {
+    const char              *key;
+    uint32_t                 key_len;
+} fgs_path_seg_t;
+
+
+typedef struct {
+    const char              *text;          /* as written in the policy */
+    fgs_path_seg_t          *segs;
+    uint32_t                 nsegs;
+    unsigned                 wildcard:1;
+    unsigned                 secret:1;      /* never echo its value */
+} fgs_path_t;
+
+
+/* a value of an "in" or "not_in" list */
+
+typedef struct {
+    uint8_t                  type;          /* STRING, INTEGER (any
+                                               number), TRUE, FALSE,
+                                               NULL */
+    long double              num;
+    fgs_str_t                str;
+} fgs_scalar_t;
+
+
+#define FGS_CHECK_REQUIRED           0x0001
+#define FGS_CHECK_FORBIDDEN          0x0002
+#define FGS_CHECK_TYPE               0x0004
+#define FGS_CHECK_IN                 0x0008
+#define FGS_CHECK_NOT_IN             0x0010
+#define FGS_CHECK_PATTERN            0x0020
+#define FGS_CHECK_NOT_PATTERN        0x0040
+#define FGS_CHECK_MIN                0x0080
+#define FGS_CHECK_MAX                0x0100
+#define FGS_CHECK_MAX_LENGTH         0x0200
+#define FGS_CHECK_MAX_DECODED_BYTES  0x0400
+
+
+typedef struct {
+    fgs_path_t               path;
+    uint32_t                 has;           /* FGS_CHECK_* */
+    uint32_t                 types;         /* 1 << fgs_json_type_e */
+    const char              *types_text;    /* "integer or null" */
+    fgs_scalar_t            *in;
+    uint32_t                 nin;
+    const char              *in_text;       /* "a, b, c" */
+    fgs_scalar_t            *not_in;
+    uint32_t                 nnot_in;
+    const char              *not_in_text;
+    fgs_regex_t             *pattern;
+    fgs_regex_t             *not_pattern;
+    long double              min;
+    long double              max;
+    const char              *min_text;
+    const char              *max_text;
+    uint64_t                 max_length;
+    uint64_t                 max_decoded;
+} fgs_check_t;
+
+
+/*
+ * A value a mutation writes: compact JSON made at load time, scanned
+ * into its own tape as the member "v" of a wrapper object so that checks
+ * read it like any other part of the body.
+ */
+
+typedef struct {
+    fgs_json_doc_t           doc;           /* {"v":VALUE} */
+    uint32_t                 node;          /* VALUE's node */
+    const u_char            *json;          /* VALUE's compact JSON */
+    size_t                   len;
+} fgs_value_t;
+
+
+typedef enum {
+    FGS_MUT_SET_DEFAULT = 0,
+    FGS_MUT_SET,
+    FGS_MUT_REMOVE
+} fgs_mut_e;
+
+
+typedef struct {
+    fgs_mut_e                action;
+    fgs_path_t               path;          /* never has a "[*]" */
+    const fgs_value_t       *value;         /* NULL for remove */
+    const char              *value_text;    /* for messages */
+} fgs_mutation_t;
+
+
+/* the scope of a rule or an exception: every part given must match */
+
+typedef struct {
+    fgs_str_t               *projects;
+    uint32_t                 nprojects;
+    fgs_regex_t             *function;
+    fgs_regex_t             *package;
+    fgs_regex_t             *version;
+} fgs_match_t;
+
+
+typedef struct fgs_exception_s  fgs_exception_t;
+
+typedef struct {
+    const char              *id;
+    uint32_t                 ops;           /* 1 << fgs_op_e */
+    fgs_mode_e               mode;          /* UNSET: the file's */
+    fgs_match_t              match;
+    fgs_check_t             *when;
+    uint32_t                 nwhen;
+    fgs_check_t             *checks;
+    uint32_t                 nchecks;
+    fgs_mutation_t          *muts;          /* set_default, set, remove */
+    uint32_t                 nmuts;
+    fgs_exception_t        **exceptions;    /* those that name this rule */
+    uint32_t                 nexceptions;
+} fgs_rule_t;
+
+
+struct fgs_exception_s {
+    const char              *id;
+    const char              *reason;
+    time_t                   expires;
+    fgs_match_t              match;
+};
+
+
+struct fgs_policy_s {
+    fgs_arena_t              arena;         /* everything but PCRE2's */
+    const char              *file;
+    char                     sha256[65];
+    fgs_mode_e               mode;
+    fgs_other_writes_e       other_writes;
+    fgs_rule_t              *rules;
+    uint32_t                 nrules;
+    fgs_exception_t         *exceptions;
+    uint32_t                 nexceptions;
+    const fgs_value_t       *empty_object;  /* {} for recreated parents */
+    fgs_regex_t             *regexes;
+    pcre2_match_context     *mctx;
+    pcre2_jit_stack         *jit_stack;
+};
+
+
+/*
+ * The mutated body as checks see it: the scanned body, overlaid by a
+ * tree of patches that the applicable rules' mutations built.  Nothing
+ * of the body is copied.
+ */
+
+typedef enum {
+    FGS_PATCH_INNER = 0,        /* only members below it change; a
+                                   missing or null base reads as {} */
+    FGS_PATCH_SET,              /* replaced by value (then children) */
+    FGS_PATCH_REMOVED
+} fgs_patch_state_e;
+
+
+typedef struct fgs_patch_s  fgs_patch_t;
+
+struct fgs_patch_s {
+    const char              *key;
+    uint32_t                 key_len;
+    fgs_patch_state_e        state;
+    const fgs_value_t       *value;         /* FGS_PATCH_SET */
+    fgs_patch_t             *children;      /* in the order created */
+    fgs_patch_t             *next;
+};
+
+
+/*
+ * A position in the view: a tape node (of the body or of a mutation's
+ * value), the patch that overlays it, or neither (absent).  A node of
+ * FGS_NONE with an INNER patch is an object that a mutation creates.
+ */
+
+typedef struct {
+    const fgs_json_doc_t    *doc;
+    uint32_t                 node;
+    const fgs_patch_t       *patch;
+} fgs_view_t;
+
+
+/* the state of one evaluation */
+
+typedef struct {
+    const fgs_policy_t      *policy;
+    const fgs_eval_input_t  *in;
+    fgs_eval_t              *out;
+    fgs_alloc_t             *a;
+    fgs_patch_t              root;
+    fgs_rule_note_t        **rewrites_tail;
+    fgs_rule_note_t        **waived_tail;
+    fgs_rule_note_t        **applied_tail;
+    fgs_violations_t         signed_fixes;  /* what an AK/SK caller must
+                                               change itself */
+} fgs_eval_ctx_t;
+
+
+/* the state of loading a policy file */
+
+typedef struct {
+    fgs_policy_t            *policy;
+    fgs_alloc_t             *a;             /* the policy's arena */
+    fgs_policy_error_t      *err;
+    const char              *file;
+    const char              *rule;          /* id, or "rules[3]" */
+    char                     rule_buf[96];
+} fgs_load_t;
+
+
+/* what a check walk does with a problem it finds */
+
+typedef struct {
+    fgs_eval_ctx_t          *ctx;
+    const char              *rule;
+    fgs_violations_t        *out;       /* NULL: only tell whether it
+                                           holds (a "when") */
+    unsigned                 failed:1;
+} fgs_check_sink_t;
+
+
+/* fgs_policy_load.c */
+int fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__ ((format (printf, 3, 4)))
+#endif
+    ;
+int fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m,
+    const char *name);
+
+/* fgs_policy_locate.c */
+void fgs_load_locate(fgs_load_t *ld, const u_char *p, size_t len, size_t pos,
+    char *field, size_t field_len);
+
+/* fgs_policy_load_check.c */
+int fgs_load_checks(fgs_load_t *ld, json_t *obj, const char *what,
+    fgs_check_t **out, uint32_t *n);
+int fgs_load_mutations(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj);
+int fgs_load_value_empty(fgs_load_t *ld);
+
+/* fgs_policy_regex.c */
+fgs_regex_t *fgs_regex_compile(fgs_policy_t *policy, const char *source,
+    size_t len, char *errbuf, size_t errlen);
+fgs_regex_result_e fgs_regex_match(const fgs_regex_t *re,
+    const u_char *subject, size_t len);
+void fgs_regex_free_all(fgs_policy_t *policy);
+
+/* fgs_policy_path.c */
+int fgs_path_parse(fgs_path_t *path, const char *text, size_t len,
+    fgs_alloc_t *a, const char **error);
+char *fgs_path_field(const fgs_path_t *path, uint32_t nsegs,
+    const uint32_t *index, fgs_alloc_t *a);
+fgs_view_t fgs_view_root(const fgs_json_doc_t *doc,
+    const fgs_patch_t *patch);
+fgs_view_t fgs_view_step(fgs_view_t v, const char *key, size_t key_len);
+int fgs_view_type(fgs_view_t v);
+int fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
+    fgs_check_sink_t *sink);
+
+/* fgs_policy_check.c */
+int fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
+    fgs_check_sink_t *sink);
+int fgs_check_value(const fgs_check_t *check, fgs_view_t v,
+    const uint32_t *index, fgs_check_sink_t *sink);
+int fgs_check_fail(fgs_check_sink_t *sink, const char *field,
+    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__ ((format (printf, 3, 4)))
+#endif
+    ;
+
+/* fgs_policy_value.c */
+int fgs_value_equal(const fgs_json_doc_t *da, uint32_t a,
+    const fgs_json_doc_t *db, uint32_t b, fgs_alloc_t *alloc);
+int fgs_value_number(const fgs_json_doc_t *doc, uint32_t node,
+    long double *out);
+const char *fgs_value_kind(int type);
+char *fgs_value_quote(const u_char *s, size_t len, fgs_alloc_t *a);
+char *fgs_value_echo(const fgs_json_doc_t *doc, uint32_t node,
+    fgs_alloc_t *a);
+
+/* fgs_policy_mutate.c */
+int fgs_mutate(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
+    fgs_mode_e mode);
+
+/* fgs_policy_rewrite.c */
+int fgs_rewrite_edits(fgs_eval_ctx_t *ctx);
+
+
+#endif /* _FGS_POLICY_INT_H_INCLUDED_ */

@@ -1,0 +1,114 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * PCRE2 patterns of a policy: compiled and JIT-compiled at load time,
+ * each with match data of its own allocated once, so that matching on the
+ * request path allocates nothing.  Match data is state: a policy is used
+ * by one thread at a time (an nginx worker, the CLI).
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fgs_policy_int.h"
+
+
+/*
+ * UTF: subjects are the scanner's unescaped strings (valid UTF-8) and URN
+ * parts.  No UCP: "\d" and "\w" stay ASCII, which is what a pattern that
+ * validates an identifier means; a pattern can still ask for (*UCP).
+ * NEVER_BACKSLASH_C: "\C" could split a UTF-8 character.
+ */
+#define FGS_REGEX_OPTIONS  (PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C)
+
+
+fgs_regex_t *
+fgs_regex_compile(fgs_policy_t *policy, const char *source, size_t len,
+    char *errbuf, size_t errlen)
+{
+    int                    rc;
+    PCRE2_SIZE             erroff;
+    fgs_regex_t           *re;
+    PCRE2_UCHAR            msg[128];
+    fgs_alloc_t           *a;
+
+    a = &policy->arena.alloc;
+
+    re = a->alloc(a->data, sizeof(fgs_regex_t));
+    if (re == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return NULL;
+    }
+
+    re->source = fgs_strdup(a, source, len);
+    if (re->source == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return NULL;
+    }
+
+    re->code = pcre2_compile((PCRE2_SPTR) source, len, FGS_REGEX_OPTIONS,
+                             &rc, &erroff, NULL);
+    if (re->code == NULL) {
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        snprintf(errbuf, errlen, "bad pattern \"%s\": %s at offset %zu",
+                 re->source, (char *) msg, (size_t) erroff);
+        return NULL;
+    }
+
+    re->md = NULL;
+    re->mctx = policy->mctx;
+    re->next = policy->regexes;
+    policy->regexes = re;
+
+    /*
+     * Where the JIT is not available, pcre2_match() interprets the
+     * pattern: slower, not wrong, so a JIT failure is not a load error.
+     */
+    (void) pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+
+    /* only whether it matches is used: one pair is enough */
+    re->md = pcre2_match_data_create(1, NULL);
+    if (re->md == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return NULL;
+    }
+
+    return re;
+}
+
+
+fgs_regex_result_e
+fgs_regex_match(const fgs_regex_t *re, const u_char *subject, size_t len)
+{
+    int  rc;
+
+    rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject
+                                                     : (const u_char *) ""),
+                     len, 0, 0, re->md, re->mctx);
+
+    if (rc >= 0) {
+        return FGS_REGEX_MATCH;
+    }
+
+    if (rc == PCRE2_ERROR_NOMATCH) {
+        return FGS_REGEX_NOMATCH;
+    }
+
+    return FGS_REGEX_FAILED;
+}
+
+
+void
+fgs_regex_free_all(fgs_policy_t *policy)
+{
+    fgs_regex_t  *re;
+
+    for (re = policy->regexes; re; re = re->next) {
+        pcre2_match_data_free(re->md);
+        pcre2_code_free(re->code);
+    }
+
+    policy->regexes = NULL;
+}
