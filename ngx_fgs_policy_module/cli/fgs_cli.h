@@ -1,0 +1,81 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * fgs-policy, the command line face of the policy engine (DESIGN section
+ * 10): the same engine as the module, one subcommand per file.
+ */
+
+
+#ifndef _FGS_CLI_H_INCLUDED_
+#define _FGS_CLI_H_INCLUDED_
+
+
+#include <jansson.h>
+
+#include "fgs_common.h"
+#include "fgs_json.h"
+#include "fgs_target.h"
+#include "fgs_policy.h"
+
+
+/* exit codes */
+#define FGS_CLI_FORWARDED   0       /* allow, rewrite, audit; test: all ok */
+#define FGS_CLI_FAILED      1       /* the policy does not load; test: a
+                                       case failed */
+#define FGS_CLI_USAGE       2
+#define FGS_CLI_DENIED      3
+#define FGS_CLI_ERROR       4       /* the body or the request is refused
+                                       before policy, or cannot be read */
+
+
+/* one request as the gateway would see it */
+typedef struct {
+    fgs_op_e            op;
+    const char         *urn;            /* or NULL (create) */
+    const char         *project;        /* NULL: the URN's */
+    time_t              now;
+    fgs_mode_e          mode;
+    unsigned            signed_body:1;
+    const u_char       *body;           /* NULL for "other" */
+    size_t              len;
+} fgs_cli_request_t;
+
+
+/* what the gateway would do with it */
+typedef struct {
+    fgs_decision_e      decision;
+    int                 status;
+    const char         *error_code;
+    const char         *error_msg;
+    fgs_violations_t    schema;         /* FGSPOL.4001: the API reference */
+    fgs_target_t        target;
+    fgs_json_doc_t      doc;
+    fgs_eval_t          eval;           /* when the policy ran */
+    unsigned            evaluated:1;
+    const u_char       *forwarded;      /* the body sent upstream, or NULL */
+    size_t              forwarded_len;
+} fgs_cli_result_t;
+
+
+int fgs_cli_check(int argc, char **argv);
+int fgs_cli_eval(int argc, char **argv);
+int fgs_cli_test(int argc, char **argv);
+
+/* fgs_cli_request.c */
+int fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
+    fgs_cli_result_t *res, fgs_alloc_t *a, char *err, size_t errlen);
+int fgs_cli_parse_op(const char *s, fgs_op_e *op);
+int fgs_cli_parse_mode(const char *s, fgs_mode_e *mode);
+int fgs_cli_parse_now(const char *s, time_t *now);
+
+/* fgs_cli_util.c */
+u_char *fgs_cli_read_file(const char *path, size_t *len, char *err,
+    size_t errlen);
+fgs_policy_t *fgs_cli_load_policy(const char *path);
+json_t *fgs_cli_result_json(const fgs_cli_result_t *res, int with_body);
+json_t *fgs_cli_violations_json(const fgs_violations_t *v);
+json_t *fgs_cli_notes_json(const fgs_rule_note_t *n, const char *what);
+
+
+#endif /* _FGS_CLI_H_INCLUDED_ */

@@ -1,0 +1,89 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * fgs-policy SUBCOMMAND ...: dispatches to one function per subcommand.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fgs_cli.h"
+
+
+typedef struct {
+    const char  *name;
+    int        (*run)(int argc, char **argv);
+    const char  *usage;
+} fgs_cli_command_t;
+
+
+static void fgs_cli_usage(FILE *f);
+
+
+static const fgs_cli_command_t  fgs_cli_commands[] = {
+
+    { "check", fgs_cli_check,
+      "check POLICY\n"
+      "    load and compile POLICY; print a summary, or the error as\n"
+      "    FILE: RULE: FIELD: MESSAGE (exit 1)" },
+
+    { "eval", fgs_cli_eval,
+      "eval POLICY --op code|config|create|other --urn URN [--project P]\n"
+      "     [--now RFC3339] [--mode enforce|audit] [--signed]\n"
+      "     [--out FILE] [BODY.json]\n"
+      "    decide one request as the gateway would; print the decision as\n"
+      "    JSON; exit 0 forwarded (allow, rewrite, audit), 3 denied,\n"
+      "    4 refused before policy (bad body or request)" },
+
+    { "test", fgs_cli_test,
+      "test POLICY CASES_DIR\n"
+      "    run every case of CASES_DIR (see conf/policy.tests/README.md);\n"
+      "    TAP output; exit 0 when every case passes, 1 otherwise" },
+
+    { NULL, NULL, NULL }
+};
+
+
+int
+main(int argc, char **argv)
+{
+    const fgs_cli_command_t  *c;
+
+    if (argc < 2) {
+        fgs_cli_usage(stderr);
+        return FGS_CLI_USAGE;
+    }
+
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
+        || strcmp(argv[1], "help") == 0)
+    {
+        fgs_cli_usage(stdout);
+        return 0;
+    }
+
+    for (c = fgs_cli_commands; c->name; c++) {
+        if (strcmp(argv[1], c->name) == 0) {
+            return c->run(argc - 2, argv + 2);
+        }
+    }
+
+    fprintf(stderr, "fgs-policy: unknown command \"%s\"\n", argv[1]);
+    fgs_cli_usage(stderr);
+
+    return FGS_CLI_USAGE;
+}
+
+
+static void
+fgs_cli_usage(FILE *f)
+{
+    const fgs_cli_command_t  *c;
+
+    fprintf(f, "usage: fgs-policy COMMAND ...\n\n");
+
+    for (c = fgs_cli_commands; c->name; c++) {
+        fprintf(f, "fgs-policy %s\n\n", c->usage);
+    }
+}
