@@ -1,0 +1,479 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The governed body: its size limit while nginx reads it, one contiguous
+ * view of it for the scanner, and the chain that forwards a rewritten
+ * body.
+ *
+ * nginx reads the body its usual way (memory, several buffers, a temp
+ * file, chunked, "Expect: 100-continue"); the checks then need it as one
+ * run of bytes, and get it without copying a large body:
+ *
+ *   - one memory buffer: used as it is;
+ *   - a temp file (a body larger than client_body_buffer_size): mapped
+ *     read-only, unmapped by the context's pool cleanup;
+ *   - several memory buffers (the preread part and the rest, or chunks):
+ *     together no larger than the header and body buffers, copied into
+ *     one pool buffer.
+ */
+
+
+#include <sys/mman.h>
+
+#include "ngx_http_fgs_policy_module.h"
+
+
+static ngx_int_t ngx_http_fgs_policy_request_body_filter(
+    ngx_http_request_t *r, ngx_chain_t *in);
+static ngx_int_t ngx_http_fgs_policy_map(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_buf_t *b);
+static ngx_int_t ngx_http_fgs_policy_coalesce(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, off_t total);
+static ngx_chain_t **ngx_http_fgs_policy_add_buf(ngx_pool_t *pool,
+    ngx_chain_t **ll, const u_char *p, size_t len);
+static ngx_int_t ngx_http_fgs_policy_set_length(ngx_http_request_t *r,
+    off_t len);
+
+
+static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
+
+
+ngx_int_t
+ngx_http_fgs_policy_body_init(ngx_conf_t *cf)
+{
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_fgs_policy_request_body_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * fgs_policy_max_body_size while the body arrives, whatever its framing:
+ * a chunked body (or an HTTP/2 body without content-length) has no size
+ * to check beforehand.  This filter sees every buffer before nginx saves
+ * it, so nothing past the limit is buffered.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_request_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in)
+{
+    off_t                       size;
+    ngx_chain_t                *cl;
+    ngx_http_fgs_policy_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fgs_policy_module);
+
+    if (ctx == NULL || !ctx->reading || ctx->decided) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    size = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        size += ngx_buf_size(cl->buf);
+    }
+
+    ctx->received += size;
+
+    if (ctx->received > ctx->max_body_size) {
+        return ngx_http_fgs_policy_too_large(r, ctx);
+    }
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
+ngx_int_t
+ngx_http_fgs_policy_too_large(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx)
+{
+    const char  *msg;
+
+    msg = fgs_sprintf(&ctx->alloc, "the body is larger than the %lld bytes "
+                      "this gateway accepts for FunctionGraph changes "
+                      "(fgs_policy_max_body_size)",
+                      (long long) ctx->max_body_size);
+    if (msg == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* like nginx's own 413: let the client see the answer */
+    r->lingering_close = 1;
+
+    return ngx_http_fgs_policy_reject(r, ctx,
+                                      NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                      "FGSPOL.4130", msg, NULL);
+}
+
+
+/*
+ * Sets ctx->body and ctx->body_len.  Returns NGX_OK, NGX_DECLINED when
+ * the body is over the limit (read before this module saw it), or
+ * NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_http_fgs_policy_body_view(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx)
+{
+    off_t                     size, total;
+    ngx_uint_t                n;
+    ngx_buf_t                *one;
+    ngx_chain_t              *cl;
+    ngx_http_request_body_t  *rb;
+
+    ctx->body = (u_char *) "";
+    ctx->body_len = 0;
+
+    rb = r->request_body;
+
+    if (rb == NULL) {
+        return NGX_OK;
+    }
+
+    n = 0;
+    total = 0;
+    one = NULL;
+
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        size = ngx_buf_size(cl->buf);
+
+        if (size == 0) {
+            /* the last_buf marker of an empty body */
+            continue;
+        }
+
+        n++;
+        total += size;
+        one = cl->buf;
+    }
+
+    if (total > ctx->max_body_size) {
+        return NGX_DECLINED;
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    if (n == 1 && ngx_buf_in_memory(one)) {
+        ctx->body = one->pos;
+        ctx->body_len = one->last - one->pos;
+        return NGX_OK;
+    }
+
+    if (n == 1 && one->in_file) {
+        return ngx_http_fgs_policy_map(r, ctx, one);
+    }
+
+    return ngx_http_fgs_policy_coalesce(r, ctx, total);
+}
+
+
+/*
+ * The temp file nginx just wrote is in the page cache: mapping it costs
+ * no copy, and MAP_POPULATE maps every page in one call instead of a
+ * fault per page while the scanner reads.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_map(ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx,
+    ngx_buf_t *b)
+{
+    int      flags;
+    off_t    start;
+    size_t   len;
+    u_char  *map;
+
+    if (b->file == NULL || b->file->fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "fgs_policy: the body's temp file is not open");
+        return NGX_ERROR;
+    }
+
+    /* mmap() takes an offset that is a multiple of the page size */
+
+    start = b->file_pos & ~((off_t) ngx_pagesize - 1);
+    len = (size_t) (b->file_last - start);
+
+    flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+
+    map = mmap(NULL, len, PROT_READ, flags, b->file->fd, start);
+
+    if (map == MAP_FAILED) {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
+                      "fgs_policy: mmap(\"%V\") failed", &b->file->name);
+        return NGX_ERROR;
+    }
+
+    ctx->map = map;
+    ctx->map_len = len;
+
+    ctx->body = map + (b->file_pos - start);
+    ctx->body_len = (size_t) (b->file_last - b->file_pos);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_fgs_policy_unmap(ngx_http_fgs_policy_ctx_t *ctx)
+{
+    if (ctx->map == NULL) {
+        return;
+    }
+
+    if (munmap(ctx->map, ctx->map_len) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, ctx->request->connection->log,
+                      ngx_errno, "fgs_policy: munmap() failed");
+    }
+
+    ctx->map = NULL;
+}
+
+
+/*
+ * Several buffers: small ones in memory in practice (nginx writes a body
+ * that outgrows client_body_buffer_size to one temp file).  A file part,
+ * should a body ever come as both, is read.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_coalesce(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, off_t total)
+{
+    off_t        size;
+    u_char      *p, *body;
+    ssize_t      n;
+    ngx_buf_t   *b;
+    ngx_chain_t *cl;
+
+    body = ngx_pnalloc(r->pool, (size_t) total);
+    if (body == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = body;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+        size = ngx_buf_size(b);
+
+        if (size == 0) {
+            continue;
+        }
+
+        if (ngx_buf_in_memory(b)) {
+            p = ngx_cpymem(p, b->pos, (size_t) size);
+            continue;
+        }
+
+        n = ngx_read_file(b->file, p, (size_t) size, b->file_pos);
+
+        if (n != (ssize_t) size) {
+            ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                          "fgs_policy: read only %z of %O bytes of the "
+                          "body's temp file", n, size);
+            return NGX_ERROR;
+        }
+
+        p += size;
+    }
+
+    ctx->body = body;
+    ctx->body_len = (size_t) total;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A rewritten body is forwarded as a new chain: the unchanged ranges as
+ * buffers that point into the view (the request's memory, or the mapped
+ * temp file), the edits as the engine's small strings.  Nothing of the
+ * body is copied.
+ *
+ * The ranges are memory buffers even for a temp file, and not in_file
+ * buffers with file_pos/file_last: when proxy_next_upstream retries,
+ * ngx_http_upstream_reinit() rewinds a chain by setting pos = start and
+ * by laying the in_file buffers end to end from offset 0 ("there is at
+ * most one file"), which would shift every range after the first edit.
+ * Memory buffers with start = pos rewind exactly.
+ */
+
+ngx_int_t
+ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx)
+{
+    size_t             pos, total;
+    uint32_t           i;
+    ngx_chain_t       *out, **ll, *last;
+    const fgs_edit_t  *ed;
+
+    if (r->request_body == NULL) {
+        return NGX_ERROR;
+    }
+
+    out = NULL;
+    ll = &out;
+    pos = 0;
+
+    for (i = 0; i < ctx->eval.nedits; i++) {
+        ed = &ctx->eval.edits[i];
+
+        if (ed->off < pos || ed->off > ctx->body_len
+            || ed->len > ctx->body_len - ed->off)
+        {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "fgs_policy: edit %uD is out of order or out of "
+                          "the body", i);
+            return NGX_ERROR;
+        }
+
+        ll = ngx_http_fgs_policy_add_buf(r->pool, ll, ctx->body + pos,
+                                         ed->off - pos);
+        if (ll == NULL) {
+            return NGX_ERROR;
+        }
+
+        ll = ngx_http_fgs_policy_add_buf(r->pool, ll, ed->data,
+                                         ed->data_len);
+        if (ll == NULL) {
+            return NGX_ERROR;
+        }
+
+        pos = ed->off + ed->len;
+    }
+
+    ll = ngx_http_fgs_policy_add_buf(r->pool, ll, ctx->body + pos,
+                                     ctx->body_len - pos);
+    if (ll == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (out == NULL) {
+        /* an empty body: one empty last buffer, as nginx makes it */
+
+        out = ngx_alloc_chain_link(r->pool);
+        if (out == NULL) {
+            return NGX_ERROR;
+        }
+
+        out->buf = ngx_calloc_buf(r->pool);
+        if (out->buf == NULL) {
+            return NGX_ERROR;
+        }
+
+        out->next = NULL;
+    }
+
+    total = 0;
+
+    for (last = out; /* void */; last = last->next) {
+        total += last->buf->last - last->buf->pos;
+
+        if (last->next == NULL) {
+            break;
+        }
+    }
+
+    if (total != ctx->eval.new_len) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "fgs_policy: rewritten body has %uz bytes, "
+                      "the policy said %uz", total, ctx->eval.new_len);
+        return NGX_ERROR;
+    }
+
+    /* grpc's body filter and chunked output look for the last buffer */
+    last->buf->last_buf = 1;
+    last->buf->last_in_chain = 1;
+
+    if (ngx_http_fgs_policy_set_length(r, (off_t) total) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->request_body->bufs = out;
+    ctx->forwarded_len = total;
+
+    return NGX_OK;
+}
+
+
+static ngx_chain_t **
+ngx_http_fgs_policy_add_buf(ngx_pool_t *pool, ngx_chain_t **ll,
+    const u_char *p, size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (len == 0) {
+        return ll;
+    }
+
+    b = ngx_calloc_buf(pool);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    cl = ngx_alloc_chain_link(pool);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    /* read-only memory: nothing downstream writes into it */
+
+    b->memory = 1;
+    b->start = (u_char *) p;
+    b->pos = (u_char *) p;
+    b->last = (u_char *) p + len;
+    b->end = (u_char *) p + len;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    *ll = cl;
+
+    return &cl->next;
+}
+
+
+/*
+ * The proxy module (and $content_length for fastcgi, uwsgi, scgi) takes
+ * the forwarded length from r->headers_in.content_length_n once the body
+ * is read: it sends "Content-Length: <that>" and drops the client's
+ * Content-Length and Transfer-Encoding ($proxy_internal_body_length,
+ * $proxy_internal_chunked).  A chunked request, read whole, is thus
+ * forwarded with a Content-Length too.  The client's header, if any, is
+ * updated in place so that no reader sees the old value.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_set_length(ngx_http_request_t *r, off_t len)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    r->headers_in.content_length_n = len;
+
+    h = r->headers_in.content_length;
+
+    if (h == NULL) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.len = ngx_sprintf(p, "%O", len) - p;
+    h->value.data = p;
+
+    return NGX_OK;
+}

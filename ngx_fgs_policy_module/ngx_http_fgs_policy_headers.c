@@ -1,0 +1,315 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * What a governed request's headers say about its body (DESIGN 4, 6):
+ * its media type, its content coding, whether an AK/SK signature covers
+ * it, and whether a header asks the upstream to read another method.
+ *
+ * nginx keeps only the first of several Content-Type headers in
+ * r->headers_in.content_type, while an upstream may read the last: the
+ * headers are counted here, in one walk over the list, so that two of
+ * them can be refused.  (Two Content-Length headers nginx refuses
+ * itself.)
+ */
+
+
+#include "ngx_http_fgs_policy_module.h"
+
+
+static ngx_uint_t ngx_http_fgs_policy_is_identity(ngx_str_t *value);
+static ngx_uint_t ngx_http_fgs_policy_is_aksk(ngx_str_t *value);
+static u_char *ngx_http_fgs_policy_ows(u_char *p, u_char *end);
+static u_char *ngx_http_fgs_policy_token(u_char *p, u_char *end);
+
+
+#define ngx_http_fgs_policy_key_is(h, name)                                  \
+    ((h)->key.len == sizeof(name) - 1                                         \
+     && ngx_strncasecmp((h)->key.data, (u_char *) name, sizeof(name) - 1)    \
+        == 0)
+
+
+void
+ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
+    ngx_http_fgs_policy_headers_t *h)
+{
+    ngx_uint_t        i, sha256_headers, sha256_signed;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *header, *e;
+
+    ngx_memzero(h, sizeof(ngx_http_fgs_policy_headers_t));
+
+    sha256_headers = 0;
+    sha256_signed = 0;
+
+    part = &r->headers_in.headers.part;
+    header = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            header = part->elts;
+            i = 0;
+        }
+
+        e = &header[i];
+
+        if (ngx_http_fgs_policy_key_is(e, "Content-Type")) {
+            h->content_types++;
+
+        } else if (ngx_http_fgs_policy_key_is(e, "Content-Encoding")) {
+            if (h->content_encoding == NULL
+                && !ngx_http_fgs_policy_is_identity(&e->value))
+            {
+                h->content_encoding = e;
+            }
+
+        } else if (ngx_http_fgs_policy_key_is(e, "X-HTTP-Method-Override")
+                   || ngx_http_fgs_policy_key_is(e, "X-HTTP-Method")
+                   || ngx_http_fgs_policy_key_is(e, "X-Method-Override"))
+        {
+            if (h->method_override == NULL) {
+                h->method_override = e;
+            }
+
+        } else if (ngx_http_fgs_policy_key_is(e, "Authorization")) {
+            if (ngx_http_fgs_policy_is_aksk(&e->value)) {
+                h->aksk = 1;
+            }
+
+        } else if (ngx_http_fgs_policy_key_is(e, "X-Sdk-Content-Sha256")) {
+
+            sha256_headers++;
+
+            if (e->value.len != sizeof("UNSIGNED-PAYLOAD") - 1
+                || ngx_strncmp(e->value.data, "UNSIGNED-PAYLOAD",
+                               sizeof("UNSIGNED-PAYLOAD") - 1)
+                   != 0)
+            {
+                sha256_signed = 1;
+            }
+        }
+    }
+
+    /* every one of them must say so, or the body counts as signed */
+
+    h->unsigned_payload = (sha256_headers && !sha256_signed);
+}
+
+
+/*
+ * media-type = type "/" subtype parameters (RFC 9110, 8.3.1), with
+ * parameters = *( OWS ";" OWS [ parameter ] ): exactly
+ * application/json, case-insensitively, with at most one parameter,
+ * charset=utf-8 (the value a token or a quoted string, case-insensitive).
+ * Anything else is refused: another type, another charset, another
+ * parameter, or text that does not parse.
+ */
+
+ngx_int_t
+ngx_http_fgs_policy_json_type(ngx_str_t *value)
+{
+    u_char      *p, *end, *name, *name_end, *v, *v_end;
+    ngx_uint_t   charset;
+
+    p = value->data;
+    end = value->data + value->len;
+
+    p = ngx_http_fgs_policy_ows(p, end);
+
+    if ((size_t) (end - p) < sizeof("application/json") - 1
+        || ngx_strncasecmp(p, (u_char *) "application/json",
+                           sizeof("application/json") - 1)
+           != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p += sizeof("application/json") - 1;
+    charset = 0;
+
+    for ( ;; ) {
+        p = ngx_http_fgs_policy_ows(p, end);
+
+        if (p == end) {
+            return NGX_OK;
+        }
+
+        if (*p++ != ';') {
+            /* "application/jsonx", "application/json x" */
+            return NGX_DECLINED;
+        }
+
+        p = ngx_http_fgs_policy_ows(p, end);
+
+        if (p == end || *p == ';') {
+            /* an empty parameter */
+            continue;
+        }
+
+        name = p;
+        name_end = ngx_http_fgs_policy_token(p, end);
+
+        if (name_end == name || name_end == end || *name_end != '=') {
+            return NGX_DECLINED;
+        }
+
+        if (name_end - name != sizeof("charset") - 1
+            || ngx_strncasecmp(name, (u_char *) "charset",
+                               sizeof("charset") - 1)
+               != 0
+            || charset++)
+        {
+            return NGX_DECLINED;
+        }
+
+        v = name_end + 1;
+
+        if (v < end && *v == '"') {
+            v++;
+            v_end = v;
+
+            while (v_end < end && *v_end != '"' && *v_end != '\\') {
+                v_end++;
+            }
+
+            if (v_end == end || *v_end != '"') {
+                /* unterminated, or an escape: no form of "utf-8" */
+                return NGX_DECLINED;
+            }
+
+            p = v_end + 1;
+
+        } else {
+            v_end = ngx_http_fgs_policy_token(v, end);
+            p = v_end;
+        }
+
+        if (v_end - v != sizeof("utf-8") - 1
+            || ngx_strncasecmp(v, (u_char *) "utf-8", sizeof("utf-8") - 1)
+               != 0)
+        {
+            return NGX_DECLINED;
+        }
+    }
+}
+
+
+/*
+ * Any segment named "fgs", in any case, or any percent-encoding: a
+ * request that may be under /v2/{project_id}/fgs/ for some reader.  Only
+ * decides whether a method-override header is refused on a target the
+ * target check let pass (a read or an invocation).
+ */
+
+ngx_uint_t
+ngx_http_fgs_policy_in_fgs_path(const fgs_str_t *path)
+{
+    const u_char  *p, *end, *seg;
+
+    p = path->data;
+    end = path->data + path->len;
+    seg = p;
+
+    for ( ;; ) {
+
+        if (p == end || *p == '/') {
+            if (p - seg == 3
+                && (seg[0] | 0x20) == 'f'
+                && (seg[1] | 0x20) == 'g'
+                && (seg[2] | 0x20) == 's')
+            {
+                return 1;
+            }
+
+            if (p == end) {
+                return 0;
+            }
+
+            seg = p + 1;
+
+        } else if (*p == '%') {
+            return 1;
+        }
+
+        p++;
+    }
+}
+
+
+static ngx_uint_t
+ngx_http_fgs_policy_is_identity(ngx_str_t *value)
+{
+    u_char  *p, *end;
+
+    p = ngx_http_fgs_policy_ows(value->data, value->data + value->len);
+    end = value->data + value->len;
+
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
+        end--;
+    }
+
+    return (end - p == sizeof("identity") - 1
+            && ngx_strncasecmp(p, (u_char *) "identity",
+                               sizeof("identity") - 1)
+               == 0);
+}
+
+
+/* "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=..." */
+
+static ngx_uint_t
+ngx_http_fgs_policy_is_aksk(ngx_str_t *value)
+{
+    u_char  *p, *end;
+
+    p = ngx_http_fgs_policy_ows(value->data, value->data + value->len);
+    end = value->data + value->len;
+
+    if ((size_t) (end - p) < sizeof("SDK-HMAC-SHA256") - 1
+        || ngx_strncasecmp(p, (u_char *) "SDK-HMAC-SHA256",
+                           sizeof("SDK-HMAC-SHA256") - 1)
+           != 0)
+    {
+        return 0;
+    }
+
+    p += sizeof("SDK-HMAC-SHA256") - 1;
+
+    return (p == end || *p == ' ' || *p == '\t');
+}
+
+
+static u_char *
+ngx_http_fgs_policy_ows(u_char *p, u_char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* tchar (RFC 9110, 5.6.2) */
+
+static u_char *
+ngx_http_fgs_policy_token(u_char *p, u_char *end)
+{
+    static const char  *tspecials = "!#$%&'*+-.^_`|~";
+
+    while (p < end
+           && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+               || (*p >= '0' && *p <= '9')
+               || (*p != '\0' && ngx_strchr(tspecials, *p) != NULL)))
+    {
+        p++;
+    }
+
+    return p;
+}

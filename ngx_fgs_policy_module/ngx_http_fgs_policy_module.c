@@ -1,0 +1,430 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The module's directives, its configuration (create and merge) and its
+ * initialisation: the phase handlers, the filters and the variables.
+ *
+ *   fgs_policy FILE | off;                      http, server, location
+ *   fgs_policy_mode enforce | audit;            http, server, location
+ *   fgs_policy_max_body_size SIZE;              http, server, location
+ *
+ * A policy file is loaded and compiled while the configuration is read:
+ * "nginx -t" reports a file that does not load with its rule and field.
+ * The loaded policy belongs to the configuration cycle (a cleanup of
+ * cf->pool frees it), so a reload swaps it together with everything else
+ * and a reload that fails leaves the old cycle, and its policy, serving.
+ */
+
+
+#include "ngx_http_fgs_policy_module.h"
+
+
+static char *ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_http_fgs_policy_file_t *ngx_http_fgs_policy_load(ngx_conf_t *cf,
+    ngx_str_t *name);
+static void ngx_http_fgs_policy_free(void *data);
+static char *ngx_http_fgs_policy_set_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fgs_policy_set_max_body_size(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static void ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *flcf);
+
+static ngx_int_t ngx_http_fgs_policy_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_fgs_policy_init(ngx_conf_t *cf);
+static void *ngx_http_fgs_policy_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_fgs_policy_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+
+
+static ngx_str_t  ngx_http_fgs_policy_request_id = ngx_string("request_id");
+
+
+static ngx_conf_enum_t  ngx_http_fgs_policy_modes[] = {
+    { ngx_string("enforce"), FGS_MODE_ENFORCE },
+    { ngx_string("audit"), FGS_MODE_AUDIT },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_fgs_policy_commands[] = {
+
+    { ngx_string("fgs_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_fgs_policy,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("fgs_policy_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_fgs_policy_set_mode,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fgs_policy_loc_conf_t, mode),
+      &ngx_http_fgs_policy_modes },
+
+    { ngx_string("fgs_policy_max_body_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_fgs_policy_set_max_body_size,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fgs_policy_loc_conf_t, max_body_size),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_fgs_policy_module_ctx = {
+    ngx_http_fgs_policy_preconfiguration,  /* preconfiguration */
+    ngx_http_fgs_policy_init,              /* postconfiguration */
+
+    ngx_http_fgs_policy_create_main_conf,  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_fgs_policy_create_loc_conf,   /* create location configuration */
+    ngx_http_fgs_policy_merge_loc_conf     /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_fgs_policy_module = {
+    NGX_MODULE_V1,
+    &ngx_http_fgs_policy_module_ctx,       /* module context */
+    ngx_http_fgs_policy_commands,          /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static char *
+ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fgs_policy_loc_conf_t *flcf = conf;
+
+    ngx_str_t                   *value;
+    ngx_http_fgs_policy_file_t  *file;
+
+    if (flcf->file != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        file = NULL;
+
+    } else {
+        file = ngx_http_fgs_policy_load(cf, &value[1]);
+        if (file == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    flcf->file = file;
+    flcf->server_level = (file != NULL && cf->cmd_type != NGX_HTTP_LOC_CONF);
+
+    ngx_http_fgs_policy_note_location(cf, flcf);
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Every context that names the same file shares one loaded policy: it is
+ * immutable once loaded (its match data is used by one request at a
+ * time, and a worker evaluates a request without suspending).
+ */
+
+static ngx_http_fgs_policy_file_t *
+ngx_http_fgs_policy_load(ngx_conf_t *cf, ngx_str_t *name)
+{
+    ngx_str_t                         path;
+    ngx_uint_t                        i;
+    fgs_policy_t                     *policy;
+    ngx_pool_cleanup_t               *cln;
+    fgs_policy_error_t                err;
+    ngx_http_fgs_policy_file_t       *file;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
+
+    path = *name;
+
+    /* a relative name is relative to the configuration prefix */
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NULL;
+    }
+
+    file = fmcf->files.elts;
+
+    for (i = 0; i < fmcf->files.nelts; i++) {
+        if (file[i].file.len == path.len
+            && ngx_strncmp(file[i].file.data, path.data, path.len) == 0)
+        {
+            return &file[i];
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(&err, sizeof(fgs_policy_error_t));
+
+    /* ngx_conf_full_name() leaves the path NUL-terminated */
+
+    policy = fgs_policy_load((const char *) path.data, &err);
+
+    if (policy == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "fgs_policy \"%s\" does not load: "
+                           "rule \"%s\", field \"%s\": %s",
+                           err.file ? err.file : (char *) path.data,
+                           err.rule ? err.rule : "-",
+                           err.field ? err.field : "-",
+                           err.message ? err.message : "unknown error");
+
+        fgs_policy_error_free(&err);
+        return NULL;
+    }
+
+    cln->handler = ngx_http_fgs_policy_free;
+    cln->data = policy;
+
+    file = ngx_array_push(&fmcf->files);
+    if (file == NULL) {
+        return NULL;
+    }
+
+    file->file = path;
+    file->policy = policy;
+
+    return file;
+}
+
+
+static void
+ngx_http_fgs_policy_free(void *data)
+{
+    fgs_policy_free(data);
+}
+
+
+static char *
+ngx_http_fgs_policy_set_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *rv;
+
+    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        ngx_http_fgs_policy_note_location(cf, conf);
+    }
+
+    return rv;
+}
+
+
+static char *
+ngx_http_fgs_policy_set_max_body_size(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_fgs_policy_loc_conf_t *flcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_off_slot(cf, cmd, conf);
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    /* the scanner reads bodies of up to 4 GB - 1 */
+
+    if (flcf->max_body_size < 1
+        || (uint64_t) flcf->max_body_size > (uint64_t) FGS_JSON_MAX_BODY)
+    {
+        return "must be between 1 and 4294967295 bytes";
+    }
+
+    ngx_http_fgs_policy_note_location(cf, flcf);
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *flcf)
+{
+    if (cf->cmd_type == NGX_HTTP_LOC_CONF && !flcf->in_location) {
+        flcf->in_location = 1;
+        flcf->conf_file = cf->conf_file->file.name;
+        flcf->conf_line = cf->conf_file->line;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_fgs_policy_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_fgs_policy_add_variables(cf);
+}
+
+
+/*
+ * POST_READ decides requests where a policy is set in http{} or
+ * server{}, PRECONTENT reads and checks their bodies and does it all
+ * where a policy is set only in a location (see
+ * ngx_http_fgs_policy_handler.c).
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt              *h;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fgs_policy_post_read_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fgs_policy_precontent_handler;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
+
+    fmcf->request_id_index = ngx_http_get_variable_index(cf,
+                                             &ngx_http_fgs_policy_request_id);
+    if (fmcf->request_id_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_fgs_policy_body_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_fgs_policy_error_init(cf);
+}
+
+
+static void *
+ngx_http_fgs_policy_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    fmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_fgs_policy_main_conf_t));
+    if (fmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&fmcf->files, cf->pool, 2,
+                       sizeof(ngx_http_fgs_policy_file_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    fmcf->request_id_index = NGX_ERROR;
+
+    return fmcf;
+}
+
+
+static void *
+ngx_http_fgs_policy_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_fgs_policy_loc_conf_t  *flcf;
+
+    flcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_fgs_policy_loc_conf_t));
+    if (flcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     flcf->server_level = 0;
+     *     flcf->in_location = 0;
+     *     flcf->conf_file = { 0, NULL };
+     *     flcf->conf_line = 0;
+     */
+
+    flcf->file = NGX_CONF_UNSET_PTR;
+    flcf->mode = NGX_CONF_UNSET_UINT;
+    flcf->max_body_size = NGX_CONF_UNSET;
+
+    return flcf;
+}
+
+
+static char *
+ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_fgs_policy_loc_conf_t *prev = parent;
+    ngx_http_fgs_policy_loc_conf_t *conf = child;
+
+    /*
+     * A location inside a server that is governed at server level does
+     * not change what governs its requests: they are decided before any
+     * location is chosen, so that no location can exempt them.  A
+     * different setting here would silently not apply: say so.
+     */
+
+    if (conf->in_location && prev->server_level) {
+
+        if ((conf->file != NGX_CONF_UNSET_PTR && conf->file != prev->file)
+            || (conf->mode != NGX_CONF_UNSET_UINT && conf->mode != prev->mode)
+            || (conf->max_body_size != NGX_CONF_UNSET
+                && conf->max_body_size != prev->max_body_size))
+        {
+            ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                          "fgs_policy settings in the location at %V:%ui "
+                          "do not apply: the server level governs "
+                          "FunctionGraph requests, before a location is "
+                          "chosen", &conf->conf_file, conf->conf_line);
+        }
+
+        conf->file = prev->file;
+        conf->server_level = 1;
+        conf->mode = prev->mode;
+        conf->max_body_size = prev->max_body_size;
+
+        return NGX_CONF_OK;
+    }
+
+    if (conf->file == NGX_CONF_UNSET_PTR) {
+        conf->file = (prev->file == NGX_CONF_UNSET_PTR) ? NULL : prev->file;
+        conf->server_level = prev->server_level;
+    }
+
+    ngx_conf_merge_uint_value(conf->mode, prev->mode, FGS_MODE_UNSET);
+    ngx_conf_merge_off_value(conf->max_body_size, prev->max_body_size,
+                             NGX_HTTP_FGS_POLICY_MAX_BODY);
+
+    return NGX_CONF_OK;
+}
