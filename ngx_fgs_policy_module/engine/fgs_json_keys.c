@@ -46,6 +46,7 @@ static int fgs_json_keys_grow(fgs_json_keyset_t *set,
     const fgs_json_node_t *nodes, uint32_t obj, fgs_alloc_t *a);
 static void fgs_json_keys_put(fgs_json_keyset_t *set, uint32_t idx,
     uint32_t hash);
+static inline uint64_t fgs_json_keys_word(const u_char *p);
 static uint32_t fgs_json_keys_hash(const fgs_json_keyset_t *set,
     const u_char *p, size_t len);
 static void fgs_json_keys_seed(uint64_t *seed);

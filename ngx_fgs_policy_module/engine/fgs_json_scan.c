@@ -54,6 +54,10 @@ typedef struct {
 } fgs_json_scan_t;
 
 
+static inline const u_char *fgs_json_skip_ws(const u_char *p,
+    const u_char *end);
+static inline const u_char *fgs_json_plain_end(const u_char *p,
+    const u_char *end);
 static inline const u_char *fgs_json_scan_string(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
 static const u_char *fgs_json_scan_escape(fgs_json_scan_t *st,

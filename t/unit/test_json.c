@@ -357,13 +357,13 @@ test_messages(void)
 
     is_int(scan(S("{\"file\":\"SECRET\x01\"}")), FGS_DECLINED, "control "
            "character in a secret");
-    ok(strstr(doc.error, "SECRET") == NULL, "message does not quote the "
-       "value");
+    ok(doc.error && strstr(doc.error, "SECRET") == NULL, "message does "
+       "not quote the value");
 
     is_int(scan(S("{\"file\":\"SECRET\\q\"}")), FGS_DECLINED, "bad escape in "
            "a secret");
-    ok(strstr(doc.error, "SECRET") == NULL, "message does not quote the "
-       "value");
+    ok(doc.error && strstr(doc.error, "SECRET") == NULL, "message does "
+       "not quote the value");
 
     /* a long duplicate key is cut at a character boundary */
 
@@ -383,10 +383,12 @@ test_messages(void)
     p += sprintf((char *) p, "\":2}");
 
     is_int(scan(body, p - body), FGS_DECLINED, "long duplicate key");
-    ok(strncmp(doc.error, "duplicate key starting with \"", 29) == 0
+    ok(doc.error
+       && strncmp(doc.error, "duplicate key starting with \"", 29) == 0
        && strlen(doc.error) == 29 + 21 * 3 + 1
        && doc.error[strlen(doc.error) - 1] == '"',
-       "long key is cut to whole characters: %s", doc.error);
+       "long key is cut to whole characters: %s",
+       doc.error ? doc.error : "(none)");
     is_int(doc.error_off, 2 + 120 + 4, "offset of the long duplicate");
 
     /* a key with quotes and controls is escaped in the message */
@@ -550,6 +552,42 @@ test_large_objects(void)
     }
 
     ok(1, "duplicates found in objects of 2 to 41 keys, at every place");
+
+    /*
+     * Keys that differ only where a cheap fingerprint does not look
+     * (same length, first, middle and last bytes): all distinct, then
+     * one repeated, in small and in large objects.
+     */
+
+    for (k = 4; k <= 40; k += 9) {
+        for (i = 0; i <= k; i++) {
+            p = b;
+            *p++ = '{';
+
+            for (j = 0; j < k; j++) {
+                p += sprintf(p, "\"a%c%cbbbbc\":0,", 'A' + j % 26,
+                             'A' + j / 26);
+            }
+
+            dup_off = p - b;
+            p += sprintf(p, "\"a%c%cbbbbc\":0}", 'A' + i % 26,
+                         'A' + i / 26);
+
+            rc = scan((u_char *) b, p - b);
+
+            if (i == k) {
+                if (rc != FGS_OK) {
+                    ok(0, "%d keys of one fingerprint pass", k + 1);
+                }
+
+            } else if (rc != FGS_DECLINED || doc.error_off != dup_off) {
+                ok(0, "key %d of one fingerprint repeated after %d keys",
+                   i, k);
+            }
+        }
+    }
+
+    ok(1, "duplicates found among keys of one fingerprint");
 
     /* 60,000 keys: linear, not quadratic */
 
