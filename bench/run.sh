@@ -21,6 +21,8 @@
 #                        code-10m-allowed code-10m-rewritten"]
 #   FGS_BENCH_CONNS_1K [16]  FGS_BENCH_CONNS_10M [4]  (wrk connections)
 #   FGS_BENCH_PORT [18400]  (first of the loopback ports used)
+#   FGS_BENCH_MODULE [build/ngx_http_fgs_policy_module.so]
+#   FGS_BENCH_POLICY [conf/policy.json]
 #   FGS_BENCH_SKIP_CORPUS=1  FGS_BENCH_SKIP_LOAD=1
 #   FGS_BENCH_RESULTS [bench/RESULTS.md]  FGS_BENCH_CHART [bench/results.png]
 
@@ -43,6 +45,8 @@ gw_cpu=${FGS_BENCH_GATEWAY_CPU:-1}
 load_cpu=${FGS_BENCH_LOAD_CPU:-0}
 results=${FGS_BENCH_RESULTS:-$bench/RESULTS.md}
 chart=${FGS_BENCH_CHART:-$bench/results.png}
+module=${FGS_BENCH_MODULE:-$top/build/ngx_http_fgs_policy_module.so}
+policy=${FGS_BENCH_POLICY:-$top/conf/policy.json}
 
 nginx=/usr/sbin/nginx
 project=0123456789abcdef0123456789abcdef
@@ -112,7 +116,8 @@ gateway_conf() {
     local v=$1 dir=$2 f
     mkdir -p "$dir/client_body" "$dir/proxy"
     for f in main http server location; do
-        sed -e "s|@TOP@|$top|g" -e "s|@BENCH@|$bench|g" \
+        sed -e "s|@MODULE@|$module|g" -e "s|@POLICY@|$policy|g" \
+            -e "s|@BENCH@|$bench|g" \
             "$bench/conf/$v/$f.conf" > "$dir/$f.conf"
     done
     sed -e "s|@RUN@|$dir|g" -e "s|@PORT@|$3|g" \
@@ -155,10 +160,8 @@ available() {
     local v=$1 dir=$out/run/check-$1
     case $v in
         module)
-            [ -f "$top/build/ngx_http_fgs_policy_module.so" ] \
-                || { echo "build/ngx_http_fgs_policy_module.so is not built"; return; }
-            [ -f "$top/conf/policy.json" ] \
-                || { echo "conf/policy.json is missing"; return; } ;;
+            [ -f "$module" ] || { echo "$module is not built"; return; }
+            [ -f "$policy" ] || { echo "$policy is missing"; return; } ;;
         njs)
             [ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] \
                 || { echo "libnginx-mod-http-js is not installed"; return; } ;;

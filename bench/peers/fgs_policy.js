@@ -54,15 +54,30 @@ function fold(key) {
 }
 
 
+/* folded spelling -> the documented one */
+function folded(fields) {
+    var t = {}, i;
+
+    for (i = 0; i < fields.length; i++) {
+        t[fold(fields[i])] = fields[i];
+    }
+
+    return t;
+}
+
+
+var WATCHED_FOLDED = folded(WATCHED);
+var WATCHED_VPC_FOLDED = folded(WATCHED_VPC);
+
+
 function lookalike(obj, fields) {
-    var key, i, f;
+    var key, f;
 
     for (key in obj) {
         f = fold(key);
-        for (i = 0; i < fields.length; i++) {
-            if (f === fold(fields[i]) && key !== fields[i]) {
-                return key;
-            }
+
+        if (fields.hasOwnProperty(f) && fields[f] !== key) {
+            return key;
         }
     }
 
@@ -76,6 +91,9 @@ function reply(r, status, code, msg, violations) {
     if (violations) {
         body.violations = violations;
     }
+
+    /* a denial is worth a line in the error log, as the module writes */
+    r.warn('fgs_policy: ' + status + ' ' + code + ': ' + msg);
 
     r.headersOut['Content-Type'] = 'application/json';
     r.headersOut['X-Fgs-Policy-Decision'] = status === 403 ? 'deny' : 'error';
@@ -289,12 +307,12 @@ function govern(r) {
         return;
     }
 
-    bad = lookalike(body, WATCHED);
+    bad = lookalike(body, WATCHED_FOLDED);
 
     if (bad === null && body.func_vpc !== null
         && typeof body.func_vpc === 'object')
     {
-        bad = lookalike(body.func_vpc, WATCHED_VPC);
+        bad = lookalike(body.func_vpc, WATCHED_VPC_FOLDED);
     }
 
     if (bad !== null) {

@@ -94,6 +94,9 @@ end
 
 
 local function reply(status, code, msg, violations)
+    -- a denial is worth a line in the error log, as the module writes
+    ngx.log(ngx.WARN, "fgs_policy: ", status, " ", code, ": ", msg)
+
     ngx.status = status
     ngx.header["Content-Type"] = "application/json"
     ngx.header["X-Fgs-Policy-Decision"] = status == 403 and "deny" or "error"
