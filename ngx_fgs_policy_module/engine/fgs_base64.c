@@ -1,0 +1,304 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ */
+
+
+#include "fgs_base64.h"
+#include "fgs_json_private.h"     /* fgs_json_hex4() */
+
+
+#define FGS_B64_BAD   0x80      /* not in the alphabet (also '=') */
+#define FGS_B64_PAD   '='
+
+
+static int fgs_base64_run(const u_char *p, size_t len, int json,
+    fgs_base64_info_t *info);
+static size_t fgs_base64_escape(const u_char *p, size_t left, uint32_t *ch);
+static int fgs_base64_fail(fgs_base64_info_t *info, size_t off,
+    const char *error);
+
+
+/*
+ * The value of each alphabet character, FGS_B64_BAD for every other byte:
+ * the only table the hot loop reads, 256 bytes, always in L1.
+ */
+
+#define B  FGS_B64_BAD
+
+static const u_char  fgs_base64_value[256] = {
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B, 62,  B,  B,  B, 63,
+   52, 53, 54, 55, 56, 57, 58, 59, 60, 61,  B,  B,  B,  B,  B,  B,
+    B,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+   15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,  B,  B,  B,  B,  B,
+    B, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+   41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,
+    B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B,  B
+};
+
+#undef B
+
+
+int
+fgs_base64_check(const u_char *src, size_t len, fgs_base64_info_t *info)
+{
+    return fgs_base64_run(src, len, 0, info);
+}
+
+
+int
+fgs_base64_check_json(const u_char *raw, size_t len, fgs_base64_info_t *info)
+{
+    return fgs_base64_run(raw, len, 1, info);
+}
+
+
+/*
+ * The values of 32 characters are OR-ed together and tested once: a
+ * single bad byte sets FGS_B64_BAD.  Only the block that holds it is
+ * then walked byte by byte.  There is no data-dependent branch per byte,
+ * and the loads are independent, so the loop runs at the width of the
+ * load units (several bytes per cycle).
+ */
+
+#define V(i)  fgs_base64_value[p[i]]
+
+size_t
+fgs_base64_span(const u_char *src, size_t len)
+{
+    u_char        acc;
+    const u_char  *p, *end;
+
+    p = src;
+    end = src + len;
+
+    while ((size_t) (end - p) >= 32) {
+        acc = (V(0) | V(1) | V(2) | V(3) | V(4) | V(5) | V(6) | V(7))
+              | (V(8) | V(9) | V(10) | V(11) | V(12) | V(13) | V(14)
+                 | V(15))
+              | (V(16) | V(17) | V(18) | V(19) | V(20) | V(21) | V(22)
+                 | V(23))
+              | (V(24) | V(25) | V(26) | V(27) | V(28) | V(29) | V(30)
+                 | V(31));
+
+        if (acc & FGS_B64_BAD) {
+            break;
+        }
+
+        p += 32;
+    }
+
+    while (p < end && !(fgs_base64_value[*p] & FGS_B64_BAD)) {
+        p++;
+    }
+
+    return p - src;
+}
+
+#undef V
+
+
+/*
+ * Runs of alphabet characters go through fgs_base64_span(); everything
+ * else (the padding, an escape, a bad byte) is looked at one character
+ * at a time here, which happens at most a few times in a valid value.
+ */
+
+static int
+fgs_base64_run(const u_char *p, size_t len, int json, fgs_base64_info_t *info)
+{
+    size_t    i, n, chars, pads, step;
+    u_char    last, v;
+    uint32_t  ch;
+
+    i = 0;
+    chars = 0;
+    pads = 0;
+    last = 0;
+
+    info->decoded = 0;
+    info->chars = 0;
+    info->error_off = 0;
+    info->error = NULL;
+
+    for ( ;; ) {
+
+        if (pads == 0) {
+            n = fgs_base64_span(p + i, len - i);
+
+            if (n) {
+                last = fgs_base64_value[p[i + n - 1]];
+                i += n;
+                chars += n;
+            }
+        }
+
+        if (i == len) {
+            break;
+        }
+
+        if (json && p[i] == '\\') {
+            step = fgs_base64_escape(p + i, len - i, &ch);
+            if (step == 0) {
+                return fgs_base64_fail(info, chars,
+                                       "it holds a malformed JSON escape");
+            }
+
+        } else {
+            ch = p[i];
+            step = 1;
+        }
+
+        i += step;
+
+        v = ch < 0x80 ? fgs_base64_value[ch] : FGS_B64_BAD;
+
+        if (!(v & FGS_B64_BAD)) {
+            if (pads) {
+                return fgs_base64_fail(info, chars,
+                                       "data follows the '=' padding");
+            }
+
+            last = v;
+            chars++;
+            continue;
+        }
+
+        if (ch == FGS_B64_PAD) {
+            if (pads == 2) {
+                return fgs_base64_fail(info, chars,
+                                       "it has more than two '=' at the end");
+            }
+
+            pads++;
+            chars++;
+            continue;
+        }
+
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+            return fgs_base64_fail(info, chars,
+                                   "it holds whitespace or a line break");
+        }
+
+        if (ch == '-' || ch == '_') {
+            return fgs_base64_fail(info, chars,
+                                   "it uses the URL-safe alphabet "
+                                   "('-' or '_') instead of '+' and '/'");
+        }
+
+        return fgs_base64_fail(info, chars,
+                               "it holds a character outside the alphabet "
+                               "A-Z, a-z, 0-9, '+', '/'");
+    }
+
+    info->chars = chars;
+
+    if (chars % 4 != 0) {
+        return fgs_base64_fail(info, chars,
+                               "its length is not a multiple of 4 "
+                               "(the '=' padding is missing or extra "
+                               "characters were cut off)");
+    }
+
+    /*
+     * The bits of the last character that no byte uses must be zero:
+     * otherwise several encodings decode to the same bytes and strict
+     * decoders refuse what lenient ones accept.
+     */
+
+    if ((pads == 1 && (last & 0x03)) || (pads == 2 && (last & 0x0f))) {
+        return fgs_base64_fail(info, chars - pads - 1,
+                               "the unused bits before the '=' padding are "
+                               "not zero (not the canonical encoding)");
+    }
+
+    info->decoded = chars / 4 * 3 - pads;
+
+    return FGS_OK;
+}
+
+
+/*
+ * The character an escape of a scanned JSON string stands for, and the
+ * bytes the escape takes (0 when malformed).  Only ASCII matters here:
+ * any other code point is outside the alphabet anyway, so surrogate
+ * pairs need not be joined.
+ */
+
+static size_t
+fgs_base64_escape(const u_char *p, size_t left, uint32_t *ch)
+{
+    int32_t  v;
+
+    if (left < 2) {
+        return 0;
+    }
+
+    switch (p[1]) {
+
+    case '"':
+    case '\\':
+    case '/':
+        *ch = p[1];
+        return 2;
+
+    case 'b':
+        *ch = '\b';
+        return 2;
+
+    case 'f':
+        *ch = '\f';
+        return 2;
+
+    case 'n':
+        *ch = '\n';
+        return 2;
+
+    case 'r':
+        *ch = '\r';
+        return 2;
+
+    case 't':
+        *ch = '\t';
+        return 2;
+
+    case 'u':
+        break;
+
+    default:
+        return 0;
+    }
+
+    if (left < 6) {
+        return 0;
+    }
+
+    v = fgs_json_hex4(p + 2);
+    if (v < 0) {
+        return 0;
+    }
+
+    *ch = (uint32_t) v;
+
+    return 6;
+}
+
+
+static int
+fgs_base64_fail(fgs_base64_info_t *info, size_t off, const char *error)
+{
+    info->decoded = 0;
+    info->error_off = off;
+    info->error = error;
+
+    return FGS_DECLINED;
+}
