@@ -132,7 +132,7 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
 
     if (c->has & FGS_CHECK_FORBIDDEN) {
         if (echo != NULL && type != FGS_JSON_OBJECT
-            && type != FGS_JSON_ARRAY)
+            && type != FGS_JSON_ARRAY && type != FGS_JSON_NULL)
         {
             return fgs_check_fail(sink, field,
                                   "%s is set to %s but must not be set; "
@@ -192,8 +192,8 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
                               "%s %s is not allowed: it must not be one "
                               "of %s", field, echo, c->not_in_text)
              : fgs_check_fail(sink, field,
-                              "%s is not allowed: it must not be one of %s",
-                              field, c->not_in_text);
+                              "%s holds a value that this policy denies",
+                              field);
         if (rc != FGS_OK) {
             return rc;
         }
