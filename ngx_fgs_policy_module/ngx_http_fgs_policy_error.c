@@ -182,8 +182,9 @@ ngx_http_fgs_policy_reject(ngx_http_request_t *r,
     last = fgs_json_escape(p, (const u_char *) ctx->err_msg, len);
 
     ngx_log_error(level, r->connection->log, 0,
-                  "fgs_policy: %ui %s for a \"%s\" request: %*s",
-                  status, code, fgs_op_name(ctx->op), last - p, p);
+                  "fgs_policy: %s request rejected with %ui %s: %*s",
+                  ctx->op == FGS_OP_NONE ? "a" : fgs_op_name(ctx->op),
+                  status, code, last - p, p);
 
     return status;
 }
@@ -210,7 +211,8 @@ ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
 
 /*
  * Replaces nginx's special response (r->err_status >= 400) on a governed
- * request with the JSON error.
+ * request with the JSON error, and an upstream answer that is not HTTP
+ * with a 502.
  */
 
 static ngx_int_t
@@ -218,12 +220,31 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
 {
     size_t                            len;
     ngx_buf_t                        *b;
+    ngx_uint_t                        status;
     fgs_error_t                       e;
     ngx_http_variable_value_t        *vv;
     ngx_http_fgs_policy_ctx_t        *ctx;
     ngx_http_fgs_policy_main_conf_t  *fmcf;
 
-    if (r != r->main || r->err_status < NGX_HTTP_BAD_REQUEST) {
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->err_status >= NGX_HTTP_BAD_REQUEST) {
+        status = r->err_status;
+
+    } else if (r->upstream && r->http_version == NGX_HTTP_VERSION_9
+               && r->http_major >= 1)
+    {
+        /*
+         * The upstream answered bytes that are not HTTP: the proxy module
+         * relays them raw, as an HTTP/0.9 response without a status line,
+         * to a client that spoke HTTP/1.x.  On a governed request that is
+         * a bad gateway.
+         */
+        status = NGX_HTTP_BAD_GATEWAY;
+
+    } else {
         return ngx_http_next_header_filter(r);
     }
 
@@ -237,13 +258,24 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
         }
     }
 
-    if (ctx->err_code && ctx->err_status == r->err_status) {
+    if (status != r->err_status) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fgs_policy: the upstream's answer is not HTTP, "
+                      "sent 502 instead");
+
+        r->http_version = r->http_major * 1000 + r->http_minor;
+        r->headers_out.status = status;
+        r->headers_out.status_line.len = 0;
+        r->keepalive = 0;
+    }
+
+    if (ctx->err_code && ctx->err_status == status) {
         e.error_code = ctx->err_code;
         e.error_msg = ctx->err_msg;
         e.violations = ctx->err_violations;
 
     } else {
-        ngx_http_fgs_policy_nginx_error(r, r->err_status, &e.error_code,
+        ngx_http_fgs_policy_nginx_error(r, status, &e.error_code,
                                         &e.error_msg);
         e.violations = NULL;
 

@@ -150,6 +150,7 @@ ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_http_fgs_policy_file_t *
 ngx_http_fgs_policy_load(ngx_conf_t *cf, ngx_str_t *name)
 {
+    u_char                           *p, *last;
     ngx_str_t                         path;
     ngx_uint_t                        i;
     fgs_policy_t                     *policy;
@@ -157,6 +158,7 @@ ngx_http_fgs_policy_load(ngx_conf_t *cf, ngx_str_t *name)
     fgs_policy_error_t                err;
     ngx_http_fgs_policy_file_t       *file;
     ngx_http_fgs_policy_main_conf_t  *fmcf;
+    u_char                            where[512];
 
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
 
@@ -190,12 +192,21 @@ ngx_http_fgs_policy_load(ngx_conf_t *cf, ngx_str_t *name)
     policy = fgs_policy_load((const char *) path.data, &err);
 
     if (policy == NULL) {
+        p = where;
+        last = where + sizeof(where);
+
+        if (err.rule) {
+            p = ngx_slprintf(p, last, "rule \"%s\", ", err.rule);
+        }
+
+        if (err.field) {
+            p = ngx_slprintf(p, last, "field \"%s\": ", err.field);
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "fgs_policy \"%s\" does not load: "
-                           "rule \"%s\", field \"%s\": %s",
+                           "fgs_policy \"%s\" does not load: %*s%s",
                            err.file ? err.file : (char *) path.data,
-                           err.rule ? err.rule : "-",
-                           err.field ? err.field : "-",
+                           p - where, where,
                            err.message ? err.message : "unknown error");
 
         fgs_policy_error_free(&err);
