@@ -318,5 +318,6 @@ fi
 echo "== report"
 FGS_BENCH_RUNS=$runs FGS_BENCH_DURATION=$duration FGS_BENCH_WARMUP=$warmup \
 FGS_BENCH_GATEWAY_CPU=$gw_cpu FGS_BENCH_LOAD_CPU=$load_cpu \
+FGS_BENCH_MODULE=$module FGS_BENCH_POLICY=$policy \
     perl "$bench/report.pl" "$out" "$results" "$chart"
 echo "  $results"
