@@ -31,6 +31,11 @@
 #if defined(__SSE2__) && !defined(FGS_JSON_NO_SIMD)
 #include <emmintrin.h>
 #define FGS_JSON_KEYS_SSE2  1
+
+#if (FGS_JSON_KEYS_LINEAR != 32)
+#error "fgs_json_keys_small() compares exactly 32 fingerprints"
+#endif
+
 #endif
 
 
@@ -116,50 +121,54 @@ fgs_json_keys_small(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
     uint32_t       i, j, n, fp, mi;
     const u_char  *k;
 #if (FGS_JSON_KEYS_SSE2)
-    int            hits;
-    __m128i        want;
+    __m128i        want, hit;
 #endif
 
     k = (const u_char *) key;
     n = nodes[obj].count;
 
-    fp = key_len;
+    /* odd, so that it never matches a free slot */
+
+    fp = key_len * 2 + 1;
 
     if (key_len) {
         fp ^= (uint32_t) k[0] << 8 ^ (uint32_t) k[key_len / 2] << 16
               ^ (uint32_t) k[key_len - 1] << 24;
     }
 
-    mi = obj + 1;           /* member j */
-    j = 0;
-
 #if (FGS_JSON_KEYS_SSE2)
 
-    /* four fingerprints at a time; lanes at and after n are masked off */
+    /*
+     * All slots at once, without a branch per member: the free ones
+     * hold 0.  Most keys match none and are done here.
+     */
+
+#define fgs_json_keys_eq4(i)                                                \
+    _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) &set->fp[i]), want)
 
     want = _mm_set1_epi32((int) fp);
 
-    for (i = 0; i < n; i += 4) {
-        hits = _mm_movemask_ps(_mm_castsi128_ps(
-                   _mm_cmpeq_epi32(_mm_loadu_si128(
-                                       (const __m128i *) &set->fp[i]),
-                                   want)));
+    hit = _mm_or_si128(_mm_or_si128(fgs_json_keys_eq4(0),
+                                    fgs_json_keys_eq4(4)),
+                       _mm_or_si128(fgs_json_keys_eq4(8),
+                                    fgs_json_keys_eq4(12)));
+    hit = _mm_or_si128(hit,
+                       _mm_or_si128(_mm_or_si128(fgs_json_keys_eq4(16),
+                                                 fgs_json_keys_eq4(20)),
+                                    _mm_or_si128(fgs_json_keys_eq4(24),
+                                                 fgs_json_keys_eq4(28))));
 
-        if (n - i < 4) {
-            hits &= (1 << (n - i)) - 1;
-        }
+#undef fgs_json_keys_eq4
 
-        for ( /* void */ ; hits; hits &= hits - 1) {
-            if (fgs_json_keys_same(nodes, &mi, &j, i + __builtin_ctz(hits),
-                                   key, key_len))
-            {
-                *dup = mi;
-                return FGS_DECLINED;
-            }
-        }
+    if (_mm_movemask_epi8(hit) == 0) {
+        set->fp[n] = fp;
+        return FGS_OK;
     }
 
-#else
+#endif
+
+    mi = obj + 1;           /* member j */
+    j = 0;
 
     for (i = 0; i < n; i++) {
         if (set->fp[i] == fp
@@ -169,8 +178,6 @@ fgs_json_keys_small(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
             return FGS_DECLINED;
         }
     }
-
-#endif
 
     set->fp[n] = fp;
 

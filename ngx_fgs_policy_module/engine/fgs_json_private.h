@@ -11,6 +11,8 @@
 #define _FGS_JSON_PRIVATE_H_INCLUDED_
 
 
+#include <string.h>
+
 #include "fgs_json.h"
 
 
@@ -30,8 +32,17 @@ typedef struct {
     uint32_t            mask;       /* number of pairs - 1 */
     uint32_t            used;
     uint64_t            seed[2];
-    uint32_t            fp[FGS_JSON_KEYS_LINEAR];
+    uint32_t            fp[FGS_JSON_KEYS_LINEAR];   /* odd; 0: free */
 } fgs_json_keyset_t;
+
+
+static inline void
+fgs_json_keys_init(fgs_json_keyset_t *set)
+{
+    set->slots = NULL;
+    memset(set->fp, 0, sizeof(set->fp));
+}
+
 
 
 /*

@@ -382,7 +382,10 @@ value:
         f = &frames[top++];
         f->node = idx;
         f->last = FGS_NONE;
-        f->keys.slots = NULL;
+
+        if (c == '{') {
+            fgs_json_keys_init(&f->keys);
+        }
 
         p = fgs_json_skip_ws(p + 1, end);
 
