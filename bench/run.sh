@@ -203,6 +203,18 @@ cpu_ticks() {
     sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+# waits (at most 5 s) until process $1 uses no more CPU time
+settle() {
+    local last now i
+    last=$(cpu_ticks "$1")
+    for i in $(seq 50); do
+        sleep 0.1
+        now=$(cpu_ticks "$1")
+        [ "$now" = "$last" ] && return 0
+        last=$now
+    done
+}
+
 # one measurement: $1 run, $2 workload, $3 variant, $4 its index
 measure() {
     local run=$1 w=$2 v=$3 i=$4 dir listen target conns status t0 t1 hwm
@@ -226,6 +238,9 @@ measure() {
     export FGS_BENCH_PATH=$target FGS_BENCH_BODY=$bodies/$w.json
     $pin_load wrk -t1 -c"$conns" -d"$warmup" --timeout 30s \
         -s "$bench/lib/put.lua" "http://127.0.0.1:$listen" > /dev/null 2>&1 || true
+
+    # requests the warm-up left in flight must not count in the measurement
+    settle "$gw_worker"
 
     t0=$(cpu_ticks "$gw_worker")
     $pin_load wrk -t1 -c"$conns" -d"$duration" --timeout 30s --latency \
