@@ -56,4 +56,8 @@ fi
 
 (cd "$src" && make -s -f "$objs/Makefile" modules)
 
-cp "$objs/ngx_http_fgs_policy_module.so" "$build/ngx_http_fgs_policy_module.so"
+# a new file, renamed into place: writing over the loaded module would
+# change the code under a running nginx
+so=ngx_http_fgs_policy_module.so
+cp "$objs/$so" "$build/$so.new"
+mv -f "$build/$so.new" "$build/$so"
