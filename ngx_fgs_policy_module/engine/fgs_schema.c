@@ -1226,16 +1226,24 @@ fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx, uint32_t node,
 }
 
 
-/* the index of the field named exactly key, or -1 */
+/*
+ * The index of the field named exactly key, or -1: a binary search in
+ * the order of the tables, by length and then by bytes.  The names are
+ * short, so the bytes are compared inline (a call to memcmp() per probe
+ * would cost more than the probe).
+ */
 
 static int
 fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
 {
     int                        rc;
-    size_t                     n;
+    size_t                     i;
     uint32_t                   lo, hi, mid;
+    uint64_t                   wk, wn;
+    const u_char              *k, *name;
     const fgs_schema_field_t  *f;
 
+    k = (const u_char *) key;
     lo = 0;
     hi = obj->n;
 
@@ -1243,11 +1251,47 @@ fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
         mid = (lo + hi) / 2;
         f = &obj->fields[mid];
 
-        n = len < f->len ? len : f->len;
-        rc = memcmp(key, f->name, n);
+        if (len != f->len) {
+            rc = len < f->len ? -1 : 1;
 
-        if (rc == 0) {
-            rc = (len > f->len) - (len < f->len);
+        } else {
+            name = (const u_char *) f->name;
+            rc = 0;
+
+            /*
+             * Eight bytes at a time, the tail as the last eight; byte by
+             * byte only where they differ, for the order.
+             */
+
+            i = 0;
+
+            if (len >= 8) {
+                for ( /* void */ ; i + 8 <= len; i += 8) {
+                    memcpy(&wk, k + i, 8);
+                    memcpy(&wn, name + i, 8);
+
+                    if (wk != wn) {
+                        break;
+                    }
+                }
+
+                if (i + 8 > len) {
+                    i = len - 8;
+                    memcpy(&wk, k + i, 8);
+                    memcpy(&wn, name + i, 8);
+
+                    if (wk == wn) {
+                        i = len;
+                    }
+                }
+            }
+
+            for ( /* void */ ; i < len; i++) {
+                if (k[i] != name[i]) {
+                    rc = k[i] < name[i] ? -1 : 1;
+                    break;
+                }
+            }
 
             if (rc == 0) {
                 return (int) mid;
@@ -1578,8 +1622,16 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
             return "a field has no name, a wrong length, or no operation";
         }
 
-        if (i > 0 && strcmp(obj->fields[i - 1].name, f->name) >= 0) {
-            return "a table is not sorted by name";
+        if (i > 0
+            && (obj->fields[i - 1].len > f->len
+                || (obj->fields[i - 1].len == f->len
+                    && strcmp(obj->fields[i - 1].name, f->name) >= 0)))
+        {
+            return "a table is not sorted by length and name";
+        }
+
+        if (fgs_schema_find(obj, f->name, f->len) != (int) i) {
+            return "a field is not found by its own name";
         }
 
         if ((f->check == FGS_CHECK_ENUM || f->check == FGS_CHECK_CODE_TYPE)

@@ -31,8 +31,11 @@
  * values are allowed is the policy's job.  Fixed ones (code_type,
  * mount_type, status, type) are checked here.
  *
- * Each table is sorted by name (the walker finds keys by binary search);
- * fgs_schema_selftest(), run by the unit tests, verifies it.
+ * Each table is sorted by the length of the names, then by name (the
+ * walker finds keys by binary search); fgs_schema_selftest(), run by the
+ * unit tests, verifies it.  The request body's table is written in
+ * alphabetical order with designated initializers: fgs_schema_function_e
+ * gives the sorted positions.
  */
 
 
@@ -90,15 +93,15 @@
 
 static const fgs_schema_field_t  fgs_func_vpc_fields[] = {
     STR("cidr", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("domain_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("vpc_id", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
     STR("gateway", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("vpc_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("domain_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     BOOL("is_safety", FGS_ALL),
     STR("namespace", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STRS("security_groups", FGS_ALL, 0),
     STR("subnet_id", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
     STR("subnet_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("vpc_id", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("vpc_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
+    STRS("security_groups", FGS_ALL, 0)
 };
 
 FGS_OBJECT(fgs_func_vpc, "FuncVpc", fgs_func_vpc_fields, FGS_OBJ_PLAIN);
@@ -113,8 +116,8 @@ FGS_OBJECT(fgs_func_vpc, "FuncVpc", fgs_func_vpc_fields, FGS_OBJ_PLAIN);
  */
 
 static const fgs_schema_field_t  fgs_mount_user_fields[] = {
-    ID("user_group_id", FGS_ALL, -1, 65534),
-    ID("user_id", FGS_ALL, -1, 65534)
+    ID("user_id", FGS_ALL, -1, 65534),
+    ID("user_group_id", FGS_ALL, -1, 65534)
 };
 
 FGS_OBJECT(fgs_mount_user, "MountUser", fgs_mount_user_fields,
@@ -133,11 +136,11 @@ static const char *const  fgs_mount_types[] = {
 };
 
 static const fgs_schema_field_t  fgs_func_mount_fields[] = {
-    STR("local_mount_path", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("mount_resource", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("mount_share_path", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     STR("mount_type", FGS_ALL, FGS_ALL, FGS_CHECK_ENUM, 0, 0,
-        fgs_mount_types)
+        fgs_mount_types),
+    STR("mount_resource", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("local_mount_path", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("mount_share_path", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
 };
 
 FGS_OBJECT(fgs_func_mount, "FuncMount", fgs_func_mount_fields,
@@ -147,8 +150,8 @@ FGS_OBJECT(fgs_func_mount, "FuncMount", fgs_func_mount_fields,
 /* Table 5 MountConfig: both mandatory; func_mounts may be empty */
 
 static const fgs_schema_field_t  fgs_mount_config_fields[] = {
-    OBJS("func_mounts", FGS_ALL, FGS_ALL, fgs_func_mount),
-    OBJ("mount_user", FGS_ALL, FGS_ALL, fgs_mount_user)
+    OBJ("mount_user", FGS_ALL, FGS_ALL, fgs_mount_user),
+    OBJS("func_mounts", FGS_ALL, FGS_ALL, fgs_func_mount)
 };
 
 FGS_OBJECT(fgs_mount_config, "MountConfig", fgs_mount_config_fields,
@@ -173,13 +176,13 @@ FGS_OBJECT(fgs_strategy_config, "StrategyConfig",
 /* Table 9 CustomImage: nothing mandatory */
 
 static const fgs_schema_field_t  fgs_custom_image_fields[] = {
+    STR("gid", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("uid", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     STR("args", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("image", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     STR("command", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     BOOL("enabled", FGS_ALL),
-    STR("gid", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("image", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     BOOL("is_public", FGS_ALL),
-    STR("uid", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     STR("working_dir", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
 };
 
@@ -191,8 +194,8 @@ FGS_OBJECT(fgs_custom_image, "CustomImage", fgs_custom_image_fields,
 
 static const fgs_schema_field_t  fgs_log_config_fields[] = {
     STR("group_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("group_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     STR("stream_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("group_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
     STR("stream_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
 };
 
@@ -214,8 +217,8 @@ FGS_OBJECT(fgs_vpc_config, "VpcConfig", fgs_vpc_config_fields,
 /* Table 11 NetworkControlConfig */
 
 static const fgs_schema_field_t  fgs_network_control_fields[] = {
-    BOOL("disable_public_network", FGS_ALL),
-    OBJS("trigger_access_vpcs", FGS_ALL, 0, fgs_vpc_config)
+    OBJS("trigger_access_vpcs", FGS_ALL, 0, fgs_vpc_config),
+    BOOL("disable_public_network", FGS_ALL)
 };
 
 FGS_OBJECT(fgs_network_control, "NetworkControlConfig",

@@ -83,8 +83,10 @@ typedef struct {
 
 
 /*
- * One object of the reference.  fields are sorted by name (strcmp): the
- * walker finds a key by binary search.
+ * One object of the reference.  fields are sorted by the length of their
+ * name, then by name (strcmp): the walker finds a key by binary search,
+ * and most probes are decided by the length alone, where names with a
+ * common prefix ("enable_", "initializer_") would need several bytes.
  */
 
 struct fgs_schema_object_s {
@@ -95,63 +97,66 @@ struct fgs_schema_object_s {
 };
 
 
-/* the index of each field of the request body in fgs_schema_function */
+/*
+ * The index of each field of the request body in fgs_schema_function,
+ * in the tables' order: by length, then by name.
+ */
 typedef enum {
-    FGS_F_APP_XROLE = 0,
-    FGS_F_CODE_ENCRYPT_KMS_KEY_ID,
-    FGS_F_CODE_FILENAME,
-    FGS_F_CODE_TYPE,
+    FGS_F_TYPE = 0,
+    FGS_F_XROLE,
+    FGS_F_STATUS,
+    FGS_F_HANDLER,
+    FGS_F_PACKAGE,
+    FGS_F_RUNTIME,
+    FGS_F_TIMEOUT,
     FGS_F_CODE_URL,
-    FGS_F_CUSTOM_IMAGE,
-    FGS_F_DEPEND_LIST,
-    FGS_F_DEPEND_VERSION_LIST,
-    FGS_F_DESCRIPTION,
-    FGS_F_DNS_CONFIG,
-    FGS_F_DOMAIN_NAMES,
-    FGS_F_ENABLE_AUTH_IN_HEADER,
-    FGS_F_ENABLE_CLASS_ISOLATION,
-    FGS_F_ENABLE_DYNAMIC_MEMORY,
-    FGS_F_ENCRYPTED_USER_DATA,
-    FGS_F_ENTERPRISE_PROJECT_ID,
-    FGS_F_EPHEMERAL_STORAGE,
-    FGS_F_EXTEND_CONFIG,
+    FGS_F_FUNC_VPC,
+    FGS_F_APP_XROLE,
+    FGS_F_CODE_TYPE,
     FGS_F_FUNC_CODE,
     FGS_F_FUNC_NAME,
-    FGS_F_FUNC_VPC,
+    FGS_F_USER_DATA,
+    FGS_F_DNS_CONFIG,
     FGS_F_GPU_MEMORY,
-    FGS_F_HANDLER,
+    FGS_F_LOG_CONFIG,
+    FGS_F_DEPEND_LIST,
+    FGS_F_DESCRIPTION,
+    FGS_F_MEMORY_SIZE,
+    FGS_F_CUSTOM_IMAGE,
+    FGS_F_DOMAIN_NAMES,
+    FGS_F_MOUNT_CONFIG,
+    FGS_F_PEERING_CIDR,
+    FGS_F_CODE_FILENAME,
+    FGS_F_EXTEND_CONFIG,
+    FGS_F_LTS_CUSTOM_TAG,
+    FGS_F_STRATEGY_CONFIG,
+    FGS_F_PRE_STOP_HANDLER,
+    FGS_F_PRE_STOP_TIMEOUT,
+    FGS_F_EPHEMERAL_STORAGE,
     FGS_F_HEARTBEAT_HANDLER,
+    FGS_F_NETWORK_CONTROLLER,
+    FGS_F_DEPEND_VERSION_LIST,
+    FGS_F_ENCRYPTED_USER_DATA,
     FGS_F_INITIALIZER_HANDLER,
     FGS_F_INITIALIZER_TIMEOUT,
     FGS_F_IS_STATEFUL_FUNCTION,
-    FGS_F_LOG_CONFIG,
-    FGS_F_LTS_CUSTOM_TAG,
-    FGS_F_MEMORY_SIZE,
-    FGS_F_MOUNT_CONFIG,
-    FGS_F_NETWORK_CONTROLLER,
-    FGS_F_PACKAGE,
-    FGS_F_PEERING_CIDR,
-    FGS_F_PRE_STOP_HANDLER,
-    FGS_F_PRE_STOP_TIMEOUT,
     FGS_F_RESTORE_HOOK_HANDLER,
     FGS_F_RESTORE_HOOK_TIMEOUT,
-    FGS_F_RUNTIME,
-    FGS_F_STATUS,
-    FGS_F_STRATEGY_CONFIG,
-    FGS_F_TIMEOUT,
-    FGS_F_TYPE,
-    FGS_F_USER_DATA,
-    FGS_F_XROLE,
+    FGS_F_ENABLE_AUTH_IN_HEADER,
+    FGS_F_ENABLE_DYNAMIC_MEMORY,
+    FGS_F_ENTERPRISE_PROJECT_ID,
+    FGS_F_ENABLE_CLASS_ISOLATION,
+    FGS_F_CODE_ENCRYPT_KMS_KEY_ID,
     FGS_F_NFIELDS
 } fgs_schema_function_e;
 
 
 /* the index of each field of FuncMount in its table */
 typedef enum {
-    FGS_FM_LOCAL_MOUNT_PATH = 0,
+    FGS_FM_MOUNT_TYPE = 0,
     FGS_FM_MOUNT_RESOURCE,
+    FGS_FM_LOCAL_MOUNT_PATH,
     FGS_FM_MOUNT_SHARE_PATH,
-    FGS_FM_MOUNT_TYPE,
     FGS_FM_NFIELDS
 } fgs_schema_func_mount_e;
 
