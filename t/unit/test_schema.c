@@ -660,6 +660,7 @@ test_constraints(void)
 static void
 test_collect(void)
 {
+    int    i;
     char  *big, *p;
 
     check(FGS_OP_CONFIG, "{\"func_name\":\"9\",\"runtime\":1,\"timeout\":1,"
@@ -726,7 +727,7 @@ test_collect(void)
 
     p = big + sprintf(big, CONFIG_HEAD);
 
-    for (int i = 0; i < 150; i++) {
+    for (i = 0; i < 150; i++) {
         p += sprintf(p, ",\"k%d\":1", i);
     }
 
