@@ -44,6 +44,14 @@ my $Ualias = urn('fn-test', version => 'prod_alias-1');
 my $Uup = urn('fn-test', project => $UP);
 $t->seed_functions($U, $Uv, $Ualias, $Uup);
 
+# test names: the long project id and URN shortened
+sub short {
+    my ($s) = @_;
+    $s =~ s/\Q$U\E/{urn}/g;
+    $s =~ s/\Q$P\E/{project}/g;
+    return $s;
+}
+
 sub body_for {
     my ($target) = @_;
     return $target =~ m{(?i)code}              ? $code
@@ -68,12 +76,13 @@ my @governed = (
 for my $g (@governed) {
     my ($m, $target, $op, $body) = @$g;
     my $r = $t->json_request($m, $target, $body);
-    subtest "$m $target is governed as $op" => sub {
+    subtest short("$m $target is governed as $op") => sub {
         is($r->header('x-fgs-op'), $op, "operation $op");
         is($r->header('x-fgs-decision'), 'allow', 'decision allow');
         isnt($r->status, 400, 'not rejected') or diag($r->summary);
     };
-    $t->upstream_got($m, $target, $body, "$m $target forwarded untouched");
+    $t->upstream_got($m, $target, $body,
+                     short("$m $target forwarded untouched"));
 }
 
 my $r = $t->json_put("$base/config", $config);
@@ -95,9 +104,9 @@ for my $g ([ 'DELETE', $base ],
     my ($m, $target) = @$g;
     $r = $t->request(method => $m, target => $target, body => '{}',
                      headers => ['Content-Type' => 'application/json']);
-    is($r->header('x-fgs-op'), 'other', "$m $target is an other write");
+    is($r->header('x-fgs-op'), 'other', short("$m $target is an other write"));
     $t->upstream_got($m, $target, '{}',
-                     "$m $target forwarded (other_writes allow)");
+                     short("$m $target forwarded (other_writes allow)"));
 }
 
 
@@ -192,8 +201,8 @@ for my $n (@noncanonical) {
     my ($m, $target, $class) = @$n;
     my $body = body_for($target);
     $r = $t->json_request($m, $target, $body);
-    $t->is_fgs_error($r, 400, 'FGSPOL.4002', "$class: $m $target");
-    $t->upstream_got_nothing("$class: $m $target: the upstream got nothing");
+    $t->is_fgs_error($r, 400, 'FGSPOL.4002', short("$class: $m $target"));
+    $t->upstream_got_nothing(short("$class: $m $target: nothing forwarded"));
 }
 
 # The same classes on a keep-alive connection: the rejection does not
@@ -236,8 +245,8 @@ for my $target ("$base/config", "$base/code",
                 "/v2/$P/fgs/functions/$U")
 {
     $r = $t->request(method => 'GET', target => $target);
-    isnt($r->status, 400, "GET $target is not rejected");
-    $t->upstream_got('GET', $target, undef, "GET $target reaches the mock");
+    isnt($r->status, 400, short("GET $target is not rejected"));
+    $t->upstream_got('GET', $target, undef, short("GET $target reaches the mock"));
 }
 $r = $t->request(method => 'GET', target => "$base/config");
 $t->is_status($r, 200, 'GET config answered by the mock');

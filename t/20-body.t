@@ -249,6 +249,34 @@ $m->is_status($r, 200, 'a body sent slowly in pieces passes');
 $m->upstream_got('PUT', $config_path, $config, 'slow: forwarded untouched');
 
 
+# --- pipelined governed requests: each body is read exactly, no more
+
+{
+    my $host = '127.0.0.1:' . $m->port;
+    my $bad = "{$good_inner,\"timeout\":\"30\"}";
+    my @reqs = (
+        build_request(method => 'PUT', target => $config_path, host => $host,
+                      close => 0, body => $config,
+                      headers => ['Content-Type' => 'application/json']),
+        build_request(method => 'PUT', target => $code_path, host => $host,
+                      close => 0, body => $small_code, chunked => 100,
+                      headers => ['Content-Type' => 'application/json']),
+        build_request(method => 'PUT', target => $config_path, host => $host,
+                      close => 0, body => $bad,
+                      headers => ['Content-Type' => 'application/json']),
+    );
+    my @rs = $m->raw(join('', @reqs), count => 3);
+    is(scalar(@rs), 3, 'pipelined: three responses');
+    is(join(' ', map { $_->status } @rs), '200 200 400',
+       'pipelined: allowed, allowed, refused');
+    my $recs = $m->mock_requests;
+    is(scalar @$recs, 2, 'pipelined: the upstream got the two good ones');
+    ok(@$recs == 2 && $recs->[0]{body} eq $config
+       && $recs->[1]{body} eq $small_code,
+       'pipelined: each body byte for byte');
+}
+
+
 # --- a body that breaks the rules only in its last bytes
 
 my $base_code = code_body(600_000);
@@ -312,6 +340,12 @@ $r = $d->expect_continue(method => 'PUT', target => $code_path, body => $big,
                          headers => ['Content-Type' => 'application/json']);
 $d->is_status($r, 200, 'Expect: 100-continue with the 20 MB body passes');
 $d->upstream_got('PUT', $code_path, $big, 'Expect, 20 MB: byte for byte');
+
+# the two instances did keep the bodies where they were meant to be
+like($d->error_log, qr/client request body is buffered to a temporary file/,
+     'the 1 KB buffer instance spilled bodies to temp files');
+unlike($m->error_log, qr/buffered to a temporary file/,
+       'the in-memory instance kept every body in memory');
 
 $m->finish;
 $d->finish;

@@ -81,7 +81,6 @@ my @types = (
     [ is_stateful_function => '"true"' ],
     [ enable_dynamic_memory => '1' ],
     [ status => '"0"' ],
-    [ lts_custom_tag => '{"team":1}' ],
     [ lts_custom_tag => '["team"]' ],
     [ initializer_timeout => '10.0' ],
 );
@@ -94,8 +93,12 @@ for my $c (@types) {
 }
 
 my @nested_types = (
+    [ 'func_vpc.security_groups[1]', '{"vpc_id":"v","subnet_id":"s",'
+                                     . '"security_groups":["sg",1]}',
+      'func_vpc' ],
     [ 'func_vpc.security_groups', '{"vpc_id":"v","subnet_id":"s",'
-                                  . '"security_groups":[1]}', 'func_vpc' ],
+                                  . '"security_groups":"sg"}', 'func_vpc' ],
+    [ 'lts_custom_tag.team', '{"env":"prod","team":1}', 'lts_custom_tag' ],
     [ 'func_vpc.vpc_id', '{"vpc_id":7,"subnet_id":"s"}', 'func_vpc' ],
     [ 'strategy_config.concurrency', '{"concurrency":"10",'
                                      . '"concurrent_num":1}',

@@ -14,7 +14,6 @@ use FgsTest;
 
 my $t = FgsTest->new(server => <<'CONF');
     fgs_policy %%DATA%%/policy.json;
-    proxy_read_timeout 2s;
     location / {
         %%PROXY%%
         proxy_read_timeout 2s;

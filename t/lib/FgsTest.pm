@@ -296,8 +296,7 @@ sub proxy_block {
         'proxy_http_version 1.1;',
         'proxy_set_header Connection "";',
         # $http_host keeps the port: AK/SK signatures cover the Host header
-        'proxy_set_header Host $http_host;',
-        'proxy_read_timeout 30s;';
+        'proxy_set_header Host $http_host;';
 }
 
 sub expand {
@@ -501,7 +500,7 @@ sub start_mock {
     unless (wait_port($self->{mock_port}, $self->{mock_pid}, 5)) {
         my $said = -f $log ? slurp($log) : '';
         $self->stop;
-        BAIL_OUT("the mock did not start: $said");
+        die "the mock did not start: $said\n";
     }
 }
 
@@ -520,7 +519,7 @@ sub start_nginx {
         my $said = slurp("$p/logs/nginx.stderr");
         $said .= slurp("$p/logs/error.log") if -f "$p/logs/error.log";
         $self->stop;
-        BAIL_OUT("nginx did not start: $said");
+        die "nginx did not start: $said\n";
     }
 }
 
