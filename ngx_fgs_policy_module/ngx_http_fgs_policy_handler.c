@@ -199,6 +199,30 @@ ngx_http_fgs_policy_govern(ngx_http_request_t *r,
     ctx->op = t.op;
     ctx->max_body_size = flcf->max_body_size;
 
+    if (r->err_status || r->error_page) {
+
+        /*
+         * nginx has already refused this request (a malformed header or
+         * framing, found before the phases ran) and an error_page sends
+         * it on to a location: a request that nginx could not read is
+         * not forwarded to FunctionGraph.  ("error_page 400 = @x" zeroes
+         * r->err_status; r->error_page tells, unless
+         * recursive_error_pages is on.)
+         */
+
+        ctx->decided = 1;
+        ctx->rejected = 1;
+        ctx->err_status = (r->err_status >= NGX_HTTP_BAD_REQUEST)
+                          ? r->err_status : NGX_HTTP_BAD_REQUEST;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "fgs_policy: %s request refused by nginx with %ui "
+                      "is not sent on by error_page",
+                      fgs_op_name(ctx->op), ctx->err_status);
+
+        return ctx->err_status;
+    }
+
     if (res == FGS_TARGET_REJECT) {
         return ngx_http_fgs_policy_reject(r, ctx, NGX_HTTP_BAD_REQUEST,
                                           "FGSPOL.4002", t.error, NULL);
