@@ -20,6 +20,7 @@ my $server = <<'CONF';
     add_header X-Fgs-Decision $fgs_policy_decision always;
     add_header X-Fgs-Rules $fgs_policy_rules always;
     access_log %%PREFIX%%/logs/fgs-access.log fgs;
+    client_body_buffer_size 4k;
     location / {
         %%PROXY%%
     }
@@ -261,6 +262,117 @@ $r = $t->json_put(config_path('dev-reports'), $withkms,
 $t->is_status($r, 200, 'a signed body that needs no rewrite passes');
 $t->upstream_got('PUT', config_path('dev-reports'), $withkms,
                  'and is forwarded byte for byte');
+
+
+# any X-Sdk-Content-Sha256 but UNSIGNED-PAYLOAD: the body is signed
+for my $v (sha256_hex($nokms), 'unsigned-payload', 'UNSIGNED-PAYLOAD, x') {
+    $r = $t->json_put(config_path('dev-reports'), $nokms,
+                      'X-Auth-Token' => undef, 'Authorization' => $AKSK,
+                      'X-Sdk-Content-Sha256' => $v);
+    $t->is_fgs_error($r, 403, 'FGSPOL.4031',
+                     "X-Sdk-Content-Sha256: '$v' does not unsign the body");
+    $t->upstream_got_nothing("X-Sdk-Content-Sha256: '$v': nothing forwarded");
+}
+
+# a token and a signature together: the signature still covers the body
+$r = $t->json_put(config_path('dev-reports'), $nokms, 'Authorization' => $AKSK);
+$t->is_fgs_error($r, 403, 'FGSPOL.4031',
+                 'X-Auth-Token and an AK/SK signature together: 4031');
+$t->upstream_got_nothing('token and signature: nothing forwarded');
+
+# rewrites of bodies in temp files (client_body_buffer_size 4k here)
+my $long = config_body('dev-reports', description => 'd' x 20_000);
+$r = $t->json_put(config_path('dev-reports'), $long);
+$t->is_status($r, 200, 'a 20 KB body in a temp file is rewritten');
+$rec = $t->mock_requests->[-1];
+is_insertion($rec->{body}, $long, 'code_encrypt_kms_key_id', $KMS,
+             'spilled: only the key is added') if $rec;
+is($rec && $rec->{headers}{'content-length'}, $rec && length $rec->{body},
+   'spilled: Content-Length correct');
+
+my $bigcode = code_body(15 * 1024 * 1024);
+$r = $t->json_put(code_path('dev-reports'), $bigcode, { timeout => 60 });
+$t->is_status($r, 200, 'a 20 MB code body in a temp file is rewritten');
+$rec = $t->mock_requests->[-1];
+if ($rec) {
+    is($rec->{length}, length($bigcode)
+                       + length(qq{,"code_encrypt_kms_key_id":"$KMS"}),
+       '20 MB: one member longer');
+    ok(substr($rec->{body}, 0, length($bigcode) - 1)
+       eq substr($bigcode, 0, -1), '20 MB: the original bytes come first');
+    like(substr($rec->{body}, -80), qr/"code_encrypt_kms_key_id"\s*:\s*"\Q$KMS\E"\s*\}$/,
+         '20 MB: the key is added at the end');
+    is($rec->{headers}{'content-length'}, $rec->{length},
+       '20 MB: Content-Length correct');
+}
+undef $bigcode;
+
+
+# --- escapes and numbers cannot smuggle a value past the policy
+
+my @smuggle = (
+    [ 'an escaped key',
+      '{"func_name":"prod-orders","\u0072untime":"Python2.7",'
+      . '"handler":"index.handler","memory_size":512,"timeout":30,'
+      . '"func_vpc":{"vpc_id":"vpc-0a1b2c","subnet_id":"s"},'
+      . qq{"code_encrypt_kms_key_id":"$KMS"\}} ],
+    [ 'an escaped value',
+      '{"func_name":"prod-orders","runtime":"Python2\u002e7",'
+      . '"handler":"index.handler","memory_size":512,"timeout":30,'
+      . '"func_vpc":{"vpc_id":"vpc-0a1b2c","subnet_id":"s"},'
+      . qq{"code_encrypt_kms_key_id":"$KMS"\}} ],
+    [ 'an escaped nested key',
+      '{"func_name":"prod-orders","runtime":"Python3.12",'
+      . '"handler":"index.handler","memory_size":512,"timeout":30,'
+      . '"func_vpc":{"vpc\u005fid":"vpc-evil","subnet_id":"s"},'
+      . qq{"code_encrypt_kms_key_id":"$KMS"\}} ],
+    [ 'a memory_size past 2^64',
+      '{"func_name":"prod-orders","runtime":"Python3.12",'
+      . '"handler":"index.handler","memory_size":18446744073709551617,'
+      . '"timeout":30,"func_vpc":{"vpc_id":"vpc-0a1b2c","subnet_id":"s"},'
+      . qq{"code_encrypt_kms_key_id":"$KMS"\}} ],
+    [ 'a memory_size past 2^63',
+      '{"func_name":"prod-orders","runtime":"Python3.12",'
+      . '"handler":"index.handler","memory_size":9223372036854775809,'
+      . '"timeout":30,"func_vpc":{"vpc_id":"vpc-0a1b2c","subnet_id":"s"},'
+      . qq{"code_encrypt_kms_key_id":"$KMS"\}} ],
+    [ 'an escaped KMS key id',
+      '{"func_name":"dev-reports","runtime":"Python3.12",'
+      . '"handler":"index.handler","memory_size":512,"timeout":30,'
+      . '"code_encrypt_kms_key_\u0069d":"attacker-key"}' ],
+);
+for my $c (@smuggle) {
+    my ($name, $body) = @$c;
+    my $fn = $body =~ /dev-reports/ ? 'dev-reports' : 'prod-orders';
+    $r = $t->json_put(config_path($fn), $body);
+    ok($r->status == 403 || $r->status == 400, "$name is refused")
+        or diag($r->summary);
+    $t->upstream_got_nothing("$name: nothing forwarded");
+}
+
+# the key present but escaped: set_default must not add a second one
+my $esc = '{"func_name":"dev-reports","runtime":"Python3.12",'
+          . '"handler":"index.handler","memory_size":512,"timeout":30,'
+          . qq{"code_encrypt_kms_key_\\u0069d":"$KMS"\}};
+$r = $t->json_put(config_path('dev-reports'), $esc);
+$rec = $t->mock_requests->[-1];
+if ($r->status == 200) {
+    is($rec && $rec->{body}, $esc,
+       'an escaped key that is present is not added again');
+} else {
+    ok($r->status == 400 || $r->status == 403,
+       'an escaped key that is present is forwarded untouched or refused');
+    $t->upstream_got_nothing('refused: nothing forwarded');
+}
+
+# values in an error come back as valid JSON, whatever they hold
+my $nasty = "Py\"th\\on</script>\x{e9}\t";
+$r = $t->json_put(config_path('dev-reports'), json_encode({
+    func_name => 'dev-reports', runtime => $nasty, handler => 'index.handler',
+    memory_size => 512, timeout => 30, code_encrypt_kms_key_id => $KMS }));
+$e = $t->is_fgs_error($r, 403, 'FGSPOL.4030',
+                      'a runtime full of quotes and escapes',
+                      rules => ['runtime-allowlist']);
 
 
 # --- rule-level audit mode: forwarded, decision audit
