@@ -131,8 +131,9 @@ test_in(void)
          "{\"runtime\":\"Python3\\u002e12\"}", "in: compared unescaped");
     FAIL("runtime", "{\"in\":[\"Python3.12\"]}", "{\"runtime\":\"python3.12\"}",
          "runtime", "not allowed", "in: case matters");
-    FAIL("runtime", "{\"in\":[\"Python3.12\"]}", "{\"runtime\":\"Python3.12 \"}",
-         "runtime", "not allowed", "in: no trimming");
+    FAIL("runtime", "{\"in\":[\"Python3.12\"]}",
+         "{\"runtime\":\"Python3.12 \"}", "runtime", "not allowed",
+         "in: no trimming");
     PASS("memory_size", "{\"in\":[128,256]}", "{\"memory_size\":256}",
          "in: a number");
     PASS("memory_size", "{\"in\":[1024]}", "{\"memory_size\":1024.0}",
@@ -216,8 +217,8 @@ test_min_max(void)
     FAIL("memory_size", "{\"min\":128}", "{\"memory_size\":64}",
          "memory_size", "memory_size 64 is below the minimum 128; use at "
          "least 128", "min: below");
-    FAIL("t", "{\"max\":2.5}", "{\"t\":2.5000001}", "t", "above the maximum 2.5",
-         "max: a real bound");
+    FAIL("t", "{\"max\":2.5}", "{\"t\":2.5000001}", "t",
+         "above the maximum 2.5", "max: a real bound");
     PASS("t", "{\"max\":2.5}", "{\"t\":25e-1}", "max: a real value");
     FAIL("t", "{\"max\":9007199254740992}", "{\"t\":9007199254740993}", "t",
          "above the maximum", "max: integers compared exactly past 2^53");
@@ -377,8 +378,8 @@ static void
 test_echo(void)
 {
     FAIL("description", "{\"in\":[\"x\"]}",
-         "{\"description\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-         "aaaaaaaaaaaaBBBB\"}", "description",
+         "{\"description\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaBBBB\"}", "description",
          "description \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
          "aaaaaaaaa...\" is not allowed", "a long value is cut at 64 bytes");
     FAIL("description", "{\"in\":[\"x\"]}",

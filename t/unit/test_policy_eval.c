@@ -538,8 +538,9 @@ test_signed(void)
        "signed with rewrites and a violation: 4030, listing both kinds");
     tp_done(&r);
 
-    tp_eval_in(&r, p, FGS_OP_CONFIG, "fn", "{\"kms\":\"K-1\",\"mode\":\"safe\"}",
-               FGS_MODE_UNSET, TP_NOW, 1);
+    tp_eval_in(&r, p, FGS_OP_CONFIG, "fn",
+               "{\"kms\":\"K-1\",\"mode\":\"safe\"}", FGS_MODE_UNSET,
+               TP_NOW, 1);
     ok(r.out.decision == FGS_DECISION_ALLOW,
        "a signed body that already complies: allow");
     tp_done(&r);
@@ -609,8 +610,10 @@ test_fail_closed(void)
     fgs_policy_t  *p;
 
     static const char  evil[] =
-        "{\"a\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\","
-        "\"b\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}";
+        "{\"a\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\","
+        "\"b\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}";
 
     /* (a|aa)+$ backtracks exponentially: past PCRE2's match limit */
     p = tp_policy("{\"fgs_policy\":1,\"rules\":["

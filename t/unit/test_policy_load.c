@@ -65,7 +65,8 @@ test_good(void)
         "    { \"id\": \"runtime-allowlist\", \"description\": \"d\",\n"
         "      \"operations\": [\"config\", \"create\"],\n"
         "      \"match\": { \"project_id\": [\"" TP_PROJECT "\"],\n"
-        "                 \"function\": \"^prod-\", \"package\": \"^default$\",\n"
+        "                 \"function\": \"^prod-\",\n"
+        "                 \"package\": \"^default$\",\n"
         "                 \"version\": \"^latest$\" },\n"
         "      \"when\": { \"runtime\": { \"type\": \"string\" } },\n"
         "      \"mode\": \"enforce\",\n"
@@ -74,13 +75,15 @@ test_good(void)
         "          \"pattern\": \"^[A-Za-z]\", \"not_pattern\": \"\\\\s\",\n"
         "          \"max_length\": 32, \"type\": [\"string\", \"null\"] },\n"
         "        \"memory_size\": { \"min\": 128, \"max\": 2048.5 },\n"
-        "        \"gpu_memory\": { \"forbidden\": true, \"required\": false },\n"
+        "        \"gpu_memory\": { \"forbidden\": true,\n"
+        "                        \"required\": false },\n"
         "        \"func_code.file\": { \"max_decoded_bytes\": 1048576 },\n"
         "        \"mount_config.func_mounts[*].mount_type\": {\n"
         "          \"in\": [\"sfs\", 1, 2.5, true, false, null] } },\n"
         "      \"set_default\": { \"code_encrypt_kms_key_id\": \"k\",\n"
         "                       \"func_vpc.vpc_id\": \"vpc-1\" },\n"
-        "      \"set\": { \"log_config\": { \"group_id\": \"g\", \"n\": [1] } },\n"
+        "      \"set\": { \"log_config\": { \"group_id\": \"g\",\n"
+        "                                      \"n\": [1] } },\n"
         "      \"remove\": [ \"gpu_memory\", \"a.b.c\" ] },\n"
         "    { \"id\": \"b.2_x-Y\", \"remove\": [\"x\"] }\n"
         "  ],\n"
@@ -90,7 +93,8 @@ test_good(void)
         "      \"match\": { \"function\": \"^legacy$\" },\n"
         "      \"expires\": \"2027-03-31T00:00:00Z\", \"reason\": \"t-1\" },\n"
         "    { \"id\": \"EXC-2\", \"rules\": [\"b.2_x-Y\"],\n"
-        "      \"expires\": \"2020-01-01T08:00:00+08:00\", \"reason\": \"r\" }\n"
+        "      \"expires\": \"2020-01-01T08:00:00+08:00\",\n"
+        "      \"reason\": \"r\" }\n"
         "  ]\n"
         "}\n";
 
@@ -192,8 +196,9 @@ test_errors(void)
     load_fails("{\"fgs_policy\":1,\"rules\":[{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaa"
                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"remove\":"
                "[\"x\"]}]}", "rules[0]", "id", "1 to 64", "a 65-byte id");
-    load_fails("{\"fgs_policy\":1,\"rules\":[{\"id\":\"r1\",\"remove\":[\"x\"]},"
-               "{\"id\":\"r2\",\"remove\":[\"x\"]},{\"id\":\"r1\","
+    load_fails("{\"fgs_policy\":1,\"rules\":[{\"id\":\"r1\","
+               "\"remove\":[\"x\"]},{\"id\":\"r2\",\"remove\":[\"x\"]},"
+               "{\"id\":\"r1\","
                "\"remove\":[\"y\"]}]}", "r1", "id", "duplicate rule id",
                "a duplicate rule id");
     load_fails("{\"fgs_policy\":1,\"rules\":[{\"id\":\"r1\",\"remove\":[\"x\"]}"
@@ -208,7 +213,8 @@ test_errors(void)
                "check[func_name].pattern", "missing closing parenthesis at "
                "offset 10", "a bad pattern");
     load_fails(CHECK("user_data", "{\"not_pattern\":\"a{2,1}\"}"), "r1",
-               "check[user_data].not_pattern", "at offset", "a bad not_pattern");
+               "check[user_data].not_pattern", "at offset",
+               "a bad not_pattern");
     load_fails(RULE("\"match\":{\"function\":\"[a-\"},\"remove\":[\"x\"]"),
                "r1", "match.function", "missing terminating ]",
                "a bad match pattern");
