@@ -334,9 +334,9 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
  * An error nginx raised before this module looked at the request (a bad
  * header, client_max_body_size in a location), or on a request that
  * passed (a read that met a 502): JSON when the target is under the
- * FunctionGraph API that this location governs.  Such a context is not a decision:
- * were the request to go on (an error_page redirect), it would be
- * governed then.
+ * FunctionGraph API that this location governs.  Such a context is not a
+ * decision: were the request to go on (an error_page redirect), it would
+ * be governed then.
  */
 
 static ngx_http_fgs_policy_ctx_t *

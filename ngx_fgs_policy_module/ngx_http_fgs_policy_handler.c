@@ -49,6 +49,8 @@ static ngx_int_t ngx_http_fgs_policy_govern(ngx_http_request_t *r,
     ngx_http_fgs_policy_loc_conf_t *flcf, ngx_http_fgs_policy_ctx_t **pctx);
 static ngx_int_t ngx_http_fgs_policy_check_headers(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_headers_t *h);
+static const char *ngx_http_fgs_policy_msg(ngx_http_request_t *r,
+    const char *fmt, ...);
 static ngx_int_t ngx_http_fgs_policy_read_body(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx);
 static void ngx_http_fgs_policy_body_handler(ngx_http_request_t *r);
@@ -310,19 +312,16 @@ static ngx_int_t
 ngx_http_fgs_policy_check_headers(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_headers_t *h)
 {
-    char       *msg;
-    ngx_str_t  *v;
+    ngx_str_t   *v;
+    const char  *msg;
 
     if (h->method_override) {
-        msg = ngx_pnalloc(r->pool, 256);
-        if (msg == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_sprintf((u_char *) msg, "the %V header is not accepted on "
-                    "FunctionGraph API paths: an upstream could read "
-                    "another method than the one checked; send the real "
-                    "method instead%Z", &h->method_override->key);
+        msg = ngx_http_fgs_policy_msg(r, "the %V header is not accepted on "
+                                      "FunctionGraph API paths: an "
+                                      "upstream could read another method "
+                                      "than the one checked; send the real "
+                                      "method instead",
+                                      &h->method_override->key);
 
         return ngx_http_fgs_policy_reject(r, ctx, NGX_HTTP_BAD_REQUEST,
                                           "FGSPOL.4002", msg, NULL);
@@ -351,15 +350,12 @@ ngx_http_fgs_policy_check_headers(ngx_http_request_t *r,
     v = &r->headers_in.content_type->value;
 
     if (ngx_http_fgs_policy_json_type(v) != NGX_OK) {
-        msg = ngx_pnalloc(r->pool, 256);
-        if (msg == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_sprintf((u_char *) msg, "Content-Type \"%*s%s\" is not "
-                    "accepted; send the body as application/json (the only "
-                    "parameter allowed is charset=utf-8)%Z",
-                    ngx_min(v->len, 64), v->data, v->len > 64 ? "..." : "");
+        msg = ngx_http_fgs_policy_msg(r, "Content-Type \"%*s%s\" is not "
+                                      "accepted; send the body as "
+                                      "application/json (the only "
+                                      "parameter allowed is charset=utf-8)",
+                                      ngx_min(v->len, 64), v->data,
+                                      v->len > 64 ? "..." : "");
 
         return ngx_http_fgs_policy_reject(r, ctx,
                                           NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -369,14 +365,11 @@ ngx_http_fgs_policy_check_headers(ngx_http_request_t *r,
     if (h->content_encoding) {
         v = &h->content_encoding->value;
 
-        msg = ngx_pnalloc(r->pool, 256);
-        if (msg == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_sprintf((u_char *) msg, "Content-Encoding \"%*s%s\" is not "
-                    "accepted; send the JSON body uncompressed%Z",
-                    ngx_min(v->len, 64), v->data, v->len > 64 ? "..." : "");
+        msg = ngx_http_fgs_policy_msg(r, "Content-Encoding \"%*s%s\" is not "
+                                      "accepted; send the JSON body "
+                                      "uncompressed",
+                                      ngx_min(v->len, 64), v->data,
+                                      v->len > 64 ? "..." : "");
 
         return ngx_http_fgs_policy_reject(r, ctx,
                                           NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -388,6 +381,32 @@ ngx_http_fgs_policy_check_headers(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A sentence of at most 255 bytes, with nginx's formats (%V, %*s);
+ * a generic one when memory ran out, for the rejection still stands.
+ */
+
+static const char *
+ngx_http_fgs_policy_msg(ngx_http_request_t *r, const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    p = ngx_pnalloc(r->pool, 256);
+    if (p == NULL) {
+        return "the request is refused";
+    }
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p, p + 255, fmt, args);
+    va_end(args);
+
+    *last = '\0';
+
+    return (const char *) p;
 }
 
 
@@ -553,7 +572,7 @@ ngx_http_fgs_policy_evaluate(ngx_http_request_t *r,
     }
 
     return ngx_http_fgs_policy_internal_error(r, ctx,
-                                          "the policy gave no usable decision");
+                                      "the policy gave no usable decision");
 }
 
 

@@ -69,13 +69,17 @@ typedef struct {
  * The per-request context.  It lives in a cleanup of the request's pool
  * so that it survives internal redirects (which zero r->ctx):
  * ngx_http_fgs_policy_get_ctx() finds it again there.  It exists only for
- * requests on governed paths (and those rejected for their target).
+ * requests on governed paths (and those rejected for their target).  It
+ * holds all that is known of the decision, for the variables and for an
+ * audit record written once the response status is known.
  */
 
 typedef struct {
     ngx_http_request_t       *request;
-    ngx_http_fgs_policy_loc_conf_t  *conf;  /* the governing settings */
     fgs_alloc_t               alloc;        /* the request's pool */
+
+    /* the settings that govern the request, fixed when it is decided */
+    ngx_http_fgs_policy_loc_conf_t  *conf;
 
     fgs_target_t              target;
     fgs_op_e                  op;
