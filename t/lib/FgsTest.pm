@@ -295,8 +295,9 @@ sub proxy_block {
         'proxy_pass http://fgs_mock;',
         'proxy_http_version 1.1;',
         'proxy_set_header Connection "";',
-        # $http_host keeps the port: AK/SK signatures cover the Host header
-        'proxy_set_header Host $http_host;';
+        # the Host header as sent, port included: AK/SK signatures cover
+        # it ($fgs_test_host: see make_conf)
+        'proxy_set_header Host $fgs_test_host;';
 }
 
 sub expand {
@@ -360,6 +361,11 @@ http {
     fastcgi_temp_path $p/fastcgi_temp;
     uwsgi_temp_path $p/uwsgi_temp;
     scgi_temp_path $p/scgi_temp;
+
+    map \$http_host \$fgs_test_host {
+        ""      \$host;
+        default \$http_host;
+    }
 
     upstream fgs_mock {
         server 127.0.0.1:$self->{mock_port};
