@@ -4,7 +4,9 @@
  *
  * One check applied to one value of the view, and the violation it
  * produces: the field, the offending value (never for a secret field,
- * never what a not_pattern found) and how to comply.
+ * never what a not_pattern found) and how to comply.  The field's name
+ * and the quoted value are made only when a check fails: a value that
+ * passes costs no allocation.
  *
  * Absent values pass every check but "required"; null is "not set" in
  * the API, so it fails "required", is "set" for "forbidden" (an explicit
@@ -18,17 +20,29 @@
 #include "fgs_base64.h"
 
 
+/* one check on one value */
+typedef struct {
+    const fgs_check_t      *c;
+    fgs_view_t              v;
+    int                     type;
+    const uint32_t         *index;
+    fgs_check_sink_t       *sink;
+    fgs_str_t               s;          /* a string's unescaped value */
+    char                   *field;      /* made on failure */
+    char                   *echo;       /* made on failure: " VALUE", or
+                                           "" for a secret or an object
+                                           a mutation makes up */
+} fgs_checking_t;
+
+
+static int fgs_check_quote(fgs_checking_t *ck);
 static int fgs_check_in(const fgs_scalar_t *list, uint32_t n,
     const fgs_json_doc_t *doc, uint32_t node, const fgs_str_t *s);
-static int fgs_check_length(const fgs_check_t *c, const char *field,
-    int type, const fgs_json_node_t *n, const fgs_str_t *s,
-    fgs_check_sink_t *sink);
-static int fgs_check_decoded(const fgs_check_t *c, const char *field,
-    fgs_view_t v, fgs_check_sink_t *sink);
-static int fgs_check_number(const fgs_check_t *c, const char *field,
-    const char *echo, fgs_view_t v, fgs_check_sink_t *sink);
-static int fgs_check_patterns(const fgs_check_t *c, const char *field,
-    const char *echo, int type, const fgs_str_t *s, fgs_check_sink_t *sink);
+static int fgs_check_lists(fgs_checking_t *ck);
+static int fgs_check_patterns(fgs_checking_t *ck);
+static int fgs_check_number(fgs_checking_t *ck);
+static int fgs_check_length(fgs_checking_t *ck);
+static int fgs_check_decoded(fgs_checking_t *ck);
 
 
 #define FGS_CHECK_STRING  (FGS_CHECK_IN | FGS_CHECK_NOT_IN                   \
@@ -85,13 +99,9 @@ int
 fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
     fgs_check_sink_t *sink)
 {
-    int                     rc, type, found;
-    char                   *field, *echo;
-    fgs_str_t               s;
-    fgs_alloc_t            *a;
-    const fgs_json_node_t  *n;
+    int             rc, type;
+    fgs_checking_t  ck;
 
-    a = sink->ctx->a;
     type = fgs_view_type(v);
 
     if (!(c->has & FGS_CHECK_REQUIRED) && (type == 0 || type == FGS_JSON_NULL)
@@ -102,28 +112,25 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
         return FGS_OK;
     }
 
-    field = fgs_path_field(&c->path, c->path.nsegs, index, a);
-    if (field == NULL) {
-        return FGS_ERROR;
-    }
-
-    /* a value is quoted only for a field that is not secret */
-
-    echo = NULL;
-
-    if (v.node != FGS_NONE && !c->path.secret) {
-        echo = fgs_value_echo(v.doc, v.node, a);
-        if (echo == NULL) {
-            return FGS_ERROR;
-        }
-    }
+    ck.c = c;
+    ck.v = v;
+    ck.type = type;
+    ck.index = index;
+    ck.sink = sink;
+    ck.s.data = NULL;
+    ck.s.len = 0;
+    ck.field = NULL;
+    ck.echo = NULL;
 
     if ((c->has & FGS_CHECK_REQUIRED) && (type == 0 || type == FGS_JSON_NULL))
     {
-        return fgs_check_fail(sink, field, "%s is %s but required%s%s",
-                              field, type ? "null" : "missing",
-                              c->in_text ? "; set it to one of " : "",
-                              c->in_text ? c->in_text : "");
+        rc = fgs_check_quote(&ck);
+
+        return rc != FGS_OK ? rc
+               : fgs_check_fail(sink, ck.field, "%s is %s but required%s%s",
+                                ck.field, type ? "null" : "missing",
+                                c->in_text ? "; set it to one of " : "",
+                                c->in_text ? c->in_text : "");
     }
 
     if (type == 0) {
@@ -131,23 +138,34 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
     }
 
     if (c->has & FGS_CHECK_FORBIDDEN) {
-        if (echo != NULL && type != FGS_JSON_OBJECT
-            && type != FGS_JSON_ARRAY && type != FGS_JSON_NULL)
-        {
-            return fgs_check_fail(sink, field,
-                                  "%s is set to %s but must not be set; "
-                                  "remove it", field, echo);
+        rc = fgs_check_quote(&ck);
+        if (rc != FGS_OK) {
+            return rc;
         }
 
-        return fgs_check_fail(sink, field,
-                              "%s must not be set%s; remove it", field,
-                              type == FGS_JSON_NULL ? ", not even to null"
-                                                    : "");
+        if (type == FGS_JSON_NULL) {
+            return fgs_check_fail(sink, ck.field, "%s must not be set, not "
+                                  "even to null; remove it", ck.field);
+        }
+
+        if (ck.echo[0] == '\0' || type == FGS_JSON_OBJECT
+            || type == FGS_JSON_ARRAY)
+        {
+            return fgs_check_fail(sink, ck.field, "%s must not be set; "
+                                  "remove it", ck.field);
+        }
+
+        return fgs_check_fail(sink, ck.field, "%s is set to%s but must not "
+                              "be set; remove it", ck.field, ck.echo);
     }
 
     if ((c->has & FGS_CHECK_TYPE) && !(c->types & (1u << type))) {
-        return fgs_check_fail(sink, field, "%s is %s; it must be %s",
-                              field, fgs_value_kind(type), c->types_text);
+        rc = fgs_check_quote(&ck);
+
+        return rc != FGS_OK ? rc
+               : fgs_check_fail(sink, ck.field, "%s is %s; it must be %s",
+                                ck.field, fgs_value_kind(type),
+                                c->types_text);
     }
 
     if (type == FGS_JSON_NULL) {
@@ -156,72 +174,121 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
 
     /* the unescaped string, once, for every check that reads it */
 
-    s.data = NULL;
-    s.len = 0;
-
     if (type == FGS_JSON_STRING && (c->has & FGS_CHECK_STRING)) {
-        if (fgs_json_string(v.doc, v.node, a, &s) != FGS_OK) {
+        if (fgs_json_string(v.doc, v.node, sink->ctx->a, &ck.s) != FGS_OK) {
             return FGS_ERROR;
         }
     }
 
-    n = v.node != FGS_NONE ? &v.doc->nodes[v.node] : NULL;
+    rc = fgs_check_lists(&ck);
 
-    if (c->has & FGS_CHECK_IN) {
-        found = (n != NULL) && fgs_check_in(c->in, c->nin, v.doc, v.node, &s);
-
-        if (!found) {
-            rc = echo
-                 ? fgs_check_fail(sink, field,
-                                  "%s %s is not allowed; use one of %s",
-                                  field, echo, c->in_text)
-                 : fgs_check_fail(sink, field,
-                                  "%s is not allowed; use one of %s",
-                                  field, c->in_text);
-            if (rc != FGS_OK) {
-                return rc;
-            }
-        }
+    if (rc == FGS_OK) {
+        rc = fgs_check_patterns(&ck);
     }
 
-    if ((c->has & FGS_CHECK_NOT_IN)
-        && n != NULL && fgs_check_in(c->not_in, c->nnot_in, v.doc, v.node, &s))
+    if (rc == FGS_OK) {
+        rc = fgs_check_number(&ck);
+    }
+
+    if (rc == FGS_OK) {
+        rc = fgs_check_length(&ck);
+    }
+
+    if (rc == FGS_OK) {
+        rc = fgs_check_decoded(&ck);
+    }
+
+    return rc;
+}
+
+
+/*
+ * Called where a check fails, before the violation is added: makes the
+ * field's name and the quoted value, once.  A "when" needs neither: it
+ * only learns that it does not hold (FGS_DECLINED).
+ */
+
+static int
+fgs_check_quote(fgs_checking_t *ck)
+{
+    char         *echo;
+    fgs_alloc_t  *a;
+
+    if (ck->sink->out == NULL) {
+        ck->sink->failed = 1;
+        return FGS_DECLINED;
+    }
+
+    if (ck->field != NULL) {
+        return FGS_OK;
+    }
+
+    a = ck->sink->ctx->a;
+
+    ck->field = fgs_path_field(&ck->c->path, ck->c->path.nsegs, ck->index,
+                               a);
+    if (ck->field == NULL) {
+        return FGS_ERROR;
+    }
+
+    if (ck->v.node == FGS_NONE || ck->c->path.secret) {
+        ck->echo = "";
+        return FGS_OK;
+    }
+
+    echo = fgs_value_echo(ck->v.doc, ck->v.node, a);
+    if (echo == NULL) {
+        return FGS_ERROR;
+    }
+
+    ck->echo = fgs_sprintf(a, " %s", echo);
+
+    return ck->echo ? FGS_OK : FGS_ERROR;
+}
+
+
+static int
+fgs_check_lists(fgs_checking_t *ck)
+{
+    int                 rc;
+    const fgs_check_t  *c;
+
+    c = ck->c;
+
+    if ((c->has & FGS_CHECK_IN)
+        && (ck->v.node == FGS_NONE
+            || !fgs_check_in(c->in, c->nin, ck->v.doc, ck->v.node, &ck->s)))
     {
-        rc = echo
-             ? fgs_check_fail(sink, field,
-                              "%s %s is not allowed: it must not be one "
-                              "of %s", field, echo, c->not_in_text)
-             : fgs_check_fail(sink, field,
-                              "%s holds a value that this policy denies",
-                              field);
+        rc = fgs_check_quote(ck);
+        if (rc != FGS_OK) {
+            return rc;
+        }
+
+        rc = fgs_check_fail(ck->sink, ck->field,
+                            "%s%s is not allowed; use one of %s", ck->field,
+                            ck->echo, c->in_text);
         if (rc != FGS_OK) {
             return rc;
         }
     }
 
-    rc = fgs_check_patterns(c, field, echo, type, &s, sink);
-    if (rc != FGS_OK) {
-        return rc;
-    }
-
-    rc = fgs_check_number(c, field, echo, v, sink);
-    if (rc != FGS_OK) {
-        return rc;
-    }
-
-    rc = fgs_check_length(c, field, type, n, &s, sink);
-    if (rc != FGS_OK) {
-        return rc;
-    }
-
-    if (c->has & FGS_CHECK_MAX_DECODED_BYTES) {
-        if (type != FGS_JSON_STRING) {
-            return fgs_check_fail(sink, field,
-                                  "%s is %s, not a base64 string", field,
-                                  fgs_value_kind(type));
+    if ((c->has & FGS_CHECK_NOT_IN) && ck->v.node != FGS_NONE
+        && fgs_check_in(c->not_in, c->nnot_in, ck->v.doc, ck->v.node, &ck->s))
+    {
+        rc = fgs_check_quote(ck);
+        if (rc != FGS_OK) {
+            return rc;
         }
 
-        return fgs_check_decoded(c, field, v, sink);
+        /* for a secret, the list would tell the value */
+        if (ck->echo[0] == '\0') {
+            return fgs_check_fail(ck->sink, ck->field, "%s holds a value "
+                                  "that this policy denies", ck->field);
+        }
+
+        return fgs_check_fail(ck->sink, ck->field, "%s%s is not allowed: it "
+                              "must not be one of %s", ck->field, ck->echo,
+                              c->not_in_text);
     }
 
     return FGS_OK;
@@ -272,53 +339,53 @@ fgs_check_in(const fgs_scalar_t *list, uint32_t n, const fgs_json_doc_t *doc,
 
 
 static int
-fgs_check_patterns(const fgs_check_t *c, const char *field, const char *echo,
-    int type, const fgs_str_t *s, fgs_check_sink_t *sink)
+fgs_check_patterns(fgs_checking_t *ck)
 {
-    int                 rc;
-    fgs_regex_result_e  m;
+    int                  rc;
+    fgs_regex_result_e   m;
+    const fgs_check_t   *c;
+
+    c = ck->c;
 
     if (c->has & FGS_CHECK_PATTERN) {
 
         /* an allowlist: what is not a matching string fails */
 
-        if (type != FGS_JSON_STRING) {
-            rc = fgs_check_fail(sink, field,
-                                "%s is %s, not a string that matches %s",
-                                field, fgs_value_kind(type),
-                                c->pattern->source);
+        m = (ck->type == FGS_JSON_STRING)
+            ? fgs_regex_match_utf8(c->pattern, ck->s.data, ck->s.len)
+            : FGS_REGEX_NOMATCH;
 
-        } else {
-            m = fgs_regex_match(c->pattern, s->data, s->len);
-
-            if (m == FGS_REGEX_MATCH) {
-                rc = FGS_OK;
-
-            } else if (m == FGS_REGEX_FAILED && sink->out == NULL) {
-                /* a "when" that cannot be decided holds: fail closed */
-                rc = FGS_OK;
-
-            } else if (m == FGS_REGEX_FAILED) {
-                rc = fgs_check_fail(sink, field,
-                                    "%s could not be matched against %s "
-                                    "(pattern match failed)", field,
-                                    c->pattern->source);
-
-            } else if (echo) {
-                rc = fgs_check_fail(sink, field,
-                                    "%s %s does not match %s; use a value "
-                                    "that does", field, echo,
-                                    c->pattern->source);
-
-            } else {
-                rc = fgs_check_fail(sink, field,
-                                    "%s does not match %s; use a value "
-                                    "that does", field, c->pattern->source);
-            }
+        if (m == FGS_REGEX_FAILED && ck->sink->out == NULL) {
+            /* a "when" that cannot be decided holds: fail closed */
+            m = FGS_REGEX_MATCH;
         }
 
-        if (rc != FGS_OK) {
-            return rc;
+        if (m != FGS_REGEX_MATCH) {
+            rc = fgs_check_quote(ck);
+            if (rc != FGS_OK) {
+                return rc;
+            }
+
+            if (ck->type != FGS_JSON_STRING) {
+                rc = fgs_check_fail(ck->sink, ck->field, "%s is %s, not a "
+                                    "string that matches %s", ck->field,
+                                    fgs_value_kind(ck->type),
+                                    c->pattern->source);
+
+            } else if (m == FGS_REGEX_FAILED) {
+                rc = fgs_check_fail(ck->sink, ck->field, "%s could not be "
+                                    "matched against %s (pattern match "
+                                    "failed)", ck->field, c->pattern->source);
+
+            } else {
+                rc = fgs_check_fail(ck->sink, ck->field, "%s%s does not "
+                                    "match %s; use a value that does",
+                                    ck->field, ck->echo, c->pattern->source);
+            }
+
+            if (rc != FGS_OK) {
+                return rc;
+            }
         }
     }
 
@@ -327,68 +394,85 @@ fgs_check_patterns(const fgs_check_t *c, const char *field, const char *echo,
      * what matched is ever quoted.  Only strings can hold what it finds.
      */
 
-    if ((c->has & FGS_CHECK_NOT_PATTERN) && type == FGS_JSON_STRING) {
-        m = fgs_regex_match(c->not_pattern, s->data, s->len);
-
-        if (m == FGS_REGEX_MATCH) {
-            return fgs_check_fail(sink, field,
-                                  "%s matches the forbidden pattern %s; "
-                                  "remove what matches", field,
-                                  c->not_pattern->source);
-        }
-
-        if (m == FGS_REGEX_FAILED && sink->out != NULL) {
-            return fgs_check_fail(sink, field,
-                                  "%s could not be matched against %s "
-                                  "(pattern match failed)", field,
-                                  c->not_pattern->source);
-        }
+    if (!(c->has & FGS_CHECK_NOT_PATTERN) || ck->type != FGS_JSON_STRING) {
+        return FGS_OK;
     }
 
-    return FGS_OK;
+    m = fgs_regex_match_utf8(c->not_pattern, ck->s.data, ck->s.len);
+
+    if (m == FGS_REGEX_NOMATCH
+        || (m == FGS_REGEX_FAILED && ck->sink->out == NULL))
+    {
+        return FGS_OK;
+    }
+
+    rc = fgs_check_quote(ck);
+    if (rc != FGS_OK) {
+        return rc;
+    }
+
+    if (m == FGS_REGEX_FAILED) {
+        return fgs_check_fail(ck->sink, ck->field, "%s could not be matched "
+                              "against %s (pattern match failed)", ck->field,
+                              c->not_pattern->source);
+    }
+
+    return fgs_check_fail(ck->sink, ck->field, "%s matches the forbidden "
+                          "pattern %s; remove what matches", ck->field,
+                          c->not_pattern->source);
 }
 
 
 static int
-fgs_check_number(const fgs_check_t *c, const char *field, const char *echo,
-    fgs_view_t v, fgs_check_sink_t *sink)
+fgs_check_number(fgs_checking_t *ck)
 {
-    int          rc, type;
-    long double  num;
+    int                 rc;
+    long double         num;
+    const fgs_check_t  *c;
+
+    c = ck->c;
 
     if (!(c->has & (FGS_CHECK_MIN | FGS_CHECK_MAX))) {
         return FGS_OK;
     }
 
-    type = fgs_view_type(v);
+    if (ck->type != FGS_JSON_INTEGER && ck->type != FGS_JSON_REAL) {
+        rc = fgs_check_quote(ck);
 
-    if (type != FGS_JSON_INTEGER && type != FGS_JSON_REAL) {
-        return fgs_check_fail(sink, field, "%s is %s, not a number", field,
-                              fgs_value_kind(type));
+        return rc != FGS_OK ? rc
+               : fgs_check_fail(ck->sink, ck->field, "%s is %s, not a "
+                                "number", ck->field, fgs_value_kind(ck->type));
     }
 
-    if (fgs_value_number(v.doc, v.node, &num) != FGS_OK) {
-        return fgs_check_fail(sink, field, "%s is a number out of range",
-                              field);
-    }
+    if (fgs_value_number(ck->v.doc, ck->v.node, &num) != FGS_OK) {
+        rc = fgs_check_quote(ck);
 
-    if (echo == NULL) {
-        echo = "";
+        return rc != FGS_OK ? rc
+               : fgs_check_fail(ck->sink, ck->field, "%s is a number out of "
+                                "range", ck->field);
     }
 
     if ((c->has & FGS_CHECK_MIN) && num < c->min) {
-        rc = fgs_check_fail(sink, field,
-                            "%s %s is below the minimum %s; use at least %s",
-                            field, echo, c->min_text, c->min_text);
+        rc = fgs_check_quote(ck);
+
+        if (rc == FGS_OK) {
+            rc = fgs_check_fail(ck->sink, ck->field, "%s%s is below the "
+                                "minimum %s; use at least %s", ck->field,
+                                ck->echo, c->min_text, c->min_text);
+        }
+
         if (rc != FGS_OK) {
             return rc;
         }
     }
 
     if ((c->has & FGS_CHECK_MAX) && num > c->max) {
-        return fgs_check_fail(sink, field,
-                              "%s %s is above the maximum %s; use at most %s",
-                              field, echo, c->max_text, c->max_text);
+        rc = fgs_check_quote(ck);
+
+        return rc != FGS_OK ? rc
+               : fgs_check_fail(ck->sink, ck->field, "%s%s is above the "
+                                "maximum %s; use at most %s", ck->field,
+                                ck->echo, c->max_text, c->max_text);
     }
 
     return FGS_OK;
@@ -396,53 +480,81 @@ fgs_check_number(const fgs_check_t *c, const char *field, const char *echo,
 
 
 static int
-fgs_check_length(const fgs_check_t *c, const char *field, int type,
-    const fgs_json_node_t *n, const fgs_str_t *s, fgs_check_sink_t *sink)
+fgs_check_length(fgs_checking_t *ck)
 {
+    int                 rc;
+    uint32_t            items;
+    const fgs_check_t  *c;
+
+    c = ck->c;
+
     if (!(c->has & FGS_CHECK_MAX_LENGTH)) {
         return FGS_OK;
     }
 
-    if (type == FGS_JSON_STRING) {
-        if (s->len > c->max_length) {
-            return fgs_check_fail(sink, field,
-                                  "%s is %zu bytes long; use at most %llu "
-                                  "bytes", field, s->len,
-                                  (unsigned long long) c->max_length);
-        }
-
+    if (ck->type == FGS_JSON_STRING && ck->s.len <= c->max_length) {
         return FGS_OK;
     }
 
-    if (type == FGS_JSON_ARRAY) {
-        if (n->count > c->max_length) {
-            return fgs_check_fail(sink, field,
-                                  "%s has %u items; use at most %llu",
-                                  field, n->count,
-                                  (unsigned long long) c->max_length);
-        }
+    /* arrays are never patched inside: a tape node tells the count */
+    items = (ck->type == FGS_JSON_ARRAY) ? ck->v.doc->nodes[ck->v.node].count
+                                         : 0;
 
+    if (ck->type == FGS_JSON_ARRAY && items <= c->max_length) {
         return FGS_OK;
     }
 
-    return fgs_check_fail(sink, field, "%s is %s, not a string or an array",
-                          field, fgs_value_kind(type));
+    rc = fgs_check_quote(ck);
+    if (rc != FGS_OK) {
+        return rc;
+    }
+
+    if (ck->type == FGS_JSON_STRING) {
+        return fgs_check_fail(ck->sink, ck->field, "%s is %zu bytes long; "
+                              "use at most %llu bytes", ck->field, ck->s.len,
+                              (unsigned long long) c->max_length);
+    }
+
+    if (ck->type == FGS_JSON_ARRAY) {
+        return fgs_check_fail(ck->sink, ck->field, "%s has %u items; use at "
+                              "most %llu", ck->field, items,
+                              (unsigned long long) c->max_length);
+    }
+
+    return fgs_check_fail(ck->sink, ck->field, "%s is %s, not a string or an "
+                          "array", ck->field, fgs_value_kind(ck->type));
 }
 
 
 static int
-fgs_check_decoded(const fgs_check_t *c, const char *field, fgs_view_t v,
-    fgs_check_sink_t *sink)
+fgs_check_decoded(fgs_checking_t *ck)
 {
+    int                     rc, valid;
     size_t                  n, len, pad;
     const u_char           *raw;
     fgs_base64_info_t       info;
+    const fgs_check_t      *c;
     const fgs_json_node_t  *node;
+
+    c = ck->c;
+
+    if (!(c->has & FGS_CHECK_MAX_DECODED_BYTES)) {
+        return FGS_OK;
+    }
+
+    if (ck->type != FGS_JSON_STRING) {
+        rc = fgs_check_quote(ck);
+
+        return rc != FGS_OK ? rc
+               : fgs_check_fail(ck->sink, ck->field, "%s is %s, not a base64 "
+                                "string", ck->field,
+                                fgs_value_kind(ck->type));
+    }
 
     /* the inside of the string, raw: a 20 MB func_code.file is not copied */
 
-    node = &v.doc->nodes[v.node];
-    raw = v.doc->body + node->off + 1;
+    node = &ck->v.doc->nodes[ck->v.node];
+    raw = ck->v.doc->body + node->off + 1;
     len = node->len - 2;
 
     /*
@@ -469,17 +581,23 @@ fgs_check_decoded(const fgs_check_t *c, const char *field, fgs_view_t v,
         return FGS_OK;
     }
 
-    if (fgs_base64_check_json(raw, len, &info) != FGS_OK) {
-        return fgs_check_fail(sink, field, "%s is not valid base64: %s",
-                              field, info.error);
+    valid = (fgs_base64_check_json(raw, len, &info) == FGS_OK);
+
+    if (valid && info.decoded <= c->max_decoded) {
+        return FGS_OK;
     }
 
-    if (info.decoded > c->max_decoded) {
-        return fgs_check_fail(sink, field,
-                              "%s decodes to %zu bytes; use at most %llu "
-                              "bytes", field, info.decoded,
-                              (unsigned long long) c->max_decoded);
+    rc = fgs_check_quote(ck);
+    if (rc != FGS_OK) {
+        return rc;
     }
 
-    return FGS_OK;
+    if (!valid) {
+        return fgs_check_fail(ck->sink, ck->field, "%s is not valid base64: "
+                              "%s", ck->field, info.error);
+    }
+
+    return fgs_check_fail(ck->sink, ck->field, "%s decodes to %zu bytes; use "
+                          "at most %llu bytes", ck->field, info.decoded,
+                          (unsigned long long) c->max_decoded);
 }

@@ -36,6 +36,7 @@ struct fgs_regex_s {
     pcre2_code              *code;
     pcre2_match_data        *md;
     pcre2_match_context     *mctx;          /* the policy's */
+    unsigned                 jit:1;         /* JIT-compiled */
     fgs_regex_t             *next;          /* every regex of a policy */
 };
 
@@ -297,6 +298,8 @@ int fgs_load_value_empty(fgs_load_t *ld);
 fgs_regex_t *fgs_regex_compile(fgs_policy_t *policy, const char *source,
     size_t len, char *errbuf, size_t errlen);
 fgs_regex_result_e fgs_regex_match(const fgs_regex_t *re,
+    const u_char *subject, size_t len);
+fgs_regex_result_e fgs_regex_match_utf8(const fgs_regex_t *re,
     const u_char *subject, size_t len);
 void fgs_regex_free_all(fgs_policy_t *policy);
 

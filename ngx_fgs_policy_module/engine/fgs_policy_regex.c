@@ -58,6 +58,7 @@ fgs_regex_compile(fgs_policy_t *policy, const char *source, size_t len,
     }
 
     re->md = NULL;
+    re->jit = 0;
     re->mctx = policy->mctx;
     re->next = policy->regexes;
     policy->regexes = re;
@@ -66,7 +67,7 @@ fgs_regex_compile(fgs_policy_t *policy, const char *source, size_t len,
      * Where the JIT is not available, pcre2_match() interprets the
      * pattern: slower, not wrong, so a JIT failure is not a load error.
      */
-    (void) pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+    re->jit = (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0);
 
     /* only whether it matches is used: one pair is enough */
     re->md = pcre2_match_data_create(1, NULL);
@@ -82,11 +83,58 @@ fgs_regex_compile(fgs_policy_t *policy, const char *source, size_t len,
 fgs_regex_result_e
 fgs_regex_match(const fgs_regex_t *re, const u_char *subject, size_t len)
 {
-    int  rc;
+    int     rc;
+    size_t  i;
+
+    /* ASCII is valid UTF-8: URN parts take the fast path */
+
+    for (i = 0; i < len && subject[i] < 0x80; i++) {
+        /* void */
+    }
+
+    if (i == len) {
+        return fgs_regex_match_utf8(re, subject, len);
+    }
 
     rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject
                                                      : (const u_char *) ""),
                      len, 0, 0, re->md, re->mctx);
+
+    if (rc >= 0) {
+        return FGS_REGEX_MATCH;
+    }
+
+    if (rc == PCRE2_ERROR_NOMATCH) {
+        return FGS_REGEX_NOMATCH;
+    }
+
+    return FGS_REGEX_FAILED;
+}
+
+
+/*
+ * The same for a subject the scanner has already validated as UTF-8 (a
+ * string of a body or of a policy value): PCRE2 need not check it again,
+ * and the JIT code is called directly.  Most of the cost of matching a
+ * short string is otherwise in these checks.
+ */
+
+fgs_regex_result_e
+fgs_regex_match_utf8(const fgs_regex_t *re, const u_char *subject,
+    size_t len)
+{
+    int           rc;
+    PCRE2_SPTR    p;
+
+    p = (PCRE2_SPTR) (subject ? subject : (const u_char *) "");
+
+    if (re->jit) {
+        rc = pcre2_jit_match(re->code, p, len, 0, 0, re->md, re->mctx);
+
+    } else {
+        rc = pcre2_match(re->code, p, len, 0, PCRE2_NO_UTF_CHECK, re->md,
+                         re->mctx);
+    }
 
     if (rc >= 0) {
         return FGS_REGEX_MATCH;
