@@ -146,6 +146,46 @@ typedef struct {
 
 
 /*
+ * What evaluation means where DESIGN section 5 and 6 leave it open:
+ *
+ * - scope: a rule applies when its operations include the request's
+ *   ("other" is not a rule operation: other writes carry no body and
+ *   only other_writes decides them), every part of its match holds, and
+ *   every "when" check holds on the body as sent (so which rules apply
+ *   never depends on another rule's mutation).  code and config are
+ *   matched on the URN; create on the body's func_name and package
+ *   ("default" when absent); a URN without a version, and a new
+ *   function, are version "latest";
+ * - exceptions: a live one (now < expires) whose match holds waives the
+ *   rule entirely: it neither mutates nor checks, and is listed in
+ *   waived (rule, exception id), not in applied;
+ * - values: an absent field passes every check but required; null is
+ *   "not set": it fails required, counts as set for forbidden, and
+ *   passes the value checks (in, pattern, min, ...); type applies to it.
+ *   "[*]" applies a check to every element; an absent or null array has
+ *   none; a value that is not an array there is a violation;
+ * - mutations, per rule: set_default, then set, then remove, each in the
+ *   file's order.  set_default fills a missing or null field, creating
+ *   missing (or null) parents as objects; set leaves an equal value
+ *   alone (the body stays byte for byte); remove deletes a present
+ *   field.  A parent that is present but not an object is a violation of
+ *   the rule.  An audit-mode rule changes nothing: what it would do is an
+ *   audited violation, and every check reads the body that is forwarded;
+ * - modes: in->mode, else the rule's, else the file's;
+ * - messages quote the offending value, cut at 64 bytes and escaped,
+ *   except for user_data, encrypted_user_data and func_code.file, and
+ *   never what a not_pattern matched;
+ * - a pattern that cannot be matched (PCRE2's match limit) fails closed:
+ *   a violation for pattern and not_pattern, a "when" that holds, a
+ *   match that scopes the rule in, an exception that waives nothing;
+ * - decision: deny (403 FGSPOL.4030) on any enforced violation; with
+ *   edits on a signed body, deny with one violation per field the caller
+ *   must set itself (FGSPOL.4031 when that is the only reason); else
+ *   rewrite when there are edits; else audit on audited violations;
+ *   else allow.  A denial carries no edits and no rewrites; error_msg is
+ *   "denied by policy: RULE: MESSAGE" of the first violation, plus
+ *   " (and N more)".
+ *
  * Evaluates every applicable rule: mutations first (file order), then
  * checks on the mutated body, collecting every violation.  Returns FGS_OK
  * with out filled, or FGS_ERROR (no memory, or a body that is missing

@@ -372,6 +372,12 @@ fgs_path_walk_seg(const fgs_check_t *check, uint32_t seg, fgs_view_t v,
     }
 
     if (type != FGS_JSON_ARRAY) {
+        if (sink->out == NULL) {
+            /* a "when": it does not hold, no need to say why */
+            sink->failed = 1;
+            return FGS_DECLINED;
+        }
+
         field = fgs_path_field(&check->path, seg, index, sink->ctx->a);
         if (field == NULL) {
             return FGS_ERROR;

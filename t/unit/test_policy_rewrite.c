@@ -25,6 +25,7 @@ static void test_several(void);
 static void test_layers(void);
 static void test_whitespace(void);
 static void test_full_bodies(void);
+static void test_blocked(void);
 static void test_large(void);
 static void rw(const char *rules, const char *body, const char *want,
     fgs_op_e op, const char *name);
@@ -47,6 +48,7 @@ main(void)
     test_layers();
     test_whitespace();
     test_full_bodies();
+    test_blocked();
     test_large();
 
     return done_testing();
@@ -259,6 +261,39 @@ test_full_bodies(void)
        "\"code_encrypt_kms_key_id\":\"5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f\","
        "\"func_vpc\":{\"vpc_id\":\"vpc-0a1b2c\",\"subnet_id\":\"subnet-1\"}}",
        FGS_OP_NONE, "a code body");
+}
+
+
+/* a mutation below a value that is not an object cannot be made */
+
+static void
+test_blocked(void)
+{
+    tp_req_t                r;
+    fgs_policy_t           *p;
+    const fgs_violation_t  *v;
+
+    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+        "{\"id\":\"vpc\",\"set_default\":{\"func_vpc.vpc_id\":\"v\"}},"
+        "{\"id\":\"aud\",\"mode\":\"audit\",\"set\":{\"tags.x\":1}}]}");
+
+    tp_eval(&r, p, FGS_OP_CONFIG, "fn",
+            "{\"func_vpc\":\"vpc-1\",\"tags\":[1]}");
+
+    v = tp_find(&r.out.violations, "vpc", "func_vpc.vpc_id");
+    ok(r.out.decision == FGS_DECISION_DENY && v != NULL
+       && strcmp(v->message, "cannot set_default func_vpc.vpc_id: func_vpc "
+                 "is a string, not an object") == 0
+       && r.out.nedits == 0,
+       "set_default below a string: a violation of the rule, no edit");
+
+    v = tp_find(&r.out.audited, "aud", "tags.x");
+    ok(v != NULL && strcmp(v->message, "cannot set tags.x: tags is an array, "
+                           "not an object") == 0,
+       "the same in an audit-mode rule: audited");
+
+    tp_done(&r);
+    fgs_policy_free(p);
 }
 
 
