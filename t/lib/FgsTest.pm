@@ -21,8 +21,10 @@ package FgsTest;
 #   done_testing;
 #
 # Environment: FGS_NGINX (nginx binary), FGS_MODULE (the module .so, e.g.
-# a sanitizer build), FGS_MOCK (the mock script), FGS_TEST_KEEP=1 (keep
-# the prefix directory), FGS_TEST_VERBOSE=1 (diag the processes' logs).
+# a sanitizer build), FGS_NGINX_PRELOAD (LD_PRELOAD for nginx only, e.g.
+# libasan.so for a sanitizer build of the module in the system nginx),
+# FGS_MOCK (the mock script), FGS_TEST_KEEP=1 (keep the prefix
+# directory), FGS_TEST_VERBOSE=1 (diag the processes' logs).
 
 use strict;
 use warnings;
@@ -406,7 +408,7 @@ sub nginx_t {
 
     $self->write_conf($conf, %o);
     my $rc = run_cmd([$NGINX, '-t', '-q', '-p', "$p/", '-c', $conf,
-                      '-e', $elog], $out, 30);
+                      '-e', $elog], $out, 30, nginx_env());
     my $said = slurp($out);
     $said .= slurp($elog) if -f $elog;
     return ($rc, $said);
@@ -415,10 +417,11 @@ sub nginx_t {
 # Runs a command with stdout and stderr to $out, bounded by $limit
 # seconds; returns its exit status (or -1 when it had to be killed).
 sub run_cmd {
-    my ($argv, $out, $limit) = @_;
+    my ($argv, $out, $limit, $env) = @_;
 
     my $pid = fork // croak "fork: $!";
     if ($pid == 0) {
+        @ENV{ keys %$env } = values %$env if $env;
         open STDOUT, '>', $out or POSIX::_exit(127);
         open STDERR, '>&', \*STDOUT or POSIX::_exit(127);
         open STDIN, '<', '/dev/null';
@@ -435,11 +438,21 @@ sub run_cmd {
     return -1;
 }
 
+# What nginx runs with beyond the test's environment.
+sub nginx_env {
+    return undef unless $ENV{FGS_NGINX_PRELOAD};
+    return { LD_PRELOAD => $ENV{FGS_NGINX_PRELOAD},
+             ASAN_OPTIONS => $ENV{ASAN_OPTIONS}
+                             // 'detect_leaks=0:abort_on_error=0',
+             UBSAN_OPTIONS => $ENV{UBSAN_OPTIONS} // 'print_stacktrace=1' };
+}
+
 sub spawn {
-    my ($argv, $out) = @_;
+    my ($argv, $out, $env) = @_;
 
     my $pid = fork // croak "fork: $!";
     if ($pid == 0) {
+        @ENV{ keys %$env } = values %$env if $env;
         POSIX::setsid();
         open STDOUT, '>>', $out or POSIX::_exit(127);
         open STDERR, '>&', \*STDOUT or POSIX::_exit(127);
@@ -519,7 +532,7 @@ sub start_nginx {
     $self->write_conf($conf);
     $self->{nginx_pid} = spawn([$NGINX, '-p', "$p/", '-c', $conf,
                                 '-e', "$p/logs/error.log"],
-                               "$p/logs/nginx.stderr");
+                               "$p/logs/nginx.stderr", nginx_env());
 
     unless (wait_port($self->{port}, $self->{nginx_pid}, 15)) {
         my $said = slurp("$p/logs/nginx.stderr");
