@@ -247,6 +247,14 @@ $m->is_fgs_error($r, 400, 'FGSPOL.4000', 'Expect: a bad body is refused');
 $m->upstream_got_nothing('Expect with a bad body: nothing forwarded');
 
 $r = $m->expect_continue(method => 'PUT', target => $config_path,
+                         body => $config,
+                         headers => ['Content-Type' => 'text/plain']);
+$m->is_fgs_error($r, 415, 'FGSPOL.4150',
+                 'Expect with a wrong Content-Type: 415');
+ok(!$r->{got_continue}, 'no 100 Continue for a body that cannot pass');
+$m->upstream_got_nothing('Expect with text/plain: nothing forwarded');
+
+$r = $m->expect_continue(method => 'PUT', target => $config_path,
                          body => $config, chunked => 9,
                          headers => ['Content-Type' => 'application/json']);
 $m->is_status($r, 200, 'Expect with a chunked body passes');
