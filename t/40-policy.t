@@ -495,6 +495,14 @@ is($r->header('x-fgs-decision'), 'audit', 'fgs_policy_mode audit: decision');
 $t->upstream_got('PUT', config_path('prod-orders'), $denied,
                  'fgs_policy_mode audit: forwarded byte for byte');
 
+# a dry run changes nothing: the KMS default is not added
+$r = $t->json_put(config_path('dev-reports'), $nokms);
+$t->is_status($r, 200, 'fgs_policy_mode audit: a body lacking the key passes');
+is($r->header('x-fgs-decision'), 'audit',
+   'fgs_policy_mode audit: the rewrite is only audited');
+$t->upstream_got('PUT', config_path('dev-reports'), $nokms,
+                 'fgs_policy_mode audit: forwarded without the rewrite');
+
 # schema and target errors are not policy: audit mode still rejects them
 $r = $t->json_put(config_path('prod-orders'), '{"func_name":');
 $t->is_fgs_error($r, 400, 'FGSPOL.4000', 'audit mode: bad JSON still 400');
