@@ -10,7 +10,8 @@ use warnings;
 use IO::Compress::Gzip qw(gzip $GzipError);
 use Test::More;
 
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use FgsTest;
 
 # in memory: a body buffer larger than the limit; two locations that

@@ -9,7 +9,8 @@ use warnings;
 
 use Test::More;
 
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use FgsTest;
 
 my $t = FgsTest->new(server => <<'CONF');

@@ -10,7 +10,8 @@ use warnings;
 
 use Test::More;
 
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use FgsTest;
 
 my $server = <<'CONF';

@@ -9,7 +9,8 @@ use warnings;
 
 use Test::More;
 
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use FgsTest;
 
 my ($AK, $SK) = ('E2ETESTAK0123456789', 'e2eTestSecretKey0123456789abcdefghijklmn');
