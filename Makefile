@@ -45,7 +45,7 @@ deps:
 module: $(MODULE)
 
 $(MODULE): config $(GLUE_SRCS) $(ENG_SRCS) $(ENG_HDRS) scripts/build-module.sh
-	@scripts/build-module.sh
+	@FGS_BUILD=$(abspath $(BUILD)) scripts/build-module.sh
 
 $(BUILD)/engine/%.o: $(ENG_DIR)/%.c $(ENG_HDRS)
 	@mkdir -p $(dir $@)

@@ -222,6 +222,7 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
     ngx_buf_t                        *b;
     ngx_uint_t                        status;
     fgs_error_t                       e;
+    ngx_table_elt_t                  *h;
     ngx_http_variable_value_t        *vv;
     ngx_http_fgs_policy_ctx_t        *ctx;
     ngx_http_fgs_policy_main_conf_t  *fmcf;
@@ -294,6 +295,24 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
     if (vv && !vv->not_found) {
         e.request_id.len = vv->len;
         e.request_id.data = vv->data;
+
+        /*
+         * FunctionGraph's SDKs report the request id of an error from
+         * this header, not from the body.
+         */
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+        ngx_str_set(&h->key, "X-Request-Id");
+        h->value.len = vv->len;
+        h->value.data = vv->data;
     }
 
     len = fgs_error_len(&e);

@@ -493,8 +493,9 @@ ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
         }
 
         return ngx_http_fgs_policy_reject(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                          "FGSPOL.4001", msg,
-                                          ctx->schema.head);
+                                          ctx->schema.ambiguous
+                                          ? "FGSPOL.4000" : "FGSPOL.4001",
+                                          msg, ctx->schema.head);
     }
 
     if (rc != FGS_OK) {

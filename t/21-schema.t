@@ -139,18 +139,18 @@ for my $k (qw(memorySize Memory_Size memory-size MEMORY_SIZE memorysize
               Timeout funcName func-name Func_Name RUNTIME))
 {
     $r = $t->json_put($config_path, config_with($k => '512'));
-    $t->is_fgs_error($r, 400, 'FGSPOL.4001',
+    $t->is_fgs_error($r, 400, 'FGSPOL.4000',
                      "the look-alike key $k is refused", fields => [$k]);
     $t->upstream_got_nothing("$k: nothing forwarded");
 }
 $r = $t->json_put($config_path,
                   config_with(func_vpc => '{"vpc_id":"v","subnet_id":"s",'
                                           . '"Subnet_Id":"t"}'));
-$t->is_fgs_error($r, 400, 'FGSPOL.4001',
+$t->is_fgs_error($r, 400, 'FGSPOL.4000',
                  'a look-alike key inside func_vpc is refused',
                  fields => ['func_vpc.Subnet_Id']);
 $r = $t->json_put($code_path, code_with(codeType => '"obs"'));
-$t->is_fgs_error($r, 400, 'FGSPOL.4001',
+$t->is_fgs_error($r, 400, 'FGSPOL.4000',
                  'a look-alike key in a code body is refused',
                  fields => ['codeType']);
 $t->upstream_got_nothing('codeType: nothing forwarded');

@@ -111,11 +111,9 @@ is($recs->[0] && $recs->[0]{headers}{'content-length'},
 is($l->{status}, 403, 'a denied config: 403');
 is($l->{error_code}, 'FGSPOL.4030', 'the SDK sees FGSPOL.4030');
 like($l->{error_msg} // '', qr/runtime/, 'and a message about the runtime');
-TODO: {
-    local $TODO = 'the SDK reads request ids from an X-Request-Id header, '
-                  . 'which the gateway\'s errors do not carry';
-    ok($l->{request_id}, 'and the request_id') or diag(explain $l);
-}
+like($l->{request_id} // '', qr/^[0-9a-f]{32}$/,
+     'and the request_id, from the X-Request-Id header of the error')
+    or diag(explain $l);
 is(scalar @$recs, 0, 'denied: the upstream got nothing');
 
 ($l, $recs) = call('code, denied', '--op' => 'code', '--urn' => $dev,

@@ -78,9 +78,14 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
         }
 
         if (rc != FGS_OK) {
-            return fgs_cli_refuse(res, a, "FGSPOL.4001",
-                                  "the body does not follow the FunctionGraph "
-                                  "API reference",
+            return fgs_cli_refuse(res, a,
+                                  res->schema.ambiguous ? "FGSPOL.4000"
+                                                        : "FGSPOL.4001",
+                                  res->schema.ambiguous
+                                  ? "the body has a key that readers may "
+                                    "take for a documented field"
+                                  : "the body does not follow the "
+                                    "FunctionGraph API reference",
                                   res->schema.head ? res->schema.head->message
                                                    : "refused",
                                   res->schema.n ? res->schema.n - 1 : 0);

@@ -48,6 +48,7 @@ fgs_violations_init(fgs_violations_t *v)
     v->head = NULL;
     v->tail = &v->head;
     v->n = 0;
+    v->ambiguous = 0;
 }
 
 

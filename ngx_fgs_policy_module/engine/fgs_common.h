@@ -79,6 +79,9 @@ typedef struct {
     fgs_violation_t    *head;
     fgs_violation_t   **tail;
     uint32_t            n;
+    unsigned            ambiguous:1;    /* a violation makes the body
+                                           ambiguous (a look-alike key):
+                                           FGSPOL.4000 rather than 4001 */
 } fgs_violations_t;
 
 

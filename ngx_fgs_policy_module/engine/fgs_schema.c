@@ -1339,6 +1339,14 @@ fgs_schema_unknown(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
                                sizeof(name));
 
         if (flen == klen && memcmp(key, name, klen) == 0) {
+
+            /*
+             * Two readers may read this key two ways: the body is not
+             * one unambiguous object (DESIGN section 4), FGSPOL.4000.
+             */
+
+            ctx->out->ambiguous = 1;
+
             fgs_schema_fail(ctx, node, NULL, "differs from the documented "
                             "field %s only in letter case, '_', '-' or "
                             "look-alike letters, which backends may read "

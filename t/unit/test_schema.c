@@ -281,6 +281,8 @@ test_keys(void)
             "memorySize", "only in letter case, '_', '-' or look-alike "
             "letters, which backends may read as memory_size; write it "
             "exactly as memory_size", "camel case");
+    ok(viols.ambiguous, "a look-alike key makes the body ambiguous "
+       "(FGSPOL.4000)");
     refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"Memory_Size\":512}",
             "Memory_Size", "memory_size", "capitals");
     refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"memory-size\":512}",
@@ -322,6 +324,8 @@ test_keys(void)
     refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"func_vpc\":{\"vpc_id\":\"v\","
             "\"subnet_id\":\"s\",\"foo\":1}}", "func_vpc.foo",
             "no field of FuncVpc has this name", "unknown nested key");
+    ok(!viols.ambiguous, "an unknown key that resembles no field is not "
+       "ambiguous (FGSPOL.4001)");
     refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"strategy_config\":{"
             "\"concurrency\":1,\"concurrent_num\":1,\"max\":2}}",
             "strategy_config.max", "StrategyConfig", "unknown in strategy");
