@@ -22,9 +22,15 @@
  *
  * Where editions differ the union of their fields is accepted, so that
  * old clients keep working, and the newer constraints apply.  Every
- * field of a table below is in at least one edition; a field in none is
- * refused by the walker (the gateway checks strictly: a field that the
- * reference does not define is one that no policy rule was written for).
+ * field of a table below is in at least one edition, but three: the
+ * official SDK's model of the config and create bodies (Node.js SDK
+ * 3.1.211, UpdateFunctionConfigRequestBody and CreateFunctionRequestBody)
+ * sends gpu_type, enable_lts_log and user_data_encrypt_kms_key_id, which
+ * the reference pages do not list; they are accepted with the SDK's
+ * types, or that SDK could not be used through the gateway.  A field in
+ * neither is refused by the walker (the gateway checks strictly: a field
+ * that the reference does not define is one that no policy rule was
+ * written for).
  *
  * Enumerations that the provider extends over time (runtime, memory_size,
  * gpu_memory, ephemeral_storage) are checked for their type only: which
@@ -336,6 +342,10 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
     [FGS_F_ENABLE_DYNAMIC_MEMORY] =
         BOOL("enable_dynamic_memory", FGS_CFG),
 
+    /* the official SDK's model, not the reference pages: Boolean */
+    [FGS_F_ENABLE_LTS_LOG] =
+        BOOL("enable_lts_log", FGS_CFG),
+
     [FGS_F_ENCRYPTED_USER_DATA] =
         STR("encrypted_user_data", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
 
@@ -364,6 +374,10 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
     /* 1024..16384 in steps today: extended over time, type only */
     [FGS_F_GPU_MEMORY] =
         INT("gpu_memory", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0),
+
+    /* the official SDK's model, not the reference pages: String */
+    [FGS_F_GPU_TYPE] =
+        STR("gpu_type", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
 
     /* 3 to 128 characters, "xx.xx"; "-" for custom images */
     [FGS_F_HANDLER] =
@@ -451,6 +465,15 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
      */
     [FGS_F_USER_DATA] =
         STR("user_data", FGS_CFG, 0, FGS_CHECK_MAX_BYTES, 0, 4096, NULL),
+
+    /*
+     * the official SDK's model, not the reference pages: String (the key
+     * that encrypts encrypted_user_data; the SDK's config model has no
+     * code_encrypt_kms_key_id)
+     */
+    [FGS_F_USER_DATA_ENCRYPT_KMS_KEY_ID] =
+        STR("user_data_encrypt_kms_key_id", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0,
+            NULL),
 
     [FGS_F_XROLE] =
         STR("xrole", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL)

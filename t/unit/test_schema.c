@@ -274,6 +274,58 @@ test_types(void)
 }
 
 
+/*
+ * Three fields of the official SDK's config and create models that the
+ * reference pages do not list (fgs_schema_fields.c): accepted with the
+ * SDK's types on config and create, refused with another type, and not
+ * fields of the /code body.
+ */
+
+static void
+test_sdk_fields(void)
+{
+    accepted(FGS_OP_CONFIG, CONFIG_HEAD ",\"gpu_type\":\"nvidia-t4\"}",
+             "gpu_type, a String");
+    accepted(FGS_OP_CONFIG, CONFIG_HEAD ",\"enable_lts_log\":true}",
+             "enable_lts_log, a Boolean");
+    accepted(FGS_OP_CONFIG, CONFIG_HEAD ",\"enable_lts_log\":false}",
+             "enable_lts_log false");
+    accepted(FGS_OP_CONFIG, CONFIG_HEAD ",\"user_data_encrypt_kms_key_id\":"
+             "\"5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f\"}",
+             "user_data_encrypt_kms_key_id, a String");
+    accepted(FGS_OP_CREATE, CONFIG_HEAD ",\"package\":\"default\","
+             "\"code_type\":\"inline\",\"gpu_type\":\"nvidia-t4\","
+             "\"enable_lts_log\":true,\"user_data_encrypt_kms_key_id\":"
+             "\"k\"}", "all three on create");
+
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"gpu_type\":1}", "gpu_type",
+            "must be a JSON string, not a number", "gpu_type a number");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"gpu_type\":true}", "gpu_type",
+            "must be a JSON string", "gpu_type a boolean");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"enable_lts_log\":\"true\"}",
+            "enable_lts_log", "must be true or false, not a string",
+            "enable_lts_log a string");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"enable_lts_log\":1}",
+            "enable_lts_log", "must be true or false, not a number",
+            "enable_lts_log a number");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"user_data_encrypt_kms_key_id\":"
+            "{}}", "user_data_encrypt_kms_key_id",
+            "must be a JSON string, not an object",
+            "user_data_encrypt_kms_key_id an object");
+    refused(FGS_OP_CREATE, CONFIG_HEAD ",\"package\":\"default\","
+            "\"code_type\":\"inline\",\"enable_lts_log\":null}",
+            "enable_lts_log", "is null", "enable_lts_log null on create");
+
+    refused(FGS_OP_CODE, CODE_HEAD ",\"gpu_type\":\"nvidia-t4\"}",
+            "gpu_type", "is not a field of", "gpu_type on /code");
+    refused(FGS_OP_CODE, CODE_HEAD ",\"enable_lts_log\":true}",
+            "enable_lts_log", "is not a field of", "enable_lts_log on /code");
+    refused(FGS_OP_CODE, CODE_HEAD ",\"user_data_encrypt_kms_key_id\":"
+            "\"k\"}", "user_data_encrypt_kms_key_id", "is not a field of",
+            "user_data_encrypt_kms_key_id on /code");
+}
+
+
 static void
 test_keys(void)
 {
@@ -317,8 +369,8 @@ test_keys(void)
             "write it exactly as mount_type", "look-alike in an array item");
 
     /* unknown keys, at every level */
-    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"gpu_type\":\"x\"}", "gpu_type",
-            "is not in the FunctionGraph API reference for PUT "
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"gpu_vendor\":\"x\"}",
+            "gpu_vendor", "is not in the FunctionGraph API reference for PUT "
             "/v2/{project_id}/fgs/functions/{function_urn}/config",
             "unknown top-level key");
     refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"func_vpc\":{\"vpc_id\":\"v\","
@@ -929,6 +981,7 @@ main(void)
 
     test_examples();
     test_types();
+    test_sdk_fields();
     test_keys();
     test_required();
     test_constraints();
