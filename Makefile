@@ -101,3 +101,42 @@ bench:
 
 clean:
 	rm -rf $(BUILD)
+
+# libFuzzer targets (t/fuzz/): the engine built again with clang and the
+# sanitizers into $(BUILD)/fuzz/, each target run for FGS_FUZZ_SECONDS
+# (t/fuzz/run.sh; crashes land in $(BUILD)/fuzz/).  fuzz-ci: 20 s each.
+FUZZ_CC      ?= clang
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer -std=gnu99 -Wall -Wextra \
+                -Wpointer-arith -Wno-unused-parameter -Werror \
+                -I$(ENG_DIR) $(FUZZ_SAN)
+FUZZ_SRCS    := $(wildcard t/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_ENG_OBJS := $(patsubst $(ENG_DIR)/%.c,$(BUILD)/fuzz/engine/%.o,\
+                  $(ENG_SRCS))
+FGS_FUZZ_SECONDS ?= 60
+
+.PHONY: fuzz fuzz-build fuzz-ci
+
+$(BUILD)/fuzz/engine/%.o: $(ENG_DIR)/%.c $(ENG_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libfgs_engine.a: $(FUZZ_ENG_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(wildcard t/fuzz/*.h) \
+                      $(BUILD)/fuzz/libfgs_engine.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(BUILD)/fuzz/libfgs_engine.a $(LIBS)
+
+fuzz-build:
+	@scripts/deps.sh --fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@BUILD=$(BUILD) t/fuzz/run.sh $(FGS_FUZZ_SECONDS)
+
+fuzz-ci: fuzz-build
+	@BUILD=$(BUILD) t/fuzz/run.sh 20
