@@ -1,0 +1,46 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * Counters of governed requests, kept in one shared memory zone so that
+ * every worker process adds to the same numbers and a reload keeps them,
+ * and the "fgs_policy_metrics" location that serves them as Prometheus
+ * text (see ngx_http_fgs_policy_metrics.c).
+ */
+
+
+#ifndef _NGX_HTTP_FGS_POLICY_METRICS_H_INCLUDED_
+#define _NGX_HTTP_FGS_POLICY_METRICS_H_INCLUDED_
+
+
+#include "ngx_http_fgs_policy_module.h"
+
+
+/*
+ * Postconfiguration: adds the zone when a policy or the metrics location
+ * is configured, and the log-phase handler that counts every governed
+ * request once its response is sent.
+ */
+ngx_int_t ngx_http_fgs_policy_metrics_init(ngx_conf_t *cf);
+
+/* the "fgs_policy_metrics" directive: location only, no arguments */
+char *ngx_http_fgs_policy_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/*
+ * Counts one governed request: its operation and decision, the error
+ * code the gateway answered with, and the rules that found violations,
+ * rewrote or were waived.  Called once per request, from the log phase.
+ */
+void ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx);
+
+/*
+ * Counts one audit record that could not be written.  Safe to call from
+ * anywhere in a worker, with or without a request; does nothing when no
+ * zone is configured.
+ */
+void ngx_http_fgs_policy_metrics_audit_failure(void);
+
+
+#endif /* _NGX_HTTP_FGS_POLICY_METRICS_H_INCLUDED_ */
