@@ -1,0 +1,398 @@
+# Faults (DESIGN sections 6, 7 and 9): an upstream that is down, slow,
+# resetting, answering garbage or cutting its answer; a client that goes
+# away mid-body; a full disk under the body temp files; a policy file
+# that is missing or broken at reload.  Each ends in the documented
+# status (nginx's own errors as the gateway's JSON), with never a body
+# forwarded that was not checked, never a crash or an [alert], and nginx
+# serving the next request; and, with the audit log built in, exactly
+# one audit record per governed request.
+
+use strict;
+use warnings;
+
+use File::Copy qw(copy);
+use File::Path qw(make_path);
+use Test::More;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use FgsTest;
+
+my $KMS = '5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f';
+
+
+# --- a tiny tmpfs for the "disk full" cases (root only)
+
+my @mounts;
+
+sub mount_tmpfs {
+    my ($dir, $size) = @_;
+
+    return "not root" if $> != 0;
+    make_path($dir);
+    my $out = `mount -t tmpfs -o size=$size tmpfs \Q$dir\E 2>&1`;
+    return "mount -t tmpfs failed: $out" if $?;
+    push @mounts, $dir;
+    chmod 0777, $dir;
+    return undef;
+}
+
+sub umount_all {
+    while (my $dir = pop @mounts) {
+        system('umount', $dir) == 0 or system('umount', '-l', $dir);
+    }
+}
+
+# before FgsTest's own END removes the prefix directories
+END { umount_all(); }
+
+
+# --- the gateway under test
+
+my $probe = FgsTest->new(mock => 0);
+my ($audit_rc) = $probe->nginx_t(server => <<'CONF');
+    fgs_policy %%DATA%%/bypass/policy.json;
+    fgs_policy_audit_log %%PREFIX%%/logs/audit.log;
+    location / { %%PROXY%% }
+CONF
+my $have_audit = $audit_rc == 0;
+my $no_audit = 'fgs_policy_audit_log is not in this build of the module';
+$probe->cleanup;
+
+my $t = FgsTest->new(
+    allow_log => [
+        # the full tmpfs under the fn-full location's temp files
+        qr/\[crit\].*No space left on device/,
+        qr/\[crit\].*\/full\/\d+" has written only \d+ of \d+/,
+    ],
+    vars => { AUDIT => $have_audit
+                       ? 'fgs_policy_audit_log %%PREFIX%%/logs/audit.log;'
+                       : '' },
+    server => <<'CONF');
+    fgs_policy %%DATA%%/bypass/policy.json;
+    %%AUDIT%%
+    client_body_timeout 2s;
+    add_header X-Fgs-Decision $fgs_policy_decision always;
+    location / {
+        %%PROXY%%
+        proxy_read_timeout 1s;
+        proxy_connect_timeout 1s;
+    }
+    location ~ ^/v2/[0-9a-f]+/fgs/functions/[^/]*:fn-spill/ {
+        client_body_buffer_size 1k;
+        %%PROXY%%
+    }
+    location ~ ^/v2/[0-9a-f]+/fgs/functions/[^/]*:fn-full/ {
+        client_body_buffer_size 1k;
+        client_body_temp_path %%PREFIX%%/full;
+        %%PROXY%%
+    }
+CONF
+
+# The vars hold a placeholder themselves: expand it once here.
+$t->{vars}{AUDIT} =~ s/%%PREFIX%%/$t->{prefix}/g;
+
+my $full_dir = $t->prefix . '/full';
+my $tmpfs_skip = mount_tmpfs($full_dir, '256k');
+make_path($full_dir) if $tmpfs_skip;
+
+$t->start;
+$t->seed_functions(map { urn($_) } qw(fn-test fn-spill fn-full));
+
+my $audit_log = $t->prefix . '/logs/audit.log';
+my $audit_seen = 0;
+
+sub config_body {
+    my ($name, %o) = @_;
+    return canonical_json({ func_name => $name, runtime => 'Python3.12',
+        handler => 'index.handler', memory_size => 512, timeout => 30,
+        code_encrypt_kms_key_id => $KMS, %o });
+}
+
+my $OK = config_body('fn-test');
+my $BAD = config_body('fn-test', memory_size => 4096);
+my $CFG = config_path('fn-test');
+
+
+# --- assertions
+
+# Every request the upstream got carries exactly the checked body (an
+# upstream that fails may make nginx try it more than once), and at
+# least one arrived.
+sub upstream_got_only {
+    my ($target, $body, $name) = @_;
+
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $recs = $t->mock_requests;
+    subtest $name => sub {
+        ok(@$recs >= 1 && @$recs <= 2, 'the upstream got the request')
+            or diag(scalar(@$recs) . ' requests');
+        for my $rec (@$recs) {
+            is("$rec->{method} $rec->{target}", "PUT $target", 'its target');
+            ok($rec->{body} eq $body, 'the checked body, byte for byte')
+                or diag(FgsTest::first_difference($rec->{body}, $body));
+        }
+    };
+}
+
+sub audit_lines {
+    return () unless -f $audit_log;
+    return grep { /\S/ } split /\n/, FgsTest::slurp($audit_log);
+}
+
+# Exactly one new audit record since the last call, for this status.
+sub one_audit_record {
+    my ($status, $name) = @_;
+
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    SKIP: {
+        skip "$name: $no_audit", 1 unless $have_audit;
+
+        my @l;
+        for (1 .. 60) {
+            @l = audit_lines();
+            last if @l > $audit_seen;
+            select undef, undef, undef, 0.05;
+        }
+        select undef, undef, undef, 0.2;    # a second one would be late
+        @l = audit_lines();
+        my @new = @l[$audit_seen .. $#l];
+        $audit_seen = @l;
+        subtest "$name: one audit record" => sub {
+            is(scalar @new, 1, 'exactly one record') or diag(join "\n", @new);
+            return unless @new;
+            my $rec = eval { json_decode($new[-1]) };
+            ok(ref $rec eq 'HASH', 'a JSON object') or return;
+            is($rec->{status}, $status, "status $status") if defined $status;
+            ok(defined $rec->{decision}, 'with a decision');
+        };
+    }
+}
+
+# Stops the mock FunctionGraph: its port closes, the gateway's upstream
+# is down.  The harness then no longer asks the mock for its records.
+sub stop_mock {
+    my ($inst) = @_;
+
+    FgsTest::stop_pid(delete $inst->{mock_pid}, 5);
+    $inst->{mock} = 0;
+    ok(!FgsTest::port_open($inst->mock_port), 'the mock is stopped');
+}
+
+sub healthy {
+    my ($name) = @_;
+
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $r = $t->json_put($CFG, $OK);
+    $t->is_status($r, 200, "$name: the next request is served");
+    one_audit_record(200, "$name: the next request");
+}
+
+my $r;
+
+
+# --- the upstream misbehaves after an allowed body was forwarded
+
+$t->mock_behave({ delay_ms => 3000, ops => ['config'] });
+$r = $t->json_put($CFG, $OK, { keep => 1, timeout => 10 });
+$t->is_fgs_error($r, 504, 'FGSPOL.5040',
+                 'the upstream is slower than proxy_read_timeout: 504');
+upstream_got_only($CFG, $OK, 'slow: the upstream got only the checked body');
+one_audit_record(504, 'slow upstream');
+sleep 2;    # the mock's delayed answer goes nowhere
+
+for my $f ([ reset => 'resets the connection' ],
+           [ garbage => 'answers bytes that are not HTTP' ])
+{
+    my ($kind, $why) = @$f;
+    $t->mock_clear;
+    $t->mock_behave({ $kind => JSON::PP::true, ops => ['config'],
+                      count => 2 });
+    $r = $t->json_put($CFG, $OK, { keep => 1 });
+    $t->is_fgs_error($r, 502, 'FGSPOL.5020', "the upstream $why: 502");
+    upstream_got_only($CFG, $OK, "$kind: the upstream got only the "
+                                 . 'checked body');
+    one_audit_record(502, "$kind upstream");
+    $t->mock_call('DELETE', '/__mock/behaviour');
+}
+
+# An answer cut short after its head: the status is the upstream's, the
+# client sees the body end early and the connection close.
+$t->mock_clear;
+$t->mock_behave({ truncate => JSON::PP::true, ops => ['config'] });
+$r = $t->json_put($CFG, $OK, { keep => 1 });
+ok(!$r->complete, 'a truncated answer reaches the client truncated')
+    or diag($r->summary);
+is($r->status, 200, 'with the upstream\'s status');
+upstream_got_only($CFG, $OK, 'truncated: the upstream got the checked body');
+one_audit_record(undef, 'truncated answer');
+
+# A denied body is not forwarded whatever the upstream would have done.
+$t->mock_clear;
+$t->mock_behave({ reset => JSON::PP::true, ops => ['config'] });
+$r = $t->json_put($CFG, $BAD, { keep => 1 });
+$t->is_fgs_error($r, 403, 'FGSPOL.4030', 'a denied body with a faulty '
+                                          . 'upstream: 403');
+is(scalar @{ $t->mock_requests }, 0, 'denied: the upstream got nothing');
+one_audit_record(403, 'denied with a faulty upstream');
+$t->mock_call('DELETE', '/__mock/behaviour');
+
+healthy('after the upstream faults');
+
+
+# --- the client goes away mid-body
+
+my $host = '127.0.0.1:' . $t->port;
+my $big = canonical_json({ func_name => 'fn-spill', runtime => 'Python3.12',
+    handler => 'index.handler', memory_size => 512, timeout => 30,
+    code_encrypt_kms_key_id => $KMS, description => 'd' x 400_000 });
+
+my @gone = (
+    [ 'in memory', $CFG, $OK, undef ],
+    [ 'chunked', $CFG, $OK, 16 ],
+    [ 'spilled to a temp file', config_path('fn-spill'), $big, undef ],
+    [ 'spilled and chunked', config_path('fn-spill'), $big, 65536 ],
+);
+for my $g (@gone) {
+    my ($how, $target, $body, $chunked) = @$g;
+    $t->mock_clear;
+    my $req = build_request(method => 'PUT', target => $target, host => $host,
+        body => $body, defined $chunked ? (chunked => $chunked) : (),
+        headers => ['Content-Type' => 'application/json']);
+    my $head_end = index($req, "\r\n\r\n") + 4;
+    my $half = $head_end + int((length($req) - $head_end) / 2);
+    my $c = $t->connect;
+    $c->send(substr($req, 0, $half));
+    select undef, undef, undef, 0.2;
+    $c->close;
+    select undef, undef, undef, 0.3;
+    is(scalar @{ $t->mock_requests }, 0,
+       "a client gone mid-body ($how): nothing forwarded");
+    one_audit_record(undef, "client gone mid-body ($how)");
+}
+
+# ... and after the 100 Continue it asked for
+{
+    $t->mock_clear;
+    my $c = $t->connect;
+    $c->send(build_request(method => 'PUT', target => $CFG, host => $host,
+        headers => ['Content-Type' => 'application/json',
+                    'Content-Length' => length $OK,
+                    'Expect' => '100-continue']));
+    my $cont = $c->read_response(timeout => 5, interim => 1);
+    is($cont->status, 100, 'Expect: the gateway asks for the body');
+    $c->send(substr($OK, 0, 10));
+    $c->close;
+    select undef, undef, undef, 0.3;
+    is(scalar @{ $t->mock_requests }, 0,
+       'a client gone after 100 Continue: nothing forwarded');
+    one_audit_record(undef, 'client gone after 100 Continue');
+}
+
+healthy('after the clients that went away');
+
+
+# --- a full disk under the body temp files
+
+SKIP: {
+    skip "disk full for temp files: $tmpfs_skip", 9 if $tmpfs_skip;
+
+    my $path = config_path('fn-full');
+    my $huge = config_body('fn-full', description => 'f' x 1_000_000);
+
+    $r = $t->json_put($path, $huge);
+    $t->is_fgs_error($r, 500, 'FGSPOL.5000',
+                     'a body the full temp disk cannot hold: 500');
+    $t->upstream_got_nothing('temp disk full: nothing forwarded');
+    one_audit_record(500, 'temp disk full');
+
+    $r = $t->request(method => 'PUT', target => $path, body => $huge,
+                     chunked => 65536,
+                     headers => ['Content-Type' => 'application/json']);
+    $t->is_fgs_error($r, 500, 'FGSPOL.5000',
+                     'temp disk full, chunked: 500');
+    $t->upstream_got_nothing('temp disk full, chunked: nothing forwarded');
+    one_audit_record(500, 'temp disk full, chunked');
+
+    # a body that fits in memory does not need the disk
+    my $small = config_body('fn-full');
+    $r = $t->json_put($path, $small);
+    $t->is_status($r, 200, 'a small body passes beside the full disk');
+    $t->upstream_got('PUT', $path, $small, 'and is forwarded byte for byte');
+    one_audit_record(200, 'small body beside the full disk');
+}
+
+healthy('after the full disk');
+
+
+# --- the upstream is down
+
+stop_mock($t);
+$r = $t->json_put($CFG, $OK);
+$t->is_fgs_error($r, 502, 'FGSPOL.5020', 'the upstream is down: 502');
+one_audit_record(502, 'upstream down');
+$r = $t->json_put($CFG, $BAD);
+$t->is_fgs_error($r, 403, 'FGSPOL.4030',
+                 'the upstream is down: a denied body is still 403');
+one_audit_record(403, 'upstream down, denied');
+
+$t->finish;
+umount_all();
+
+
+# --- a policy file missing or broken at reload
+
+my $p = FgsTest->new(vars => { POLICY => '%%PREFIX%%/conf/policy.json' },
+                     allow_log => [ qr/\[emerg\].*fgs_policy/ ],
+                     server => <<'CONF');
+    fgs_policy %%POLICY%%;
+    add_header X-Fgs-Rules $fgs_policy_rules always;
+    location / {
+        %%PROXY%%
+    }
+CONF
+$p->{vars}{POLICY} = $p->prefix . '/conf/policy.json';
+copy(data_path('bypass/policy.json'), $p->{vars}{POLICY})
+    or die "copy the policy: $!";
+$p->start;
+$p->seed_functions(urn('fn-test'));
+
+$r = $p->json_put($CFG, $BAD);
+$p->is_fgs_error($r, 403, 'FGSPOL.4030', 'before the reload: denied',
+                 rules => ['memory-limit']);
+
+unlink $p->{vars}{POLICY} or die "unlink: $!";
+my @workers = $p->worker_pids;
+ok(!$p->reload, 'a reload with the policy file missing is refused');
+like($p->{reload_log}, qr/\[emerg\].*\Q$p->{vars}{POLICY}\E/,
+     'the error log names the missing file');
+is(join(',', $p->worker_pids), join(',', @workers),
+   'the old workers keep serving');
+
+$r = $p->json_put($CFG, $BAD);
+$p->is_fgs_error($r, 403, 'FGSPOL.4030',
+                 'after the failed reload the old policy denies',
+                 rules => ['memory-limit']);
+$p->upstream_got_nothing('and nothing is forwarded');
+$r = $p->json_put($CFG, $OK);
+$p->is_status($r, 200, 'after the failed reload the old policy allows');
+$p->upstream_got('PUT', $CFG, $OK, 'forwarded byte for byte');
+
+# a broken file is refused the same way
+FgsTest::spew($p->{vars}{POLICY}, '{"fgs_policy": 1, "rules": [');
+ok(!$p->reload, 'a reload with a broken policy file is refused');
+like($p->{reload_log}, qr/\[emerg\].*\Q$p->{vars}{POLICY}\E/,
+     'the error log names the broken file');
+$r = $p->json_put($CFG, $BAD);
+$p->is_fgs_error($r, 403, 'FGSPOL.4030', 'the old policy still denies',
+                 rules => ['memory-limit']);
+
+# and a good file is swapped in
+copy(data_path('policy-plain.json'), $p->{vars}{POLICY}) or die "copy: $!";
+ok($p->reload, 'a reload with a good policy file swaps it in');
+$r = $p->json_put($CFG, $BAD);
+$p->is_status($r, 200, 'the new policy allows what the old one denied');
+$p->upstream_got('PUT', $CFG, $BAD, 'forwarded byte for byte');
+
+$p->finish;
+done_testing;
