@@ -328,6 +328,7 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
 
     ctx->err_body = b;
     ctx->err_sent = 0;
+    ctx->sent_code = e.error_code;
 
     r->headers_out.content_type_len = sizeof("application/json") - 1;
     ngx_str_set(&r->headers_out.content_type, "application/json");

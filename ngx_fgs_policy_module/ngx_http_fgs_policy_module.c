@@ -8,6 +8,7 @@
  *   fgs_policy FILE | off;                      http, server, location
  *   fgs_policy_mode enforce | audit;            http, server, location
  *   fgs_policy_max_body_size SIZE;              http, server, location
+ *   fgs_policy_metrics;                         location
  *
  * A policy file is loaded and compiled while the configuration is read:
  * "nginx -t" reports a file that does not load with its rule and field.
@@ -18,6 +19,7 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
+#include "ngx_http_fgs_policy_metrics.h"
 
 
 static char *ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -71,6 +73,13 @@ static ngx_command_t  ngx_http_fgs_policy_commands[] = {
       ngx_http_fgs_policy_set_max_body_size,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_fgs_policy_loc_conf_t, max_body_size),
+      NULL },
+
+    { ngx_string("fgs_policy_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_fgs_policy_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -336,6 +345,10 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
     }
 
     if (ngx_http_fgs_policy_body_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_fgs_policy_metrics_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 

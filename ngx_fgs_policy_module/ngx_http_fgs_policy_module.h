@@ -37,6 +37,7 @@ typedef struct {
 typedef struct {
     ngx_array_t               files;        /* ngx_http_fgs_policy_file_t */
     ngx_int_t                 request_id_index;
+    ngx_shm_zone_t           *metrics_zone;     /* the counters, or NULL */
 } ngx_http_fgs_policy_main_conf_t;
 
 
@@ -109,6 +110,8 @@ typedef struct {
 
     ngx_buf_t                *err_body;     /* the JSON that replaces
                                                nginx's page */
+    const char               *sent_code;    /* its error_code, for the
+                                               metrics */
 
     unsigned                  signed_body:1;    /* AK/SK covers it */
     unsigned                  pending:1;    /* governed; the body is to be
