@@ -227,6 +227,17 @@ add(
   { class => 'duplicate', name => 'code_type twice in a /code body',
     target => $CODE,
     body => code('zip', $EVIL_URL, '"code_type":"obs"'), expect => $JSON },
+  { class => 'duplicate', name => 'a tag twice in lts_custom_tag',
+    body => cfg('"memory_size":512',
+                '"lts_custom_tag":{"team":"a","te\u0061m":"b"}'),
+    expect => $JSON },
+  { class => 'duplicate', name => 'a key twice in an array element',
+    target => $PROD,
+    body => prod($VPC_OK, '"mount_config":{"mount_user":{"user_id":1,'
+                 . '"user_group_id":1},"func_mounts":[{"mount_type":"sfs",'
+                 . '"mount_resource":"r","local_mount_path":"/mnt",'
+                 . '"mount_type":"ecs"}]}'),
+    expect => $JSON },
   { class => 'duplicate', name => 'an escaped key alone is still checked',
     body => cfg('"memory\u005fsize":4096'), expect => $DENY },
   { class => 'duplicate', name => 'harmless: an escaped key, allowed value',
@@ -284,6 +295,25 @@ add(
     target => $CODE,
     body => code('obs', $GOOD_URL, "\"Code_Url\":\"$EVIL_URL\""),
     expect => $LOOKALIKE },
+  { class => 'fieldname', name => 'mathematical bold m (NFKC m), escaped',
+    body => cfg('"memory_size":512', '"\ud835\udc26emory_size":4096'),
+    expect => $LOOKALIKE },
+  { class => 'fieldname', name => 'fullwidth small s (NFKC s)',
+    body => cfg('"memory_size":512', "\"memory_\xef\xbd\x93ize\":4096"),
+    expect => $LOOKALIKE },
+  { class => 'fieldname', name => 'five thousand _ before the name',
+    body => cfg('"memory_size":512', '"' . ('_' x 5000) . 'memory_size":4096'),
+    expect => $LOOKALIKE },
+  { class => 'fieldname', name => 'three hundred U+2010 hyphens',
+    body => cfg('"memory_size":512', '"' . ('\u2010' x 300)
+                . 'memory_size":4096'),
+    expect => $LOOKALIKE },
+  { class => 'fieldname', name => 'a Cyrillic e (no fold, still unknown)',
+    body => cfg('"memory_size":512', '"memory_siz\u0435":4096'),
+    expect => $API },
+  { class => 'fieldname', name => 'a combining accent (still unknown)',
+    body => cfg('"memory_size":512', '"memory_size\u0301":4096'),
+    expect => $API },
   { class => 'fieldname', name => 'a dotted key func_vpc.vpc_id',
     target => $PROD,
     body => prod($VPC_OK, '"func_vpc.vpc_id":"vpc-evil"'), expect => $API },
@@ -505,6 +535,10 @@ add(
   { class => 'depth', name => 'deep nesting never closed',
     body => cfg('"memory_size":512') =~ s/\}$/,"x":/r . ('[' x 100_000),
     expect => $JSON },
+  { class => 'depth', name => 'more values than the scanner takes',
+    body => cfg('"description":"x"', '"lts_custom_tag":['
+                . join(',', (0) x 70_000) . ']', '"memory_size":4096'),
+    expect => $JSON },
   { class => 'depth', name => 'at the limit: an array is no tag map',
     body => cfg('"memory_size":512', '"lts_custom_tag":' . nest(64)),
     expect => $API },
@@ -548,6 +582,12 @@ add(
   { class => 'target', name => 'a dot-dot segment above the root',
     target => "/v2/../../v2/$P/fgs/functions/" . urn('fn-test') . '/config',
     body => $BAD, expect => [400, qr/^FGSPOL\.400[02]$/], todo => 'html400' },
+  { class => 'target', name => 'a space inside the target',
+    raw => req(target => "$BASE/config x", body => $BAD, close => 1),
+    expect => [400, qr/^FGSPOL\.400[02]$/], todo => 'html400' },
+  { class => 'target', name => 'a tab after the target',
+    raw => req(body => $BAD, close => 1) =~ s/ HTTP\/1\.1\r\n/\tHTTP\/1.1\r\n/r,
+    expect => [400, qr/^FGSPOL\.400[02]$/], todo => 'html400' },
   { class => 'target', name => 'a query string with path-like text',
     target => "$BASE/config?x=/../code&y=%2e%2e", body => $BAD,
     expect => $DENY },
@@ -581,6 +621,18 @@ add(
     expect => $DENY },
   { class => 'override', name => 'PATCH of the config is an other write',
     method => 'PATCH', target => $CFG, body => $BAD, expect => $DENY },
+  { class => 'override', name => 'a method nobody knows is an other write',
+    method => 'BREW', target => $CFG, body => $BAD, expect => $DENY },
+  { class => 'override', name => 'TRACE',
+    method => 'TRACE', target => $CFG, expect => [405, 'FGSPOL.4050'] },
+  { class => 'override', name => 'OPTIONS with a body is an other write',
+    method => 'OPTIONS', target => $CFG, body => $BAD, expect => $DENY,
+    todo_all => 'options' },
+  { class => 'override', name => 'harmless: X_HTTP_Method_Override is dropped',
+    method => 'GET', target => $CFG,
+    headers => [ 'X_HTTP_Method_Override' => 'PUT' ], expect => 'read',
+    upstream => [ [ 'GET', $CFG, '' ] ],
+    not_forwarded => [ 'x_http_method_override' ] },
   { class => 'override', name => 'a lower-case method',
     raw => req(method => 'put', body => $BAD, close => 1),
     expect => $JSON, todo => 'html400' },
@@ -685,6 +737,40 @@ add(
   { class => 'framing', name => 'a header folded onto the next line',
     raw => req(body => $BAD, headers => [ 'X-Note' => "a\r\n b" ]),
     expect => $JSON },
+  { class => 'framing', name => 'Content-Length: 0, then the body',
+    raw => req(body => undef, headers => [ 'Content-Length' => 0 ]) . $BAD,
+    expect => $JSON },
+  { class => 'framing', name => 'Transfer-Encoding twice',
+    raw => req(body => undef, headers => [
+                 'Transfer-Encoding' => 'chunked',
+                 'Transfer-Encoding' => 'chunked' ]) . $chunked_bad,
+    expect => $JSON },
+  { class => 'framing', name => 'Transfer-Encoding: chunked, chunked',
+    raw => req(body => undef, headers => [
+                 'Transfer-Encoding' => 'chunked, chunked' ])
+           . chunk_body(chunk_body($BAD)),
+    expect => [501, 'FGSPOL.5010'] },
+  { class => 'framing', name => 'a chunk size written 0x...',
+    raw => req(body => undef, headers => [
+                 'Transfer-Encoding' => 'chunked' ])
+           . sprintf("0x%x\r\n%s\r\n0\r\n\r\n", length $BAD, $BAD),
+    expect => $JSON },
+  { class => 'framing', name => 'a NUL in the Content-Type header',
+    raw => req(body => $BAD, close => 1, headers => [
+                 'Content-Type' => "application/json\x00text/plain" ]),
+    expect => $JSON },
+  { class => 'framing', name => 'a header name with a space before it',
+    raw => req(body => $BAD, close => 1, headers => [
+                 'Content Type' => 'text/plain' ]),
+    expect => $JSON },
+  { class => 'framing', name => 'bare LF line ends are still checked',
+    raw => req(body => $BAD, close => 1) =~ s/\r\n/\n/gr
+           =~ s/\n\n.*$/"\n\n$BAD"/ser,
+    expect => $DENY },
+  { class => 'framing', name => 'Content-Length with leading zeros',
+    raw => req(body => undef, close => 1, headers => [
+                 'Content-Length' => '000' . length $BAD ]) . $BAD,
+    expect => $DENY },
   { class => 'framing', name => 'Transfer-Encoding: Chunked is checked',
     raw => req(body => undef, close => 1, headers => [
                  'Transfer-Encoding' => 'Chunked' ]) . $chunked_bad,
@@ -794,6 +880,19 @@ add(
   { class => 'http2', name => 'a forbidden create', send => 'h2',
     method => 'POST', target => $CREATE, body => $CREATE_BAD,
     expect => $DENY },
+  { class => 'http2', name => 'spilled, the forbidden change last',
+    send => 'h2', target => $SPILL, body => spill('"memory_size":4096'),
+    expect => $DENY },
+  { class => 'http2', name => 'two streams: allowed and forbidden',
+    send => 'h2', streams => [ { body => $OK }, { body => $BAD } ],
+    expect => [ 'pass', $DENY ], upstream => [ [ 'PUT', $CFG, $OK ] ] },
+  { class => 'http2', name => 'two streams: a duplicate key and allowed',
+    send => 'h2',
+    streams => [ { body => cfg('"memory_size":512', '"memory_size":4096') },
+                 { target => $CODE, body => $CODE_OK } ],
+    expect => [ $JSON, 'pass' ], upstream => [ [ 'PUT', $CODE, $CODE_OK ] ] },
+  { class => 'http2', name => 'harmless: spilled, allowed', send => 'h2',
+    target => $SPILL, body => spill('"memory_size":512'), expect => 'pass' },
   { class => 'http2', name => 'harmless: the allowed body', send => 'h2',
     body => $OK, expect => 'pass' },
 );
@@ -909,42 +1008,56 @@ add(
 # --- sending
 
 # HTTP/2 with prior knowledge (h2c) through node's http2 client
-# (t/data/bypass/h2-request.js); the response as a FgsTest::Response.
+# (t/data/bypass/h2-request.js): the case's request, or its streams =>
+# [requests], all on one connection at once; the responses as
+# FgsTest::Response objects, in the order of the requests.
 my $nh2 = 0;
 
 sub send_h2 {
     my ($c) = @_;
 
-    my $n = ++$nh2;
-    my $dir = $t->prefix . '/data';
-    my $in = "$dir/h2-$n.in";
-    my $out = "$dir/h2-$n.out";
-    FgsTest::spew($in, $c->{body} // '');
-
-    my @h = with_json_type($c->{headers});
-    my %h;
-    for (my $i = 0; $i < @h; $i += 2) {
-        $h{ lc $h[$i] } = $h[$i + 1] if defined $h[$i + 1];
+    my @spec;
+    for my $q ($c->{streams} ? @{ $c->{streams} } : ($c)) {
+        my @h = with_json_type($q->{headers});
+        my %h;
+        for (my $i = 0; $i < @h; $i += 2) {
+            $h{ lc $h[$i] } = $h[$i + 1] if defined $h[$i + 1];
+        }
+        push @spec, { method => $q->{method} // 'PUT',
+                      path => $q->{target} // $CFG, headers => \%h,
+                      body_b64 => encode_base64($q->{body} // '', ''),
+                      no_length => $q->{no_length} ? JSON::PP::true
+                                                   : JSON::PP::false };
     }
+
+    my $n = ++$nh2;
+    my $in = $t->prefix . "/data/h2-$n.json";
+    my $out = $t->prefix . "/data/h2-$n.out";
+    FgsTest::spew($in, json_encode(\@spec));
 
     $t->mock_clear;
     my $rc = FgsTest::run_cmd(['node', data_path('bypass/h2-request.js'),
-                               $h2port, $c->{method} // 'PUT',
-                               $c->{target} // $CFG, $in, json_encode(\%h),
-                               $c->{no_length} ? '--no-length' : ()],
-                              $out, 30);
+                               $h2port, $in], $out, 30);
     my $said = FgsTest::slurp($out);
-    my ($line) = grep { /^\{/ } split /\n/, $said;
-    my $got = eval { json_decode($line // '') } // {};
-    return FgsTest::Response->incomplete($said, "h2 client exit $rc")
-        unless $got->{status};
+    my ($line) = grep { /^\[/ } split /\n/, $said;
+    my $list = eval { json_decode($line // '') } // [];
 
-    my $head = "HTTP/2.0 $got->{status} h2\r\n";
-    $head .= "$_: $got->{headers}{$_}\r\n" for sort keys %{ $got->{headers} };
-    my $r = FgsTest::Response->parse_head("$head\r\n");
-    $r->{body} = decode_base64($got->{body_b64} // '');
-    $r->{h2} = 1;
-    return $r->done;
+    my @r;
+    for my $i (0 .. $#spec) {
+        my $got = $list->[$i] // {};
+        unless ($got->{status}) {
+            push @r, FgsTest::Response->incomplete($said,
+                         "h2 client exit $rc: " . ($got->{error} // '?'));
+            next;
+        }
+        my $head = "HTTP/2.0 $got->{status} h2\r\n";
+        $head .= "$_: $got->{headers}{$_}\r\n"
+            for sort keys %{ $got->{headers} };
+        my $r = FgsTest::Response->parse_head("$head\r\n");
+        $r->{body} = decode_base64($got->{body_b64} // '');
+        push @r, $r->done;
+    }
+    return @r;
 }
 
 sub send_case {
@@ -975,6 +1088,9 @@ sub send_case {
 # reached the upstream; only the JSON form of the error is TODO.
 our $TODO;
 my %TODO = (
+    options => 'fgs_target.c reads OPTIONS as a read that changes nothing '
+               . '(CORS), so OPTIONS with a body passes unchecked; DESIGN 3 '
+               . 'passes reads as GET and HEAD only',
     html400 => 'nginx refuses the request line before the module sees a '
                . 'request target (r->unparsed_uri is not set yet): the '
                . 'error filter leaves nginx\'s HTML 400',
@@ -1018,14 +1134,15 @@ sub check_response {
                'decision ' . ($decision || '(not governed)'));
         };
     }
-    return $t->is_fgs_error($r, $e->[0], $e->[1], "$name: $e->[0] $e->[1]")
+    my $code = ref $e->[1] ? 'FGSPOL.400x' : $e->[1];
+    return $t->is_fgs_error($r, $e->[0], $e->[1], "$name: $e->[0] $code")
         unless $c->{todo};
 
     # A known gap: the rejection itself must hold; its JSON form is TODO.
     is($r->status, $e->[0], "$name: $e->[0]") or diag($r->summary);
     TODO: {
         local $TODO = $TODO{ $c->{todo} };
-        $t->is_fgs_error($r, $e->[0], $e->[1], "$name: $e->[0] $e->[1]");
+        $t->is_fgs_error($r, $e->[0], $e->[1], "$name: $e->[0] $code");
     }
 }
 
@@ -1035,6 +1152,9 @@ for my $c (@cases) {
     my $name = "$c->{class}: $c->{name}";
 
     $count{ $c->{class} }++;
+
+    # a known gap in the whole case (see %TODO)
+    local $TODO = $TODO{ $c->{todo_all} } if $c->{todo_all};
 
     my @r = send_case($c);
     my $x = $c->{expect};
@@ -1065,6 +1185,13 @@ for my $c (@cases) {
               : [];
     }
     upstream_exactly($up, $name);
+
+    # headers that nginx drops must not reach the upstream
+    for my $h (@{ $c->{not_forwarded} // [] }) {
+        my $recs = $t->mock_requests;
+        ok(@$recs && !grep({ exists $_->{headers}{$h} } @$recs),
+           "$name: the upstream did not get $h");
+    }
 }
 
 # the fn-spill bodies did go to temp files

@@ -1,82 +1,88 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * One HTTP/2 request over cleartext with prior knowledge (h2c), for the
- * bypass tests: the :path is sent exactly as given, the body is read
- * from a file, and a content-length header is sent unless --no-length.
- * Prints one JSON line: {"status": N, "headers": {...}, "body_b64": "...",
- * "rst": code} or {"error": "..."}.
+ * HTTP/2 requests over one cleartext connection with prior knowledge
+ * (h2c), for the bypass tests: all streams are opened at once, each
+ * :path is sent exactly as given, and a content-length header is sent
+ * unless the request says "no_length".  Prints one JSON line: a list
+ * with, for each request in order, {"status": N, "headers": {...},
+ * "body_b64": "...", "rst": code} or {"error": "..."}.
  *
- *   node h2-request.js PORT METHOD PATH BODY_FILE HEADERS_JSON [--no-length]
+ *   node h2-request.js PORT SPEC.json
+ *
+ * SPEC.json: [{"method": "PUT", "path": "/v2/...", "headers": {...},
+ *              "body_b64": "...", "no_length": false}, ...]
  *
  * (curl 7.88 reports a stream error when a server answers before it has
- * sent the whole body and then resets the stream with NO_ERROR, as
+ * read the whole body and then resets the stream with NO_ERROR, as
  * RFC 9113 section 8.1 allows; node's client reads such answers.)
  */
 
 const http2 = require('http2');
 const fs = require('fs');
 
-const [port, method, path, bodyFile, headersJson, flag] =
-    process.argv.slice(2);
-const body = fs.readFileSync(bodyFile);
-const headers = Object.assign({ ':method': method, ':path': path },
-                              JSON.parse(headersJson));
-if (flag !== '--no-length') {
-    headers['content-length'] = String(body.length);
+const [port, specFile] = process.argv.slice(2);
+const spec = JSON.parse(fs.readFileSync(specFile, 'utf8'));
+const results = spec.map(() => ({ error: 'no answer' }));
+let pending = spec.length;
+
+function done() {
+    process.stdout.write(JSON.stringify(results) + '\n');
+    process.exit(0);
 }
 
-let done = false;
-function finish(out) {
-    if (!done) {
-        done = true;
-        process.stdout.write(JSON.stringify(out) + '\n');
-    }
-}
-
-const timer = setTimeout(() => {
-    finish({ error: 'timeout' });
-    process.exit(1);
-}, 20000);
-
+const timer = setTimeout(done, 20000);
 const session = http2.connect('http://127.0.0.1:' + port);
-session.on('error', e => finish({ error: 'session: ' + e.message }));
-
-const req = session.request(headers);
-let status = 0;
-let head = {};
-const chunks = [];
-
-req.on('response', h => {
-    status = h[':status'];
-    head = {};
-    for (const k of Object.keys(h)) {
-        if (k[0] !== ':') {
-            head[k] = Array.isArray(h[k]) ? h[k].join(', ') : String(h[k]);
+session.on('error', e => {
+    results.forEach((r, i) => {
+        if (r.error === 'no answer') {
+            results[i] = { error: 'session: ' + e.message };
         }
-    }
-});
-req.on('data', d => chunks.push(d));
-req.on('error', e => {
-    if (!status) {
-        finish({ error: 'stream: ' + e.message });
-    }
-});
-req.on('close', () => {
-    clearTimeout(timer);
-    if (status) {
-        finish({ status, headers: head, rst: req.rstCode,
-                 body_b64: Buffer.concat(chunks).toString('base64') });
-    } else {
-        finish({ error: 'closed without a response, code ' + req.rstCode });
-    }
-    session.close();
+    });
 });
 
-/* the body in pieces, as a client streams it; errors after an early
-   answer are expected */
-const PIECE = 16384;
-for (let off = 0; off < body.length; off += PIECE) {
-    req.write(body.subarray(off, off + PIECE));
-}
-req.end();
+spec.forEach((s, i) => {
+    const body = Buffer.from(s.body_b64 || '', 'base64');
+    const headers = Object.assign({ ':method': s.method, ':path': s.path },
+                                  s.headers || {});
+    if (!s.no_length) {
+        headers['content-length'] = String(body.length);
+    }
+
+    const req = session.request(headers);
+    let status = 0;
+    let head = {};
+    const chunks = [];
+
+    req.on('response', h => {
+        status = h[':status'];
+        head = {};
+        for (const k of Object.keys(h)) {
+            if (k[0] !== ':') {
+                head[k] = Array.isArray(h[k]) ? h[k].join(', ')
+                                              : String(h[k]);
+            }
+        }
+    });
+    req.on('data', d => chunks.push(d));
+    /* an early answer may make writing the rest of the body fail */
+    req.on('error', () => {});
+    req.on('close', () => {
+        results[i] = status
+            ? { status, headers: head, rst: req.rstCode,
+                body_b64: Buffer.concat(chunks).toString('base64') }
+            : { error: 'closed without a response, code ' + req.rstCode };
+        if (--pending === 0) {
+            clearTimeout(timer);
+            session.close();
+            done();
+        }
+    });
+
+    /* the body in pieces, as a client streams it */
+    const PIECE = 16384;
+    for (let off = 0; off < body.length; off += PIECE) {
+        req.write(body.subarray(off, off + PIECE));
+    }
+    req.end();
+});
