@@ -22,9 +22,14 @@ package FgsTest;
 #
 # Environment: FGS_NGINX (nginx binary), FGS_MODULE (the module .so, e.g.
 # a sanitizer build), FGS_NGINX_PRELOAD (LD_PRELOAD for nginx only, e.g.
-# libasan.so for a sanitizer build of the module in the system nginx),
+# libasan.so for a sanitizer build of the module in the system nginx;
+# ASan then reports into logs/asan.PID of the prefix, UBSan into nginx's
+# stderr, or logs/ubsan.PID without ASan), FGS_NGINX_PREFIX_CMD (a
+# command nginx runs under, e.g. valgrind; {logs} in it stands for the
+# prefix's logs directory),
 # FGS_MOCK (the mock script), FGS_TEST_KEEP=1 (keep the prefix
-# directory), FGS_TEST_VERBOSE=1 (diag the processes' logs).
+# directory), FGS_TEST_VERBOSE=1 (diag the processes' logs).  finish()
+# fails on any sanitizer or valgrind report.
 
 use strict;
 use warnings;
@@ -407,8 +412,9 @@ sub nginx_t {
     my $elog = "$p/logs/t-$n.log";
 
     $self->write_conf($conf, %o);
-    my $rc = run_cmd([$NGINX, '-t', '-q', '-p', "$p/", '-c', $conf,
-                      '-e', $elog], $out, 30, nginx_env());
+    my $rc = run_cmd($self->nginx_argv('-t', '-q', '-p', "$p/", '-c', $conf,
+                                       '-e', $elog), $out, 30,
+                     $self->nginx_env);
     my $said = slurp($out);
     $said .= slurp($elog) if -f $elog;
     return ($rc, $said);
@@ -438,13 +444,29 @@ sub run_cmd {
     return -1;
 }
 
-# What nginx runs with beyond the test's environment.
+# What nginx runs with beyond the test's environment.  Sanitizer reports
+# go into the prefix's logs, where finish() looks for them.
 sub nginx_env {
+    my ($self) = @_;
+
     return undef unless $ENV{FGS_NGINX_PRELOAD};
+    my $l = "$self->{prefix}/logs";
     return { LD_PRELOAD => $ENV{FGS_NGINX_PRELOAD},
-             ASAN_OPTIONS => $ENV{ASAN_OPTIONS}
-                             // 'detect_leaks=0:abort_on_error=0',
-             UBSAN_OPTIONS => $ENV{UBSAN_OPTIONS} // 'print_stacktrace=1' };
+             ASAN_OPTIONS => ($ENV{ASAN_OPTIONS}
+                              // 'detect_leaks=0:abort_on_error=0')
+                             . ":log_path=$l/asan",
+             UBSAN_OPTIONS => ($ENV{UBSAN_OPTIONS} // 'print_stacktrace=1')
+                              . ":log_path=$l/ubsan" };
+}
+
+# The command line that runs nginx with these arguments: under
+# FGS_NGINX_PREFIX_CMD when it is set.
+sub nginx_argv {
+    my ($self, @args) = @_;
+
+    my @pre = split ' ', $ENV{FGS_NGINX_PREFIX_CMD} // '';
+    s/\{logs\}/$self->{prefix}\/logs/g for @pre;
+    return [@pre, $NGINX, @args];
 }
 
 sub spawn {
@@ -530,9 +552,9 @@ sub start_nginx {
     my $conf = "$p/conf/nginx.conf";
 
     $self->write_conf($conf);
-    $self->{nginx_pid} = spawn([$NGINX, '-p', "$p/", '-c', $conf,
-                                '-e', "$p/logs/error.log"],
-                               "$p/logs/nginx.stderr", nginx_env());
+    $self->{nginx_pid} = spawn($self->nginx_argv('-p', "$p/", '-c', $conf,
+                                                 '-e', "$p/logs/error.log"),
+                               "$p/logs/nginx.stderr", $self->nginx_env);
 
     unless (wait_port($self->{port}, $self->{nginx_pid}, 15)) {
         my $said = slurp("$p/logs/nginx.stderr");
@@ -1077,22 +1099,32 @@ sub finish {
 
     my @allow = (@{ $self->{allow_log} }, @{ $o{allow} // [] });
     my $p = $self->{prefix};
-    my @bad;
-    for my $f (glob("$p/logs/*.log"), "$p/logs/nginx.stderr") {
+    my (@bad, %report);
+    for my $f (glob("$p/logs/*.log"), "$p/logs/nginx.stderr",
+               glob("$p/logs/{asan,ubsan,valgrind}.*"))
+    {
         next unless -f $f;
         next if $f =~ m{/mock\.log$};
         for my $line (split /\n/, slurp($f)) {
             my $severe = $line =~ /\[(alert|emerg|crit)\]/
                          && $f !~ m{/t-\d+\.(log|out)$};
-            my $san = $line =~ /AddressSanitizer|LeakSanitizer|runtime error:|
-                               UndefinedBehaviorSanitizer/x;
+            my $san = $line =~ /AddressSanitizer|LeakSanitizer|runtime\ error:|
+                               UndefinedBehaviorSanitizer|
+                               ERROR\ SUMMARY:\ [1-9]|
+                               ^==\d+==\ (Invalid|Conditional|Use\ of|
+                               Syscall|Mismatched|Source\ and)|
+                               lost\ in\ loss\ record/x;
             next unless $severe || $san;
             next if !$san && grep { $line =~ $_ } @allow;
             push @bad, basename($f) . ": $line";
+            $report{$f} = 1 if $san && $f =~ m{/(asan|ubsan|valgrind)\.};
         }
     }
     ok(!@bad, 'no alert, emerg, crit or sanitizer report in the logs')
         or diag(join "\n", @bad[0 .. ($#bad < 20 ? $#bad : 19)]);
+    # the stacks: a report is read in the test's output, not in a prefix
+    # that a CI machine throws away
+    diag("--- $_\n" . substr(slurp($_), 0, 8000)) for sort keys %report;
 
     if ($ENV{FGS_TEST_VERBOSE}) {
         diag("--- $_\n" . slurp($_)) for grep { -f } map { "$p/logs/$_" }
