@@ -185,8 +185,9 @@ my $LOOKALIKE = [400, 'FGSPOL.4000'];    # DESIGN 7: not unambiguous
 # chunked; or raw => bytes (with count => responses expected); send =>
 # 'continue' (Expect: 100-continue) or 'h2' (HTTP/2, prior knowledge).
 # expect => [status, error_code] (rejected: the upstream gets nothing),
-# 'pass' (allowed: the upstream gets exactly the body), or a list of
-# those for several responses, with upstream => [[method, target, body]]
+# 'pass' (allowed: the upstream gets exactly the body), 'read' (not
+# governed, passed), 'closed' (no further response: nginx closed the
+# connection), or a list of those for several responses, with upstream => [[method, target, body]]
 # naming exactly what the upstream gets.
 
 my @cases;
@@ -848,6 +849,23 @@ add(
   { class => 'pipeline', name => 'forbidden, then allowed',
     raw => req(body => $BAD) . req(body => $OK, close => 1), count => 2,
     expect => [ $DENY, 'pass' ], upstream => [ [ 'PUT', $CFG, $OK ] ] },
+  { class => 'pipeline', name => 'a request inside the body of a 415',
+    raw => req(headers => [ 'Content-Type' => 'text/plain' ],
+               body => req(body => $BAD))
+           . req(body => $OK, close => 1),
+    count => 2, expect => [ $MEDIA, 'pass' ],
+    upstream => [ [ 'PUT', $CFG, $OK ] ] },
+  { class => 'pipeline', name => 'a request inside the body of a 4002',
+    raw => req(target => "$BASE/confi%67", body => req(body => $BAD))
+           . req(body => $OK, close => 1),
+    count => 2, expect => [ $TARGET, 'closed' ], upstream => [] },
+  { class => 'pipeline', name => 'a request inside the body of a 403',
+    raw => req(body => substr($BAD, 0, -1) . ',"description":"'
+               . req(body => $BAD) =~ s/(["\\])/\\$1/gr =~ s/\r/\\r/gr
+                                     =~ s/\n/\\n/gr . '"}')
+           . req(body => $OK, close => 1),
+    count => 2, expect => [ $DENY, 'pass' ],
+    upstream => [ [ 'PUT', $CFG, $OK ] ] },
   { class => 'pipeline', name => 'allowed, then forbidden create',
     raw => req(body => $OK)
            . req(method => 'POST', target => $CREATE, body => $CREATE_BAD,
@@ -1125,6 +1143,12 @@ sub check_response {
     my ($c, $r, $e, $name) = @_;
 
     local $Test::Builder::Level = $Test::Builder::Level + 1;
+    if (!ref $e && $e eq 'closed') {
+        # nginx closes the connection after a 400: nothing more is read
+        return ok(!$r->complete && $r->status == 0,
+                  "$name: the connection is closed, nothing more served")
+            or diag($r->summary);
+    }
     if (!ref $e) {
         # 'pass': governed and allowed; 'read': not governed at all
         my $decision = $e eq 'pass' ? 'allow' : '';
