@@ -201,7 +201,12 @@ fgs_locate_field(fgs_locate_t *lc, int from, char *field, size_t field_len)
 }
 
 
-/* skips the string that starts at p[i]; returns the index of its end */
+/*
+ * Skips the string that starts at p[i]; returns the index of its end.
+ * The copy goes into a one-line error message, and the file may be
+ * broken exactly there: a control byte (a raw newline in an unclosed
+ * string) is copied as '?'.
+ */
 
 static size_t
 fgs_locate_string(const u_char *p, size_t i, size_t len, char *dst,
@@ -218,7 +223,7 @@ fgs_locate_string(const u_char *p, size_t i, size_t len, char *dst,
         }
 
         if (n + 1 < size) {
-            dst[n++] = (char) p[i];
+            dst[n++] = (p[i] < 0x20 || p[i] == 0x7f) ? '?' : (char) p[i];
         }
     }
 
