@@ -33,12 +33,10 @@ seeds() {
         json|json_diff)
             echo t/data/seeds t/fuzz/seeds/schema conf/policy.tests
             [ -d "$suite" ] && echo "$suite" ;;
-        schema)
+        schema|policy_eval)
             echo t/data/seeds ;;
-        policy_eval)
-            echo t/data/seeds t/fuzz/seeds/schema ;;
         policy_load)
-            echo t/data conf ;;
+            echo t/data conf t/fuzz/data ;;
     esac
 }
 
