@@ -1,0 +1,538 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * One audit record as one chained line (see fgs_audit.h for the format).
+ *
+ * The line is written straight into the caller's buffer, never larger
+ * than it.  Every string is cut so that its escaped form stays within a
+ * fixed limit, so all members but the lists have a known maximum size,
+ * which FGS_AUDIT_MIN_LINE covers; a list item that does not fit whole
+ * in what is left is left out, with all that follow.  Whatever was cut,
+ * the record says "truncated":true.  A record is thus never torn,
+ * whatever a request carries.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+#include <openssl/rand.h>
+
+#include "fgs_audit.h"
+#include "fgs_json.h"
+
+
+/*
+ * Room kept for the closing members: body_bytes, body_sha256,
+ * forwarded_sha256, status, upstream_status, forwarded, policy_sha256,
+ * truncated, chain, worker, seq, prev and hash with "}\n" (about 620
+ * bytes at most).
+ */
+#define FGS_AUDIT_TAIL  704
+
+
+/*
+ * The most bytes of each escaped string: with the keys, all members
+ * before the lists take at most about 3.4 KB, and FGS_AUDIT_MIN_LINE
+ * holds them and FGS_AUDIT_TAIL.
+ */
+#define FGS_AUDIT_CAP_ID        64
+#define FGS_AUDIT_CAP_CLIENT    64
+#define FGS_AUDIT_CAP_METHOD    16
+#define FGS_AUDIT_CAP_URI       1024
+#define FGS_AUDIT_CAP_PROJECT   64
+#define FGS_AUDIT_CAP_URN       512
+#define FGS_AUDIT_CAP_AK        128
+#define FGS_AUDIT_CAP_CODE      32
+#define FGS_AUDIT_CAP_MSG       1024
+#define FGS_AUDIT_CAP_RULE      64
+#define FGS_AUDIT_CAP_FIELD     256
+#define FGS_AUDIT_CAP_NOTE      512
+
+
+typedef struct {
+    u_char          *p;
+    u_char          *end;
+    unsigned         truncated:1;   /* something was cut or left out */
+    unsigned         overflow:1;    /* something did not fit: nothing
+                                       more is written */
+} fgs_audit_out_t;
+
+
+static void fgs_audit_request(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
+static void fgs_audit_identity(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
+static void fgs_audit_violations(fgs_audit_out_t *o,
+    const fgs_violation_t *enforced, const fgs_violation_t *audited,
+    size_t keep);
+static void fgs_audit_notes(fgs_audit_out_t *o, const char *key,
+    const fgs_rule_note_t *n, int rewrites, size_t keep);
+static void fgs_audit_raw(fgs_audit_out_t *o, const char *s);
+static void fgs_audit_str(fgs_audit_out_t *o, const char *key,
+    const u_char *s, size_t len, size_t cap);
+static size_t fgs_audit_cut(const u_char *s, size_t len, size_t cap);
+static size_t fgs_audit_room(const fgs_audit_out_t *o);
+static void fgs_audit_cstr(fgs_audit_out_t *o, const char *key,
+    const char *s, size_t cap);
+static void fgs_audit_int(fgs_audit_out_t *o, const char *key, int64_t n);
+static void fgs_audit_time(fgs_audit_out_t *o, time_t sec, unsigned msec);
+
+
+static const char  *fgs_audit_kinds[] = {
+    "request", "intent", "start", "end"
+};
+
+
+const char *
+fgs_audit_kind_name(fgs_audit_kind_e kind)
+{
+    if ((size_t) kind >= sizeof(fgs_audit_kinds) / sizeof(char *)) {
+        return "unknown";
+    }
+
+    return fgs_audit_kinds[kind];
+}
+
+
+int
+fgs_audit_chain_init(fgs_audit_chain_t *chain, int64_t worker)
+{
+    int                i;
+    u_char             r[FGS_AUDIT_CHAIN_LEN / 2];
+    static const char  digits[] = "0123456789abcdef";
+
+    if (RAND_bytes(r, sizeof(r)) != 1) {
+        return FGS_ERROR;
+    }
+
+    for (i = 0; i < FGS_AUDIT_CHAIN_LEN / 2; i++) {
+        chain->id[2 * i] = digits[r[i] >> 4];
+        chain->id[2 * i + 1] = digits[r[i] & 0x0f];
+    }
+
+    chain->id[FGS_AUDIT_CHAIN_LEN] = '\0';
+    chain->worker = worker;
+    chain->seq = 0;
+
+    memset(chain->prev, '0', FGS_SHA256_HEX_LEN);
+    chain->prev[FGS_SHA256_HEX_LEN] = '\0';
+
+    return FGS_OK;
+}
+
+
+void
+fgs_audit_chain_next(fgs_audit_chain_t *chain, const char *hash)
+{
+    chain->seq++;
+    memcpy(chain->prev, hash, FGS_SHA256_HEX_LEN + 1);
+}
+
+
+size_t
+fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
+    const fgs_audit_chain_t *chain, char *hash)
+{
+    char             num[64];
+    u_char          *last;
+    fgs_audit_out_t  o;
+
+    if (size < FGS_AUDIT_MIN_LINE) {
+        return 0;
+    }
+
+    o.p = buf;
+    o.end = buf + size - FGS_AUDIT_TAIL;
+    o.truncated = 0;
+    o.overflow = 0;
+
+    fgs_audit_raw(&o, "{\"time\":");
+    fgs_audit_time(&o, rec->sec, rec->msec);
+    fgs_audit_cstr(&o, ",\"kind\":", fgs_audit_kind_name(rec->kind), 16);
+
+    if (rec->kind == FGS_AUDIT_REQUEST || rec->kind == FGS_AUDIT_INTENT) {
+        fgs_audit_request(&o, rec);
+    }
+
+    /* the closing members: FGS_AUDIT_TAIL holds them */
+
+    o.end = buf + size;
+
+    if (o.truncated) {
+        fgs_audit_raw(&o, ",\"truncated\":true");
+    }
+
+    fgs_audit_cstr(&o, ",\"chain\":", chain->id, FGS_AUDIT_CHAIN_LEN);
+    fgs_audit_int(&o, ",\"worker\":", chain->worker);
+
+    snprintf(num, sizeof(num), ",\"seq\":%llu",
+             (unsigned long long) (chain->seq + 1));
+    fgs_audit_raw(&o, num);
+
+    fgs_audit_cstr(&o, ",\"prev\":", chain->prev, FGS_SHA256_HEX_LEN);
+
+    if (o.overflow
+        || fgs_audit_room(&o) < sizeof(",\"hash\":\"\"}\n") - 1
+                                + FGS_SHA256_HEX_LEN)
+    {
+        return 0;
+    }
+
+    last = o.p;
+
+    if (fgs_sha256_hex(buf, last - buf, hash) != FGS_OK) {
+        return 0;
+    }
+
+    o.p = (u_char *) memcpy(last, ",\"hash\":\"", 9) + 9;
+    o.p = (u_char *) memcpy(o.p, hash, FGS_SHA256_HEX_LEN)
+          + FGS_SHA256_HEX_LEN;
+    o.p = (u_char *) memcpy(o.p, "\"}\n", 3) + 3;
+
+    return o.p - buf;
+}
+
+
+static void
+fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
+{
+    u_char  *end;
+
+    fgs_audit_str(o, ",\"request_id\":", rec->request_id.data,
+                  rec->request_id.len, FGS_AUDIT_CAP_ID);
+    fgs_audit_str(o, ",\"client\":", rec->client.data, rec->client.len,
+                  FGS_AUDIT_CAP_CLIENT);
+    fgs_audit_str(o, ",\"method\":", rec->method.data, rec->method.len,
+                  FGS_AUDIT_CAP_METHOD);
+    fgs_audit_str(o, ",\"uri\":", rec->uri.data, rec->uri.len,
+                  FGS_AUDIT_CAP_URI);
+    fgs_audit_cstr(o, ",\"operation\":",
+                   rec->op == FGS_OP_NONE ? NULL : fgs_op_name(rec->op), 16);
+    fgs_audit_str(o, ",\"project_id\":", rec->project_id.data,
+                  rec->project_id.len, FGS_AUDIT_CAP_PROJECT);
+    fgs_audit_str(o, ",\"function_urn\":", rec->function_urn.data,
+                  rec->function_urn.len, FGS_AUDIT_CAP_URN);
+
+    fgs_audit_identity(o, rec);
+
+    fgs_audit_cstr(o, ",\"decision\":", fgs_decision_name(rec->decision),
+                   16);
+    fgs_audit_cstr(o, ",\"mode\":",
+                   rec->mode == FGS_MODE_ENFORCE ? "enforce"
+                   : rec->mode == FGS_MODE_AUDIT ? "audit" : NULL, 16);
+    fgs_audit_cstr(o, ",\"error_code\":", rec->error_code,
+                   FGS_AUDIT_CAP_CODE);
+    fgs_audit_cstr(o, ",\"error_msg\":", rec->error_msg, FGS_AUDIT_CAP_MSG);
+
+    /* each list keeps room for the empty lists after it */
+
+    fgs_audit_violations(o, rec->violations, rec->audited,
+                         sizeof(",\"waived\":[],\"rewrites\":[]") - 1);
+    fgs_audit_notes(o, ",\"waived\":[", rec->waived, 0,
+                    sizeof(",\"rewrites\":[]") - 1);
+    fgs_audit_notes(o, ",\"rewrites\":[", rec->rewrites, 1, 0);
+
+    /* the closing members below fit in FGS_AUDIT_TAIL */
+
+    end = o->end;
+    o->end += FGS_AUDIT_TAIL;
+
+    if (rec->body_bytes >= 0) {
+        fgs_audit_int(o, ",\"body_bytes\":", rec->body_bytes);
+
+    } else {
+        fgs_audit_raw(o, ",\"body_bytes\":null");
+    }
+
+    fgs_audit_cstr(o, ",\"body_sha256\":", rec->body_sha256,
+                   FGS_SHA256_HEX_LEN);
+    fgs_audit_cstr(o, ",\"forwarded_sha256\":", rec->forwarded_sha256,
+                   FGS_SHA256_HEX_LEN);
+
+    if (rec->kind == FGS_AUDIT_REQUEST) {
+        fgs_audit_int(o, ",\"status\":", rec->status);
+
+        if (rec->upstream_status > 0) {
+            fgs_audit_int(o, ",\"upstream_status\":", rec->upstream_status);
+
+        } else {
+            fgs_audit_raw(o, ",\"upstream_status\":null");
+        }
+
+        fgs_audit_raw(o, rec->forwarded ? ",\"forwarded\":true"
+                                        : ",\"forwarded\":false");
+    }
+
+    fgs_audit_cstr(o, ",\"policy_sha256\":", rec->policy_sha256,
+                   FGS_SHA256_HEX_LEN);
+
+    o->end = end;
+}
+
+
+static void
+fgs_audit_identity(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
+{
+    switch (rec->identity) {
+
+    case FGS_AUDIT_ID_AKSK:
+        fgs_audit_raw(o, ",\"identity\":{\"type\":\"aksk\"");
+        fgs_audit_str(o, ",\"access_key\":", rec->access_key.data,
+                      rec->access_key.len, FGS_AUDIT_CAP_AK);
+        fgs_audit_raw(o, "}");
+        break;
+
+    case FGS_AUDIT_ID_TOKEN:
+        fgs_audit_raw(o, ",\"identity\":{\"type\":\"token\"");
+        fgs_audit_cstr(o, ",\"token_sha256\":", rec->token_sha256, 16);
+        fgs_audit_raw(o, "}");
+        break;
+
+    default:
+        fgs_audit_raw(o, ",\"identity\":\"none\"");
+    }
+}
+
+
+/*
+ * [{"rule":..,"field":..,"message":..,"mode":"enforce"|"audit"}, ...]:
+ * the enforced violations (or the API reference's, whose rule is null)
+ * and then those of audit-mode rules.
+ */
+
+static void
+fgs_audit_violations(fgs_audit_out_t *o, const fgs_violation_t *enforced,
+    const fgs_violation_t *audited, size_t keep)
+{
+    int                     n, pass;
+    u_char                 *mark, *end;
+    const fgs_violation_t  *v;
+
+    fgs_audit_raw(o, ",\"violations\":[");
+
+    if (o->overflow) {
+        return;
+    }
+
+    /* keep room for the closing bracket and what follows */
+
+    end = o->end;
+    o->end -= 1 + keep;
+    n = 0;
+
+    for (pass = 0; pass < 2; pass++) {
+
+        for (v = pass ? audited : enforced; v; v = v->next) {
+            mark = o->p;
+
+            fgs_audit_raw(o, n ? ",{" : "{");
+            fgs_audit_cstr(o, "\"rule\":", v->rule, FGS_AUDIT_CAP_RULE);
+            fgs_audit_cstr(o, ",\"field\":", v->field, FGS_AUDIT_CAP_FIELD);
+            fgs_audit_cstr(o, ",\"message\":", v->message,
+                           FGS_AUDIT_CAP_NOTE);
+            fgs_audit_raw(o, pass ? ",\"mode\":\"audit\"}"
+                                  : ",\"mode\":\"enforce\"}");
+
+            if (o->overflow) {
+                /* this one and the rest are left out */
+                o->p = mark;
+                o->overflow = 0;
+                o->truncated = 1;
+                goto done;
+            }
+
+            n++;
+        }
+    }
+
+done:
+
+    o->end = end;
+    fgs_audit_raw(o, "]");
+}
+
+
+/* [{"rule":..,"exception":..}] or [{"rule":..,"field":..,"action":..}] */
+
+static void
+fgs_audit_notes(fgs_audit_out_t *o, const char *key, const fgs_rule_note_t *n,
+    int rewrites, size_t keep)
+{
+    int                     i;
+    u_char                 *mark, *end;
+
+    fgs_audit_raw(o, key);
+
+    if (o->overflow) {
+        return;
+    }
+
+    end = o->end;
+    o->end -= 1 + keep;
+
+    for (i = 0; n; n = n->next, i++) {
+        mark = o->p;
+
+        fgs_audit_raw(o, i ? ",{" : "{");
+        fgs_audit_cstr(o, "\"rule\":", n->rule, FGS_AUDIT_CAP_RULE);
+
+        if (rewrites) {
+            fgs_audit_cstr(o, ",\"field\":", n->field, FGS_AUDIT_CAP_FIELD);
+            fgs_audit_cstr(o, ",\"action\":", n->action, FGS_AUDIT_CAP_RULE);
+
+        } else {
+            fgs_audit_cstr(o, ",\"exception\":", n->action,
+                           FGS_AUDIT_CAP_RULE);
+        }
+
+        fgs_audit_raw(o, "}");
+
+        if (o->overflow) {
+            o->p = mark;
+            o->overflow = 0;
+            o->truncated = 1;
+            break;
+        }
+    }
+
+    o->end = end;
+    fgs_audit_raw(o, "]");
+}
+
+
+/* text of the format itself: all of it or, when it does not fit, none */
+
+static void
+fgs_audit_raw(fgs_audit_out_t *o, const char *s)
+{
+    size_t  len;
+
+    len = strlen(s);
+
+    if (o->overflow || fgs_audit_room(o) < len) {
+        o->overflow = 1;
+        o->truncated = 1;
+        return;
+    }
+
+    memcpy(o->p, s, len);
+    o->p += len;
+}
+
+
+/*
+ * key followed by the escaped string, or null.  A string whose escaped
+ * form is longer than cap is cut to fit it (a cut in the middle of a
+ * UTF-8 sequence is escaped as U+FFFD).  Nothing is written when the
+ * member does not fit the room left.
+ */
+
+static void
+fgs_audit_str(fgs_audit_out_t *o, const char *key, const u_char *s,
+    size_t len, size_t cap)
+{
+    size_t  klen, elen;
+
+    if (s == NULL || len == 0) {
+        fgs_audit_raw(o, key);
+        fgs_audit_raw(o, "null");
+        return;
+    }
+
+    elen = fgs_json_escape_len(s, len > cap ? cap : len);
+
+    if (len > cap || elen > cap) {
+        len = fgs_audit_cut(s, len > cap ? cap : len, cap);
+        elen = fgs_json_escape_len(s, len);
+        o->truncated = 1;
+    }
+
+    klen = strlen(key);
+
+    if (o->overflow || fgs_audit_room(o) < klen + elen + 2) {
+        o->overflow = 1;
+        o->truncated = 1;
+        return;
+    }
+
+    o->p = (u_char *) memcpy(o->p, key, klen) + klen;
+    *o->p++ = '"';
+    o->p = fgs_json_escape(o->p, s, len);
+    *o->p++ = '"';
+}
+
+
+/* the longest prefix of s[0, len) whose escaped form fits in cap bytes */
+
+static size_t
+fgs_audit_cut(const u_char *s, size_t len, size_t cap)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = len;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo + 1) / 2;
+
+        if (fgs_json_escape_len(s, mid) <= cap) {
+            lo = mid;
+
+        } else {
+            hi = mid - 1;
+        }
+    }
+
+    return lo;
+}
+
+
+/* the room left: end may have been moved before p to keep room */
+
+static size_t
+fgs_audit_room(const fgs_audit_out_t *o)
+{
+    return (o->end > o->p) ? (size_t) (o->end - o->p) : 0;
+}
+
+
+static void
+fgs_audit_cstr(fgs_audit_out_t *o, const char *key, const char *s,
+    size_t cap)
+{
+    fgs_audit_str(o, key, (const u_char *) s, s ? strlen(s) : 0, cap);
+}
+
+
+static void
+fgs_audit_int(fgs_audit_out_t *o, const char *key, int64_t n)
+{
+    char  num[32];
+
+    snprintf(num, sizeof(num), "%lld", (long long) n);
+
+    fgs_audit_raw(o, key);
+    fgs_audit_raw(o, num);
+}
+
+
+/* "2027-03-31T00:00:00.000Z" */
+
+static void
+fgs_audit_time(fgs_audit_out_t *o, time_t sec, unsigned msec)
+{
+    char       s[48];
+    struct tm  tm;
+
+    if (gmtime_r(&sec, &tm) == NULL) {
+        fgs_audit_raw(o, "null");
+        return;
+    }
+
+    snprintf(s, sizeof(s), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, msec % 1000);
+
+    fgs_audit_raw(o, s);
+}
