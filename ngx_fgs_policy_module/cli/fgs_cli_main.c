@@ -42,6 +42,13 @@ static const fgs_cli_command_t  fgs_cli_commands[] = {
       "    run every case of CASES_DIR (see conf/policy.tests/README.md);\n"
       "    TAP output; exit 0 when every case passes, 1 otherwise" },
 
+    { "verify-audit", fgs_cli_verify_audit,
+      "verify-audit [--live] FILE...\n"
+      "    check the hash chains of audit files, rotated ones first; name\n"
+      "    every line that was altered, removed, inserted or moved; exit 0\n"
+      "    when intact, 1 otherwise (--live: the last file is still being\n"
+      "    written)" },
+
     { NULL, NULL, NULL }
 };
 
