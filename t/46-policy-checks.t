@@ -286,7 +286,8 @@ my $pretty = "{\n  \"func_name\": \"mut-a\",\n  \"runtime\": \"Python3.12\",\n"
     . "  \"handler\": \"index.handler\",\n  \"memory_size\": 512,\n"
     . "  \"timeout\": 30,\n  \"ephemeral_storage\": 10240,\n"
     . "  \"lts_custom_tag\": { \"owner\": \"me\" }\n}\n";
-(my $pretty_want = $pretty) =~ s/"ephemeral_storage": 10240/"ephemeral_storage": 512/;
+(my $pretty_want = $pretty)
+    =~ s/"ephemeral_storage": 10240/"ephemeral_storage": 512/;
 rewritten('pretty-printed: only the value of the set changes', 'mut-a',
           $pretty, $pretty_want, 'mutate-set');
 

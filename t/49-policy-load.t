@@ -187,7 +187,8 @@ for my $b (@bad) {
         isnt($rc, 0, 'nginx -t fails');
         unlike($out, qr/test is successful/, 'not reported as successful');
         my ($efile, $erule, $efield, $emsg) = $out =~ m{
-            \[emerg\] .*? fgs_policy [ ] "([^"]+)" [ ] does [ ] not [ ] load: [ ]
+            \[emerg\] .*? fgs_policy [ ] "([^"]+)" [ ]
+            does [ ] not [ ] load: [ ]
             (?: rule [ ] "([^"]*)", [ ] )?
             (?: field [ ] "([^"]*)": [ ] )?
             (.*?) [ ] in [ ] \S+:\d+$ }mx;
