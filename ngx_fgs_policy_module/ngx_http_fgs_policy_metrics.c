@@ -103,6 +103,8 @@ typedef struct {
 static ngx_shm_zone_t *ngx_http_fgs_policy_metrics_zone(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fgs_policy_metrics_init_zone(
     ngx_shm_zone_t *shm_zone, void *data);
+static ngx_int_t ngx_http_fgs_policy_metrics_header_filter(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_fgs_policy_metrics_log_handler(
     ngx_http_request_t *r);
 static ngx_http_fgs_policy_metrics_sh_t *ngx_http_fgs_policy_metrics_sh(
@@ -125,6 +127,9 @@ static u_char *ngx_http_fgs_policy_metrics_family(u_char *p, u_char *last,
     ngx_http_fgs_policy_metrics_family_t *f, ngx_array_t *rows);
 static u_char *ngx_http_fgs_policy_metrics_escape(u_char *p, u_char *last,
     const u_char *s, size_t len);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
 static ngx_str_t  ngx_http_fgs_policy_metrics_name =
@@ -215,6 +220,9 @@ ngx_http_fgs_policy_metrics_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_fgs_policy_metrics_log_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_fgs_policy_metrics_header_filter;
 
     return NGX_OK;
 }
@@ -320,9 +328,30 @@ ngx_http_fgs_policy_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
- * The log phase runs once per request, after the response (and so any
- * error of the gateway's, and the decision) is final.
+ * A request counts when its response header goes out: the decision, and
+ * any error of the gateway's (the error filter runs before this one and
+ * notes its code), are final then, and a client that has its answer
+ * finds it counted in the next scrape, whichever worker serves that.  A
+ * request that never gets an answer (the client went away) counts in
+ * the log phase.
  */
+
+static ngx_int_t
+ngx_http_fgs_policy_metrics_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_fgs_policy_ctx_t  *ctx;
+
+    if (r == r->main) {
+        ctx = ngx_http_fgs_policy_get_ctx(r);
+
+        if (ctx != NULL && !ctx->counted) {
+            ngx_http_fgs_policy_metrics_count(r, ctx);
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
 
 static ngx_int_t
 ngx_http_fgs_policy_metrics_log_handler(ngx_http_request_t *r)
@@ -335,7 +364,7 @@ ngx_http_fgs_policy_metrics_log_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_fgs_policy_get_ctx(r);
 
-    if (ctx != NULL) {
+    if (ctx != NULL && !ctx->counted) {
         ngx_http_fgs_policy_metrics_count(r, ctx);
     }
 
@@ -369,6 +398,8 @@ ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
     if (sh == NULL) {
         return;
     }
+
+    ctx->counted = 1;
 
     shpool = (ngx_slab_pool_t *) fmcf->metrics_zone->shm.addr;
 
@@ -786,14 +817,15 @@ ngx_http_fgs_policy_metrics_snapshot(ngx_pool_t *pool,
 static int ngx_libc_cdecl
 ngx_http_fgs_policy_metrics_cmp(const void *one, const void *two)
 {
-    ngx_int_t                           rc;
     const ngx_http_fgs_policy_metrics_row_t  *a = one;
     const ngx_http_fgs_policy_metrics_row_t  *b = two;
+
+    int  rc;
 
     rc = ngx_memcmp(a->name, b->name, ngx_min(a->len, b->len));
 
     if (rc != 0) {
-        return (int) rc;
+        return rc;
     }
 
     return (a->len > b->len) - (a->len < b->len);

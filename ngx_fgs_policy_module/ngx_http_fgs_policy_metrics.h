@@ -18,8 +18,8 @@
 
 /*
  * Postconfiguration: adds the zone when a policy or the metrics location
- * is configured, and the log-phase handler that counts every governed
- * request once its response is sent.
+ * is configured, and the header filter and log-phase handler that count
+ * every governed request once.
  */
 ngx_int_t ngx_http_fgs_policy_metrics_init(ngx_conf_t *cf);
 
@@ -30,7 +30,9 @@ char *ngx_http_fgs_policy_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
 /*
  * Counts one governed request: its operation and decision, the error
  * code the gateway answered with, and the rules that found violations,
- * rewrote or were waived.  Called once per request, from the log phase.
+ * rewrote or were waived, and marks the context counted.  Called when
+ * the response header goes out, or in the log phase for a request that
+ * got no answer.
  */
 void ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx);

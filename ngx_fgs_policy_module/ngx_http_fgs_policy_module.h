@@ -122,6 +122,7 @@ typedef struct {
                                                again */
     unsigned                  rejected:1;   /* never forwarded */
     unsigned                  err_sent:1;
+    unsigned                  counted:1;    /* in the metrics */
 } ngx_http_fgs_policy_ctx_t;
 
 
