@@ -1,7 +1,9 @@
 # Faults (DESIGN sections 6, 7 and 9): an upstream that is down, slow,
-# resetting, answering garbage or cutting its answer; a client that goes
-# away mid-body; a full disk under the body temp files; a policy file
-# that is missing or broken at reload.  Each ends in the documented
+# resetting, answering garbage or cutting its answer, and nginx trying
+# the next upstream with the same checked (or rewritten) bytes; a client
+# that goes away mid-body (HTTP/1.1, and an HTTP/2 stream cancelled); a
+# full disk under the body temp files; a policy file that is missing or
+# broken at reload.  Each ends in the documented
 # status (nginx's own errors as the gateway's JSON), with never a body
 # forwarded that was not checked, never a crash or an [alert], and nginx
 # serving the next request; and, with the audit log built in, exactly
@@ -59,17 +61,27 @@ my $have_audit = $audit_rc == 0;
 my $no_audit = 'fgs_policy_audit_log is not in this build of the module';
 $probe->cleanup;
 
+my $h2port = FgsTest::free_port();
+
 my $t = FgsTest->new(
     allow_log => [
         # the full tmpfs under the fn-full location's temp files
         qr/\[crit\].*No space left on device/,
         qr/\[crit\].*\/full\/\d+" has written only \d+ of \d+/,
     ],
-    vars => { AUDIT => $have_audit
+    vars => { H2PORT => $h2port,
+              AUDIT => $have_audit
                        ? 'fgs_policy_audit_log %%PREFIX%%/logs/audit.log;'
                        : '' },
+    http => <<'CONF',
+    upstream fgs_mock_twice {
+        server 127.0.0.1:%%MOCK_PORT%% max_fails=0;
+        server 127.0.0.1:%%MOCK_PORT%% max_fails=0;
+    }
+CONF
     server => <<'CONF');
-    fgs_policy %%DATA%%/bypass/policy.json;
+    listen 127.0.0.1:%%H2PORT%% http2;
+    fgs_policy %%DATA%%/policy.json;
     %%AUDIT%%
     client_body_timeout 2s;
     add_header X-Fgs-Decision $fgs_policy_decision always;
@@ -81,6 +93,15 @@ my $t = FgsTest->new(
     location ~ ^/v2/[0-9a-f]+/fgs/functions/[^/]*:fn-spill/ {
         client_body_buffer_size 1k;
         %%PROXY%%
+    }
+    location ~ ^/v2/[0-9a-f]+/fgs/functions/[^/]*:fn-retry/ {
+        client_body_buffer_size 1k;
+        proxy_pass http://fgs_mock_twice;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $fgs_test_host;
+        proxy_read_timeout 1s;
+        proxy_next_upstream error timeout invalid_header;
     }
     location ~ ^/v2/[0-9a-f]+/fgs/functions/[^/]*:fn-full/ {
         client_body_buffer_size 1k;
@@ -97,16 +118,18 @@ my $tmpfs_skip = mount_tmpfs($full_dir, '256k');
 make_path($full_dir) if $tmpfs_skip;
 
 $t->start;
-$t->seed_functions(map { urn($_) } qw(fn-test fn-spill fn-full));
+$t->seed_functions(map { urn($_) } qw(fn-test fn-spill fn-full fn-retry));
 
 my $audit_log = $t->prefix . '/logs/audit.log';
 my $audit_seen = 0;
 
 sub config_body {
     my ($name, %o) = @_;
-    return canonical_json({ func_name => $name, runtime => 'Python3.12',
-        handler => 'index.handler', memory_size => 512, timeout => 30,
-        code_encrypt_kms_key_id => $KMS, %o });
+    my %b = (func_name => $name, runtime => 'Python3.12',
+             handler => 'index.handler', memory_size => 512, timeout => 30,
+             code_encrypt_kms_key_id => $KMS, %o);
+    delete $b{$_} for grep { !defined $b{$_} } keys %b;
+    return canonical_json(\%b);
 }
 
 my $OK = config_body('fn-test');
@@ -237,6 +260,59 @@ is(scalar @{ $t->mock_requests }, 0, 'denied: the upstream got nothing');
 one_audit_record(403, 'denied with a faulty upstream');
 $t->mock_call('DELETE', '/__mock/behaviour');
 
+
+
+# --- nginx tries the next upstream: the same checked (and rewritten)
+#     bytes each time
+
+my $member = ",\"code_encrypt_kms_key_id\":\"$KMS\"";
+my $retry_path = config_path('fn-retry');
+my @retry = (
+    [ 'allowed, in memory', config_body('fn-retry'), 0 ],
+    [ 'rewritten, in memory',
+      config_body('fn-retry', code_encrypt_kms_key_id => undef), 1 ],
+    [ 'allowed, spilled',
+      config_body('fn-retry', description => 'r' x 300_000), 0 ],
+    [ 'rewritten, spilled',
+      config_body('fn-retry', description => 'r' x 300_000,
+                  code_encrypt_kms_key_id => undef), 1 ],
+);
+# (an answer that is not HTTP is not retried: nginx reads it as HTTP/0.9
+# and the gateway turns it into its 502, above)
+for my $f ([ reset => { reset => JSON::PP::true } ],
+           [ timeout => { delay_ms => 1500 } ])
+{
+    my ($fault, $spec) = @$f;
+    for my $c (@retry) {
+        my ($how, $body, $rewritten) = @$c;
+        $t->mock_clear;
+        $t->mock_behave({ %$spec, ops => ['config'] });
+        $r = $t->json_put($retry_path, $body, { keep => 1 });
+        $t->is_status($r, 200, "$fault, then the next upstream ($how): 200");
+        my $recs = $t->mock_requests;
+        subtest "$fault, then the next upstream ($how): the same bytes twice"
+            => sub {
+            is(scalar @$recs, 2, 'two attempts reached the upstream');
+            return unless @$recs == 2;
+            ok($recs->[0]{body} eq $recs->[1]{body}, 'the same body twice')
+                or diag(FgsTest::first_difference($recs->[1]{body},
+                                                  $recs->[0]{body}));
+            my $got = $recs->[1]{body};
+            if ($rewritten) {
+                ok(index($got, $member) >= 0, 'with the KMS key inserted');
+                $got =~ s/\Q$member\E//;
+            }
+            ok($got eq $body, $rewritten ? 'and otherwise the client\'s body'
+                                         : 'the client\'s body')
+                or diag(FgsTest::first_difference($got, $body));
+            is($recs->[1]{headers}{'content-length'},
+               length $recs->[1]{body}, 'with its Content-Length');
+        };
+        one_audit_record(200, "$fault, then the next upstream ($how)");
+        $t->mock_call('DELETE', '/__mock/behaviour');
+    }
+}
+
 healthy('after the upstream faults');
 
 
@@ -287,6 +363,26 @@ for my $g (@gone) {
     is(scalar @{ $t->mock_requests }, 0,
        'a client gone after 100 Continue: nothing forwarded');
     one_audit_record(undef, 'client gone after 100 Continue');
+}
+
+# ... and over HTTP/2, cancelling the stream
+for my $g ([ 'in memory', $CFG, $OK ],
+           [ 'spilled to a temp file', config_path('fn-spill'), $big ])
+{
+    my ($how, $target, $body) = @$g;
+    $t->mock_clear;
+    my $spec = $t->prefix . '/data/h2-cancel.json';
+    FgsTest::spew($spec, json_encode([ {
+        method => 'PUT', path => $target,
+        headers => { 'content-type' => 'application/json' },
+        body_b64 => encode_base64($body, ''),
+        cancel_after => int(length($body) / 2) } ]));
+    FgsTest::run_cmd(['node', data_path('bypass/h2-request.js'), $h2port,
+                      $spec], $t->prefix . '/data/h2-cancel.out', 30);
+    select undef, undef, undef, 0.3;
+    is(scalar @{ $t->mock_requests }, 0,
+       "an HTTP/2 stream cancelled mid-body ($how): nothing forwarded");
+    one_audit_record(undef, "HTTP/2 stream cancelled mid-body ($how)");
 }
 
 healthy('after the clients that went away');

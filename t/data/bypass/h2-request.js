@@ -11,7 +11,12 @@
  *   node h2-request.js PORT SPEC.json
  *
  * SPEC.json: [{"method": "PUT", "path": "/v2/...", "headers": {...},
- *              "body_b64": "...", "no_length": false}, ...]
+ *              "body_b64": "...", "no_length": false,
+ *              "cancel_after": N}, ...]
+ *
+ * With cancel_after the client sends only the first N bytes of the body
+ * and then cancels the stream (RST_STREAM CANCEL): a client gone
+ * mid-body.
  *
  * (curl 7.88 reports a stream error when a server answers before it has
  * read the whole body and then resets the stream with NO_ERROR, as
@@ -78,6 +83,13 @@ spec.forEach((s, i) => {
             done();
         }
     });
+
+    if (s.cancel_after !== undefined) {
+        req.write(body.subarray(0, s.cancel_after), () => {
+            setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), 100);
+        });
+        return;
+    }
 
     /* the body in pieces, as a client streams it */
     const PIECE = 16384;
