@@ -201,12 +201,7 @@ fgs_locate_field(fgs_locate_t *lc, int from, char *field, size_t field_len)
 }
 
 
-/*
- * Skips the string that starts at p[i]; returns the index of its end.
- * The copy goes into a one-line error message, and the file may be
- * broken exactly there: a control byte (a raw newline in an unclosed
- * string) is copied as '?'.
- */
+/* skips the string that starts at p[i]; returns the index of its end */
 
 static size_t
 fgs_locate_string(const u_char *p, size_t i, size_t len, char *dst,
@@ -223,7 +218,7 @@ fgs_locate_string(const u_char *p, size_t i, size_t len, char *dst,
         }
 
         if (n + 1 < size) {
-            dst[n++] = (p[i] < 0x20 || p[i] == 0x7f) ? '?' : (char) p[i];
+            dst[n++] = (char) p[i];
         }
     }
 
