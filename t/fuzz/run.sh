@@ -59,8 +59,13 @@ for name in $names; do
         [ -d "$d" ] && dirs="$dirs $d"
     done
 
-    dict=
-    [ -f "t/fuzz/$name.dict" ] && dict="-dict=t/fuzz/$name.dict"
+    case "$name" in
+        json_diff)   dict=json ;;
+        policy_eval) dict=schema ;;
+        *)           dict=$name ;;
+    esac
+
+    dict="-dict=t/fuzz/$dict.dict"
 
     echo "fuzz_$name: ${SECONDS_EACH}s, seeds:$dirs"
 
