@@ -57,7 +57,8 @@ sub scrape {
     my (%s, @bad);
     for my $line (split /\n/, $r->body // '') {
         next if $line =~ /^# (HELP|TYPE) fgs_policy_\w+ /;
-        if ($line =~ /^(fgs_policy_\w+(?:\{(?:\w+="(?:[^"\\]|\\.)*",?)+\})?) (\d+)$/) {
+        my $label = qr/\w+="(?:[^"\\]|\\.)*"/;
+        if ($line =~ /^(fgs_policy_\w+(?:\{$label(?:,$label)*\})?) (\d+)$/) {
             push @bad, "twice: $line" if exists $s{$1};
             $s{$1} = $2;
         } else {
@@ -72,6 +73,11 @@ sub req_key {
     return "fgs_policy_requests_total{operation=\"$op\",decision=\"$d\"}";
 }
 
+sub viol_key {
+    my ($rule, $mode) = @_;
+    return "fgs_policy_violations_total{rule=\"$rule\",mode=\"$mode\"}";
+}
+
 my ($r, $s0, $bad) = scrape();
 $t->is_status($r, 200, 'the metrics answer');
 is($r->header('content-type'), 'text/plain; version=0.0.4; charset=utf-8',
@@ -80,8 +86,9 @@ is_deeply($bad, [], 'every line is a HELP, a TYPE or a sample')
     or diag($r->body);
 for my $f (qw(requests violations rewrites waivers errors audit_write_failures))
 {
-    like($r->body, qr/^# HELP fgs_policy_${f}_total \S.*\n# TYPE fgs_policy_${f}_total counter$/m,
-         "fgs_policy_${f}_total has HELP and TYPE");
+    my $n = "fgs_policy_${f}_total";
+    like($r->body, qr/^# HELP $n \S.*\n# TYPE $n counter$/m,
+         "$n has HELP and TYPE");
 }
 my @series = ((map { my $op = $_;
                      map { req_key($op, $_) } qw(allow rewrite audit deny error)
@@ -165,9 +172,9 @@ my %per_round = (
     req_key('config', 'error') => 2,
     req_key('unknown', 'error') => 1,
     req_key('other', 'audit') => 1,
-    'fgs_policy_violations_total{rule="runtime-allowlist",mode="enforce"}' => 1,
-    'fgs_policy_violations_total{rule="vpc-required",mode="enforce"}' => 1,
-    'fgs_policy_violations_total{rule="no-plaintext-secrets",mode="audit"}' => 1,
+    viol_key('runtime-allowlist', 'enforce') => 1,
+    viol_key('vpc-required', 'enforce') => 1,
+    viol_key('no-plaintext-secrets', 'audit') => 1,
     'fgs_policy_rewrites_total{rule="kms-default"}' => 1,
     'fgs_policy_waivers_total{rule="runtime-allowlist"}' => 1,
     'fgs_policy_errors_total{error_code="FGSPOL.4030"}' => 1,
@@ -254,10 +261,10 @@ for my $i (1 .. 6) {
        "denial $i counted by the time its answer arrived");
 }
 $s1 = (counters_settle({ %$s1, req_key('config', 'deny') => $denials,
-    'fgs_policy_violations_total{rule="runtime-allowlist",mode="enforce"}'
-        => $s1->{'fgs_policy_violations_total{rule="runtime-allowlist",mode="enforce"}'} + 6,
-    'fgs_policy_violations_total{rule="vpc-required",mode="enforce"}'
-        => $s1->{'fgs_policy_violations_total{rule="vpc-required",mode="enforce"}'} + 6,
+    viol_key('runtime-allowlist', 'enforce')
+        => $s1->{ viol_key('runtime-allowlist', 'enforce') } + 6,
+    viol_key('vpc-required', 'enforce')
+        => $s1->{ viol_key('vpc-required', 'enforce') } + 6,
     'fgs_policy_errors_total{error_code="FGSPOL.4030"}'
         => $s1->{'fgs_policy_errors_total{error_code="FGSPOL.4030"}'} + 6 },
     'the denials and their rules counted'))[1];
@@ -298,7 +305,8 @@ $after{'fgs_policy_rewrites_total{rule="owner-tag"}'} = 1;
 counters_settle(\%after, 'the new policy\'s rules add to the same zone');
 
 # the names come sorted, one family at a time
-my @rules = $r3->body =~ /^fgs_policy_violations_total\{rule="([^"]+)",mode="enforce"\}/mg;
+my @rules = $r3->body
+    =~ /^fgs_policy_violations_total\{rule="([^"]+)",mode="enforce"\}/mg;
 is_deeply(\@rules, [sort @rules], 'series sorted by rule');
 
 $t->finish;
