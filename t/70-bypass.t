@@ -239,6 +239,31 @@ add(
                  . '"mount_resource":"r","local_mount_path":"/mnt",'
                  . '"mount_type":"ecs"}]}'),
     expect => $JSON },
+  { class => 'duplicate', name => 'kms key twice, the second escaped last',
+    body => cfg('"memory_size":512', "\"code_encrypt_kms_key_id\":\"$KMS\"",
+                '"code_encrypt_kms_key_i\u0064":"other-key"'),
+    expect => $JSON },
+  { class => 'duplicate', name => 'raw UTF-8 and \u00e9 spell one key',
+    body => cfg('"memory_size":512', '"lts_custom_tag":{"t\u00e9":"a",'
+                . "\"t\xc3\xa9\":\"b\"}"),
+    expect => $JSON },
+  { class => 'duplicate', name => 'a surrogate pair and raw UTF-8',
+    body => cfg('"memory_size":512', '"lts_custom_tag":{"\ud83d\ude00":"a",'
+                . "\"\xf0\x9f\x98\x80\":\"b\"}"),
+    expect => $JSON },
+  { class => 'duplicate', name => '\/ and / spell one key',
+    body => cfg('"memory_size":512', '"lts_custom_tag":{"a\/b":"1",'
+                . '"a/b":"2"}'),
+    expect => $JSON },
+  { class => 'duplicate', name => 'a 300-byte key twice, one escaped',
+    body => cfg('"memory_size":512', '"lts_custom_tag":{"' . ('k' x 300)
+                . '":"a","' . ('k' x 299) . '\u006b":"b"}'),
+    expect => $JSON },
+  { class => 'duplicate', name => 'the 1777th of 2000 keys again, escaped',
+    body => cfg('"memory_size":512', '"lts_custom_tag":{'
+                . join(',', map { "\"t$_\":\"v\"" } 1 .. 2000)
+                . ',"t\u0031777":"x"}'),
+    expect => $JSON },
   { class => 'duplicate', name => 'an escaped key alone is still checked',
     body => cfg('"memory\u005fsize":4096'), expect => $DENY },
   { class => 'duplicate', name => 'harmless: an escaped key, allowed value',
