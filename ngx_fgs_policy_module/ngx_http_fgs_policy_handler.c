@@ -41,6 +41,7 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
+#include "fgs_error.h"
 
 
 static ngx_int_t ngx_http_fgs_policy_phase(ngx_http_request_t *r,
@@ -58,8 +59,6 @@ static ngx_int_t ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx);
 static ngx_int_t ngx_http_fgs_policy_evaluate(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, const fgs_json_doc_t *doc);
-static const char *ngx_http_fgs_policy_schema_msg(ngx_http_request_t *r,
-    const fgs_violations_t *v);
 static void *ngx_http_fgs_policy_alloc(void *data, size_t size);
 static void ngx_http_fgs_policy_cleanup(void *data);
 
@@ -463,12 +462,11 @@ ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
                    "object", NULL);
     }
 
-    rc = fgs_json_scan(&ctx->doc, ctx->body, ctx->body_len, &ctx->alloc);
+    rc = fgs_json_scan_runs(&ctx->doc, ctx->body, ctx->body_len,
+                            ctx->runs_on ? &ctx->runs : NULL, &ctx->alloc);
 
     if (rc == FGS_DECLINED) {
-        msg = fgs_sprintf(&ctx->alloc, "the body is not one strict JSON "
-                          "object: %s (at byte %zu)", ctx->doc.error,
-                          ctx->doc.error_off);
+        msg = fgs_error_scan_msg(&ctx->alloc, &ctx->doc);
         if (msg == NULL) {
             return ngx_http_fgs_policy_internal_error(r, ctx, "no memory");
         }
@@ -487,14 +485,13 @@ ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
     rc = fgs_schema_check(&ctx->doc, ctx->op, &ctx->schema, &ctx->alloc);
 
     if (rc == FGS_DECLINED && ctx->schema.n > 0) {
-        msg = ngx_http_fgs_policy_schema_msg(r, &ctx->schema);
+        msg = fgs_error_schema_msg(&ctx->alloc, &ctx->schema);
         if (msg == NULL) {
             return ngx_http_fgs_policy_internal_error(r, ctx, "no memory");
         }
 
         return ngx_http_fgs_policy_reject(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                          ctx->schema.ambiguous
-                                          ? "FGSPOL.4000" : "FGSPOL.4001",
+                                          fgs_error_schema_code(&ctx->schema),
                                           msg, ctx->schema.head);
     }
 
@@ -574,35 +571,6 @@ ngx_http_fgs_policy_evaluate(ngx_http_request_t *r,
 
     return ngx_http_fgs_policy_internal_error(r, ctx,
                                       "the policy gave no usable decision");
-}
-
-
-/* "the body does not conform ...: <first problem> (and N more)" */
-
-static const char *
-ngx_http_fgs_policy_schema_msg(ngx_http_request_t *r,
-    const fgs_violations_t *v)
-{
-    fgs_alloc_t            a;
-    const fgs_violation_t  *first;
-
-    a.alloc = ngx_http_fgs_policy_alloc;
-    a.data = r->pool;
-
-    first = v->head;
-
-    if (v->n == 1) {
-        return fgs_sprintf(&a, "the body does not conform to the "
-                           "FunctionGraph API reference: %s%s%s",
-                           first->field, first->field[0] ? ": " : "",
-                           first->message);
-    }
-
-    return fgs_sprintf(&a, "the body does not conform to the FunctionGraph "
-                       "API reference: %s%s%s (and %u more problems, listed "
-                       "in violations)", first->field,
-                       first->field[0] ? ": " : "", first->message,
-                       (unsigned) (v->n - 1));
 }
 
 

@@ -14,13 +14,14 @@
 #include <time.h>
 
 #include "fgs_cli.h"
+#include "fgs_error.h"
 #include "fgs_schema.h"
 
 
 static int fgs_cli_target(const fgs_cli_request_t *rq, fgs_cli_result_t *res,
     fgs_alloc_t *a, char *err, size_t errlen);
 static int fgs_cli_refuse(fgs_cli_result_t *res, fgs_alloc_t *a,
-    const char *code, const char *what, const char *detail, uint32_t more);
+    const char *code, const char *msg);
 
 
 int
@@ -29,7 +30,6 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
 {
     int                rc;
     u_char            *buf;
-    const char        *detail;
     fgs_eval_input_t   in;
 
     memset(res, 0, sizeof(fgs_cli_result_t));
@@ -62,12 +62,8 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
         }
 
         if (rc != FGS_OK) {
-            detail = fgs_sprintf(a, "%s (at byte %zu)",
-                                 res->doc.error ? res->doc.error : "refused",
-                                 res->doc.error_off);
             return fgs_cli_refuse(res, a, "FGSPOL.4000",
-                                  "the body is not one strict JSON object",
-                                  detail, 0);
+                                  fgs_error_scan_msg(a, &res->doc));
         }
 
         rc = fgs_schema_check(&res->doc, rq->op, &res->schema, a);
@@ -78,17 +74,8 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
         }
 
         if (rc != FGS_OK) {
-            return fgs_cli_refuse(res, a,
-                                  res->schema.ambiguous ? "FGSPOL.4000"
-                                                        : "FGSPOL.4001",
-                                  res->schema.ambiguous
-                                  ? "the body has a key that readers may "
-                                    "take for a documented field"
-                                  : "the body does not follow the "
-                                    "FunctionGraph API reference",
-                                  res->schema.head ? res->schema.head->message
-                                                   : "refused",
-                                  res->schema.n ? res->schema.n - 1 : 0);
+            return fgs_cli_refuse(res, a, fgs_error_schema_code(&res->schema),
+                                  fgs_error_schema_msg(a, &res->schema));
         }
 
         in.doc = &res->doc;
@@ -233,21 +220,14 @@ fgs_cli_target(const fgs_cli_request_t *rq, fgs_cli_result_t *res,
 
 static int
 fgs_cli_refuse(fgs_cli_result_t *res, fgs_alloc_t *a, const char *code,
-    const char *what, const char *detail, uint32_t more)
+    const char *msg)
 {
     res->decision = FGS_DECISION_ERROR;
     res->status = 400;
     res->error_code = code;
+    res->error_msg = msg;
 
-    if (more) {
-        res->error_msg = fgs_sprintf(a, "%s: %s (and %u more)", what,
-                                     detail ? detail : "", more);
-
-    } else {
-        res->error_msg = fgs_sprintf(a, "%s: %s", what, detail ? detail : "");
-    }
-
-    return res->error_msg ? FGS_OK : FGS_ERROR;
+    return msg ? FGS_OK : FGS_ERROR;
 }
 
 

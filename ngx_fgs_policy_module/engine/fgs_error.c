@@ -124,3 +124,49 @@ fgs_error_string(u_char *dst, const u_char *s, size_t len)
 
     return n + 1;
 }
+
+
+char *
+fgs_error_scan_msg(fgs_alloc_t *a, const fgs_json_doc_t *doc)
+{
+    return fgs_sprintf(a, "the body is not one strict JSON object: %s "
+                       "(at byte %zu)", doc->error ? doc->error : "refused",
+                       doc->error_off);
+}
+
+
+/*
+ * "the body does not conform to the FunctionGraph API reference: <first
+ * problem> (and N more problems, listed in violations)"; the schema's
+ * messages begin with the field they are about.
+ */
+
+char *
+fgs_error_schema_msg(fgs_alloc_t *a, const fgs_violations_t *v)
+{
+    const char  *what;
+
+    what = v->ambiguous ? "the body has a key that readers may take for a "
+                          "documented field"
+                        : "the body does not conform to the FunctionGraph "
+                          "API reference";
+
+    if (v->head == NULL) {
+        return fgs_sprintf(a, "%s", what);
+    }
+
+    if (v->n <= 1) {
+        return fgs_sprintf(a, "%s: %s", what, v->head->message);
+    }
+
+    return fgs_sprintf(a, "%s: %s (and %u more problems, listed in "
+                       "violations)", what, v->head->message,
+                       (unsigned) (v->n - 1));
+}
+
+
+const char *
+fgs_error_schema_code(const fgs_violations_t *v)
+{
+    return v->ambiguous ? "FGSPOL.4000" : "FGSPOL.4001";
+}

@@ -20,6 +20,7 @@
 
 
 #include "fgs_common.h"
+#include "fgs_json.h"
 
 
 typedef struct {
@@ -35,6 +36,16 @@ size_t fgs_error_len(const fgs_error_t *e);
 
 /* writes the body (one line, ending with '\n'); returns its end */
 u_char *fgs_error_write(u_char *dst, const fgs_error_t *e);
+
+/*
+ * The error_msg sentences of the refusals before policy, one builder for
+ * the module and the CLI so that both word them alike: a body the
+ * scanner refused (FGSPOL.4000), and one the API reference check refused
+ * (FGSPOL.4000 for an ambiguous key, else 4001).  NULL when out of memory.
+ */
+char *fgs_error_scan_msg(fgs_alloc_t *a, const fgs_json_doc_t *doc);
+char *fgs_error_schema_msg(fgs_alloc_t *a, const fgs_violations_t *v);
+const char *fgs_error_schema_code(const fgs_violations_t *v);
 
 
 #endif /* _FGS_ERROR_H_INCLUDED_ */
