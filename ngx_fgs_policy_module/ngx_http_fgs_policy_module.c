@@ -8,6 +8,8 @@
  *   fgs_policy FILE | off;                      http, server, location
  *   fgs_policy_mode enforce | audit;            http, server, location
  *   fgs_policy_max_body_size SIZE;              http, server, location
+ *   fgs_policy_audit_log PATH | syslog:... | off;   http, server, location
+ *   fgs_policy_audit_fail closed | open;        http, server, location
  *   fgs_policy_metrics;                         location
  *
  * A policy file is loaded and compiled while the configuration is read:
@@ -31,8 +33,6 @@ static char *ngx_http_fgs_policy_set_mode(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_fgs_policy_set_max_body_size(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static void ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
-    ngx_http_fgs_policy_loc_conf_t *flcf);
 
 static ngx_int_t ngx_http_fgs_policy_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fgs_policy_init(ngx_conf_t *cf);
@@ -75,6 +75,20 @@ static ngx_command_t  ngx_http_fgs_policy_commands[] = {
       offsetof(ngx_http_fgs_policy_loc_conf_t, max_body_size),
       NULL },
 
+    { ngx_string("fgs_policy_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_fgs_policy_audit_log_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("fgs_policy_audit_fail"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_fgs_policy_audit_fail_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fgs_policy_loc_conf_t, audit_fail),
+      NULL },
+
     { ngx_string("fgs_policy_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_fgs_policy_metrics,
@@ -108,10 +122,10 @@ ngx_module_t  ngx_http_fgs_policy_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_fgs_policy_redact_init_process, /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_fgs_policy_audit_exit_process, /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -287,7 +301,7 @@ ngx_http_fgs_policy_set_max_body_size(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-static void
+void
 ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
     ngx_http_fgs_policy_loc_conf_t *flcf)
 {
@@ -321,6 +335,16 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
     ngx_http_fgs_policy_main_conf_t  *fmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * The audit's PRECONTENT handler is added first: a phase's handlers
+     * run in the reverse order of their addition, and it writes ahead
+     * what the policy's handler decided, before anything forwards it.
+     */
+
+    if (ngx_http_fgs_policy_audit_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers);
     if (h == NULL) {
@@ -401,6 +425,8 @@ ngx_http_fgs_policy_create_loc_conf(ngx_conf_t *cf)
     flcf->file = NGX_CONF_UNSET_PTR;
     flcf->mode = NGX_CONF_UNSET_UINT;
     flcf->max_body_size = NGX_CONF_UNSET;
+    flcf->audit_log = NGX_CONF_UNSET_PTR;
+    flcf->audit_fail = NGX_CONF_UNSET_UINT;
 
     return flcf;
 }
@@ -411,6 +437,10 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_fgs_policy_loc_conf_t *prev = parent;
     ngx_http_fgs_policy_loc_conf_t *conf = child;
+
+    if (ngx_http_fgs_policy_redact_conf(cf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     /*
      * A location inside a server that is governed at server level does
@@ -424,7 +454,11 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         if ((conf->file != NGX_CONF_UNSET_PTR && conf->file != prev->file)
             || (conf->mode != NGX_CONF_UNSET_UINT && conf->mode != prev->mode)
             || (conf->max_body_size != NGX_CONF_UNSET
-                && conf->max_body_size != prev->max_body_size))
+                && conf->max_body_size != prev->max_body_size)
+            || (conf->audit_log != NGX_CONF_UNSET_PTR
+                && conf->audit_log != prev->audit_log)
+            || (conf->audit_fail != NGX_CONF_UNSET_UINT
+                && conf->audit_fail != prev->audit_fail))
         {
             ngx_log_error(NGX_LOG_WARN, cf->log, 0,
                           "fgs_policy settings in the location at %V:%ui "
@@ -437,6 +471,8 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->server_level = 1;
         conf->mode = prev->mode;
         conf->max_body_size = prev->max_body_size;
+        conf->audit_log = prev->audit_log;
+        conf->audit_fail = prev->audit_fail;
 
         return NGX_CONF_OK;
     }
@@ -449,6 +485,9 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->mode, prev->mode, FGS_MODE_UNSET);
     ngx_conf_merge_off_value(conf->max_body_size, prev->max_body_size,
                              NGX_HTTP_FGS_POLICY_MAX_BODY);
+    ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
+    ngx_conf_merge_uint_value(conf->audit_fail, prev->audit_fail,
+                              NGX_HTTP_FGS_POLICY_AUDIT_CLOSED);
 
     return NGX_CONF_OK;
 }

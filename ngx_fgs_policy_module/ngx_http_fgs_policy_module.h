@@ -26,6 +26,17 @@
 
 #define NGX_HTTP_FGS_POLICY_MAX_BODY  (64 * 1024 * 1024)
 
+/* fgs_policy_audit_fail */
+#define NGX_HTTP_FGS_POLICY_AUDIT_CLOSED  1
+#define NGX_HTTP_FGS_POLICY_AUDIT_OPEN    2
+
+
+/* an audit destination, and what the audit keeps of a request */
+typedef struct ngx_http_fgs_policy_audit_log_s
+    ngx_http_fgs_policy_audit_log_t;
+typedef struct ngx_http_fgs_policy_audit_req_s
+    ngx_http_fgs_policy_audit_req_t;
+
 
 /* one policy file loaded at configuration time, shared by name */
 typedef struct {
@@ -38,6 +49,8 @@ typedef struct {
     ngx_array_t               files;        /* ngx_http_fgs_policy_file_t */
     ngx_int_t                 request_id_index;
     ngx_shm_zone_t           *metrics_zone;     /* the counters, or NULL */
+    ngx_array_t              *audit_logs;   /* the audit destinations, one
+                                               per name; NULL if none */
 } ngx_http_fgs_policy_main_conf_t;
 
 
@@ -59,10 +72,9 @@ typedef struct {
     ngx_str_t                 conf_file;    /* where, for the message */
     ngx_uint_t                conf_line;
 
-    /*
-     * fgs_policy_audit_log, fgs_policy_audit_fail and the metrics add
-     * their settings here.
-     */
+    ngx_http_fgs_policy_audit_log_t  *audit_log;   /* NULL: "off";
+                                               NGX_CONF_UNSET_PTR: unset */
+    ngx_uint_t                audit_fail;   /* NGX_HTTP_FGS_POLICY_AUDIT_* */
 } ngx_http_fgs_policy_loc_conf_t;
 
 
@@ -112,6 +124,8 @@ typedef struct {
                                                nginx's page */
     const char               *sent_code;    /* its error_code, for the
                                                metrics */
+
+    ngx_http_fgs_policy_audit_req_t  *audit;
 
     unsigned                  signed_body:1;    /* AK/SK covers it */
     unsigned                  pending:1;    /* governed; the body is to be
@@ -172,6 +186,24 @@ ngx_int_t ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
 
 /* ngx_http_fgs_policy_variables.c */
 ngx_int_t ngx_http_fgs_policy_add_variables(ngx_conf_t *cf);
+
+/* ngx_http_fgs_policy_module.c */
+void ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *flcf);
+
+/* ngx_http_fgs_policy_audit.c */
+ngx_int_t ngx_http_fgs_policy_audit_init(ngx_conf_t *cf);
+char *ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_fgs_policy_audit_fail_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+/* ngx_http_fgs_policy_audit_log.c */
+void ngx_http_fgs_policy_audit_exit_process(ngx_cycle_t *cycle);
+
+/* ngx_http_fgs_policy_redact.c */
+char *ngx_http_fgs_policy_redact_conf(ngx_conf_t *cf);
+ngx_int_t ngx_http_fgs_policy_redact_init_process(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_HTTP_FGS_POLICY_MODULE_H_INCLUDED_ */

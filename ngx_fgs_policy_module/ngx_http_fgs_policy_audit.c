@@ -1,0 +1,660 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The audit records of governed requests (DESIGN sections 8 and 9):
+ *
+ *   fgs_policy_audit_log PATH | syslog:server=... | off;
+ *   fgs_policy_audit_fail closed | open;
+ *
+ * Every governed request gets one "request" record, written in the log
+ * phase, when the status sent to the client and the upstream's answer
+ * (or that there was none) are known: allowed, rewritten, audited and
+ * denied requests, those refused before the policy (by this module or
+ * by nginx) and other writes.
+ *
+ * With "fgs_policy_audit_fail closed" (the default) a request that is
+ * about to be forwarded first gets an "intent" record, written in
+ * PRECONTENT right after the decision, before any content handler,
+ * mirror or try_files can send it on.  When that write fails the
+ * request is refused with 503 FGSPOL.5030 and nothing is forwarded:
+ * no change reaches FunctionGraph without a record of it having been
+ * accepted by the destination beforehand.  With "open" there is no
+ * intent: the request goes on whatever happens to its record, and a
+ * record that cannot be written is an alert.
+ *
+ * What a record never holds: tokens (only the first 16 hex digits of an
+ * X-Auth-Token's SHA-256), signatures, the body (only its size and
+ * SHA-256), header values other than the access key of an AK/SK
+ * signature, the query string.  Violation messages never quote
+ * user_data, encrypted_user_data or func_code.file (the engine sees to
+ * it).
+ */
+
+
+#include "ngx_http_fgs_policy_audit.h"
+
+
+struct ngx_http_fgs_policy_audit_req_s {
+    fgs_audit_id_e            identity;
+    ngx_str_t                 access_key;
+    char                      token_sha256[FGS_SHA256_HEX_LEN + 1];
+    char                      body_sha256[FGS_SHA256_HEX_LEN + 1];
+    char                      forwarded_sha256[FGS_SHA256_HEX_LEN + 1];
+    unsigned                  body_hashed:1;
+    unsigned                  forwarded_hashed:1;
+    unsigned                  intent:1;     /* the intent is written */
+    unsigned                  done:1;       /* the record is written */
+};
+
+
+static ngx_int_t ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r);
+static ngx_int_t ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r);
+static ngx_http_fgs_policy_audit_req_t *ngx_http_fgs_policy_audit_req(
+    ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx);
+static void ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
+    ngx_http_fgs_policy_audit_req_t *ar);
+static void ngx_http_fgs_policy_audit_access_key(ngx_str_t *value,
+    ngx_http_fgs_policy_audit_req_t *ar);
+static ngx_int_t ngx_http_fgs_policy_audit_hash(
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_audit_req_t *ar);
+static ngx_int_t ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
+    ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind);
+static void ngx_http_fgs_policy_audit_outcome(ngx_http_request_t *r,
+    fgs_audit_record_t *rec);
+
+
+static ngx_conf_enum_t  ngx_http_fgs_policy_audit_fails[] = {
+    { ngx_string("closed"), NGX_HTTP_FGS_POLICY_AUDIT_CLOSED },
+    { ngx_string("open"), NGX_HTTP_FGS_POLICY_AUDIT_OPEN },
+    { ngx_null_string, 0 }
+};
+
+
+char *
+ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_fgs_policy_loc_conf_t *flcf = conf;
+
+    ngx_str_t                        *value;
+    ngx_http_fgs_policy_audit_log_t  *al;
+
+    if (flcf->audit_log != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        al = NULL;
+
+    } else {
+        al = ngx_http_fgs_policy_audit_log_add(cf, &value[1]);
+        if (al == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    flcf->audit_log = al;
+
+    ngx_http_fgs_policy_note_location(cf, flcf);
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_fgs_policy_audit_fail_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char           *rv;
+    ngx_command_t   c;
+
+    c = *cmd;
+    c.post = ngx_http_fgs_policy_audit_fails;
+
+    rv = ngx_conf_set_enum_slot(cf, &c, conf);
+
+    if (rv == NGX_CONF_OK) {
+        ngx_http_fgs_policy_note_location(cf, conf);
+    }
+
+    return rv;
+}
+
+
+/* called before the policy's PRECONTENT handler is added: see the caller */
+
+ngx_int_t
+ngx_http_fgs_policy_audit_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fgs_policy_audit_precontent;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fgs_policy_audit_handler;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Runs right after the policy's handler, in every location a decided
+ * request passes through (again after an internal redirect, when the
+ * intent is already written).
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r)
+{
+    ngx_http_fgs_policy_ctx_t        *ctx;
+    ngx_http_fgs_policy_audit_req_t  *ar;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_fgs_policy_get_ctx(r);
+
+    if (ctx == NULL || !ctx->decided || ctx->rejected || ctx->conf == NULL
+        || ctx->conf->audit_log == NULL
+        || ctx->conf->audit_fail != NGX_HTTP_FGS_POLICY_AUDIT_CLOSED
+        || (ctx->audit && ctx->audit->intent))
+    {
+        return NGX_DECLINED;
+    }
+
+    ar = ngx_http_fgs_policy_audit_req(r, ctx);
+
+    if (ar == NULL) {
+        return ngx_http_fgs_policy_internal_error(r, ctx,
+                                     "no memory for the audit record");
+    }
+
+    if (ngx_http_fgs_policy_audit_record(r, ctx, ctx->conf, ar,
+                                         FGS_AUDIT_INTENT)
+        != NGX_OK)
+    {
+        return ngx_http_fgs_policy_reject(r, ctx,
+                   NGX_HTTP_SERVICE_UNAVAILABLE, "FGSPOL.5030",
+                   "the audit record of this change could not be written, "
+                   "so it was not forwarded; retry later, and tell the "
+                   "gateway's operator if it persists", NULL);
+    }
+
+    ar->intent = 1;
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The log phase: the record of every governed request, including those
+ * refused before the policy.  A context that the error filter made for
+ * a read or an invocation (no operation, never decided) is no governed
+ * request.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r)
+{
+    ngx_http_fgs_policy_ctx_t        *ctx;
+    ngx_http_fgs_policy_loc_conf_t   *flcf;
+    ngx_http_fgs_policy_audit_req_t  *ar;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_fgs_policy_get_ctx(r);
+
+    if (ctx == NULL
+        || (ctx->op == FGS_OP_NONE && ctx->conf == NULL && !ctx->rejected)
+        || (ctx->audit && ctx->audit->done))
+    {
+        return NGX_OK;
+    }
+
+    /* the settings that decided it; nginx's own errors: the location's */
+
+    flcf = ctx->conf ? ctx->conf
+                     : ngx_http_get_module_loc_conf(r,
+                                                    ngx_http_fgs_policy_module);
+
+    if (flcf->audit_log == NULL) {
+        return NGX_OK;
+    }
+
+    ar = ngx_http_fgs_policy_audit_req(r, ctx);
+
+    if (ar == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "fgs_policy: no memory for the audit record");
+        return NGX_OK;
+    }
+
+    ar->done = 1;
+
+    (void) ngx_http_fgs_policy_audit_record(r, ctx, flcf, ar,
+                                            FGS_AUDIT_REQUEST);
+
+    return NGX_OK;
+}
+
+
+/* what the audit keeps of the request: made once, for both records */
+
+static ngx_http_fgs_policy_audit_req_t *
+ngx_http_fgs_policy_audit_req(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx)
+{
+    ngx_http_fgs_policy_audit_req_t  *ar;
+
+    if (ctx->audit) {
+        return ctx->audit;
+    }
+
+    ar = ngx_pcalloc(ctx->request->pool,
+                     sizeof(ngx_http_fgs_policy_audit_req_t));
+    if (ar == NULL) {
+        return NULL;
+    }
+
+    ngx_http_fgs_policy_audit_identity(r, ar);
+
+    if (ngx_http_fgs_policy_audit_hash(ctx, ar) != NGX_OK) {
+        return NULL;
+    }
+
+    ctx->audit = ar;
+
+    return ar;
+}
+
+
+/*
+ * The caller: the access key of an SDK-HMAC-SHA256 signature (an
+ * identifier, not a secret), else an X-Auth-Token by the first 16 hex
+ * digits of its SHA-256, else none.  No other header value is kept.
+ */
+
+static void
+ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
+    ngx_http_fgs_policy_audit_req_t *ar)
+{
+    ngx_str_t        *token;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    token = NULL;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Authorization") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Authorization",
+                               sizeof("Authorization") - 1) == 0
+            && ar->identity == FGS_AUDIT_ID_NONE)
+        {
+            ngx_http_fgs_policy_audit_access_key(&h[i].value, ar);
+
+        } else if (h[i].key.len == sizeof("X-Auth-Token") - 1
+                   && ngx_strncasecmp(h[i].key.data,
+                                      (u_char *) "X-Auth-Token",
+                                      sizeof("X-Auth-Token") - 1) == 0
+                   && token == NULL)
+        {
+            token = &h[i].value;
+        }
+    }
+
+    if (ar->identity != FGS_AUDIT_ID_NONE || token == NULL) {
+        return;
+    }
+
+    if (fgs_sha256_hex(token->data, token->len, ar->token_sha256) != FGS_OK)
+    {
+        return;
+    }
+
+    ar->token_sha256[16] = '\0';
+    ar->identity = FGS_AUDIT_ID_TOKEN;
+}
+
+
+/*
+ * "SDK-HMAC-SHA256 Access=AK, SignedHeaders=..., Signature=...": the
+ * AK when it is 1 to 128 letters and digits (anything else is not
+ * kept: the record says access_key null).
+ */
+
+static void
+ngx_http_fgs_policy_audit_access_key(ngx_str_t *value,
+    ngx_http_fgs_policy_audit_req_t *ar)
+{
+    u_char  *p, *end, *ak;
+
+    p = value->data;
+    end = value->data + value->len;
+
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    if ((size_t) (end - p) <= sizeof("SDK-HMAC-SHA256") - 1
+        || ngx_strncasecmp(p, (u_char *) "SDK-HMAC-SHA256",
+                           sizeof("SDK-HMAC-SHA256") - 1) != 0
+        || (p[sizeof("SDK-HMAC-SHA256") - 1] != ' '
+            && p[sizeof("SDK-HMAC-SHA256") - 1] != '\t'))
+    {
+        return;
+    }
+
+    ar->identity = FGS_AUDIT_ID_AKSK;
+
+    p += sizeof("SDK-HMAC-SHA256") - 1;
+
+    /* the parameters, comma-separated */
+
+    while (p < end) {
+
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
+            p++;
+        }
+
+        if ((size_t) (end - p) > sizeof("Access=") - 1
+            && ngx_strncmp(p, "Access=", sizeof("Access=") - 1) == 0)
+        {
+            ak = p + sizeof("Access=") - 1;
+
+            for (p = ak; p < end && p - ak <= 128; p++) {
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
+                      || (*p >= '0' && *p <= '9')))
+                {
+                    break;
+                }
+            }
+
+            if (p > ak && p - ak <= 128
+                && (p == end || *p == ',' || *p == ' ' || *p == '\t'))
+            {
+                ar->access_key.data = ak;
+                ar->access_key.len = p - ak;
+            }
+
+            return;
+        }
+
+        while (p < end && *p != ',') {
+            p++;
+        }
+    }
+}
+
+
+/*
+ * body_sha256 of the body as read, and forwarded_sha256 of a rewritten
+ * one, in one walk over the body while it is still in memory (after the
+ * scan): the part before the first edit is hashed once for both, and
+ * the rewritten body is hashed from the edits, never built.  A body that
+ * was not read whole has neither.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_hash(ngx_http_fgs_policy_ctx_t *ctx,
+    ngx_http_fgs_policy_audit_req_t *ar)
+{
+    size_t             pos, first;
+    uint32_t           i;
+    fgs_sha256_t       body, fwd;
+    const fgs_edit_t  *ed;
+
+    if (ctx->body == NULL) {
+        return NGX_OK;
+    }
+
+    first = ctx->body_len;
+
+    if (ctx->decision == FGS_DECISION_REWRITE && ctx->eval.nedits > 0
+        && ctx->forwarded_len)
+    {
+        first = ctx->eval.edits[0].off;
+    }
+
+    if (fgs_sha256_init(&body) != FGS_OK
+        || fgs_sha256_update(&body, ctx->body, first) != FGS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (first < ctx->body_len) {
+
+        if (fgs_sha256_copy(&fwd, &body) != FGS_OK) {
+            fgs_sha256_free(&body);
+            return NGX_ERROR;
+        }
+
+        pos = first;
+
+        for (i = 0; i < ctx->eval.nedits; i++) {
+            ed = &ctx->eval.edits[i];
+
+            if (fgs_sha256_update(&fwd, ctx->body + pos, ed->off - pos)
+                != FGS_OK
+                || fgs_sha256_update(&fwd, ed->data, ed->data_len) != FGS_OK)
+            {
+                fgs_sha256_free(&body);
+                return NGX_ERROR;
+            }
+
+            pos = ed->off + ed->len;
+        }
+
+        if (fgs_sha256_update(&fwd, ctx->body + pos, ctx->body_len - pos)
+            != FGS_OK
+            || fgs_sha256_final(&fwd, ar->forwarded_sha256) != FGS_OK)
+        {
+            fgs_sha256_free(&body);
+            return NGX_ERROR;
+        }
+
+        ar->forwarded_hashed = 1;
+
+        if (fgs_sha256_update(&body, ctx->body + first,
+                              ctx->body_len - first)
+            != FGS_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (fgs_sha256_final(&body, ar->body_sha256) != FGS_OK) {
+        return NGX_ERROR;
+    }
+
+    ar->body_hashed = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
+    ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind)
+{
+    u_char                           *p;
+    ngx_str_t                         what;
+    ngx_time_t                       *tp;
+    fgs_policy_t                     *policy;
+    fgs_audit_record_t                rec;
+    ngx_http_variable_value_t        *vv;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+    u_char                            name[96];
+
+    ngx_memzero(&rec, sizeof(fgs_audit_record_t));
+
+    tp = ngx_timeofday();
+
+    rec.kind = kind;
+    rec.sec = tp->sec;
+    rec.msec = tp->msec;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
+
+    vv = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+
+    if (vv && !vv->not_found) {
+        rec.request_id.data = vv->data;
+        rec.request_id.len = vv->len;
+    }
+
+    rec.client.data = r->connection->addr_text.data;
+    rec.client.len = r->connection->addr_text.len;
+    rec.method.data = r->method_name.data;
+    rec.method.len = r->method_name.len;
+
+    /* the target as decided on, without its query */
+
+    if (ctx->target.path.len) {
+        rec.uri = ctx->target.path;
+
+    } else {
+        rec.uri.data = r->unparsed_uri.data;
+        p = ngx_strlchr(r->unparsed_uri.data,
+                        r->unparsed_uri.data + r->unparsed_uri.len, '?');
+        rec.uri.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
+                      - r->unparsed_uri.data;
+    }
+
+    rec.op = ctx->op;
+    rec.project_id = ctx->target.project_id;
+    rec.function_urn = ctx->target.urn;
+
+    rec.identity = ar->identity;
+    rec.access_key.data = ar->access_key.data;
+    rec.access_key.len = ar->access_key.len;
+    rec.token_sha256 = ar->token_sha256;
+
+    rec.decision = ctx->decided ? ctx->decision : FGS_DECISION_ERROR;
+
+    policy = flcf->file ? flcf->file->policy : NULL;
+
+    rec.mode = (fgs_mode_e) flcf->mode;
+
+    if (rec.mode == FGS_MODE_UNSET && policy) {
+        rec.mode = fgs_policy_mode(policy);
+    }
+
+    rec.policy_sha256 = policy ? fgs_policy_sha256(policy) : NULL;
+
+    /* the error the client got: this module's, or nginx's */
+
+    rec.error_code = ctx->sent_code ? ctx->sent_code : ctx->err_code;
+
+    if (ctx->err_code && rec.error_code
+        && ngx_strcmp(rec.error_code, ctx->err_code) == 0)
+    {
+        rec.error_msg = ctx->err_msg;
+    }
+
+    if (ctx->evaluated) {
+        rec.violations = ctx->eval.violations.head;
+        rec.audited = ctx->eval.audited.head;
+        rec.waived = ctx->eval.waived;
+        rec.rewrites = ctx->eval.rewrites;
+
+    } else {
+        rec.violations = ctx->err_violations;
+    }
+
+    rec.body_bytes = ar->body_hashed ? (int64_t) ctx->body_len : -1;
+    rec.body_sha256 = ar->body_hashed ? ar->body_sha256 : NULL;
+    rec.forwarded_sha256 = ar->forwarded_hashed ? ar->forwarded_sha256
+                                                : NULL;
+
+    if (kind == FGS_AUDIT_REQUEST) {
+        ngx_http_fgs_policy_audit_outcome(r, &rec);
+    }
+
+    what.data = name;
+    what.len = ngx_snprintf(name, sizeof(name), "%s of request %*s",
+                            fgs_audit_kind_name(kind),
+                            ngx_min(rec.request_id.len, 64),
+                            rec.request_id.data)
+               - name;
+
+    return ngx_http_fgs_policy_audit_write(flcf->audit_log, &rec,
+                                           r->connection->log, &what);
+}
+
+
+/*
+ * The status sent to the client (as $status has it) and the upstream's:
+ * that of the last attempt that got a response header.  "forwarded":
+ * the upstream was tried at all; with no answer it was not reached, or
+ * failed (connect error, time-out, an invalid header).
+ */
+
+static void
+ngx_http_fgs_policy_audit_outcome(ngx_http_request_t *r,
+    fgs_audit_record_t *rec)
+{
+    ngx_uint_t                  i;
+    ngx_http_upstream_state_t  *state;
+
+    if (r->err_status) {
+        rec->status = r->err_status;
+
+    } else if (r->headers_out.status) {
+        rec->status = r->headers_out.status;
+
+    } else if (r->http_version == NGX_HTTP_VERSION_9) {
+        rec->status = 9;
+    }
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return;
+    }
+
+    rec->forwarded = 1;
+
+    state = r->upstream_states->elts;
+
+    for (i = r->upstream_states->nelts; i > 0; i--) {
+        if (state[i - 1].status
+            && state[i - 1].header_time != (ngx_msec_t) -1)
+        {
+            rec->upstream_status = state[i - 1].status;
+            break;
+        }
+    }
+}

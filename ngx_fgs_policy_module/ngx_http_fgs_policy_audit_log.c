@@ -1,0 +1,387 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * Audit destinations and their chains (engine/fgs_audit.h).
+ *
+ * A file is opened the nginx way: it is an entry of cycle->open_files,
+ * which the master opens with O_APPEND when a configuration loads and
+ * every process reopens on "nginx -s reopen".  Each record is one
+ * write() of one whole line on that descriptor: appends to a regular
+ * file are atomic, so the lines of several workers never interleave,
+ * and a line is never larger than the buffer it is built in (64 KB for
+ * a file), so it is never split.  The entry is this module's own, not
+ * shared with an access_log of the same path, whose buffer would take
+ * the same "data" pointer.
+ *
+ * "syslog:server=..." sends each record as one datagram with nginx's
+ * syslog code (as access_log does), at most 8 KB.
+ *
+ * Each worker process keeps its own chain per destination, in its own
+ * copy of this structure (the master writes none): drawn at its first
+ * record, ended by an "end" record when the file is reopened or the
+ * worker exits (nginx calls the entry's flush() then, in each process),
+ * and resumed by a "start" record in the new file.  A reload starts new
+ * workers, hence new chains; the old workers end theirs as they exit.
+ */
+
+
+#include "ngx_http_fgs_policy_audit.h"
+#include "ngx_http_fgs_policy_metrics.h"
+
+
+#define NGX_HTTP_FGS_POLICY_AUDIT_FILE_LINE    65536
+#define NGX_HTTP_FGS_POLICY_AUDIT_SYSLOG_LINE  8192
+
+
+struct ngx_http_fgs_policy_audit_log_s {
+    ngx_str_t                 name;
+    ngx_open_file_t          *file;         /* a file, or */
+    ngx_syslog_peer_t        *syslog;       /* syslog */
+
+    u_char                   *buf;          /* one line is built here */
+    size_t                    size;
+
+    /* this process's own */
+    fgs_audit_chain_t         chain;
+    time_t                    alert_time;
+    ngx_uint_t                failed;       /* since the last alert */
+    unsigned                  started:1;    /* the chain is drawn */
+    unsigned                  in_file:1;    /* it has a record in the
+                                               file open now */
+    unsigned                  need_start:1; /* it ended in another file */
+    unsigned                  torn:1;       /* a write was cut short: the
+                                               next begins a new line */
+};
+
+
+static ngx_int_t ngx_http_fgs_policy_audit_write_one(
+    ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec,
+    ngx_err_t *err);
+static ngx_int_t ngx_http_fgs_policy_audit_end(
+    ngx_http_fgs_policy_audit_log_t *al, ngx_log_t *log);
+static void ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file,
+    ngx_log_t *log);
+static void ngx_http_fgs_policy_audit_failed(
+    ngx_http_fgs_policy_audit_log_t *al, ngx_log_t *log, ngx_str_t *what,
+    ngx_err_t err);
+
+
+static ngx_str_t  ngx_http_fgs_policy_audit_end_name =
+    ngx_string("the end of the chain");
+
+
+ngx_http_fgs_policy_audit_log_t *
+ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name)
+{
+    size_t                            size;
+    ngx_str_t                         full;
+    ngx_uint_t                        i;
+    ngx_open_file_t                  *file;
+    ngx_http_fgs_policy_audit_log_t  *al, **alp;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
+
+    if (fmcf->audit_logs == NULL) {
+        fmcf->audit_logs = ngx_array_create(cf->pool, 2,
+                                    sizeof(ngx_http_fgs_policy_audit_log_t *));
+        if (fmcf->audit_logs == NULL) {
+            return NULL;
+        }
+    }
+
+    full = *name;
+
+    if (ngx_strncmp(name->data, "syslog:", 7) != 0) {
+        /* relative to the prefix, NUL-terminated: ngx_open_file() takes it */
+        if (ngx_conf_full_name(cf->cycle, &full, 0) != NGX_OK) {
+            return NULL;
+        }
+    }
+
+    alp = fmcf->audit_logs->elts;
+
+    for (i = 0; i < fmcf->audit_logs->nelts; i++) {
+        if (alp[i]->name.len == full.len
+            && ngx_strncmp(alp[i]->name.data, full.data, full.len) == 0)
+        {
+            return alp[i];
+        }
+    }
+
+    al = ngx_pcalloc(cf->pool, sizeof(ngx_http_fgs_policy_audit_log_t));
+    if (al == NULL) {
+        return NULL;
+    }
+
+    /* a copy: ngx_syslog_process_conf() cuts the argument at its commas */
+
+    al->name.len = full.len;
+    al->name.data = ngx_pstrdup(cf->pool, &full);
+    if (al->name.data == NULL) {
+        return NULL;
+    }
+
+    if (ngx_strncmp(name->data, "syslog:", 7) == 0) {
+        al->syslog = ngx_pcalloc(cf->pool, sizeof(ngx_syslog_peer_t));
+        if (al->syslog == NULL) {
+            return NULL;
+        }
+
+        if (ngx_syslog_process_conf(cf, al->syslog) != NGX_CONF_OK) {
+            return NULL;
+        }
+
+        /* room for the syslog header before the record */
+
+        size = NGX_HTTP_FGS_POLICY_AUDIT_SYSLOG_LINE
+               + sizeof("<255>Jan 01 00:00:00 ") - 1 + NGX_MAXHOSTNAMELEN
+               + 1 + al->syslog->tag.len + 2;
+
+    } else {
+        file = ngx_list_push(&cf->cycle->open_files);
+        if (file == NULL) {
+            return NULL;
+        }
+
+        file->fd = NGX_INVALID_FILE;
+        file->name = full;
+        file->flush = ngx_http_fgs_policy_audit_flush;
+        file->data = al;
+
+        al->file = file;
+
+        /* one more byte: the newline that ends a line cut short */
+        size = NGX_HTTP_FGS_POLICY_AUDIT_FILE_LINE + 1;
+    }
+
+    al->buf = ngx_pnalloc(cf->pool, size);
+    if (al->buf == NULL) {
+        return NULL;
+    }
+
+    al->size = size;
+
+    alp = ngx_array_push(fmcf->audit_logs);
+    if (alp == NULL) {
+        return NULL;
+    }
+
+    *alp = al;
+
+    return al;
+}
+
+
+ngx_int_t
+ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
+    fgs_audit_record_t *rec, ngx_log_t *log, ngx_str_t *what)
+{
+    ngx_err_t           err;
+    fgs_audit_record_t  start;
+
+    err = 0;
+
+    if (!al->started) {
+        if (fgs_audit_chain_init(&al->chain, (int64_t) ngx_pid) != FGS_OK) {
+            goto failed;
+        }
+
+        al->started = 1;
+    }
+
+    if (al->need_start && rec->kind != FGS_AUDIT_END) {
+        ngx_memzero(&start, sizeof(fgs_audit_record_t));
+
+        start.kind = FGS_AUDIT_START;
+        start.sec = rec->sec;
+        start.msec = rec->msec;
+
+        if (ngx_http_fgs_policy_audit_write_one(al, &start, &err) != NGX_OK)
+        {
+            goto failed;
+        }
+
+        al->need_start = 0;
+    }
+
+    if (ngx_http_fgs_policy_audit_write_one(al, rec, &err) == NGX_OK) {
+        return NGX_OK;
+    }
+
+failed:
+
+    ngx_http_fgs_policy_audit_failed(al, log, what, err);
+
+    return NGX_ERROR;
+}
+
+
+/* one line, and the chain moves on once it is out whole */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_write_one(ngx_http_fgs_policy_audit_log_t *al,
+    fgs_audit_record_t *rec, ngx_err_t *err)
+{
+    char     hash[FGS_SHA256_HEX_LEN + 1];
+    size_t   len;
+    u_char  *p;
+    ssize_t  n;
+
+    if (al->syslog) {
+        p = ngx_syslog_add_header(al->syslog, al->buf);
+
+        len = fgs_audit_line(p, al->buf + al->size - p, rec, &al->chain,
+                             hash);
+        if (len == 0) {
+            return NGX_ERROR;
+        }
+
+        /* a datagram is a line of its own: without the newline */
+
+        len += p - al->buf - 1;
+
+        n = ngx_syslog_send(al->syslog, al->buf, len);
+
+        if (n != (ssize_t) len) {
+            *err = (n == NGX_ERROR) ? ngx_socket_errno : 0;
+            return NGX_ERROR;
+        }
+
+    } else {
+        p = al->buf;
+
+        if (al->torn) {
+            *p++ = '\n';
+        }
+
+        len = fgs_audit_line(p, al->buf + al->size - p, rec, &al->chain,
+                             hash);
+        if (len == 0) {
+            return NGX_ERROR;
+        }
+
+        len += p - al->buf;
+
+        n = ngx_write_fd(al->file->fd, al->buf, len);
+
+        if (n != (ssize_t) len) {
+            /* a full disk may take part of it: end that part first */
+            al->torn = (n > 0) ? 1 : al->torn;
+            *err = (n == -1) ? ngx_errno : NGX_ENOSPC;
+            return NGX_ERROR;
+        }
+
+        al->torn = 0;
+        al->in_file = 1;
+    }
+
+    fgs_audit_chain_next(&al->chain, hash);
+
+    return NGX_OK;
+}
+
+
+/*
+ * nginx calls flush() on every open file before reopening it, and in
+ * each process as it exits: this worker's chain ends in the file, and a
+ * "start" record will begin its part of the next.
+ */
+
+static void
+ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
+{
+    ngx_http_fgs_policy_audit_log_t  *al = file->data;
+
+    if (!al->started || !al->in_file) {
+        /* the master, or no record of this chain in this file */
+        return;
+    }
+
+    (void) ngx_http_fgs_policy_audit_end(al, log);
+
+    al->in_file = 0;
+    al->torn = 0;
+}
+
+
+/* syslog has nothing to reopen: its chains end when the worker exits */
+
+void
+ngx_http_fgs_policy_audit_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i;
+    ngx_http_fgs_policy_audit_log_t **alp;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_fgs_policy_module);
+
+    if (fmcf == NULL || fmcf->audit_logs == NULL) {
+        return;
+    }
+
+    alp = fmcf->audit_logs->elts;
+
+    for (i = 0; i < fmcf->audit_logs->nelts; i++) {
+        if (alp[i]->syslog && alp[i]->started && !alp[i]->need_start) {
+            (void) ngx_http_fgs_policy_audit_end(alp[i], cycle->log);
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_end(ngx_http_fgs_policy_audit_log_t *al,
+    ngx_log_t *log)
+{
+    ngx_time_t          *tp;
+    ngx_int_t            rc;
+    fgs_audit_record_t   end;
+
+    ngx_memzero(&end, sizeof(fgs_audit_record_t));
+
+    tp = ngx_timeofday();
+
+    end.kind = FGS_AUDIT_END;
+    end.sec = tp->sec;
+    end.msec = tp->msec;
+
+    rc = ngx_http_fgs_policy_audit_write(al, &end, log,
+                                         &ngx_http_fgs_policy_audit_end_name);
+
+    /* written or not, the next record begins a new part of the chain */
+    al->need_start = 1;
+
+    return rc;
+}
+
+
+/*
+ * A record that was not written: counted, and an alert at most once a
+ * second per destination in this worker, with the number of failures
+ * since the last one.  (With fgs_policy_audit_fail closed the request
+ * itself is refused by the caller.)
+ */
+
+static void
+ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
+    ngx_log_t *log, ngx_str_t *what, ngx_err_t err)
+{
+    ngx_http_fgs_policy_metrics_audit_failure();
+
+    al->failed++;
+
+    if (al->alert_time == ngx_time()) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ALERT, log, err,
+                  "fgs_policy: the audit record of %V could not be written "
+                  "to \"%V\" (%ui not written since the last alert)",
+                  what, &al->name, al->failed);
+
+    al->alert_time = ngx_time();
+    al->failed = 0;
+}
