@@ -1151,4 +1151,46 @@ END {
     $? = $rc;
 }
 
+
+# ---------------------------------------------------------------------
+# audit files (DESIGN section 9)
+
+# The lines of the audit files, in order, each { file, line (1-based),
+# raw (with its newline), json (decoded, or undef) }.
+sub audit_lines {
+    my ($self, @files) = @_;
+
+    my @l;
+    for my $f (@files) {
+        next unless -f $f;
+        my $n = 0;
+        for my $raw (split /(?<=\n)/, slurp($f)) {
+            push @l, { file => $f, line => ++$n, raw => $raw,
+                       json => eval { json_decode($raw) } };
+        }
+    }
+    return @l;
+}
+
+# The decoded records of one kind ("request", "intent", "start", "end")
+# in the audit files, in order.
+sub audit_records {
+    my ($self, $kind, @files) = @_;
+
+    return map { $_->{json} }
+           grep { $_->{json} && ($_->{json}{kind} // '') eq $kind }
+           $self->audit_lines(@files);
+}
+
+# Runs build/fgs-policy verify-audit with these arguments: (exit status,
+# what it printed).
+sub verify_audit {
+    my ($self, @args) = @_;
+
+    my $out = "$self->{prefix}/logs/verify-" . ++$self->{nverify} . '.out';
+    my $rc = run_cmd(["$ROOT/build/fgs-policy", 'verify-audit', @args],
+                     $out, 120);
+    return ($rc, slurp($out));
+}
+
 1;

@@ -1,0 +1,311 @@
+# The audit trail (DESIGN sections 8, 9): one record per governed request,
+# whatever the decision (allow, rewrite, audit, deny, errors before the
+# policy, nginx's own errors, other writes, an upstream that is down),
+# with the status the client got and the upstream's; an intent before
+# every forwarded request (fgs_policy_audit_fail closed, the default);
+# identities by access key or token hash; body hashes of what was read
+# and what was forwarded; every line chained, and verify-audit content
+# with the file while nginx runs (--live) and after it stopped (every
+# chain ended).
+
+use strict;
+use warnings;
+
+use Test::More;
+use Time::HiRes ();
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use FgsTest;
+
+my $P = PROJECT;
+my $closed = FgsTest::free_port();
+my $down_urn = urn('dev-down');
+
+my $server = <<"CONF";
+    fgs_policy %%DATA%%/policy.json;
+    fgs_policy_audit_log %%PREFIX%%/logs/audit.log;
+    fgs_policy_max_body_size 64k;
+    add_header X-Fgs-Request-Id \$request_id always;
+    location / {
+        %%PROXY%%
+    }
+    location /v2/$P/fgs/functions/$down_urn/ {
+        proxy_pass http://127.0.0.1:$closed;
+    }
+CONF
+
+my $t = FgsTest->new(server => $server);
+$t->start;
+
+my $audit = $t->prefix . '/logs/audit.log';
+my $KMS = '5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f';
+my $TOKEN = 'MIIEhgYJKoZIhvcNAQcCoIIEdzCCBHMCAQExDTALBglg';
+my $policy_sha = sha256_hex(read_data('policy.json'));
+$t->seed_functions(map { urn($_) } qw(dev-reports prod-orders));
+
+sub config_body {
+    my (%o) = @_;
+    my %b = (func_name => 'dev-reports', runtime => 'Python3.12',
+             handler => 'index.handler', memory_size => 512, timeout => 30,
+             code_encrypt_kms_key_id => $KMS, %o);
+    delete $b{$_} for grep { !defined $b{$_} } keys %b;
+    return canonical_json(\%b);
+}
+
+# The request record of a response (by its X-Fgs-Request-Id), or its
+# intent.  nginx writes the record in the log phase, which may come just
+# after the client has the whole response: wait for it (bounded).
+sub record_of {
+    my ($r, $kind) = @_;
+    my $id = $r->header('x-fgs-request-id') // '';
+    my @recs;
+    for my $try (1 .. 50) {
+        @recs = grep { ($_->{request_id} // '') eq $id }
+                $t->audit_records($kind // 'request', $audit);
+        last if @recs || ($kind // '') eq 'intent';
+        Time::HiRes::sleep(0.05);
+    }
+    return @recs == 1 ? $recs[0] : undef;
+}
+
+my $governed = 0;       # governed requests sent
+
+sub check_record {
+    my ($r, $name, %want) = @_;
+
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    $governed++;
+    my $rec = record_of($r);
+    subtest $name => sub {
+        ok($rec, 'exactly one request record with the response\'s '
+                 . 'request id') or return;
+        for my $k (sort keys %want) {
+            if (ref $want{$k} eq 'Regexp') {
+                like($rec->{$k} // '', $want{$k}, $k);
+            } elsif (ref $want{$k} eq 'CODE') {
+                ok($want{$k}->($rec->{$k}), $k)
+                    or diag("$k: " . explain($rec->{$k}));
+            } else {
+                is_deeply($rec->{$k}, $want{$k}, $k)
+                    or diag(explain($rec->{$k}));
+            }
+        }
+    };
+    return $rec;
+}
+
+my $token_id = { type => 'token',
+                 token_sha256 => substr(sha256_hex($TOKEN), 0, 16) };
+my $r;
+
+
+# --- allow: forwarded as is
+
+my $body = config_body();
+$r = $t->json_put(config_path('dev-reports'), $body);
+$t->is_status($r, 200, 'allowed');
+my $rec = check_record($r, 'allow: its record',
+    kind => 'request', decision => 'allow', mode => 'enforce',
+    operation => 'config', method => 'PUT',
+    uri => config_path('dev-reports'), project_id => $P,
+    function_urn => urn('dev-reports'), client => '127.0.0.1',
+    identity => $token_id, status => 200, upstream_status => 200,
+    forwarded => JSON::PP::true, body_bytes => length $body,
+    body_sha256 => sha256_hex($body), forwarded_sha256 => undef,
+    violations => [], waived => [], rewrites => [], error_code => undef,
+    policy_sha256 => $policy_sha,
+    time => qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    worker => qr/^\d+$/, seq => qr/^\d+$/, hash => qr/^[0-9a-f]{64}$/,
+    chain => qr/^[0-9a-f]{32}$/);
+my $intent = record_of($r, 'intent');
+ok($intent, 'an intent came before it (fgs_policy_audit_fail closed)');
+ok($intent && $intent->{seq} < $rec->{seq}
+   && !exists $intent->{status} && $intent->{decision} eq 'allow'
+   && $intent->{body_sha256} eq $rec->{body_sha256},
+   'the intent: earlier in the chain, the decision and body, no status');
+
+
+# --- rewrite: the KMS key added; forwarded_sha256 is what the mock got
+
+$body = config_body(code_encrypt_kms_key_id => undef);
+$r = $t->json_put(config_path('dev-reports'), $body);
+$t->is_status($r, 200, 'rewritten');
+my $got = $t->mock_requests->[-1];
+check_record($r, 'rewrite: its record',
+    decision => 'rewrite', status => 200, upstream_status => 200,
+    body_bytes => length $body, body_sha256 => sha256_hex($body),
+    forwarded_sha256 => $got ? $got->{sha256} : 'none',
+    rewrites => [ { rule => 'kms-default',
+                    field => 'code_encrypt_kms_key_id',
+                    action => 'set_default' } ]);
+ok($got && $got->{sha256} ne sha256_hex($body),
+   'the forwarded body differs from the one read');
+
+
+# --- audit: an audit-mode rule's violation, forwarded
+
+my $secret = 'password=hunter2-canary-7731';
+$body = config_body(user_data => $secret);
+$r = $t->json_put(config_path('dev-reports'), $body);
+$t->is_status($r, 200, 'audited and forwarded');
+$rec = check_record($r, 'audit: its record',
+    decision => 'audit', status => 200, upstream_status => 200,
+    violations => sub {
+        my ($v) = @_;
+        return ref $v eq 'ARRAY' && @$v == 1
+               && $v->[0]{rule} eq 'no-plaintext-secrets'
+               && $v->[0]{field} eq 'user_data' && $v->[0]{mode} eq 'audit';
+    });
+unlike(FgsTest::slurp($audit), qr/hunter2/,
+       'the user_data value is nowhere in the audit file');
+
+
+# --- deny: nothing forwarded, no intent
+
+$body = config_body(runtime => 'Python2.7', memory_size => 4096);
+$r = $t->json_put(config_path('dev-reports'), $body);
+$t->is_fgs_error($r, 403, 'FGSPOL.4030', 'denied');
+check_record($r, 'deny: its record',
+    decision => 'deny', status => 403, error_code => 'FGSPOL.4030',
+    error_msg => qr/^denied by policy: runtime-allowlist/,
+    upstream_status => undef, forwarded => JSON::PP::false,
+    body_sha256 => sha256_hex($body),
+    violations => sub {
+        my ($v) = @_;
+        my %rules = map { $_->{rule} => $_->{mode} } @{ $v // [] };
+        return ($rules{'runtime-allowlist'} // '') eq 'enforce'
+               && ($rules{'memory-limit'} // '') eq 'enforce';
+    });
+ok(!record_of($r, 'intent'), 'no intent for a denied request');
+
+
+# --- errors before the policy
+
+$r = $t->json_put(config_path('dev-reports'), '{"runtime":"a","runtime":"b"}');
+$t->is_fgs_error($r, 400, 'FGSPOL.4000', 'duplicate key');
+check_record($r, '4000: its record', decision => 'error', status => 400,
+             error_code => 'FGSPOL.4000', forwarded => JSON::PP::false,
+             body_bytes => 29);
+
+$r = $t->json_put(config_path('dev-reports'),
+                  config_body(memory_size => '512'));
+$t->is_fgs_error($r, 400, 'FGSPOL.4001', 'a string for an integer');
+check_record($r, '4001: its record', decision => 'error', status => 400,
+    error_code => 'FGSPOL.4001',
+    violations => sub {
+        my ($v) = @_;
+        return ref $v eq 'ARRAY' && @$v && !defined $v->[0]{rule}
+               && $v->[0]{field} eq 'memory_size';
+    });
+
+my $bad_target = "/v2/$P/fgs/functions/" . urn('dev-reports') . '/%63onfig';
+$r = $t->json_put($bad_target, config_body());
+$t->is_fgs_error($r, 400, 'FGSPOL.4002', 'a percent-encoded target');
+check_record($r, '4002: its record', decision => 'error', status => 400,
+             error_code => 'FGSPOL.4002', body_bytes => undef,
+             body_sha256 => undef, uri => $bad_target);
+
+$r = $t->json_put(config_path('dev-reports'),
+                  config_body(description => 'x' x 70000));
+$t->is_fgs_error($r, 413, 'FGSPOL.4130', 'too large');
+check_record($r, '413: its record', decision => 'error', status => 413,
+             error_code => 'FGSPOL.4130', body_bytes => undef);
+
+$r = $t->json_put(config_path('dev-reports'), config_body(),
+                  'Content-Type' => 'text/plain');
+$t->is_fgs_error($r, 415, 'FGSPOL.4150', 'text/plain');
+check_record($r, '415: its record', decision => 'error', status => 415,
+             error_code => 'FGSPOL.4150');
+
+# nginx's own error on a governed path: a broken chunked body
+$r = $t->raw("PUT " . config_path('dev-reports') . " HTTP/1.1\r\n"
+             . "Host: localhost\r\nContent-Type: application/json\r\n"
+             . "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+             . "zz\r\n{}\r\n0\r\n\r\n");
+$t->is_fgs_error($r, 400, 'FGSPOL.4000', 'a broken chunked body');
+check_record($r, 'nginx\'s 400: its record', decision => 'error',
+             status => 400, operation => 'config',
+             forwarded => JSON::PP::false);
+
+
+# --- other writes: other_writes audit, forwarded
+
+my $trigger = "/v2/$P/fgs/triggers/" . urn('dev-reports');
+$r = $t->json_post($trigger, '{"trigger_type_code":"TIMER","event_data":{}}');
+my $mock_status = $r->status;
+ok($mock_status && $mock_status != 403, 'a trigger is forwarded');
+check_record($r, 'other write: its record', operation => 'other',
+             decision => 'audit', status => $mock_status,
+             upstream_status => $mock_status, body_bytes => undef,
+             forwarded => JSON::PP::true);
+ok(record_of($r, 'intent'), 'with its intent');
+
+
+# --- the upstream is down: 502, never answered
+
+$r = $t->json_put(config_path('dev-down'),
+                  config_body(func_name => 'dev-down'));
+$t->is_fgs_error($r, 502, 'FGSPOL.5020', 'the upstream is down');
+check_record($r, 'upstream down: its record', decision => 'allow',
+             status => 502, upstream_status => undef,
+             forwarded => JSON::PP::true, error_code => 'FGSPOL.5020');
+
+
+# --- AK/SK: the access key, never the signature
+
+my $sig = 'f' x 64;
+$r = $t->json_put(config_path('dev-reports'), config_body(),
+    'X-Auth-Token' => undef,
+    'Authorization' => 'SDK-HMAC-SHA256 Access=TESTAK, SignedHeaders='
+                       . "content-type;host, Signature=$sig",
+    'X-Sdk-Content-Sha256' => 'UNSIGNED-PAYLOAD');
+$t->is_status($r, 200, 'an AK/SK request');
+check_record($r, 'AK/SK: identity by access key',
+             identity => { type => 'aksk', access_key => 'TESTAK' });
+
+$r = $t->json_put(config_path('dev-reports'), config_body(),
+                  'X-Auth-Token' => undef);
+check_record($r, 'no credentials: identity none', identity => 'none');
+
+my $all = FgsTest::slurp($audit);
+unlike($all, qr/\Q$sig\E|\Q$TOKEN\E/,
+       'no signature and no token in the audit file');
+
+
+# --- reads and invocations have no record
+
+my $before = () = $t->audit_records('request', $audit);
+$t->request(method => 'GET', target => config_path('dev-reports'));
+$t->json_post(function_path(urn('dev-reports')) . '/invocations', '{}');
+Time::HiRes::sleep(0.3);
+my $after = () = $t->audit_records('request', $audit);
+is($after, $before, 'reads and invocations are not recorded');
+
+
+# --- the whole file
+
+my @lines = $t->audit_lines($audit);
+ok(!grep({ !$_->{json} } @lines), 'every line is one JSON object');
+ok(!grep({ $_->{raw} !~ /\n\z/ } @lines), 'every line ends with a newline');
+is(scalar $t->audit_records('request', $audit), $governed,
+   "one request record per governed request ($governed)");
+
+my ($rc, $out) = $t->verify_audit('--live', $audit);
+is($rc, 0, 'verify-audit --live: intact while nginx runs') or diag($out);
+like($out, qr/^audit OK: \d+ records, 1 chains \(0 ended, 1 open\)/m,
+     'one open chain') or diag($out);
+
+($rc, $out) = $t->verify_audit($audit);
+isnt($rc, 0, 'without --live the open chain counts as cut short');
+
+$t->finish;
+
+@lines = $t->audit_lines($audit);
+is($lines[-1]{json}{kind}, 'end', 'the worker ended its chain on exit');
+($rc, $out) = $t->verify_audit($audit);
+is($rc, 0, 'verify-audit after the stop: intact, every chain ended')
+    or diag($out);
+like($out, qr/1 chains \(1 ended, 0 open\)/, 'one ended chain') or diag($out);
+
+done_testing;
