@@ -81,6 +81,14 @@ typedef struct {
 } ngx_http_fgs_policy_metrics_sh_t;
 
 
+/* the counters and both tables: all the zone holds */
+#define NGX_HTTP_FGS_POLICY_METRICS_SIZE                                      \
+    (sizeof(ngx_http_fgs_policy_metrics_sh_t)                                 \
+     + (NGX_HTTP_FGS_POLICY_METRICS_RULES + 1                                 \
+        + NGX_HTTP_FGS_POLICY_METRICS_CODES + 1)                              \
+       * sizeof(ngx_http_fgs_policy_metrics_slot_t))
+
+
 /* a slot as read for one scrape */
 typedef struct {
     ngx_atomic_uint_t         count[NGX_HTTP_FGS_POLICY_METRICS_NCOUNTS];
@@ -264,14 +272,10 @@ ngx_http_fgs_policy_metrics_zone(ngx_conf_t *cf)
     size_t           size;
     ngx_shm_zone_t  *shm_zone;
 
-    size = sizeof(ngx_http_fgs_policy_metrics_sh_t)
-           + (NGX_HTTP_FGS_POLICY_METRICS_RULES + 1
-              + NGX_HTTP_FGS_POLICY_METRICS_CODES + 1)
-             * sizeof(ngx_http_fgs_policy_metrics_slot_t);
+    /* and the slab allocator's own pages and headers */
 
-    /* the slab allocator's own pages and headers */
-
-    size = ngx_align(size, ngx_pagesize) + 8 * ngx_pagesize;
+    size = ngx_align(NGX_HTTP_FGS_POLICY_METRICS_SIZE, ngx_pagesize)
+           + 8 * ngx_pagesize;
 
     shm_zone = ngx_shared_memory_add(cf, &ngx_http_fgs_policy_metrics_name,
                                      size, &ngx_http_fgs_policy_module);
@@ -306,10 +310,7 @@ ngx_http_fgs_policy_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_fgs_policy_metrics_sh_t)
-                         + (NGX_HTTP_FGS_POLICY_METRICS_RULES + 1
-                            + NGX_HTTP_FGS_POLICY_METRICS_CODES + 1)
-                           * sizeof(ngx_http_fgs_policy_metrics_slot_t));
+    sh = ngx_slab_calloc(shpool, NGX_HTTP_FGS_POLICY_METRICS_SIZE);
     if (sh == NULL) {
         return NGX_ERROR;
     }
