@@ -309,5 +309,46 @@ my @rules = $r3->body
     =~ /^fgs_policy_violations_total\{rule="([^"]+)",mode="enforce"\}/mg;
 is_deeply(\@rules, [sort @rules], 'series sorted by rule');
 
-$t->finish;
+
+
+# --- audit records that cannot be written (a full disk: /dev/full)
+
+sub audit_server {
+    my ($fail) = @_;
+    my $audit = "    fgs_policy_audit_log /dev/full;\n"
+                . "    fgs_policy_audit_fail $fail;\n";
+    (my $s = $server) =~ s{(fgs_policy %%POLICY%%;\n)}{$1$audit};
+    return $s;
+}
+
+my ($r4, $s4) = scrape();
+my $failures = 'fgs_policy_audit_write_failures_total';
+my $unavailable = 'fgs_policy_errors_total{error_code="FGSPOL.5030"}';
+
+ok($t->reload(server => audit_server('open')), 'reloaded: audit to a full '
+   . 'disk, fgs_policy_audit_fail open') or diag($t->{reload_log});
+$r = put('dev-reports', config_body('dev-reports'));
+$t->is_status($r, 200, 'open: forwarded without its record');
+
+# the record of the response is written after the response
+my ($r5, $s5);
+for (1 .. 20) {
+    ($r5, $s5) = scrape();
+    last if $s5->{$failures} > $s4->{$failures};
+    sleep 0.1;
+}
+cmp_ok($s5->{$failures}, '>', $s4->{$failures},
+       'the failed write is counted');
+
+ok($t->reload(server => audit_server('closed')), 'reloaded: '
+   . 'fgs_policy_audit_fail closed') or diag($t->{reload_log});
+$r = put('dev-reports', config_body('dev-reports'));
+$t->is_fgs_error($r, 503, 'FGSPOL.5030', 'closed: refused');
+my ($r6, $s6) = scrape();
+cmp_ok($s6->{$failures}, '>', $s5->{$failures},
+       'the failed write is counted');
+is($s6->{$unavailable}, ($s5->{$unavailable} // 0) + 1,
+   'and the refusal by its error code');
+
+$t->finish(allow => [ qr{fgs_policy: the audit record .* "/dev/full"} ]);
 done_testing;
