@@ -21,7 +21,11 @@
  * which each request's connection log copies, and the listening
  * sockets' copies of them), wrapped as the configuration is merged, and
  * the main error log with all that nginx adds to it later, wrapped when
- * a worker starts.
+ * a worker starts.  Each log is given back its own writer by a cleanup
+ * of the pool it was wrapped with, before the module is unloaded (a
+ * pool's cleanups run in the reverse order of their addition, and
+ * load_module adds its own first): the pool's last lines are logged
+ * after that, with this module gone.
  */
 
 
@@ -29,6 +33,7 @@
 
 
 typedef struct {
+    ngx_log_t                *log;
     ngx_log_writer_pt         writer;       /* the log's own, or NULL */
     void                     *wdata;
 } ngx_http_fgs_policy_redact_t;
@@ -36,6 +41,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_fgs_policy_redact_wrap(ngx_pool_t *pool,
     ngx_log_t *log);
+static void ngx_http_fgs_policy_redact_unwrap(void *data);
 static void ngx_http_fgs_policy_redact_writer(ngx_log_t *log,
     ngx_uint_t level, u_char *buf, size_t len);
 static size_t ngx_http_fgs_policy_redact(u_char *dst, size_t size,
@@ -89,7 +95,28 @@ ngx_http_fgs_policy_redact_conf(ngx_conf_t *cf)
 ngx_int_t
 ngx_http_fgs_policy_redact_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_fgs_policy_redact_wrap(cycle->pool, &cycle->new_log);
+    ngx_uint_t        i;
+    ngx_listening_t  *ls;
+
+    if (ngx_http_fgs_policy_redact_wrap(cycle->pool, &cycle->new_log)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* the copies that accepted connections log with at first (HTTP/2) */
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ngx_http_fgs_policy_redact_wrap(cycle->pool, &ls[i].log)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -98,6 +125,7 @@ ngx_http_fgs_policy_redact_init_process(ngx_cycle_t *cycle)
 static ngx_int_t
 ngx_http_fgs_policy_redact_wrap(ngx_pool_t *pool, ngx_log_t *log)
 {
+    ngx_pool_cleanup_t            *cln;
     ngx_http_fgs_policy_redact_t  *rd;
 
     for ( /* void */ ; log; log = log->next) {
@@ -106,19 +134,38 @@ ngx_http_fgs_policy_redact_wrap(ngx_pool_t *pool, ngx_log_t *log)
             continue;
         }
 
-        rd = ngx_palloc(pool, sizeof(ngx_http_fgs_policy_redact_t));
-        if (rd == NULL) {
+        cln = ngx_pool_cleanup_add(pool, sizeof(ngx_http_fgs_policy_redact_t));
+        if (cln == NULL) {
             return NGX_ERROR;
         }
 
+        rd = cln->data;
+
+        rd->log = log;
         rd->writer = log->writer;
         rd->wdata = log->wdata;
 
         log->writer = ngx_http_fgs_policy_redact_writer;
         log->wdata = rd;
+
+        cln->handler = ngx_http_fgs_policy_redact_unwrap;
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_fgs_policy_redact_unwrap(void *data)
+{
+    ngx_http_fgs_policy_redact_t  *rd = data;
+
+    if (rd->log->writer == ngx_http_fgs_policy_redact_writer
+        && rd->log->wdata == rd)
+    {
+        rd->log->writer = rd->writer;
+        rd->log->wdata = rd->wdata;
+    }
 }
 
 
