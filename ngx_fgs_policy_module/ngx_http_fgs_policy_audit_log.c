@@ -19,10 +19,14 @@
  *
  * Each worker process keeps its own chain per destination, in its own
  * copy of this structure (the master writes none): drawn at its first
- * record, ended by an "end" record when the file is reopened or the
- * worker exits (nginx calls the entry's flush() then, in each process),
- * and resumed by a "start" record in the new file.  A reload starts new
- * workers, hence new chains; the old workers end theirs as they exit.
+ * record; when the file is reopened, a "rotate" record seals the old
+ * file and a "start" record resumes the chain in the new one; when the
+ * worker exits, an "end" record ends it (nginx calls the entry's
+ * flush() in each process before it reopens a file, and as it exits).
+ * A chain seals every file of its life, even one it wrote nothing else
+ * to ("start" and "rotate"), so that a missing file shows.  A reload
+ * starts new workers, hence new chains; the old workers end theirs as
+ * they exit.
  */
 
 
@@ -47,9 +51,8 @@ struct ngx_http_fgs_policy_audit_log_s {
     time_t                    alert_time;
     ngx_uint_t                failed;       /* since the last alert */
     unsigned                  started:1;    /* the chain is drawn */
-    unsigned                  in_file:1;    /* it has a record in the
+    unsigned                  need_start:1; /* it has no record in the
                                                file open now */
-    unsigned                  need_start:1; /* it ended in another file */
     unsigned                  torn:1;       /* a write was cut short: the
                                                next begins a new line */
 };
@@ -58,8 +61,9 @@ struct ngx_http_fgs_policy_audit_log_s {
 static ngx_int_t ngx_http_fgs_policy_audit_write_one(
     ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec,
     ngx_err_t *err);
-static ngx_int_t ngx_http_fgs_policy_audit_end(
-    ngx_http_fgs_policy_audit_log_t *al, ngx_log_t *log);
+static ngx_int_t ngx_http_fgs_policy_audit_seal(
+    ngx_http_fgs_policy_audit_log_t *al, fgs_audit_kind_e kind,
+    ngx_log_t *log);
 static void ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file,
     ngx_log_t *log);
 static void ngx_http_fgs_policy_audit_failed(
@@ -67,8 +71,8 @@ static void ngx_http_fgs_policy_audit_failed(
     ngx_err_t err);
 
 
-static ngx_str_t  ngx_http_fgs_policy_audit_end_name =
-    ngx_string("the end of the chain");
+static ngx_str_t  ngx_http_fgs_policy_audit_seal_name =
+    ngx_string("the seal of the chain");
 
 
 ngx_http_fgs_policy_audit_log_t *
@@ -191,7 +195,7 @@ ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
         al->started = 1;
     }
 
-    if (al->need_start && rec->kind != FGS_AUDIT_END) {
+    if (al->need_start) {
         ngx_memzero(&start, sizeof(fgs_audit_record_t));
 
         start.kind = FGS_AUDIT_START;
@@ -274,7 +278,6 @@ ngx_http_fgs_policy_audit_write_one(ngx_http_fgs_policy_audit_log_t *al,
         }
 
         al->torn = 0;
-        al->in_file = 1;
     }
 
     fgs_audit_chain_next(&al->chain, hash);
@@ -285,8 +288,11 @@ ngx_http_fgs_policy_audit_write_one(ngx_http_fgs_policy_audit_log_t *al,
 
 /*
  * nginx calls flush() on every open file before reopening it, and in
- * each process as it exits: this worker's chain ends in the file, and a
- * "start" record will begin its part of the next.
+ * each process as it exits (ngx_conf_flush_files()): this worker's chain
+ * seals the file with "end" when the worker exits, "rotate" otherwise,
+ * and a "start" record will begin its part of the next file.  (A reopen
+ * while a worker shuts down gracefully is sealed with "end" too: the
+ * records of its last requests then follow a "start".)
  */
 
 static void
@@ -294,14 +300,15 @@ ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
 {
     ngx_http_fgs_policy_audit_log_t  *al = file->data;
 
-    if (!al->started || !al->in_file) {
-        /* the master, or no record of this chain in this file */
+    if (!al->started) {
+        /* the master, or a worker that wrote no record here yet */
         return;
     }
 
-    (void) ngx_http_fgs_policy_audit_end(al, log);
-
-    al->in_file = 0;
+    (void) ngx_http_fgs_policy_audit_seal(al,
+                                          (ngx_exiting || ngx_terminate)
+                                          ? FGS_AUDIT_END : FGS_AUDIT_ROTATE,
+                                          log);
     al->torn = 0;
 }
 
@@ -325,31 +332,34 @@ ngx_http_fgs_policy_audit_exit_process(ngx_cycle_t *cycle)
     alp = fmcf->audit_logs->elts;
 
     for (i = 0; i < fmcf->audit_logs->nelts; i++) {
-        if (alp[i]->syslog && alp[i]->started && !alp[i]->need_start) {
-            (void) ngx_http_fgs_policy_audit_end(alp[i], cycle->log);
+        if (alp[i]->syslog && alp[i]->started) {
+            (void) ngx_http_fgs_policy_audit_seal(alp[i], FGS_AUDIT_END,
+                                                  cycle->log);
         }
     }
 }
 
 
+/* "rotate" or "end", after a "start" if the chain has no record here */
+
 static ngx_int_t
-ngx_http_fgs_policy_audit_end(ngx_http_fgs_policy_audit_log_t *al,
-    ngx_log_t *log)
+ngx_http_fgs_policy_audit_seal(ngx_http_fgs_policy_audit_log_t *al,
+    fgs_audit_kind_e kind, ngx_log_t *log)
 {
     ngx_time_t          *tp;
     ngx_int_t            rc;
-    fgs_audit_record_t   end;
+    fgs_audit_record_t   seal;
 
-    ngx_memzero(&end, sizeof(fgs_audit_record_t));
+    ngx_memzero(&seal, sizeof(fgs_audit_record_t));
 
     tp = ngx_timeofday();
 
-    end.kind = FGS_AUDIT_END;
-    end.sec = tp->sec;
-    end.msec = tp->msec;
+    seal.kind = kind;
+    seal.sec = tp->sec;
+    seal.msec = tp->msec;
 
-    rc = ngx_http_fgs_policy_audit_write(al, &end, log,
-                                         &ngx_http_fgs_policy_audit_end_name);
+    rc = ngx_http_fgs_policy_audit_write(al, &seal, log,
+                                         &ngx_http_fgs_policy_audit_seal_name);
 
     /* written or not, the next record begins a new part of the chain */
     al->need_start = 1;

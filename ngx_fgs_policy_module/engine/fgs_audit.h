@@ -26,14 +26,18 @@
  *   intent    written before a request is forwarded, when writes must
  *             succeed for a request to go on (fgs_policy_audit_fail
  *             closed); the request record follows when it ends;
- *   end       the chain writes nothing more to this file: the file is
- *             being reopened (rotation) or the writer exits;
- *   start     the first record of a chain in a file after an "end":
- *             the chain goes on after a rotation.
+ *   start     the first record of a chain in a file after a "rotate";
+ *   rotate    the file is being reopened (rotation): the chain goes on
+ *             in the next file, with a "start";
+ *   end       the writer exits: the chain ends.
  *
- * So every chain's run of lines in one file begins with seq 1 or a
- * "start" and ends with an "end", unless its writer is still running
- * (or died): fgs_audit_verify_*() check exactly that, and the chain.
+ * A writer seals every file it has a chain in when the file is reopened
+ * or the writer exits: "start" (unless the chain already has a record
+ * in the file) and "rotate" or "end".  So every chain's run of lines in
+ * one file begins with seq 1 or a "start" and ends with "rotate" or
+ * "end" (unless its writer is still running, or died), and a chain that
+ * lives on across a rotation is in every file of its life:
+ * fgs_audit_verify_*() check exactly that, and the chain.
  */
 
 
@@ -61,6 +65,7 @@ typedef enum {
     FGS_AUDIT_REQUEST = 0,
     FGS_AUDIT_INTENT,
     FGS_AUDIT_START,
+    FGS_AUDIT_ROTATE,
     FGS_AUDIT_END
 } fgs_audit_kind_e;
 
@@ -75,8 +80,7 @@ typedef enum {
 /*
  * What a record says.  Strings need not be NUL-terminated (fgs_str_t)
  * or are NUL-terminated (const char *); NULL or empty ones are written
- * as null.  Only "start" and "end" records leave the request fields
- * out.
+ * as null.  "start", "rotate" and "end" records have no request fields.
  */
 
 typedef struct {
@@ -173,7 +177,9 @@ typedef void (*fgs_audit_report_pt)(void *data, fgs_audit_severity_e sev,
 typedef struct {
     uint64_t                 records;
     uint64_t                 chains;
-    uint64_t                 sealed;        /* chains that ended */
+    uint64_t                 sealed;        /* chains that ended, or were
+                                               rotated out of the last
+                                               file */
     uint64_t                 open;          /* chains still being written */
     uint64_t                 intents_open;  /* intents with no record */
     uint64_t                 errors;

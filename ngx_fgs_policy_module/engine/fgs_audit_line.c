@@ -80,7 +80,7 @@ static void fgs_audit_time(fgs_audit_out_t *o, time_t sec, unsigned msec);
 
 
 static const char  *fgs_audit_kinds[] = {
-    "request", "intent", "start", "end"
+    "request", "intent", "start", "rotate", "end"
 };
 
 

@@ -13,13 +13,17 @@
  * Per chain (lines of different chains interleave freely): each record
  * follows the chain's previous one, seq + 1 and prev = its hash (else
  * lines were removed, inserted or moved); a chain's first line in a
- * file is seq 1 or a "start" (else lines before it were removed);
- * nothing follows an "end" but a "start" (else a line was inserted);
- * and at the end of the input every chain has ended (else lines after
- * its last one were removed, or its writer died), except, with "live",
- * chains in the last file, which may still be written to.  An "intent"
- * whose request record never came is a warning: the writer stopped
- * before the request ended, or that record could not be written.
+ * file is seq 1 or a "start" (else lines before it were removed), and a
+ * "start" only where no earlier file was given or after a "rotate" in
+ * the file just before (else a file is missing: a chain that lives on
+ * is in every file of its life); nothing follows a "rotate" or an "end"
+ * but a "start" (else a line was inserted); and at the end of the input
+ * every chain has ended, or was rotated out of the last file (else
+ * lines after its last one were removed, or its writer died), except,
+ * with "live", chains in the last file, which may still be written to.
+ * An "intent" whose request record never came is a warning: the writer
+ * stopped before the request ended, or that record could not be
+ * written.
  *
  * After a problem the chain goes on from the line that showed it, so
  * that one altered line is one error and not all that follow.
@@ -51,7 +55,7 @@ struct fgs_audit_vchain_s {
     char                     hash[FGS_SHA256_HEX_LEN + 1];
     uint64_t                 line;      /* of its last record */
     uint32_t                 file;      /* the file of its last record */
-    unsigned                 ended:1;
+    fgs_audit_kind_e         kind;      /* of its last record */
     fgs_audit_vchain_t      *next;      /* in its bucket */
 };
 
@@ -370,8 +374,16 @@ fgs_audit_follow(fgs_audit_verify_t *v, const fgs_audit_fields_t *f)
         if (f->seq == 1 && strcmp(f->prev, fgs_audit_zero_hash) == 0) {
             /* a new chain */
 
-        } else if (f->kind == FGS_AUDIT_START) {
+        } else if (f->kind == FGS_AUDIT_START && file == 0) {
             /* it began in an earlier file, not given */
+
+        } else if (f->kind == FGS_AUDIT_START) {
+            fgs_audit_problem(v, FGS_AUDIT_ERROR, file, v->line,
+                              "chain %.8s (worker %lld) goes on here from "
+                              "a file that is not among those given (it is "
+                              "in no earlier one): a file is missing, or "
+                              "the files are out of order", f->chain,
+                              (long long) f->worker);
 
         } else {
             fgs_audit_problem(v, FGS_AUDIT_ERROR, file, v->line,
@@ -385,18 +397,30 @@ fgs_audit_follow(fgs_audit_verify_t *v, const fgs_audit_fields_t *f)
         goto next;
     }
 
-    if (c->file != file && f->kind != FGS_AUDIT_START) {
+    if (c->file + 1 < file) {
+        fgs_audit_problem(v, FGS_AUDIT_ERROR, file, v->line,
+                          "chain %.8s (worker %lld) is in %s and here, but "
+                          "not in %s: its records there were removed, or "
+                          "the files are out of order", c->id,
+                          (long long) f->worker, v->files[c->file],
+                          v->files[c->file + 1]);
+
+    } else if (c->file != file && f->kind != FGS_AUDIT_START) {
         fgs_audit_problem(v, FGS_AUDIT_ERROR, file, v->line,
                           "chain %.8s (worker %lld) goes on from %s without "
                           "a start record: the records before this line "
                           "were removed", c->id, (long long) f->worker,
                           v->files[c->file]);
 
-    } else if (c->ended && f->kind != FGS_AUDIT_START) {
+    } else if ((c->kind == FGS_AUDIT_END || c->kind == FGS_AUDIT_ROTATE)
+               && f->kind != FGS_AUDIT_START)
+    {
         fgs_audit_problem(v, FGS_AUDIT_ERROR, file, v->line,
-                          "chain %.8s (worker %lld) ended on line %llu, yet "
-                          "this record follows: it was inserted or moved",
-                          c->id, (long long) f->worker,
+                          "chain %.8s (worker %lld) %s on line %llu, yet "
+                          "this record follows without a start: it was "
+                          "inserted or moved", c->id, (long long) f->worker,
+                          c->kind == FGS_AUDIT_END ? "ended"
+                                                   : "was rotated out",
                           (unsigned long long) c->line);
 
     } else if (f->seq <= c->seq) {
@@ -407,6 +431,16 @@ fgs_audit_follow(fgs_audit_verify_t *v, const fgs_audit_fields_t *f)
                           (long long) f->worker, (unsigned long long) f->seq,
                           (unsigned long long) c->seq,
                           (unsigned long long) c->line);
+
+    } else if (f->seq > c->seq + 1 && c->file != file) {
+        fgs_audit_problem(v, FGS_AUDIT_ERROR, file, v->line,
+                          "chain %.8s (worker %lld) goes on at seq %llu, "
+                          "but its last record in %s (line %llu) is seq "
+                          "%llu: a file between them is missing, or "
+                          "records were removed", c->id,
+                          (long long) f->worker, (unsigned long long) f->seq,
+                          v->files[c->file], (unsigned long long) c->line,
+                          (unsigned long long) c->seq);
 
     } else if (f->seq > c->seq + 1) {
         fgs_audit_problem(v, FGS_AUDIT_ERROR, file, v->line,
@@ -434,7 +468,7 @@ next:
     memcpy(c->hash, f->hash, FGS_SHA256_HEX_LEN + 1);
     c->line = v->line;
     c->file = file;
-    c->ended = (f->kind == FGS_AUDIT_END);
+    c->kind = f->kind;
 
     return fgs_audit_note_intent(v, c, f);
 }
@@ -504,8 +538,21 @@ fgs_audit_verify_finish(fgs_audit_verify_t *v, fgs_audit_stats_t *stats)
 
         for (c = v->chains[b]; c; c = c->next) {
 
-            if (c->ended) {
+            if (c->kind == FGS_AUDIT_END
+                || (c->kind == FGS_AUDIT_ROTATE && c->file == v->nfiles - 1))
+            {
+                /* ended, or goes on in a later file, not given */
                 v->stats.sealed++;
+                continue;
+            }
+
+            if (c->kind == FGS_AUDIT_ROTATE) {
+                fgs_audit_problem(v, FGS_AUDIT_ERROR, c->file, c->line,
+                                  "chain %.8s (worker %lld) was rotated "
+                                  "out of this file but is in no later "
+                                  "one given: its records in the next file "
+                                  "were removed, or that file is missing",
+                                  c->id, (long long) c->worker);
                 continue;
             }
 
@@ -527,7 +574,7 @@ fgs_audit_verify_finish(fgs_audit_verify_t *v, fgs_audit_stats_t *stats)
             v->stats.intents_open++;
 
             if (v->live && in->chain->file == v->last_file
-                && !in->chain->ended)
+                && in->chain->kind != FGS_AUDIT_END)
             {
                 /* still in flight */
                 continue;

@@ -593,55 +593,105 @@ static void
 test_verify_rotation(void)
 {
     said_t             s;
-    file_t             f1, f2, *t;
-    fgs_audit_chain_t  a, b;
+    file_t             f1, f2, f3, *t;
+    fgs_audit_chain_t  a, b, c, d;
 
     memset(&f1, 0, sizeof(file_t));
     memset(&f2, 0, sizeof(file_t));
+    memset(&f3, 0, sizeof(file_t));
     fgs_audit_chain_init(&a, 100);
     fgs_audit_chain_init(&b, 200);
+    fgs_audit_chain_init(&c, 300);
+    fgs_audit_chain_init(&d, 400);
+
+    /* a and b live through two rotations; b is idle in the second file;
+       c is born in the second file (a reload), d in the third */
 
     put(&f1, &a, FGS_AUDIT_REQUEST, "r1");
     put(&f1, &b, FGS_AUDIT_REQUEST, "r2");
     put(&f1, &a, FGS_AUDIT_INTENT, "r3");
-    put(&f1, &a, FGS_AUDIT_END, NULL);          /* reopen */
-    put(&f1, &b, FGS_AUDIT_END, NULL);
+    put(&f1, &a, FGS_AUDIT_ROTATE, NULL);
+    put(&f1, &b, FGS_AUDIT_ROTATE, NULL);
+
     put(&f2, &a, FGS_AUDIT_START, NULL);
     put(&f2, &a, FGS_AUDIT_REQUEST, "r3");
+    put(&f2, &c, FGS_AUDIT_REQUEST, "r4");
+    put(&f2, &a, FGS_AUDIT_ROTATE, NULL);
     put(&f2, &b, FGS_AUDIT_START, NULL);
-    put(&f2, &b, FGS_AUDIT_REQUEST, "r4");
-    put(&f2, &a, FGS_AUDIT_END, NULL);          /* exit */
-    put(&f2, &b, FGS_AUDIT_END, NULL);
+    put(&f2, &b, FGS_AUDIT_ROTATE, NULL);
+    put(&f2, &c, FGS_AUDIT_ROTATE, NULL);
 
-    is_int(verify(&s, 0, 2, "audit.log.1", &f1, "audit.log", &f2), 0,
-           "a rotation: both files together, no error");
+    put(&f3, &a, FGS_AUDIT_START, NULL);
+    put(&f3, &c, FGS_AUDIT_START, NULL);
+    put(&f3, &d, FGS_AUDIT_REQUEST, "r5");
+    put(&f3, &b, FGS_AUDIT_START, NULL);
+    put(&f3, &b, FGS_AUDIT_REQUEST, "r6");
+    put(&f3, &a, FGS_AUDIT_END, NULL);
+    put(&f3, &b, FGS_AUDIT_END, NULL);
+    put(&f3, &c, FGS_AUDIT_END, NULL);
+    put(&f3, &d, FGS_AUDIT_END, NULL);
+
+    is_int(verify(&s, 0, 3, "audit.log.2", &f1, "audit.log.1", &f2,
+                  "audit.log", &f3), 0,
+           "two rotations: the three files together, no error");
     is_int(s.warnings, 0, "the intent's request is found in the next file");
-    is_int(verify(&s, 0, 1, "audit.log.1", &f1), 0,
-           "the rotated file alone is sealed");
-    is_int(verify(&s, 0, 1, "audit.log", &f2), 0,
-           "the new file alone: chains go on from a start");
+    is_int(verify(&s, 0, 1, "audit.log.2", &f1), 0,
+           "the oldest file alone is sealed");
+    is_int(verify(&s, 0, 1, "audit.log.1", &f2), 0,
+           "the middle file alone: chains go on from a start and are "
+           "rotated out");
+    is_int(verify(&s, 0, 1, "audit.log", &f3), 0, "the new file alone");
+    is_int(verify(&s, 0, 2, "audit.log.1", &f2, "audit.log", &f3), 0,
+           "the two newest files");
+
+    ok(verify(&s, 0, 2, "audit.log.2", &f1, "audit.log", &f3) > 0,
+       "the middle file missing: error");
+    ok(strstr(s.first_msg, "audit.log.2") != NULL
+       || strstr(s.first_msg, "missing") != NULL,
+       "saying so: %s", s.first_msg);
+
+    ok(verify(&s, 0, 2, "audit.log.2", &f1, "audit.log.1", &f2) == 0,
+       "the newest file missing cannot be told: every chain was rotated "
+       "out of the last file given");
 
     t = file_copy(&f2);
     file_delete(t, 0);
     file_delete(t, 0);
-    ok(verify(&s, 0, 2, "audit.log.1", &f1, "audit.log", t) > 0,
-       "the head of the new file removed: error");
-    is_int(s.first_line, 3, "on the chain's first remaining line (3)");
-    ok(strcmp(s.first_file, "audit.log") == 0, "in the new file");
-    ok(verify(&s, 0, 1, "audit.log", t) > 0, "also when it is given alone");
+    ok(verify(&s, 0, 3, "audit.log.2", &f1, "audit.log.1", t, "audit.log",
+              &f3) > 0, "the head of the middle file removed: error");
+    is_int(s.first_line, 2, "on the chain's first remaining line (2)");
+    ok(strcmp(s.first_file, "audit.log.1") == 0, "in that file");
+    ok(verify(&s, 0, 1, "audit.log.1", t) > 0, "also when it is given alone");
     file_drop(t);
 
-    ok(verify(&s, 0, 2, "audit.log", &f2, "audit.log.1", &f1) > 0,
+    t = file_copy(&f2);
+    file_delete(t, 5);
+    file_delete(t, 4);
+    ok(verify(&s, 0, 3, "audit.log.2", &f1, "audit.log.1", t, "audit.log",
+              &f3) > 0, "an idle chain's seal removed from the middle file");
+    file_drop(t);
+
+    ok(verify(&s, 0, 2, "audit.log.1", &f2, "audit.log.2", &f1) > 0,
        "files in the wrong order: error");
 
     t = file_copy(&f1);
     file_delete(t, 4);
-    ok(verify(&s, 0, 2, "audit.log.1", t, "audit.log", &f2) > 0,
-       "the end of a rotated file removed: error");
+    ok(verify(&s, 0, 3, "audit.log.2", t, "audit.log.1", &f2, "audit.log",
+              &f3) > 0, "the end of a rotated file removed: error");
+    ok(verify(&s, 0, 1, "audit.log.2", t) > 0, "also when it is alone");
+    file_drop(t);
+
+    t = file_copy(&f3);
+    file_delete(t, t->n - 1);
+    ok(verify(&s, 0, 3, "audit.log.2", &f1, "audit.log.1", &f2, "audit.log",
+              t) > 0, "the last end removed: error");
+    is_int(verify(&s, 1, 3, "audit.log.2", &f1, "audit.log.1", &f2,
+                  "audit.log", t), 0, "but not with --live");
     file_drop(t);
 
     file_free(&f1);
     file_free(&f2);
+    file_free(&f3);
 }
 
 
