@@ -8,6 +8,16 @@
 #include <emmintrin.h>
 #endif
 
+/*
+ * AVX2 where the CPU has it, chosen at run time: the engine is built for
+ * the baseline x86-64 (SSE2), like the nginx it is loaded into.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(FGS_BASE64_NO_AVX2)
+#include <immintrin.h>
+#define FGS_BASE64_AVX2  1
+#define FGS_B64_TARGET_AVX2  __attribute__ ((target ("avx2")))
+#endif
+
 #include "fgs_base64.h"
 #include "fgs_json_private.h"     /* fgs_json_hex4() */
 
@@ -16,14 +26,34 @@
 #define FGS_B64_PAD   '='
 
 
-static int fgs_base64_run(const u_char *p, size_t len, int json,
-    fgs_base64_info_t *info);
+static int fgs_base64_run(const u_char *p, size_t len, size_t known,
+    int json, fgs_base64_info_t *info);
 static size_t fgs_base64_escape(const u_char *p, size_t left, uint32_t *ch);
 static int fgs_base64_fail(fgs_base64_info_t *info, size_t off,
     const char *error);
+static void fgs_base64_runs_close(fgs_base64_runs_t *runs, size_t end);
+#if defined(__SSE2__) || (FGS_BASE64_AVX2)
+static inline void fgs_base64_runs_block(fgs_base64_runs_t *runs,
+    size_t off, uint64_t bad);
+#endif
 #if defined(__SSE2__)
+static inline uint64_t fgs_base64_bad64_sse2(const u_char *p);
 static const u_char *fgs_base64_span_sse2(const u_char *p,
     const u_char *end);
+static size_t fgs_base64_runs_sse2(fgs_base64_runs_t *runs, const u_char *p,
+    size_t len);
+#endif
+#if (FGS_BASE64_AVX2)
+static int fgs_base64_has_avx2(void);
+static inline __m256i fgs_base64_class_avx2(__m256i x) FGS_B64_TARGET_AVX2;
+static inline uint64_t fgs_base64_bad64_avx2(const u_char *p)
+    FGS_B64_TARGET_AVX2;
+static inline int fgs_base64_good128_avx2(const u_char *p)
+    FGS_B64_TARGET_AVX2;
+static const u_char *fgs_base64_span_avx2(const u_char *p,
+    const u_char *end) FGS_B64_TARGET_AVX2;
+static size_t fgs_base64_runs_avx2(fgs_base64_runs_t *runs, const u_char *p,
+    size_t len) FGS_B64_TARGET_AVX2;
 #endif
 
 
@@ -59,14 +89,22 @@ static const u_char  fgs_base64_value[256] = {
 int
 fgs_base64_check(const u_char *src, size_t len, fgs_base64_info_t *info)
 {
-    return fgs_base64_run(src, len, 0, info);
+    return fgs_base64_run(src, len, 0, 0, info);
 }
 
 
 int
 fgs_base64_check_json(const u_char *raw, size_t len, fgs_base64_info_t *info)
 {
-    return fgs_base64_run(raw, len, 1, info);
+    return fgs_base64_run(raw, len, 0, 1, info);
+}
+
+
+int
+fgs_base64_check_known(const u_char *src, size_t len, size_t known,
+    int json, fgs_base64_info_t *info)
+{
+    return fgs_base64_run(src, len, known < len ? known : len, json, info);
 }
 
 
@@ -91,9 +129,17 @@ fgs_base64_span(const u_char *src, size_t len)
     p = src;
     end = src + len;
 
-#if defined(__SSE2__)
-    p = fgs_base64_span_sse2(p, end);
+#if (FGS_BASE64_AVX2)
+    if (fgs_base64_has_avx2()) {
+        p = fgs_base64_span_avx2(p, end);
+
+    } else
 #endif
+    {
+#if defined(__SSE2__)
+        p = fgs_base64_span_sse2(p, end);
+#endif
+    }
 
     while ((size_t) (end - p) >= 32) {
         acc = (V(0) | V(1) | V(2) | V(3) | V(4) | V(5) | V(6) | V(7))
@@ -126,25 +172,8 @@ fgs_base64_span(const u_char *src, size_t len)
 /*
  * SSE2 compares bytes as signed only, so each range lo..lo+n-1 is moved
  * to -128..-128+n-1 by a wrapping add and tested with one signed
- * compare.  Returns where a block of 16 with a bad byte starts (or the
- * tail shorter than 64), for the table to finish.
+ * compare.
  */
-
-static const u_char *
-fgs_base64_span_sse2(const u_char *p, const u_char *end)
-{
-    int      i;
-    __m128i  x, ok, all;
-    __m128i  up_bias, up_n, lo_bias, lo_n, dg_bias, dg_n, plus, slash;
-
-    up_bias = _mm_set1_epi8((char) (-128 - 'A'));
-    up_n = _mm_set1_epi8(-128 + 26);
-    lo_bias = _mm_set1_epi8((char) (-128 - 'a'));
-    lo_n = _mm_set1_epi8(-128 + 26);
-    dg_bias = _mm_set1_epi8((char) (-128 - '0'));
-    dg_n = _mm_set1_epi8(-128 + 10);
-    plus = _mm_set1_epi8('+');
-    slash = _mm_set1_epi8('/');
 
 #define FGS_B64_OK16(x)                                                       \
     _mm_or_si128(                                                             \
@@ -154,6 +183,54 @@ fgs_base64_span_sse2(const u_char *p, const u_char *end)
         _mm_or_si128(                                                         \
             _mm_cmplt_epi8(_mm_add_epi8(x, dg_bias), dg_n),                   \
             _mm_or_si128(_mm_cmpeq_epi8(x, plus), _mm_cmpeq_epi8(x, slash))))
+
+#define FGS_B64_SSE2_CONSTANTS                                                \
+    up_bias = _mm_set1_epi8((char) (-128 - 'A'));                             \
+    up_n = _mm_set1_epi8(-128 + 26);                                          \
+    lo_bias = _mm_set1_epi8((char) (-128 - 'a'));                             \
+    lo_n = _mm_set1_epi8(-128 + 26);                                          \
+    dg_bias = _mm_set1_epi8((char) (-128 - '0'));                             \
+    dg_n = _mm_set1_epi8(-128 + 10);                                          \
+    plus = _mm_set1_epi8('+');                                                \
+    slash = _mm_set1_epi8('/')
+
+
+/* a bit for each of the 64 bytes at p that is not in the alphabet */
+
+static inline uint64_t
+fgs_base64_bad64_sse2(const u_char *p)
+{
+    int       i;
+    uint64_t  good;
+    __m128i   x, up_bias, up_n, lo_bias, lo_n, dg_bias, dg_n, plus, slash;
+
+    FGS_B64_SSE2_CONSTANTS;
+
+    good = 0;
+
+    for (i = 0; i < 64; i += 16) {
+        x = _mm_loadu_si128((const __m128i *) (p + i));
+        good |= (uint64_t) (uint32_t) _mm_movemask_epi8(FGS_B64_OK16(x))
+                << i;
+    }
+
+    return ~good;
+}
+
+
+/*
+ * Returns where a block of 64 with a bad byte starts (or the tail shorter
+ * than 64), for the table to finish.
+ */
+
+static const u_char *
+fgs_base64_span_sse2(const u_char *p, const u_char *end)
+{
+    int      i;
+    __m128i  x, ok, all;
+    __m128i  up_bias, up_n, lo_bias, lo_n, dg_bias, dg_n, plus, slash;
+
+    FGS_B64_SSE2_CONSTANTS;
 
     while (end - p >= 64) {
         all = _mm_set1_epi8(-1);
@@ -171,12 +248,281 @@ fgs_base64_span_sse2(const u_char *p, const u_char *end)
         p += 64;
     }
 
+    return p;
+}
+
+
+/* the 64-byte blocks of p[0..len); returns the bytes it took */
+
+static size_t
+fgs_base64_runs_sse2(fgs_base64_runs_t *runs, const u_char *p, size_t len)
+{
+    size_t    i;
+    uint64_t  bad;
+
+    for (i = 0; len - i >= 64; i += 64) {
+        bad = fgs_base64_bad64_sse2(p + i);
+
+        if (bad) {
+            fgs_base64_runs_block(runs, runs->seen + i, bad);
+        }
+    }
+
+    return i;
+}
+
 #undef FGS_B64_OK16
+#undef FGS_B64_SSE2_CONSTANTS
+
+#endif
+
+
+#if (FGS_BASE64_AVX2)
+
+static int
+fgs_base64_has_avx2(void)
+{
+    static int  avx2 = -1;      /* the CPU's, found once */
+
+    if (avx2 < 0) {
+        __builtin_cpu_init();
+        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+
+    return avx2;
+}
+
+
+/*
+ * Two table lookups by nibble classify 32 bytes at once: lo[] holds, for
+ * each low nibble, a bit for every high nibble that makes an alphabet
+ * character with it, hi[] the bit of each high nibble (none for 0-1 and
+ * 8-f).  The AND of both is zero exactly for the bytes outside the
+ * alphabet.
+ */
+
+static inline __m256i
+fgs_base64_class_avx2(__m256i x)
+{
+    __m256i  lo, hi, nibble;
+
+    lo = _mm256_setr_epi8(0x2a, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e,
+                          0x3e, 0x3e, 0x3c, 0x15, 0x14, 0x14, 0x14, 0x15,
+                          0x2a, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e,
+                          0x3e, 0x3e, 0x3c, 0x15, 0x14, 0x14, 0x14, 0x15);
+    hi = _mm256_setr_epi8(0, 0, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20,
+                          0, 0, 0, 0, 0, 0, 0, 0,
+                          0, 0, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20,
+                          0, 0, 0, 0, 0, 0, 0, 0);
+    nibble = _mm256_set1_epi8(0x0f);
+
+    return _mm256_and_si256(
+               _mm256_shuffle_epi8(lo, _mm256_and_si256(x, nibble)),
+               _mm256_shuffle_epi8(hi, _mm256_and_si256(
+                                           _mm256_srli_epi16(x, 4), nibble)));
+}
+
+
+static inline uint64_t
+fgs_base64_bad64_avx2(const u_char *p)
+{
+    __m256i  a, b, zero;
+
+    zero = _mm256_setzero_si256();
+
+    a = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) p));
+    b = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 32)));
+
+    return (uint64_t) (uint32_t) _mm256_movemask_epi8(
+                                             _mm256_cmpeq_epi8(a, zero))
+           | (uint64_t) (uint32_t) _mm256_movemask_epi8(
+                                             _mm256_cmpeq_epi8(b, zero))
+             << 32;
+}
+
+
+/* the 128 bytes at p are all in the alphabet */
+
+static inline int
+fgs_base64_good128_avx2(const u_char *p)
+{
+    __m256i  a, b, c, d;
+
+    a = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) p));
+    b = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 32)));
+    c = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 64)));
+    d = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 96)));
+
+    a = _mm256_min_epu8(_mm256_min_epu8(a, b), _mm256_min_epu8(c, d));
+
+    return _mm256_movemask_epi8(_mm256_cmpeq_epi8(a,
+                                                  _mm256_setzero_si256()))
+           == 0;
+}
+
+
+/* the first bad byte, or the tail shorter than 64 */
+
+static const u_char *
+fgs_base64_span_avx2(const u_char *p, const u_char *end)
+{
+    uint64_t  bad;
+
+    while (end - p >= 128 && fgs_base64_good128_avx2(p)) {
+        p += 128;
+    }
+
+    while (end - p >= 64) {
+        bad = fgs_base64_bad64_avx2(p);
+
+        if (bad) {
+            return p + __builtin_ctzll(bad);
+        }
+
+        p += 64;
+    }
 
     return p;
 }
 
+
+static size_t
+fgs_base64_runs_avx2(fgs_base64_runs_t *runs, const u_char *p, size_t len)
+{
+    size_t    i;
+    uint64_t  bad;
+
+    i = 0;
+
+    for ( ;; ) {
+
+        while (len - i >= 128 && fgs_base64_good128_avx2(p + i)) {
+            i += 128;
+        }
+
+        if (len - i < 64) {
+            return i;
+        }
+
+        bad = fgs_base64_bad64_avx2(p + i);
+
+        if (bad) {
+            fgs_base64_runs_block(runs, runs->seen + i, bad);
+        }
+
+        i += 64;
+    }
+}
+
 #endif
+
+
+void
+fgs_base64_runs_init(fgs_base64_runs_t *runs)
+{
+    runs->seen = 0;
+    runs->start = 0;
+    runs->n = 0;
+}
+
+
+/*
+ * 64 bytes at a time: a block without a bad byte goes on with the open
+ * run; in a block with one, the open run ends at its first bad byte and
+ * the next one starts after its last (the runs in between are shorter
+ * than a block, far too short to keep).
+ */
+
+void
+fgs_base64_runs_feed(fgs_base64_runs_t *runs, const u_char *p, size_t len)
+{
+    size_t  i;
+
+    i = 0;
+
+#if (FGS_BASE64_AVX2)
+    if (fgs_base64_has_avx2()) {
+        i = fgs_base64_runs_avx2(runs, p, len);
+
+    } else
+#endif
+    {
+#if defined(__SSE2__)
+        i = fgs_base64_runs_sse2(runs, p, len);
+#endif
+    }
+
+    for ( /* void */ ; i < len; i++) {
+        if (fgs_base64_value[p[i]] & FGS_B64_BAD) {
+            fgs_base64_runs_close(runs, runs->seen + i);
+            runs->start = runs->seen + i + 1;
+        }
+    }
+
+    runs->seen += len;
+}
+
+
+void
+fgs_base64_runs_end(fgs_base64_runs_t *runs)
+{
+    fgs_base64_runs_close(runs, runs->seen);
+    runs->start = runs->seen;
+}
+
+
+size_t
+fgs_base64_runs_known(const fgs_base64_runs_t *runs, size_t off)
+{
+    uint32_t  i;
+
+    if (runs == NULL) {
+        return 0;
+    }
+
+    for (i = 0; i < runs->n; i++) {
+
+        if (off < runs->run[i].start) {
+            break;
+        }
+
+        if (off < runs->run[i].end) {
+            return runs->run[i].end - off;
+        }
+    }
+
+    return 0;
+}
+
+
+#if defined(__SSE2__) || (FGS_BASE64_AVX2)
+
+static inline void
+fgs_base64_runs_block(fgs_base64_runs_t *runs, size_t off, uint64_t bad)
+{
+    fgs_base64_runs_close(runs, off + __builtin_ctzll(bad));
+    runs->start = off + 64 - __builtin_clzll(bad);
+}
+
+#endif
+
+
+/* keeps the open run, ending at end, if it is long enough */
+
+static void
+fgs_base64_runs_close(fgs_base64_runs_t *runs, size_t end)
+{
+    if (end < runs->start + FGS_BASE64_RUN_MIN
+        || runs->n == FGS_BASE64_MAX_RUNS
+        || end > UINT32_MAX)
+    {
+        return;
+    }
+
+    runs->run[runs->n].start = (uint32_t) runs->start;
+    runs->run[runs->n].end = (uint32_t) end;
+    runs->n++;
+}
 
 
 /*
@@ -186,16 +532,19 @@ fgs_base64_span_sse2(const u_char *p, const u_char *end)
  */
 
 static int
-fgs_base64_run(const u_char *p, size_t len, int json, fgs_base64_info_t *info)
+fgs_base64_run(const u_char *p, size_t len, size_t known, int json,
+    fgs_base64_info_t *info)
 {
     size_t    i, n, chars, pads, step;
     u_char    last, v;
     uint32_t  ch;
 
-    i = 0;
-    chars = 0;
+    /* the known alphabet characters: only the last one is read */
+
+    i = known;
+    chars = known;
     pads = 0;
-    last = 0;
+    last = known ? fgs_base64_value[p[known - 1]] : 0;
 
     info->decoded = 0;
     info->chars = 0;

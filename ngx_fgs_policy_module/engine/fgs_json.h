@@ -69,6 +69,9 @@ typedef struct {
 } fgs_json_node_t;
 
 
+struct fgs_base64_runs_s;
+
+
 typedef struct {
     const u_char       *body;
     size_t              len;
@@ -81,6 +84,13 @@ typedef struct {
                                            "duplicate key \"runtime\"" is
                                            built in error_buf */
     char                error_buf[160];
+
+    /*
+     * The body's runs of base64 alphabet (fgs_base64.h), when they were
+     * found while it streamed in: readers of a string's bytes may step
+     * over them.  NULL otherwise.
+     */
+    const struct fgs_base64_runs_s  *runs;
 } fgs_json_doc_t;
 
 
@@ -91,6 +101,15 @@ typedef struct {
  */
 int fgs_json_scan(fgs_json_doc_t *doc, const u_char *body, size_t len,
     fgs_alloc_t *a);
+
+/*
+ * The same with the runs of base64 alphabet that fgs_base64_runs_feed()
+ * found in exactly these len bytes (runs->seen == len; otherwise they
+ * are not used): the scanner does not read them, and doc->runs keeps
+ * them for the checks that read strings.
+ */
+int fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
+    const struct fgs_base64_runs_s *runs, fgs_alloc_t *a);
 
 
 /* the child of an object with this unescaped key, or FGS_NONE */

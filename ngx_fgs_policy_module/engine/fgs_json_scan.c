@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fgs_json_private.h"
+#include "fgs_base64.h"
 
 
 #if defined(__SSE2__) && !defined(FGS_JSON_NO_SIMD)
@@ -50,6 +51,9 @@ typedef struct {
     uint32_t            cap;
     u_char             *kpos;       /* free room for key copies */
     u_char             *kend;
+    const fgs_base64_run_t  *runs;  /* known plain bytes, in order */
+    uint32_t            nruns;
+    uint32_t            run;        /* the first that may lie ahead */
     int                 rc;         /* why a helper returned NULL */
 } fgs_json_scan_t;
 
@@ -58,6 +62,8 @@ static inline const u_char *fgs_json_skip_ws(const u_char *p,
     const u_char *end);
 static inline const u_char *fgs_json_plain_end(const u_char *p,
     const u_char *end);
+static const u_char *fgs_json_plain_end_runs(fgs_json_scan_t *st,
+    const u_char *p);
 static inline const u_char *fgs_json_scan_string(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
 static const u_char *fgs_json_scan_escape(fgs_json_scan_t *st,
@@ -239,9 +245,62 @@ fgs_json_plain_end(const u_char *p, const u_char *end)
 }
 
 
+/*
+ * fgs_json_plain_end() in a body with known runs of base64 alphabet: a
+ * run that holds p is stepped over unread, the bytes before the next run
+ * are read as usual.  The runs were found without regard to the JSON
+ * around them, but a run cannot cross a '"', so one that holds a byte of
+ * a string lies within that string.
+ */
+
+static const u_char *
+fgs_json_plain_end_runs(fgs_json_scan_t *st, const u_char *p)
+{
+    size_t                   off;
+    const u_char            *q, *lim;
+    const fgs_base64_run_t  *run;
+
+    for ( ;; ) {
+        off = p - st->body;
+
+        while (st->run < st->nruns && st->runs[st->run].end <= off) {
+            st->run++;
+        }
+
+        if (st->run == st->nruns) {
+            return fgs_json_plain_end(p, st->end);
+        }
+
+        run = &st->runs[st->run];
+
+        if (run->start <= off) {
+            p = st->body + run->end;
+            continue;
+        }
+
+        lim = st->body + run->start;
+        q = fgs_json_plain_end(p, lim);
+
+        if (q < lim) {
+            return q;
+        }
+
+        p = lim;
+    }
+}
+
+
 int
 fgs_json_scan(fgs_json_doc_t *doc, const u_char *body, size_t len,
     fgs_alloc_t *a)
+{
+    return fgs_json_scan_runs(doc, body, len, NULL, a);
+}
+
+
+int
+fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
+    const fgs_base64_runs_t *runs, fgs_alloc_t *a)
 {
     u_char             c;
     uint8_t            flags, kflags;
@@ -259,6 +318,7 @@ fgs_json_scan(fgs_json_doc_t *doc, const u_char *body, size_t len,
     doc->error = NULL;
     doc->error_off = 0;
     doc->error_buf[0] = '\0';
+    doc->runs = (runs != NULL && runs->seen == len) ? runs : NULL;
 
     st.doc = doc;
     st.a = a;
@@ -269,6 +329,9 @@ fgs_json_scan(fgs_json_doc_t *doc, const u_char *body, size_t len,
     st.nodes = NULL;
     st.kpos = NULL;
     st.kend = NULL;
+    st.runs = doc->runs ? doc->runs->run : NULL;
+    st.nruns = doc->runs ? doc->runs->n : 0;
+    st.run = 0;
     st.rc = FGS_DECLINED;
 
     if (len > FGS_JSON_MAX_BODY) {
@@ -607,7 +670,8 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
     fl = 0;
 
     for ( ;; ) {
-        p = fgs_json_plain_end(p, end);
+        p = st->nruns ? fgs_json_plain_end_runs(st, p)
+                      : fgs_json_plain_end(p, end);
 
         if (p == end) {
             fgs_json_scan_fail(st, end, "the body ends inside a string");

@@ -581,7 +581,11 @@ fgs_check_decoded(fgs_checking_t *ck)
         return FGS_OK;
     }
 
-    valid = (fgs_base64_check_json(raw, len, &info) == FGS_OK);
+    valid = (fgs_base64_check_known(raw, len,
+                                    fgs_base64_runs_known(ck->v.doc->runs,
+                                                          node->off + 1),
+                                    1, &info)
+             == FGS_OK);
 
     if (valid && info.decoded <= c->max_decoded) {
         return FGS_OK;

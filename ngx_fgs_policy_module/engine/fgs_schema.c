@@ -953,26 +953,26 @@ fgs_schema_enum(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s,
 /*
  * func_code.file: canonical base64, straight from the raw bytes of the
  * body.  A string with escapes ("\/" from PHP's json_encode, "\u003d"
- * from Gson) is read as any JSON reader reads it, without a copy.
+ * from Gson) is read as any JSON reader reads it, without a copy.  The
+ * part of it that was seen to be alphabet while the body streamed in is
+ * not read again.
  */
 
 static void
 fgs_schema_base64(fgs_schema_ctx_t *ctx, uint32_t node)
 {
     int                     rc;
+    size_t                  known;
     const u_char           *raw;
     fgs_base64_info_t       info;
     const fgs_json_node_t  *nd;
 
     nd = &ctx->nodes[node];
     raw = ctx->doc->body + nd->off + 1;
+    known = fgs_base64_runs_known(ctx->doc->runs, nd->off + 1);
 
-    if (nd->flags & FGS_JSON_ESCAPED) {
-        rc = fgs_base64_check_json(raw, nd->len - 2, &info);
-
-    } else {
-        rc = fgs_base64_check(raw, nd->len - 2, &info);
-    }
+    rc = fgs_base64_check_known(raw, nd->len - 2, known,
+                                (nd->flags & FGS_JSON_ESCAPED) != 0, &info);
 
     if (rc != FGS_OK) {
         fgs_schema_fail(ctx, node, NULL, "is not valid base64: %s (at "
