@@ -16,6 +16,17 @@
  *   - several memory buffers (the preread part and the rest, or chunks):
  *     together no larger than the header and body buffers, copied into
  *     one pool buffer.
+ *
+ * A large body is mostly one base64 string (func_code.file), and reading
+ * a temp file's pages back costs more than anything else the module does
+ * with it.  So while a large body is read, the request body filter looks
+ * at each buffer nginx received, still in the CPU's caches, for the runs
+ * of base64 alphabet (fgs_base64_runs_feed()): the scanner and the
+ * base64 check step over them, and the temp file's pages that they cover
+ * are neither read nor even mapped in.  This relies on the filter seeing
+ * the very bytes that nginx then saves, in order, as nginx's own request
+ * body filters guarantee; the runs are used only when they account for
+ * every byte of the body.
  */
 
 
@@ -26,14 +37,31 @@
 
 static ngx_int_t ngx_http_fgs_policy_request_body_filter(
     ngx_http_request_t *r, ngx_chain_t *in);
+static void ngx_http_fgs_policy_find_runs(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_chain_t *in);
 static ngx_int_t ngx_http_fgs_policy_map(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_buf_t *b);
+static ngx_uint_t ngx_http_fgs_policy_runs_cover(
+    ngx_http_fgs_policy_ctx_t *ctx, size_t len);
 static ngx_int_t ngx_http_fgs_policy_coalesce(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, off_t total);
+static ngx_buf_t *ngx_http_fgs_policy_file_ranges(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx);
+static ngx_chain_t **ngx_http_fgs_policy_add_range(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_buf_t *file, ngx_chain_t **ll,
+    size_t pos, size_t len);
 static ngx_chain_t **ngx_http_fgs_policy_add_buf(ngx_pool_t *pool,
     ngx_chain_t **ll, const u_char *p, size_t len);
 static ngx_int_t ngx_http_fgs_policy_set_length(ngx_http_request_t *r,
     off_t len);
+
+
+/*
+ * Bodies from this size on are looked at for runs of base64 while they
+ * are read; smaller ones, in memory or in a small temp file, cost little
+ * to read again.
+ */
+#define NGX_HTTP_FGS_POLICY_RUNS_BODY  (64 * 1024)
 
 
 static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
@@ -76,13 +104,49 @@ ngx_http_fgs_policy_request_body_filter(ngx_http_request_t *r,
         size += ngx_buf_size(cl->buf);
     }
 
+    if (ctx->received == 0) {
+        /* the first buffer: runs are worth finding in a large body only */
+
+        ctx->runs_on = (r->headers_in.content_length_n < 0
+                        || r->headers_in.content_length_n
+                           >= NGX_HTTP_FGS_POLICY_RUNS_BODY);
+
+        fgs_base64_runs_init(&ctx->runs);
+    }
+
     ctx->received += size;
 
     if (ctx->received > ctx->max_body_size) {
         return ngx_http_fgs_policy_too_large(r, ctx);
     }
 
+    if (ctx->runs_on) {
+        ngx_http_fgs_policy_find_runs(r, ctx, in);
+    }
+
     return ngx_http_next_request_body_filter(r, in);
+}
+
+
+static void
+ngx_http_fgs_policy_find_runs(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_chain_t *in)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            fgs_base64_runs_feed(&ctx->runs, b->pos, b->last - b->pos);
+
+        } else if (ngx_buf_size(b)) {
+            /* not a buffer of bytes in memory: no runs for this body */
+            ctx->runs_on = 0;
+            return;
+        }
+    }
 }
 
 
@@ -127,6 +191,10 @@ ngx_http_fgs_policy_body_view(ngx_http_request_t *r,
 
     ctx->body = (u_char *) "";
     ctx->body_len = 0;
+
+    if (ctx->runs_on) {
+        fgs_base64_runs_end(&ctx->runs);
+    }
 
     rb = r->request_body;
 
@@ -175,8 +243,10 @@ ngx_http_fgs_policy_body_view(ngx_http_request_t *r,
 
 /*
  * The temp file nginx just wrote is in the page cache: mapping it costs
- * no copy, and MAP_POPULATE maps every page in one call instead of a
- * fault per page while the scanner reads.
+ * no copy.  When the scanner is to read all of it, MAP_POPULATE maps
+ * every page in one call instead of a fault per page; when runs of base64
+ * cover most of it, only the few pages around them are ever touched and
+ * mapped in.
  */
 
 static ngx_int_t
@@ -201,7 +271,11 @@ ngx_http_fgs_policy_map(ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx,
 
     flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
-    flags |= MAP_POPULATE;
+    if (!ngx_http_fgs_policy_runs_cover(ctx,
+                                        (size_t) (b->file_last - b->file_pos)))
+    {
+        flags |= MAP_POPULATE;
+    }
 #endif
 
     map = mmap(NULL, len, PROT_READ, flags, b->file->fd, start);
@@ -219,6 +293,28 @@ ngx_http_fgs_policy_map(ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx,
     ctx->body_len = (size_t) (b->file_last - b->file_pos);
 
     return NGX_OK;
+}
+
+
+/* the runs found in the body, of len bytes, cover at least half of it */
+
+static ngx_uint_t
+ngx_http_fgs_policy_runs_cover(ngx_http_fgs_policy_ctx_t *ctx, size_t len)
+{
+    size_t      covered;
+    ngx_uint_t  i;
+
+    if (!ctx->runs_on || ctx->runs.seen != len) {
+        return 0;
+    }
+
+    covered = 0;
+
+    for (i = 0; i < ctx->runs.n; i++) {
+        covered += ctx->runs.run[i].end - ctx->runs.run[i].start;
+    }
+
+    return covered >= len / 2;
 }
 
 
@@ -295,16 +391,19 @@ ngx_http_fgs_policy_coalesce(ngx_http_request_t *r,
 
 /*
  * A rewritten body is forwarded as a new chain: the unchanged ranges as
- * buffers that point into the view (the request's memory, or the mapped
- * temp file), the edits as the engine's small strings.  Nothing of the
- * body is copied.
+ * buffers that point into the body, the edits as the engine's small
+ * strings.  Nothing of the body is copied.
  *
- * The ranges are memory buffers even for a temp file, and not in_file
- * buffers with file_pos/file_last: when proxy_next_upstream retries,
- * ngx_http_upstream_reinit() rewinds a chain by setting pos = start and
- * by laying the in_file buffers end to end from offset 0 ("there is at
- * most one file"), which would shift every range after the first edit.
- * Memory buffers with start = pos rewind exactly.
+ * The unchanged ranges of a temp file are in_file buffers, sent from the
+ * page cache like any spilled body (sendfile), where that is safe: when
+ * proxy_next_upstream retries, ngx_http_upstream_reinit() rewinds a chain
+ * by setting pos = start and by laying the in_file buffers end to end
+ * from offset 0 ("there is at most one file").  That is exact when the
+ * body starts at offset 0 of its file and every edit only inserts, so
+ * that the ranges meet end to end; it would shift every range after an
+ * edit that replaces or removes bytes.  Then the ranges are memory
+ * buffers that point into the mapped file: with start = pos they rewind
+ * exactly.
  */
 
 ngx_int_t
@@ -313,12 +412,15 @@ ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
 {
     size_t             pos, total;
     uint32_t           i;
+    ngx_buf_t         *file;
     ngx_chain_t       *out, **ll, *last;
     const fgs_edit_t  *ed;
 
     if (r->request_body == NULL) {
         return NGX_ERROR;
     }
+
+    file = ngx_http_fgs_policy_file_ranges(r, ctx);
 
     out = NULL;
     ll = &out;
@@ -336,8 +438,8 @@ ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        ll = ngx_http_fgs_policy_add_buf(r->pool, ll, ctx->body + pos,
-                                         ed->off - pos);
+        ll = ngx_http_fgs_policy_add_range(r, ctx, file, ll, pos,
+                                           ed->off - pos);
         if (ll == NULL) {
             return NGX_ERROR;
         }
@@ -351,8 +453,8 @@ ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
         pos = ed->off + ed->len;
     }
 
-    ll = ngx_http_fgs_policy_add_buf(r->pool, ll, ctx->body + pos,
-                                     ctx->body_len - pos);
+    ll = ngx_http_fgs_policy_add_range(r, ctx, file, ll, pos,
+                                       ctx->body_len - pos);
     if (ll == NULL) {
         return NGX_ERROR;
     }
@@ -376,7 +478,7 @@ ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
     total = 0;
 
     for (last = out; /* void */; last = last->next) {
-        total += last->buf->last - last->buf->pos;
+        total += ngx_buf_size(last->buf);
 
         if (last->next == NULL) {
             break;
@@ -402,6 +504,96 @@ ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
     ctx->forwarded_len = total;
 
     return NGX_OK;
+}
+
+
+/*
+ * The temp file's buffer when the unchanged ranges of a rewrite can be
+ * sent from it (see above), or NULL.
+ */
+
+static ngx_buf_t *
+ngx_http_fgs_policy_file_ranges(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx)
+{
+    uint32_t      i;
+    ngx_buf_t    *file;
+    ngx_chain_t  *cl;
+
+    if (ctx->map == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < ctx->eval.nedits; i++) {
+        if (ctx->eval.edits[i].len != 0) {
+            return NULL;
+        }
+    }
+
+    file = NULL;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (ngx_buf_size(cl->buf) == 0) {
+            continue;
+        }
+
+        if (file != NULL || !cl->buf->in_file) {
+            return NULL;
+        }
+
+        file = cl->buf;
+    }
+
+    if (file == NULL || file->file_pos != 0
+        || (size_t) file->file_last != ctx->body_len)
+    {
+        return NULL;
+    }
+
+    return file;
+}
+
+
+/* the bytes pos..pos+len of the body: from its temp file or the view */
+
+static ngx_chain_t **
+ngx_http_fgs_policy_add_range(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_buf_t *file, ngx_chain_t **ll,
+    size_t pos, size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (file == NULL) {
+        return ngx_http_fgs_policy_add_buf(r->pool, ll, ctx->body + pos,
+                                           len);
+    }
+
+    if (len == 0) {
+        return ll;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    b->in_file = 1;
+    b->file = file->file;
+    b->file_pos = (off_t) pos;
+    b->file_last = (off_t) (pos + len);
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    *ll = cl;
+
+    return &cl->next;
 }
 
 

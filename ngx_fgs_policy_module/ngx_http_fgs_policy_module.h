@@ -19,6 +19,7 @@
 
 #include "fgs_common.h"
 #include "fgs_json.h"
+#include "fgs_base64.h"
 #include "fgs_target.h"
 #include "fgs_schema.h"
 #include "fgs_policy.h"
@@ -106,6 +107,10 @@ typedef struct {
     size_t                    body_len;
     void                     *map;          /* an mmap()ed temp file */
     size_t                    map_len;
+
+    /* base64 runs found while a large body was read, for the scanner */
+    fgs_base64_runs_t         runs;
+    unsigned                  runs_on:1;
 
     fgs_json_doc_t            doc;
     fgs_violations_t          schema;       /* API reference violations */
