@@ -607,7 +607,7 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
 
     what.data = name;
     what.len = ngx_snprintf(name, sizeof(name), "%s of request %*s",
-                            fgs_audit_kind_name(kind),
+                            kind == FGS_AUDIT_INTENT ? "intent" : "record",
                             ngx_min(rec.request_id.len, 64),
                             rec.request_id.data)
                - name;

@@ -106,6 +106,8 @@ static int fgs_audit_follow(fgs_audit_verify_t *v,
     const fgs_audit_fields_t *f);
 static int fgs_audit_note_intent(fgs_audit_verify_t *v,
     fgs_audit_vchain_t *c, const fgs_audit_fields_t *f);
+static void fgs_audit_bad_line(fgs_audit_verify_t *v, const u_char *line,
+    size_t len);
 static void fgs_audit_problem(fgs_audit_verify_t *v, fgs_audit_severity_e sev,
     uint32_t file, uint64_t line, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -194,8 +196,7 @@ fgs_audit_verify_line(fgs_audit_verify_t *v, const u_char *line, size_t len,
     /* the layout: {...,"prev":"<hex>","hash":"<hex>"} */
 
     if (len < 1 + FGS_AUDIT_PREV_MEMBER + FGS_AUDIT_HASH_MEMBER) {
-        fgs_audit_problem(v, FGS_AUDIT_ERROR, v->nfiles - 1, v->line,
-                          "not an audit record: the line is too short");
+        fgs_audit_bad_line(v, line, len);
         return FGS_OK;
     }
 
@@ -210,9 +211,7 @@ fgs_audit_verify_line(fgs_audit_verify_t *v, const u_char *line, size_t len,
                              FGS_SHA256_HEX_LEN)
         || h[-1] != '"')
     {
-        fgs_audit_problem(v, FGS_AUDIT_ERROR, v->nfiles - 1, v->line,
-                          "not an audit record: a record ends with its "
-                          "\"prev\" and \"hash\" members");
+        fgs_audit_bad_line(v, line, len);
         return FGS_OK;
     }
 
@@ -254,6 +253,34 @@ fgs_audit_verify_line(fgs_audit_verify_t *v, const u_char *line, size_t len,
     json_decref(j);
 
     return rc;
+}
+
+
+/*
+ * A line that does not end as a record does.  One that begins as a
+ * record does was most likely cut short: a write that did not complete
+ * (a full file system: the writer then begins its next record on a new
+ * line, and that record, not this one, is in the chain), or a line cut
+ * by hand.  Either way the file is not as it was written whole.
+ */
+
+static void
+fgs_audit_bad_line(fgs_audit_verify_t *v, const u_char *line, size_t len)
+{
+    static const char  head[] = "{\"time\":\"";
+
+    if (len >= sizeof(head) - 1 && memcmp(line, head, sizeof(head) - 1) == 0)
+    {
+        fgs_audit_problem(v, FGS_AUDIT_ERROR, v->nfiles - 1, v->line,
+                          "a record cut short: a write that did not "
+                          "complete (a full file system), or the line was "
+                          "cut");
+        return;
+    }
+
+    fgs_audit_problem(v, FGS_AUDIT_ERROR, v->nfiles - 1, v->line,
+                      "not an audit record: a record ends with its "
+                      "\"prev\" and \"hash\" members");
 }
 
 
