@@ -4,7 +4,8 @@
 # nothing; denials and errors are answered as ever; reads pass.  With
 # "open" the request is forwarded and the failure is an alert in the
 # error log, at most one a second.  The destination: /dev/full (every
-# write fails with ENOSPC), then a real file system that fills up (a
+# write fails with ENOSPC; the policy at server level, then in a location
+# with a mirror), then a real file system that fills up (a
 # 64 KB tmpfs) and frees space again: requests are refused while it is
 # full and forwarded again after, and every forwarded request has the
 # intent that was written before it.
@@ -114,6 +115,32 @@ ok($n >= 1 && $n <= $secs + 1,
    . "$secs s)") or diag($t->error_log($mark));
 like($t->error_log($mark), qr/\((\d+) not written since the last alert\)/,
      'each alert counts the records not written');
+
+
+# --- closed, with the policy in a location and a mirror: the intent
+# comes before the mirror and the proxy in PRECONTENT
+
+ok($t->reload(vars => { AUDIT => "$p/logs/full.log", FAIL => 'closed' },
+              server => <<'CONF'), 'reload: the policy in a location');
+    location /v2/ {
+        fgs_policy %%DATA%%/policy.json;
+        fgs_policy_audit_log %%PREFIX%%/logs/full.log;
+        mirror /__mirror;
+        %%PROXY%%
+    }
+    location = /__mirror {
+        internal;
+        proxy_pass http://fgs_mock/mirror$request_uri;
+    }
+CONF
+
+$r = $t->json_put(config_path('dev-reports'), $allowed);
+$t->is_fgs_error($r, 503, 'FGSPOL.5030',
+                 'location-level, closed: an allowed change is refused');
+sleep(0.3);
+$t->upstream_got_nothing('neither the upstream nor the mirror got it');
+
+ok($t->reload(server => $server), 'reload: the policy at server level again');
 
 
 # --- a real file system that fills up
