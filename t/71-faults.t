@@ -6,8 +6,8 @@
 # broken at reload.  Each ends in the documented
 # status (nginx's own errors as the gateway's JSON), with never a body
 # forwarded that was not checked, never a crash or an [alert], and nginx
-# serving the next request; and, with the audit log built in, exactly
-# one audit record per governed request.
+# serving the next request; and exactly one audit record per governed
+# request.
 
 use strict;
 use warnings;
@@ -51,16 +51,6 @@ END { umount_all(); }
 
 # --- the gateway under test
 
-my $probe = FgsTest->new(mock => 0);
-my ($audit_rc) = $probe->nginx_t(server => <<'CONF');
-    fgs_policy %%DATA%%/bypass/policy.json;
-    fgs_policy_audit_log %%PREFIX%%/logs/audit.log;
-    location / { %%PROXY%% }
-CONF
-my $have_audit = $audit_rc == 0;
-my $no_audit = 'fgs_policy_audit_log is not in this build of the module';
-$probe->cleanup;
-
 my $h2port = FgsTest::free_port();
 
 my $t = FgsTest->new(
@@ -69,10 +59,7 @@ my $t = FgsTest->new(
         qr/\[crit\].*No space left on device/,
         qr/\[crit\].*\/full\/\d+" has written only \d+ of \d+/,
     ],
-    vars => { H2PORT => $h2port,
-              AUDIT => $have_audit
-                       ? 'fgs_policy_audit_log %%PREFIX%%/logs/audit.log;'
-                       : '' },
+    vars => { H2PORT => $h2port },
     http => <<'CONF',
     upstream fgs_mock_twice {
         server 127.0.0.1:%%MOCK_PORT%% max_fails=0;
@@ -82,9 +69,10 @@ CONF
     server => <<'CONF');
     listen 127.0.0.1:%%H2PORT%% http2;
     fgs_policy %%DATA%%/policy.json;
-    %%AUDIT%%
+    fgs_policy_audit_log %%PREFIX%%/logs/audit.log;
     client_body_timeout 2s;
     add_header X-Fgs-Decision $fgs_policy_decision always;
+    add_header X-Fgs-Request-Id $request_id always;
     location / {
         %%PROXY%%
         proxy_read_timeout 1s;
@@ -109,9 +97,6 @@ CONF
         %%PROXY%%
     }
 CONF
-
-# The vars hold a placeholder themselves: expand it once here.
-$t->{vars}{AUDIT} =~ s/%%PREFIX%%/$t->{prefix}/g;
 
 my $full_dir = $t->prefix . '/full';
 my $tmpfs_skip = mount_tmpfs($full_dir, '256k');
@@ -158,38 +143,43 @@ sub upstream_got_only {
     };
 }
 
-sub audit_lines {
-    return () unless -f $audit_log;
-    return grep { /\S/ } split /\n/, FgsTest::slurp($audit_log);
-}
-
-# Exactly one new audit record since the last call, for this status.
+# Exactly one new request record in the audit log since the last call
+# (bounded wait: nginx writes it in the log phase, which may come just
+# after the client has the response), for the response $r when there is
+# one (its request id, status and error code), with what %want says.
 sub one_audit_record {
-    my ($status, $name) = @_;
+    my ($r, $name, %want) = @_;
 
     local $Test::Builder::Level = $Test::Builder::Level + 1;
-    SKIP: {
-        skip "$name: $no_audit", 1 unless $have_audit;
-
-        my @l;
-        for (1 .. 60) {
-            @l = audit_lines();
-            last if @l > $audit_seen;
-            select undef, undef, undef, 0.05;
-        }
-        select undef, undef, undef, 0.2;    # a second one would be late
-        @l = audit_lines();
-        my @new = @l[$audit_seen .. $#l];
-        $audit_seen = @l;
-        subtest "$name: one audit record" => sub {
-            is(scalar @new, 1, 'exactly one record') or diag(join "\n", @new);
-            return unless @new;
-            my $rec = eval { json_decode($new[-1]) };
-            ok(ref $rec eq 'HASH', 'a JSON object') or return;
-            is($rec->{status}, $status, "status $status") if defined $status;
-            ok(defined $rec->{decision}, 'with a decision');
-        };
+    my @recs;
+    for (1 .. 60) {
+        @recs = $t->audit_records('request', $audit_log);
+        last if @recs > $audit_seen;
+        select undef, undef, undef, 0.05;
     }
+    select undef, undef, undef, 0.2;    # a second one would be late
+    @recs = $t->audit_records('request', $audit_log);
+    my @new = @recs[$audit_seen .. $#recs];
+    $audit_seen = @recs;
+
+    if ($r && $r->status) {
+        $want{request_id} //= $r->header('x-fgs-request-id');
+        $want{status} //= $r->status;
+        my $e = $r->status >= 400 ? eval { json_decode($r->body) } : undef;
+        $want{error_code} //= $e->{error_code} if ref $e eq 'HASH';
+    }
+
+    subtest "$name: one audit record" => sub {
+        is(scalar @new, 1, 'exactly one request record')
+            or diag(explain \@new);
+        my $rec = $new[-1] or return;
+        for my $k (sort keys %want) {
+            next unless defined $want{$k};
+            is(ref $rec->{$k} eq 'JSON::PP::Boolean' ? 0 + $rec->{$k}
+                                                      : $rec->{$k},
+               $want{$k}, $k);
+        }
+    };
 }
 
 # Stops the mock FunctionGraph: its port closes, the gateway's upstream
@@ -208,7 +198,8 @@ sub healthy {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $r = $t->json_put($CFG, $OK);
     $t->is_status($r, 200, "$name: the next request is served");
-    one_audit_record(200, "$name: the next request");
+    one_audit_record($r, "$name: the next request", decision => 'allow',
+                     forwarded => 1, upstream_status => 200);
 }
 
 my $r;
@@ -221,7 +212,7 @@ $r = $t->json_put($CFG, $OK, { keep => 1, timeout => 10 });
 $t->is_fgs_error($r, 504, 'FGSPOL.5040',
                  'the upstream is slower than proxy_read_timeout: 504');
 upstream_got_only($CFG, $OK, 'slow: the upstream got only the checked body');
-one_audit_record(504, 'slow upstream');
+one_audit_record($r, 'slow upstream', decision => 'allow', forwarded => 1);
 sleep 2;    # the mock's delayed answer goes nowhere
 
 for my $f ([ reset => 'resets the connection' ],
@@ -235,7 +226,8 @@ for my $f ([ reset => 'resets the connection' ],
     $t->is_fgs_error($r, 502, 'FGSPOL.5020', "the upstream $why: 502");
     upstream_got_only($CFG, $OK, "$kind: the upstream got only the "
                                  . 'checked body');
-    one_audit_record(502, "$kind upstream");
+    one_audit_record($r, "$kind upstream", decision => 'allow',
+                     forwarded => 1);
     $t->mock_call('DELETE', '/__mock/behaviour');
 }
 
@@ -248,7 +240,8 @@ ok(!$r->complete, 'a truncated answer reaches the client truncated')
     or diag($r->summary);
 is($r->status, 200, 'with the upstream\'s status');
 upstream_got_only($CFG, $OK, 'truncated: the upstream got the checked body');
-one_audit_record(undef, 'truncated answer');
+one_audit_record($r, 'truncated answer', decision => 'allow',
+                 forwarded => 1);
 
 # A denied body is not forwarded whatever the upstream would have done.
 $t->mock_clear;
@@ -257,7 +250,8 @@ $r = $t->json_put($CFG, $BAD, { keep => 1 });
 $t->is_fgs_error($r, 403, 'FGSPOL.4030', 'a denied body with a faulty '
                                           . 'upstream: 403');
 is(scalar @{ $t->mock_requests }, 0, 'denied: the upstream got nothing');
-one_audit_record(403, 'denied with a faulty upstream');
+one_audit_record($r, 'denied with a faulty upstream', decision => 'deny',
+                 forwarded => 0);
 $t->mock_call('DELETE', '/__mock/behaviour');
 
 
@@ -308,7 +302,9 @@ for my $f ([ reset => { reset => JSON::PP::true } ],
             is($recs->[1]{headers}{'content-length'},
                length $recs->[1]{body}, 'with its Content-Length');
         };
-        one_audit_record(200, "$fault, then the next upstream ($how)");
+        one_audit_record($r, "$fault, then the next upstream ($how)",
+                         decision => $rewritten ? 'rewrite' : 'allow',
+                         forwarded => 1, upstream_status => 200);
         $t->mock_call('DELETE', '/__mock/behaviour');
     }
 }
@@ -344,7 +340,7 @@ for my $g (@gone) {
     select undef, undef, undef, 0.3;
     is(scalar @{ $t->mock_requests }, 0,
        "a client gone mid-body ($how): nothing forwarded");
-    one_audit_record(undef, "client gone mid-body ($how)");
+    one_audit_record(undef, "client gone mid-body ($how)", forwarded => 0);
 }
 
 # ... and after the 100 Continue it asked for
@@ -362,7 +358,7 @@ for my $g (@gone) {
     select undef, undef, undef, 0.3;
     is(scalar @{ $t->mock_requests }, 0,
        'a client gone after 100 Continue: nothing forwarded');
-    one_audit_record(undef, 'client gone after 100 Continue');
+    one_audit_record(undef, 'client gone after 100 Continue', forwarded => 0);
 }
 
 # ... and over HTTP/2, cancelling the stream
@@ -382,7 +378,8 @@ for my $g ([ 'in memory', $CFG, $OK ],
     select undef, undef, undef, 0.3;
     is(scalar @{ $t->mock_requests }, 0,
        "an HTTP/2 stream cancelled mid-body ($how): nothing forwarded");
-    one_audit_record(undef, "HTTP/2 stream cancelled mid-body ($how)");
+    one_audit_record(undef, "HTTP/2 stream cancelled mid-body ($how)",
+                     forwarded => 0);
 }
 
 healthy('after the clients that went away');
@@ -400,7 +397,7 @@ SKIP: {
     $t->is_fgs_error($r, 500, 'FGSPOL.5000',
                      'a body the full temp disk cannot hold: 500');
     $t->upstream_got_nothing('temp disk full: nothing forwarded');
-    one_audit_record(500, 'temp disk full');
+    one_audit_record($r, 'temp disk full', forwarded => 0);
 
     $r = $t->request(method => 'PUT', target => $path, body => $huge,
                      chunked => 65536,
@@ -408,14 +405,15 @@ SKIP: {
     $t->is_fgs_error($r, 500, 'FGSPOL.5000',
                      'temp disk full, chunked: 500');
     $t->upstream_got_nothing('temp disk full, chunked: nothing forwarded');
-    one_audit_record(500, 'temp disk full, chunked');
+    one_audit_record($r, 'temp disk full, chunked', forwarded => 0);
 
     # a body that fits in memory does not need the disk
     my $small = config_body('fn-full');
     $r = $t->json_put($path, $small);
     $t->is_status($r, 200, 'a small body passes beside the full disk');
     $t->upstream_got('PUT', $path, $small, 'and is forwarded byte for byte');
-    one_audit_record(200, 'small body beside the full disk');
+    one_audit_record($r, 'small body beside the full disk',
+                     decision => 'allow', forwarded => 1);
 }
 
 healthy('after the full disk');
@@ -426,13 +424,154 @@ healthy('after the full disk');
 stop_mock($t);
 $r = $t->json_put($CFG, $OK);
 $t->is_fgs_error($r, 502, 'FGSPOL.5020', 'the upstream is down: 502');
-one_audit_record(502, 'upstream down');
+one_audit_record($r, 'upstream down', decision => 'allow', forwarded => 1);
 $r = $t->json_put($CFG, $BAD);
 $t->is_fgs_error($r, 403, 'FGSPOL.4030',
                  'the upstream is down: a denied body is still 403');
-one_audit_record(403, 'upstream down, denied');
+one_audit_record($r, 'upstream down, denied', decision => 'deny',
+                 forwarded => 0);
 
 $t->finish;
+umount_all();
+
+
+# --- a full disk under the audit log (DESIGN 7 and 8: 503 FGSPOL.5030
+#     with fgs_policy_audit_fail closed, nothing forwarded; open:
+#     forwarded without its record)
+
+my $A = FgsTest->new(
+    allow_log => [ qr{fgs_policy: the audit .* "[^"]*/auditfs/audit\.log"} ],
+    vars => { FAIL => 'closed' },
+    server => <<'CONF');
+    fgs_policy %%DATA%%/policy.json;
+    fgs_policy_audit_log %%PREFIX%%/auditfs/audit.log;
+    fgs_policy_audit_fail %%FAIL%%;
+    add_header X-Fgs-Request-Id $request_id always;
+    location / {
+        %%PROXY%%
+    }
+CONF
+
+my $afs = $A->prefix . '/auditfs';
+my $afs_skip = mount_tmpfs($afs, '64k');
+
+# Fills the tmpfs with a file: nothing more can be written there.
+sub fill_disk {
+    open my $fh, '>:raw', "$afs/filler" or die "filler: $!";
+    my $block = 'x' x 4096;
+    for (1 .. 64) {
+        last unless syswrite $fh, $block;
+    }
+    for (1 .. 4096) {
+        last unless syswrite $fh, 'x';
+    }
+    close $fh;
+}
+
+SKIP: {
+    skip "disk full for the audit log: $afs_skip", 23 if $afs_skip;
+
+    $A->start;
+    $A->seed_functions(urn('fn-test'));
+    my $alog = "$afs/audit.log";
+    my $cfg_ok = config_body('fn-test');
+    my $cfg_rw = config_body('fn-test', code_encrypt_kms_key_id => undef);
+
+    # the log is still empty: the disk filled now leaves it no byte
+    fill_disk();
+    ok(!-s $alog, 'the audit log is empty and its disk full');
+
+    $r = $A->json_put($CFG, $cfg_ok);
+    $A->is_fgs_error($r, 503, 'FGSPOL.5030',
+                     'closed: an allowed body whose intent cannot be '
+                     . 'written: 503');
+    $A->upstream_got_nothing('closed, audit disk full: nothing forwarded');
+
+    $r = $A->json_put($CFG, $cfg_rw);
+    $A->is_fgs_error($r, 503, 'FGSPOL.5030',
+                     'closed: a body to rewrite: 503');
+    $A->upstream_got_nothing('closed, a rewrite: nothing forwarded');
+
+    $r = $A->json_put($CFG, $BAD);
+    $A->is_fgs_error($r, 403, 'FGSPOL.4030',
+                     'closed: a denied body is still 403');
+    $A->upstream_got_nothing('closed, denied: nothing forwarded');
+
+    ok(!-s $alog, 'nothing (not part of a line) reached the audit log');
+
+    # open: forwarded without a record
+    ok($A->reload(vars => { FAIL => 'open' }),
+       'reloaded with fgs_policy_audit_fail open');
+    $r = $A->json_put($CFG, $cfg_ok);
+    $A->is_status($r, 200, 'open: the allowed body passes');
+    $A->upstream_got('PUT', $CFG, $cfg_ok, 'open: forwarded byte for byte');
+    $r = $A->json_put($CFG, $BAD);
+    $A->is_fgs_error($r, 403, 'FGSPOL.4030', 'open: a denied body is 403');
+
+    # room again: closed, and each request has its one record
+    ok($A->reload(vars => { FAIL => 'closed' }),
+       'reloaded with fgs_policy_audit_fail closed');
+    unlink "$afs/filler";
+    $r = $A->json_put($CFG, $cfg_ok);
+    $A->is_status($r, 200, 'room on the disk again: the body passes');
+    my $id = $r->header('x-fgs-request-id') // '-';
+    my @recs;
+    for (1 .. 60) {
+        @recs = grep { ($_->{request_id} // '') eq $id }
+                $A->audit_records('request', $alog);
+        last if @recs;
+        select undef, undef, undef, 0.05;
+    }
+    is(scalar @recs, 1, 'and its one request record is written');
+
+    # full again, the log's last page part-used: records fit until one
+    # is cut short; every request before is forwarded with its intent
+    # whole, the one whose intent is cut is refused
+    fill_disk();
+    my $before = -s $alog;
+    subtest 'the audit disk fills up while requests come' => sub {
+        for my $i (1 .. 20) {
+            $r = $A->json_put($CFG, $cfg_ok);
+            my $id = $r->header('x-fgs-request-id') // '-';
+            if ($r->status == 503) {
+                $A->is_fgs_error($r, 503, 'FGSPOL.5030',
+                                 "request $i: its intent is cut: 503");
+                $A->upstream_got_nothing("request $i: nothing forwarded");
+                return;
+            }
+            $A->is_status($r, 200, "request $i: passes");
+            $A->upstream_got('PUT', $CFG, $cfg_ok, "request $i: forwarded");
+            my @i = grep { ($_->{request_id} // '') eq $id }
+                    $A->audit_records('intent', $alog);
+            is(scalar @i, 1, "request $i: its intent is whole in the log");
+        }
+        fail('20 requests and the disk is still not full');
+    };
+    unlink "$afs/filler";
+    $r = $A->json_put($CFG, $cfg_ok);
+    $A->is_status($r, 200, 'room again: the body passes');
+    $A->upstream_got('PUT', $CFG, $cfg_ok, 'room again: forwarded');
+
+    $A->finish;
+    my @torn = grep { !$_->{json} } $A->audit_lines($alog);
+    my ($rc, $said) = $A->verify_audit($alog);
+    if (@torn) {
+        # what a full disk took of a line is the one error named (an
+        # intent whose request record was lost is a warning)
+        my @named = $said =~ /:(\d+): error:/g;
+        is_deeply([ sort { $a <=> $b } @named ],
+                  [ map { $_->{line} } @torn ],
+                  'verify-audit names only the line cut short: '
+                  . join(',', map { $_->{line} } @torn))
+            or diag($said);
+        ok($torn[0]{raw} =~ /\n\z/, 'and a newline ends it');
+    } else {
+        is($rc, 0, 'fgs-policy verify-audit: the chains are whole')
+            or diag($said);
+        pass('no line was cut short');
+    }
+    ok(-s $alog > $before, 'the records after the full disk follow');
+}
 umount_all();
 
 
