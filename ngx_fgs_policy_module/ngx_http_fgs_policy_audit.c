@@ -7,6 +7,10 @@
  *   fgs_policy_audit_log PATH | syslog:server=... | off;
  *   fgs_policy_audit_fail closed | open;
  *
+ * fgs_policy_audit_log may be given more than once in a context (a file
+ * and a collector, say): every record goes to each destination, and
+ * each destination has its own chains.
+ *
  * Every governed request gets one "request" record, written in the log
  * phase, when the status sent to the client and the upstream's answer
  * (or that there was none) are known: allowed, rewritten, audited and
@@ -16,10 +20,11 @@
  * With "fgs_policy_audit_fail closed" (the default) a request that is
  * about to be forwarded first gets an "intent" record, written in
  * PRECONTENT right after the decision, before any content handler,
- * mirror or try_files can send it on.  When that write fails the
- * request is refused with 503 FGSPOL.5030 and nothing is forwarded:
- * no change reaches FunctionGraph without a record of it having been
- * accepted by the destination beforehand.  With "open" there is no
+ * mirror or try_files can send it on.  When that write fails (at any
+ * of the destinations) the request is refused with 503 FGSPOL.5030 and
+ * nothing is forwarded: no change reaches FunctionGraph without a
+ * record of it having been accepted by every destination beforehand.
+ * With "open" there is no
  * intent: the request goes on whatever happens to its record, and a
  * record that cannot be written is an alert.
  *
@@ -78,26 +83,56 @@ ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_fgs_policy_loc_conf_t *flcf = conf;
 
-    ngx_str_t                        *value;
-    ngx_http_fgs_policy_audit_log_t  *al;
-
-    if (flcf->audit_log != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    ngx_http_fgs_policy_audit_log_t   *al, **alp;
 
     value = cf->args->elts;
 
     if (ngx_strcmp(value[1].data, "off") == 0) {
-        al = NULL;
 
-    } else {
-        al = ngx_http_fgs_policy_audit_log_add(cf, &value[1]);
-        if (al == NULL) {
+        if (flcf->audit_log != NGX_CONF_UNSET_PTR) {
+            return "off cannot be combined with another "
+                   "fgs_policy_audit_log here";
+        }
+
+        flcf->audit_log = NULL;
+        ngx_http_fgs_policy_note_location(cf, flcf);
+
+        return NGX_CONF_OK;
+    }
+
+    if (flcf->audit_log == NULL) {
+        return "cannot follow fgs_policy_audit_log off here";
+    }
+
+    if (flcf->audit_log == NGX_CONF_UNSET_PTR) {
+        flcf->audit_log = ngx_array_create(cf->pool, 2,
+                                   sizeof(ngx_http_fgs_policy_audit_log_t *));
+        if (flcf->audit_log == NULL) {
             return NGX_CONF_ERROR;
         }
     }
 
-    flcf->audit_log = al;
+    al = ngx_http_fgs_policy_audit_log_add(cf, &value[1]);
+    if (al == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    alp = flcf->audit_log->elts;
+
+    for (i = 0; i < flcf->audit_log->nelts; i++) {
+        if (alp[i] == al) {
+            return "is duplicate";
+        }
+    }
+
+    alp = ngx_array_push(flcf->audit_log);
+    if (alp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *alp = al;
 
     ngx_http_fgs_policy_note_location(cf, flcf);
 
@@ -512,11 +547,14 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind)
 {
     u_char                           *p;
+    ngx_int_t                         rc;
     ngx_str_t                         what;
+    ngx_uint_t                        i;
     ngx_time_t                       *tp;
     fgs_policy_t                     *policy;
     fgs_audit_record_t                rec;
     ngx_http_variable_value_t        *vv;
+    ngx_http_fgs_policy_audit_log_t **alp;
     ngx_http_fgs_policy_main_conf_t  *fmcf;
     u_char                            name[96];
 
@@ -612,8 +650,21 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
                             rec.request_id.data)
                - name;
 
-    return ngx_http_fgs_policy_audit_write(flcf->audit_log, &rec,
-                                           r->connection->log, &what);
+    /* every destination, even after one failed: NGX_ERROR if any did */
+
+    rc = NGX_OK;
+    alp = flcf->audit_log->elts;
+
+    for (i = 0; i < flcf->audit_log->nelts; i++) {
+        if (ngx_http_fgs_policy_audit_write(alp[i], &rec, r->connection->log,
+                                            &what)
+            != NGX_OK)
+        {
+            rc = NGX_ERROR;
+        }
+    }
+
+    return rc;
 }
 
 

@@ -73,7 +73,9 @@ typedef struct {
     ngx_str_t                 conf_file;    /* where, for the message */
     ngx_uint_t                conf_line;
 
-    ngx_http_fgs_policy_audit_log_t  *audit_log;   /* NULL: "off";
+    ngx_array_t              *audit_log;    /* the destinations, each an
+                                               ngx_http_fgs_policy_audit_
+                                               log_t *; NULL: "off";
                                                NGX_CONF_UNSET_PTR: unset */
     ngx_uint_t                audit_fail;   /* NGX_HTTP_FGS_POLICY_AUDIT_* */
 } ngx_http_fgs_policy_loc_conf_t;
