@@ -36,6 +36,33 @@ my $server = <<"CONF";
 CONF
 
 my $t = FgsTest->new(server => $server);
+
+my ($rc, $out) = $t->nginx_t(server => <<'CONF');
+    fgs_policy %%DATA%%/policy.json;
+    fgs_policy_audit_log %%PREFIX%%/logs/a.log;
+    fgs_policy_audit_log %%PREFIX%%/logs/a.log;
+    location / { %%PROXY%% }
+CONF
+ok($rc != 0 && $out =~ /"fgs_policy_audit_log" directive is duplicate/,
+   'nginx -t: the same destination twice is refused') or diag($out);
+
+($rc, $out) = $t->nginx_t(server => <<'CONF');
+    fgs_policy %%DATA%%/policy.json;
+    fgs_policy_audit_log %%PREFIX%%/logs/a.log;
+    fgs_policy_audit_log off;
+    location / { %%PROXY%% }
+CONF
+ok($rc != 0 && $out =~ /off cannot be combined/,
+   'nginx -t: off with a destination is refused') or diag($out);
+
+($rc, $out) = $t->nginx_t(server => <<'CONF');
+    fgs_policy %%DATA%%/policy.json;
+    fgs_policy_audit_log syslog:facility=local5;
+    location / { %%PROXY%% }
+CONF
+ok($rc != 0 && $out =~ /no syslog server/,
+   'nginx -t: syslog without a server is refused') or diag($out);
+
 $t->start;
 
 my $audit = $t->prefix . '/logs/audit.log';
@@ -291,7 +318,7 @@ ok(!grep({ $_->{raw} !~ /\n\z/ } @lines), 'every line ends with a newline');
 is(scalar $t->audit_records('request', $audit), $governed,
    "one request record per governed request ($governed)");
 
-my ($rc, $out) = $t->verify_audit('--live', $audit);
+($rc, $out) = $t->verify_audit('--live', $audit);
 is($rc, 0, 'verify-audit --live: intact while nginx runs') or diag($out);
 like($out, qr/^audit OK: \d+ records, 1 chains \(0 ended, 1 open\)/m,
      'one open chain') or diag($out);

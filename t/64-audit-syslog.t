@@ -3,7 +3,8 @@
 # per record, with nginx's syslog header (facility, severity, tag) and
 # the record as it would be a line of a file; the records, gathered in
 # order into a file, form one chain per worker that verify-audit checks,
-# ended when the worker exits.
+# ended when the worker exits.  A file destination in the same server
+# gets the same records, in a chain of its own.
 
 use strict;
 use warnings;
@@ -24,6 +25,7 @@ my $port = $udp->sockport;
 my $server = <<"CONF";
     fgs_policy %%DATA%%/policy.json;
     fgs_policy_audit_log syslog:server=127.0.0.1:$port,tag=fgs_audit;
+    fgs_policy_audit_log %%PREFIX%%/logs/audit.log;
     add_header X-Fgs-Request-Id \$request_id always;
     location / {
         %%PROXY%%
@@ -98,7 +100,18 @@ my ($rc, $out) = $t->verify_audit('--live', $file);
 is($rc, 0, 'the records, one a line, verify as a chain (--live)')
     or diag($out);
 
+my @in_file = map { $_->{raw} =~ s/\n\z//r }
+              $t->audit_lines($t->prefix . '/logs/audit.log');
+is_deeply([ map { json_decode($_)->{request_id} } @in_file ],
+          [ map { json_decode($_)->{request_id} } @records ],
+          'the file destination got the same records, in the same order');
+isnt(json_decode($in_file[0])->{chain}, json_decode($records[0])->{chain},
+     'in a chain of its own');
+
 $t->finish;
+
+($rc, $out) = $t->verify_audit($t->prefix . '/logs/audit.log');
+is($rc, 0, 'the file verifies') or diag($out);
 
 my @last = receive();
 my ($end) = grep { /"kind":"end"/ } @last;
