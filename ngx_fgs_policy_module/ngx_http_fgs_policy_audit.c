@@ -644,10 +644,10 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     }
 
     what.data = name;
-    what.len = ngx_snprintf(name, sizeof(name), "%s of request %*s",
-                            kind == FGS_AUDIT_INTENT ? "intent" : "record",
+    what.len = ngx_snprintf(name, sizeof(name), "of request %*s%s",
                             ngx_min(rec.request_id.len, 64),
-                            rec.request_id.data)
+                            rec.request_id.data,
+                            kind == FGS_AUDIT_INTENT ? " (its intent)" : "")
                - name;
 
     /* every destination, even after one failed: NGX_ERROR if any did */

@@ -28,7 +28,7 @@ ngx_http_fgs_policy_audit_log_t *ngx_http_fgs_policy_audit_log_add(
  * once the destination accepted the whole line (the file's write()
  * returned, the datagram was sent), or NGX_ERROR, after an alert at
  * most once a second per destination and a count in the metrics.
- * what names the record in that alert ("record of request ...").
+ * what names the record in that alert ("of request ...").
  */
 ngx_int_t ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
     fgs_audit_record_t *rec, ngx_log_t *log, ngx_str_t *what);

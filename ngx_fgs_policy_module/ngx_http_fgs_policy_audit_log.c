@@ -72,7 +72,7 @@ static void ngx_http_fgs_policy_audit_failed(
 
 
 static ngx_str_t  ngx_http_fgs_policy_audit_seal_name =
-    ngx_string("seal of the chain");
+    ngx_string("that seals the chain");
 
 
 ngx_http_fgs_policy_audit_log_t *
@@ -388,8 +388,8 @@ ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
     }
 
     ngx_log_error(NGX_LOG_ALERT, log, err,
-                  "fgs_policy: the audit %V could not be written to "
-                  "\"%V\" (%ui not written since the last alert)",
+                  "fgs_policy: the audit record %V could not be written "
+                  "to \"%V\" (%ui not written since the last alert)",
                   what, &al->name, al->failed);
 
     al->alert_time = ngx_time();
