@@ -90,6 +90,10 @@ fgs_check_fail(fgs_check_sink_t *sink, const char *field, const char *fmt,
         return FGS_ERROR;
     }
 
+    /* a pattern the message quotes may hold a control byte */
+
+    fgs_policy_oneline(msg);
+
     return fgs_violation_add(sink->out, sink->ctx->a, sink->rule, field,
                              "%s", msg);
 }

@@ -276,6 +276,7 @@ typedef struct {
 
 
 /* fgs_policy_load.c */
+void fgs_policy_oneline(char *s);
 int fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__ ((format (printf, 3, 4)))

@@ -36,7 +36,6 @@ static int fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
     json_t *rules);
 static int fgs_load_id_ok(const char *id, size_t len);
 static char *fgs_load_strdup(const char *s);
-static void fgs_load_oneline(char *s);
 
 
 fgs_policy_t *
@@ -827,23 +826,24 @@ fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
     ld->err->rule = ld->rule ? fgs_load_strdup(ld->rule) : NULL;
     ld->err->field = field ? fgs_load_strdup(field) : NULL;
 
-    fgs_load_oneline(ld->err->message);
-    fgs_load_oneline(ld->err->rule);
-    fgs_load_oneline(ld->err->field);
+    fgs_policy_oneline(ld->err->message);
+    fgs_policy_oneline(ld->err->rule);
+    fgs_policy_oneline(ld->err->field);
 
     return FGS_DECLINED;
 }
 
 
 /*
- * The error is printed on one line (nginx -t, the error log, fgs-policy
- * check), but its parts may quote the broken file: jansson's text quotes
- * the token it stopped at ("near '<0x01>'"), a key cut by a raw newline
- * is a field.  Control bytes become '?'.
+ * Errors and violations are printed on one line (nginx -t, the error
+ * log, fgs-policy check and eval), but they may quote the policy file:
+ * jansson's text quotes the token it stopped at ("near '<0x01>'"), a key
+ * cut by a raw newline is a field, a pattern may hold "\n".  Control
+ * bytes become '?'.
  */
 
-static void
-fgs_load_oneline(char *s)
+void
+fgs_policy_oneline(char *s)
 {
     if (s == NULL) {
         return;
