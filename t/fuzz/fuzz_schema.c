@@ -5,10 +5,11 @@
  * The API reference check on every body the scanner accepts.  The last
  * byte of the input chooses the operation (its value modulo 3: create,
  * code, config) and is dropped, except a final '}', which selects config
- * and stays part of the body, so that seeds are bodies as they are.  fgs_schema_check() must return OK with no
- * violation or DECLINED with at least one, each with a field, a one-line
- * message and no rule, and no message may quote a secret value
- * (user_data, encrypted_user_data, func_code.file).
+ * and stays part of the body, so that seeds are bodies as they are.
+ * fgs_schema_check() must return OK with no violation or DECLINED with
+ * at least one, each with a field, a one-line message and no rule, and
+ * no message may quote a secret value (user_data, encrypted_user_data,
+ * func_code.file).
  */
 
 

@@ -77,8 +77,8 @@ for name in $names; do
         "$corpus" $dirs > "$FUZZ/$name.log" 2>&1
     rc=$?
 
-    grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs|stat::)' "$FUZZ/$name.log" \
-        | sed 's/^/    /'
+    grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs|stat::)' \
+        "$FUZZ/$name.log" | sed 's/^/    /'
 
     if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$findings")" ]; then
         echo "fuzz_$name: FOUND SOMETHING (exit $rc), see $FUZZ/$name.log" \
