@@ -2,13 +2,13 @@
 # two client processes over keepalive connections (allowed, denied and
 # rewritten configurations, bodies refused as FGSPOL.4000, 4001 and 4002,
 # larger code bodies that spill to temp files and are mapped and
-# rewritten, chunked bodies, reads, metrics scrapes), with the single
-# worker's VmRSS and open file descriptors sampled after a warm-up and
-# after every further thousand requests.  VmRSS may grow by less than
-# 512 kB after the warm-up (it grows by a few kB at most; a leak of 200
-# bytes per governed body grows it by about 1.2 MB), and no descriptor
-# may stay open: a leaked pool block, temp-file mapping or descriptor per
-# request would show here.
+# rewritten, chunked bodies, reads, metrics scrapes; every governed one
+# audited to a file), with the single worker's VmRSS and open file
+# descriptors sampled after a warm-up and after every further thousand
+# requests.  VmRSS may grow by less than 512 kB after the warm-up (it
+# grows by a few kB at most; a leak of 200 bytes per governed body grows
+# it by about 1.2 MB), and no descriptor may stay open: a leaked pool
+# block, temp-file mapping or descriptor per request would show here.
 #
 # Under a sanitizer (FGS_NGINX_PRELOAD) or valgrind (FGS_NGINX_PREFIX_CMD)
 # the requests run and their answers are checked, but the RSS bound is
@@ -36,6 +36,7 @@ my $measured = !$ENV{FGS_NGINX_PRELOAD} && !$ENV{FGS_NGINX_PREFIX_CMD};
 my $t = FgsTest->new(
     server => <<'CONF',
     fgs_policy %%DATA%%/policy.json;
+    fgs_policy_audit_log %%PREFIX%%/logs/audit.jsonl;
     keepalive_requests 100000;
     location / {
         %%PROXY%%
@@ -46,7 +47,7 @@ my $t = FgsTest->new(
 CONF
     # a bounded record of what the mock received: 10,000 requests
     mock_args => ['--max-records', '50', '--max-record-bytes', 4 << 20],
-    log_level => 'notice',
+    log_level => 'error',
 );
 $t->start;
 
@@ -178,6 +179,7 @@ sub client {
 }
 
 my $seq = 0;
+my $governed = 0;               # requests sent that get an audit record
 
 # $n requests shared by the clients; returns (seconds, reconnects, bad)
 sub run_phase {
@@ -194,6 +196,10 @@ sub run_phase {
             _exit(0);
         }
         push @kids, [$pid, $out];
+        for my $k (0 .. int($n / $CLIENTS) - 1) {
+            my $what = $mix[($seq + $k * $CLIENTS + $id) % @mix][0];
+            $governed++ unless $what eq 'read' || $what eq 'metrics';
+        }
     }
     $seq += $n;
 
@@ -300,4 +306,16 @@ cmp_ok($last->{fds} - $base->{fds}, '<=', 2,
        'no descriptors left open (temp files, upstream connections)');
 
 $t->finish;
+
+# counted once nginx is stopped: a record is written after its answer
+my $audited = 0;
+if (open my $fh, '<', $t->prefix . '/logs/audit.jsonl') {
+    while (<$fh>) {
+        $audited++ if /"kind":"request"/;
+    }
+    close $fh;
+}
+is($audited, $governed, "each of the $governed governed requests was "
+   . 'audited');
+
 done_testing;
