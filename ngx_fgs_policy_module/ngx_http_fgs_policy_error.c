@@ -369,10 +369,29 @@ ngx_http_fgs_policy_error_ctx(ngx_http_request_t *r)
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fgs_policy_module);
 
-    if (flcf->file == NULL
-        || r->method_name.len == 0 || r->unparsed_uri.len == 0)
-    {
+    if (flcf->file == NULL) {
         return NULL;
+    }
+
+    if (r->method_name.len == 0 || r->unparsed_uri.len == 0) {
+
+        /*
+         * nginx refused the request line itself (a lower-case method, a
+         * space or a NUL in the target, a dot-dot above the root) before
+         * any target was stored.  The request may have been meant for a
+         * governed path, so on a server with a policy its error is JSON
+         * all the same; no operation is known.
+         */
+
+        ctx = ngx_http_fgs_policy_create_ctx(r);
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_memzero(&ctx->target, sizeof(fgs_target_t));
+        ctx->op = FGS_OP_NONE;
+
+        return ctx;
     }
 
     res = ngx_http_fgs_policy_parse_target(r, &t);

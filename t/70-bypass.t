@@ -604,16 +604,16 @@ add(
   # 400 in JSON (FGSPOL.4000) or the module's 4002 would both do
   { class => 'target', name => 'a percent-encoded NUL',
     target => "$BASE/config%00", body => $BAD,
-    expect => [400, qr/^FGSPOL\.400[02]$/], todo => 'html400' },
+    expect => [400, qr/^FGSPOL\.400[02]$/] },
   { class => 'target', name => 'a dot-dot segment above the root',
     target => "/v2/../../v2/$P/fgs/functions/" . urn('fn-test') . '/config',
-    body => $BAD, expect => [400, qr/^FGSPOL\.400[02]$/], todo => 'html400' },
+    body => $BAD, expect => [400, qr/^FGSPOL\.400[02]$/] },
   { class => 'target', name => 'a space inside the target',
     raw => req(target => "$BASE/config x", body => $BAD, close => 1),
-    expect => [400, qr/^FGSPOL\.400[02]$/], todo => 'html400' },
+    expect => [400, qr/^FGSPOL\.400[02]$/] },
   { class => 'target', name => 'a tab after the target',
     raw => req(body => $BAD, close => 1) =~ s/ HTTP\/1\.1\r\n/\tHTTP\/1.1\r\n/r,
-    expect => [400, qr/^FGSPOL\.400[02]$/], todo => 'html400' },
+    expect => [400, qr/^FGSPOL\.400[02]$/] },
   { class => 'target', name => 'a query string with path-like text',
     target => "$BASE/config?x=/../code&y=%2e%2e", body => $BAD,
     expect => $DENY },
@@ -652,8 +652,7 @@ add(
   { class => 'override', name => 'TRACE',
     method => 'TRACE', target => $CFG, expect => [405, 'FGSPOL.4050'] },
   { class => 'override', name => 'OPTIONS with a body is an other write',
-    method => 'OPTIONS', target => $CFG, body => $BAD, expect => $DENY,
-    todo_all => 'options' },
+    method => 'OPTIONS', target => $CFG, body => $BAD, expect => $DENY },
   { class => 'override', name => 'harmless: X_HTTP_Method_Override is dropped',
     method => 'GET', target => $CFG,
     headers => [ 'X_HTTP_Method_Override' => 'PUT' ], expect => 'read',
@@ -661,7 +660,7 @@ add(
     not_forwarded => [ 'x_http_method_override' ] },
   { class => 'override', name => 'a lower-case method',
     raw => req(method => 'put', body => $BAD, close => 1),
-    expect => $JSON, todo => 'html400' },
+    expect => $JSON },
 );
 
 # Content-Type and Content-Encoding
@@ -1130,14 +1129,7 @@ sub send_case {
 # Known gateway gaps: the case still asserts the status and that nothing
 # reached the upstream; only the JSON form of the error is TODO.
 our $TODO;
-my %TODO = (
-    options => 'fgs_target.c reads OPTIONS as a read that changes nothing '
-               . '(CORS), so OPTIONS with a body passes unchecked; DESIGN 3 '
-               . 'passes reads as GET and HEAD only',
-    html400 => 'nginx refuses the request line before the module sees a '
-               . 'request target (r->unparsed_uri is not set yet): the '
-               . 'error filter leaves nginx\'s HTML 400',
-);
+my %TODO = ();
 
 # Exactly these requests reached the upstream, byte for byte.
 sub upstream_exactly {

@@ -40,7 +40,7 @@
 
 /* how a method is handled */
 typedef enum {
-    FGS_TARGET_READ = 0,        /* GET, HEAD, OPTIONS: change nothing */
+    FGS_TARGET_READ = 0,        /* GET, HEAD: change nothing */
     FGS_TARGET_PUT,
     FGS_TARGET_POST,
     FGS_TARGET_WRITE            /* any other method, known or not */
@@ -334,8 +334,9 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m)
     /*
      * The operation.  Methods compare exactly (HTTP methods are case
      * sensitive): "put" is not PUT, and like any method that is not a
-     * read it is an "other" write.  OPTIONS changes nothing (CORS
-     * preflight) and passes like GET and HEAD.
+     * read it is an "other" write.  Only GET and HEAD pass (DESIGN
+     * section 3): an OPTIONS request can carry a body, and a backend
+     * may act on it, so it is an "other" write too.
      */
 
     op = FGS_OP_OTHER;
@@ -515,12 +516,6 @@ fgs_target_method(const u_char *m, size_t len)
 
         break;
 
-    case 7:
-        if (memcmp(m, "OPTIONS", 7) == 0) {
-            return FGS_TARGET_READ;
-        }
-
-        break;
     }
 
     return FGS_TARGET_WRITE;
