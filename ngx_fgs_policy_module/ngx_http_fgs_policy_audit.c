@@ -40,29 +40,12 @@
 #include "ngx_http_fgs_policy_audit.h"
 
 
-struct ngx_http_fgs_policy_audit_req_s {
-    fgs_audit_id_e            identity;
-    ngx_str_t                 access_key;
-    char                      token_sha256[FGS_SHA256_HEX_LEN + 1];
-    char                      body_sha256[FGS_SHA256_HEX_LEN + 1];
-    char                      forwarded_sha256[FGS_SHA256_HEX_LEN + 1];
-    unsigned                  body_hashed:1;
-    unsigned                  forwarded_hashed:1;
-    unsigned                  intent:1;     /* the intent is written */
-    unsigned                  done:1;       /* the record is written */
-};
-
-
 static ngx_int_t ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r);
-static ngx_http_fgs_policy_audit_req_t *ngx_http_fgs_policy_audit_req(
-    ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx);
 static void ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar);
 static void ngx_http_fgs_policy_audit_access_key(ngx_str_t *value,
     ngx_http_fgs_policy_audit_req_t *ar);
-static ngx_int_t ngx_http_fgs_policy_audit_hash(
-    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_audit_req_t *ar);
 static ngx_int_t ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
     ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind);
@@ -184,7 +167,7 @@ ngx_http_fgs_policy_audit_init(ngx_conf_t *cf)
 
     *h = ngx_http_fgs_policy_audit_handler;
 
-    return NGX_OK;
+    return ngx_http_fgs_policy_audit_body_init(cf);
 }
 
 
@@ -294,31 +277,16 @@ ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r)
 
 /* what the audit keeps of the request: made once, for both records */
 
-static ngx_http_fgs_policy_audit_req_t *
+ngx_http_fgs_policy_audit_req_t *
 ngx_http_fgs_policy_audit_req(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx)
 {
-    ngx_http_fgs_policy_audit_req_t  *ar;
-
-    if (ctx->audit) {
-        return ctx->audit;
+    if (ctx->audit == NULL) {
+        ctx->audit = ngx_pcalloc(ctx->request->pool,
+                                 sizeof(ngx_http_fgs_policy_audit_req_t));
     }
 
-    ar = ngx_pcalloc(ctx->request->pool,
-                     sizeof(ngx_http_fgs_policy_audit_req_t));
-    if (ar == NULL) {
-        return NULL;
-    }
-
-    ngx_http_fgs_policy_audit_identity(r, ar);
-
-    if (ngx_http_fgs_policy_audit_hash(ctx, ar) != NGX_OK) {
-        return NULL;
-    }
-
-    ctx->audit = ar;
-
-    return ar;
+    return ctx->audit;
 }
 
 
@@ -455,92 +423,6 @@ ngx_http_fgs_policy_audit_access_key(ngx_str_t *value,
 }
 
 
-/*
- * body_sha256 of the body as read, and forwarded_sha256 of a rewritten
- * one, in one walk over the body while it is still in memory (after the
- * scan): the part before the first edit is hashed once for both, and
- * the rewritten body is hashed from the edits, never built.  A body that
- * was not read whole has neither.
- */
-
-static ngx_int_t
-ngx_http_fgs_policy_audit_hash(ngx_http_fgs_policy_ctx_t *ctx,
-    ngx_http_fgs_policy_audit_req_t *ar)
-{
-    size_t             pos, first;
-    uint32_t           i;
-    fgs_sha256_t       body, fwd;
-    const fgs_edit_t  *ed;
-
-    if (ctx->body == NULL) {
-        return NGX_OK;
-    }
-
-    first = ctx->body_len;
-
-    if (ctx->decision == FGS_DECISION_REWRITE && ctx->eval.nedits > 0
-        && ctx->forwarded_len)
-    {
-        first = ctx->eval.edits[0].off;
-    }
-
-    if (fgs_sha256_init(&body) != FGS_OK
-        || fgs_sha256_update(&body, ctx->body, first) != FGS_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (first < ctx->body_len) {
-
-        if (fgs_sha256_copy(&fwd, &body) != FGS_OK) {
-            fgs_sha256_free(&body);
-            return NGX_ERROR;
-        }
-
-        pos = first;
-
-        for (i = 0; i < ctx->eval.nedits; i++) {
-            ed = &ctx->eval.edits[i];
-
-            if (fgs_sha256_update(&fwd, ctx->body + pos, ed->off - pos)
-                != FGS_OK
-                || fgs_sha256_update(&fwd, ed->data, ed->data_len) != FGS_OK)
-            {
-                fgs_sha256_free(&body);
-                return NGX_ERROR;
-            }
-
-            pos = ed->off + ed->len;
-        }
-
-        if (fgs_sha256_update(&fwd, ctx->body + pos, ctx->body_len - pos)
-            != FGS_OK
-            || fgs_sha256_final(&fwd, ar->forwarded_sha256) != FGS_OK)
-        {
-            fgs_sha256_free(&body);
-            return NGX_ERROR;
-        }
-
-        ar->forwarded_hashed = 1;
-
-        if (fgs_sha256_update(&body, ctx->body + first,
-                              ctx->body_len - first)
-            != FGS_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    if (fgs_sha256_final(&body, ar->body_sha256) != FGS_OK) {
-        return NGX_ERROR;
-    }
-
-    ar->body_hashed = 1;
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
@@ -557,6 +439,18 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_log_t **alp;
     ngx_http_fgs_policy_main_conf_t  *fmcf;
     u_char                            name[96];
+
+    /* the caller and the hashes, once the body is decided */
+
+    if (!ar->known) {
+        ngx_http_fgs_policy_audit_identity(r, ar);
+
+        if (ngx_http_fgs_policy_audit_body_hashes(ctx, ar) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ar->known = 1;
+    }
 
     ngx_memzero(&rec, sizeof(fgs_audit_record_t));
 

@@ -16,6 +16,49 @@
 #include "fgs_audit.h"
 
 
+/* the SHA-256 of a body as it arrives (ngx_http_fgs_policy_audit_body.c) */
+typedef struct {
+    fgs_sha256_t              sha;          /* of the bytes so far */
+    off_t                     hashed;       /* how many */
+    ngx_array_t              *marks;        /* the state every 256 KB */
+    unsigned                  on:1;         /* being hashed */
+    unsigned                  failed:1;     /* not as it arrived: the
+                                               view is hashed instead */
+} ngx_http_fgs_policy_audit_body_t;
+
+
+/* what the audit keeps of a request, for its intent and its record */
+struct ngx_http_fgs_policy_audit_req_s {
+    ngx_http_fgs_policy_audit_body_t  body;
+
+    fgs_audit_id_e            identity;
+    ngx_str_t                 access_key;
+    char                      token_sha256[FGS_SHA256_HEX_LEN + 1];
+    char                      body_sha256[FGS_SHA256_HEX_LEN + 1];
+    char                      forwarded_sha256[FGS_SHA256_HEX_LEN + 1];
+    unsigned                  known:1;      /* identity and hashes */
+    unsigned                  body_hashed:1;
+    unsigned                  forwarded_hashed:1;
+    unsigned                  intent:1;     /* the intent is written */
+    unsigned                  done:1;       /* the record is written */
+};
+
+
+/* the request's, made on first use; NULL when out of memory */
+ngx_http_fgs_policy_audit_req_t *ngx_http_fgs_policy_audit_req(
+    ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx);
+
+/* the request body filter that hashes governed bodies as they arrive */
+ngx_int_t ngx_http_fgs_policy_audit_body_init(ngx_conf_t *cf);
+
+/*
+ * body_sha256 and, for a rewritten body, forwarded_sha256 into ar, once
+ * the body is read whole.  Returns NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_fgs_policy_audit_body_hashes(
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_audit_req_t *ar);
+
+
 /*
  * The destination named by "fgs_policy_audit_log NAME": a file or
  * "syslog:server=...", one per name in the configuration.
