@@ -21,13 +21,18 @@ use FgsTest;
 my $P = PROJECT;
 my $closed = FgsTest::free_port();
 my $down_urn = urn('dev-down');
+my $code_urn = urn('dev-code');
 
 my $server = <<"CONF";
     fgs_policy %%DATA%%/policy.json;
     fgs_policy_audit_log %%PREFIX%%/logs/audit.log;
-    fgs_policy_max_body_size 64k;
+    fgs_policy_max_body_size 8m;
     add_header X-Fgs-Request-Id \$request_id always;
     location / {
+        %%PROXY%%
+    }
+    location /v2/$P/fgs/functions/$code_urn/ {
+        client_body_buffer_size 16k;
         %%PROXY%%
     }
     location /v2/$P/fgs/functions/$down_urn/ {
@@ -69,7 +74,7 @@ my $audit = $t->prefix . '/logs/audit.log';
 my $KMS = '5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f';
 my $TOKEN = 'MIIEhgYJKoZIhvcNAQcCoIIEdzCCBHMCAQExDTALBglg';
 my $policy_sha = sha256_hex(read_data('policy.json'));
-$t->seed_functions(map { urn($_) } qw(dev-reports prod-orders));
+$t->seed_functions(map { urn($_) } qw(dev-reports prod-orders dev-code));
 
 sub config_body {
     my (%o) = @_;
@@ -188,6 +193,33 @@ unlike(FgsTest::slurp($audit), qr/hunter2/,
        'the user_data value is nowhere in the audit file');
 
 
+# --- large bodies, spilled to a temp file and hashed as they arrive; a
+# rewrite's hash resumes from the state kept before its edit
+
+my $big = code_body(3 * 1024 * 1024,
+                    tail => ",\"code_encrypt_kms_key_id\":\"$KMS\"");
+$r = $t->json_put(code_path('dev-code'), $big);
+$t->is_status($r, 200, 'a 4 MB /code body (spilled) is allowed');
+check_record($r, 'spilled body: its record', decision => 'allow',
+             body_bytes => length $big, body_sha256 => sha256_hex($big),
+             forwarded_sha256 => undef);
+
+$big = code_body(3 * 1024 * 1024);
+$r = $t->json_put(code_path('dev-code'), $big);
+$t->is_status($r, 200, 'a 4 MB /code body without the KMS key: rewritten');
+$got = $t->mock_requests->[-1];
+check_record($r, 'spilled rewrite: its record', decision => 'rewrite',
+             body_bytes => length $big, body_sha256 => sha256_hex($big),
+             forwarded_sha256 => $got ? $got->{sha256} : 'none');
+
+$r = $t->json_put(code_path('dev-code'), $big, { chunked => 65536 });
+$t->is_status($r, 200, 'the same, chunked');
+$got = $t->mock_requests->[-1];
+check_record($r, 'chunked rewrite: its record', decision => 'rewrite',
+             body_bytes => length $big, body_sha256 => sha256_hex($big),
+             forwarded_sha256 => $got ? $got->{sha256} : 'none');
+
+
 # --- deny: nothing forwarded, no intent
 
 $body = config_body(runtime => 'Python2.7', memory_size => 4096);
@@ -234,7 +266,7 @@ check_record($r, '4002: its record', decision => 'error', status => 400,
              body_sha256 => undef, uri => $bad_target);
 
 $r = $t->json_put(config_path('dev-reports'),
-                  config_body(description => 'x' x 70000));
+                  config_body(description => 'x' x (8 * 1024 * 1024)));
 $t->is_fgs_error($r, 413, 'FGSPOL.4130', 'too large');
 check_record($r, '413: its record', decision => 'error', status => 413,
              error_code => 'FGSPOL.4130', body_bytes => undef);
