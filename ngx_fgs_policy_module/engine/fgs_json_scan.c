@@ -30,6 +30,18 @@
 #endif
 
 
+/*
+ * The string loop is inlined at both of its uses in the grammar, whatever
+ * the compiler's estimate of its size: most values of a body are short
+ * strings.
+ */
+#if defined(__GNUC__)
+#define FGS_JSON_ALWAYS_INLINE  __attribute__ ((always_inline))
+#else
+#define FGS_JSON_ALWAYS_INLINE
+#endif
+
+
 #define FGS_JSON_FIRST_NODES  64
 #define FGS_JSON_KEY_CHUNK    4096
 
@@ -65,6 +77,8 @@ static inline const u_char *fgs_json_plain_end(const u_char *p,
 static const u_char *fgs_json_plain_end_runs(fgs_json_scan_t *st,
     const u_char *p);
 static inline const u_char *fgs_json_scan_string(fgs_json_scan_t *st,
+    const u_char *p, uint8_t *flags, int runs) FGS_JSON_ALWAYS_INLINE;
+static const u_char *fgs_json_scan_string_runs(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
 static const u_char *fgs_json_scan_escape(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
@@ -427,7 +441,8 @@ value:
     switch (c) {
 
     case '"':
-        q = fgs_json_scan_string(&st, p + 1, &flags);
+        q = st.nruns ? fgs_json_scan_string_runs(&st, p + 1, &flags)
+                     : fgs_json_scan_string(&st, p + 1, &flags, 0);
         if (q == NULL) {
             return st.rc;
         }
@@ -524,7 +539,7 @@ key:
                                                      st.doc->error_buf));
     }
 
-    q = fgs_json_scan_string(&st, p + 1, &flags);
+    q = fgs_json_scan_string(&st, p + 1, &flags, 0);
     if (q == NULL) {
         return st.rc;
     }
@@ -655,11 +670,13 @@ eof:
  * The inside of a string, p just after its opening quote: returns its
  * closing quote and sets FGS_JSON_ESCAPED and FGS_JSON_NONASCII (the
  * latter also for escapes of non-ASCII characters, as the value has
- * them), or NULL with the error set.
+ * them), or NULL with the error set.  With runs, the known runs of base64
+ * alphabet are stepped over (values only: keys are short).
  */
 
 static inline const u_char *
-fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
+fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags,
+    int runs)
 {
     int            n;
     u_char         c;
@@ -670,8 +687,8 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
     fl = 0;
 
     for ( ;; ) {
-        p = st->nruns ? fgs_json_plain_end_runs(st, p)
-                      : fgs_json_plain_end(p, end);
+        p = runs ? fgs_json_plain_end_runs(st, p)
+                 : fgs_json_plain_end(p, end);
 
         if (p == end) {
             fgs_json_scan_fail(st, end, "the body ends inside a string");
@@ -718,6 +735,14 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
                            "string must be escaped", c);
         return NULL;
     }
+}
+
+
+static const u_char *
+fgs_json_scan_string_runs(fgs_json_scan_t *st, const u_char *p,
+    uint8_t *flags)
+{
+    return fgs_json_scan_string(st, p, flags, 1);
 }
 
 
