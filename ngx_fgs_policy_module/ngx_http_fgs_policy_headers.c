@@ -23,10 +23,18 @@ static u_char *ngx_http_fgs_policy_ows(u_char *p, u_char *end);
 static u_char *ngx_http_fgs_policy_token(u_char *p, u_char *end);
 
 
+/*
+ * nginx has lowercased the name of every request header it read into
+ * lowcase_key (HTTP/1 and HTTP/2 alike): names are compared there, to
+ * lowercase literals, by length first.  A header that a module added
+ * without one is compared case-insensitively.
+ */
 #define ngx_http_fgs_policy_key_is(h, name)                                  \
     ((h)->key.len == sizeof(name) - 1                                         \
-     && ngx_strncasecmp((h)->key.data, (u_char *) name, sizeof(name) - 1)    \
-        == 0)
+     && ((h)->lowcase_key                                                     \
+         ? ngx_memcmp((h)->lowcase_key, name, sizeof(name) - 1) == 0          \
+         : ngx_strncasecmp((h)->key.data, (u_char *) name,                    \
+                           sizeof(name) - 1) == 0))
 
 
 void
@@ -59,30 +67,30 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
 
         e = &header[i];
 
-        if (ngx_http_fgs_policy_key_is(e, "Content-Type")) {
+        if (ngx_http_fgs_policy_key_is(e, "content-type")) {
             h->content_types++;
 
-        } else if (ngx_http_fgs_policy_key_is(e, "Content-Encoding")) {
+        } else if (ngx_http_fgs_policy_key_is(e, "content-encoding")) {
             if (h->content_encoding == NULL
                 && !ngx_http_fgs_policy_is_identity(&e->value))
             {
                 h->content_encoding = e;
             }
 
-        } else if (ngx_http_fgs_policy_key_is(e, "X-HTTP-Method-Override")
-                   || ngx_http_fgs_policy_key_is(e, "X-HTTP-Method")
-                   || ngx_http_fgs_policy_key_is(e, "X-Method-Override"))
+        } else if (ngx_http_fgs_policy_key_is(e, "x-http-method-override")
+                   || ngx_http_fgs_policy_key_is(e, "x-http-method")
+                   || ngx_http_fgs_policy_key_is(e, "x-method-override"))
         {
             if (h->method_override == NULL) {
                 h->method_override = e;
             }
 
-        } else if (ngx_http_fgs_policy_key_is(e, "Authorization")) {
+        } else if (ngx_http_fgs_policy_key_is(e, "authorization")) {
             if (ngx_http_fgs_policy_is_aksk(&e->value)) {
                 h->aksk = 1;
             }
 
-        } else if (ngx_http_fgs_policy_key_is(e, "X-Sdk-Content-Sha256")) {
+        } else if (ngx_http_fgs_policy_key_is(e, "x-sdk-content-sha256")) {
 
             sha256_headers++;
 
@@ -122,10 +130,14 @@ ngx_http_fgs_policy_json_type(ngx_str_t *value)
 
     p = ngx_http_fgs_policy_ows(p, end);
 
+    /* as every client writes it, or in another case */
+
     if ((size_t) (end - p) < sizeof("application/json") - 1
-        || ngx_strncasecmp(p, (u_char *) "application/json",
-                           sizeof("application/json") - 1)
-           != 0)
+        || (ngx_memcmp(p, "application/json", sizeof("application/json") - 1)
+            != 0
+            && ngx_strncasecmp(p, (u_char *) "application/json",
+                               sizeof("application/json") - 1)
+               != 0))
     {
         return NGX_DECLINED;
     }
