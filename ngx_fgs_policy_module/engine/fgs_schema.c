@@ -4,7 +4,8 @@
  *
  * Checks a scanned body against the API reference tables
  * (fgs_schema_fields.c) in one walk over the tape: each member is found
- * in its object's table by binary search, its value checked in place.
+ * in its object's table by its length and name, its value checked in
+ * place.
  * A body that conforms costs no allocation, except for the unescaped
  * copy of a checked string that carries escapes.
  *
@@ -108,6 +109,12 @@ static void fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx,
     uint32_t node, const uint32_t *found);
 
 static int fgs_schema_find(const fgs_schema_object_t *obj, const char *key,
+    size_t len);
+static inline const fgs_schema_index_t *fgs_schema_index(
+    const fgs_schema_object_t *obj);
+static const fgs_schema_index_t *fgs_schema_index_build(
+    const fgs_schema_object_t *obj);
+static inline int fgs_schema_same(const u_char *a, const u_char *b,
     size_t len);
 static void fgs_schema_unknown(fgs_schema_ctx_t *ctx,
     const fgs_schema_object_t *obj, uint32_t node);
@@ -213,7 +220,7 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
     uint32_t node)
 {
     int                        idx;
-    uint32_t                   i, child;
+    uint32_t                   i, child, required;
     uint32_t                   found[FGS_SCHEMA_MAX_FIELDS];
     const fgs_json_node_t     *ch;
     const fgs_schema_field_t  *f;
@@ -221,6 +228,8 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
     for (i = 0; i < obj->n; i++) {
         found[i] = FGS_NONE;
     }
+
+    required = 0;
 
     child = ctx->nodes[node].count ? node + 1 : FGS_NONE;
 
@@ -245,23 +254,37 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
 
         found[idx] = child;
 
+        if (f->required & ctx->opbit) {
+            required++;
+        }
+
         fgs_schema_value(ctx, f, child);
     }
 
-    for (i = 0; i < obj->n; i++) {
-        f = &obj->fields[i];
+    /*
+     * Keys are unique (the scanner refuses duplicates): when as many
+     * required fields were found as the operation has, none is missing.
+     */
 
-        if (found[i] != FGS_NONE || !(f->required & ctx->opbit)) {
-            continue;
-        }
+    if (required < fgs_schema_index(obj)->required[ctx->opbit]) {
 
-        if (node == 0) {
-            fgs_schema_fail(ctx, node, f->name, "is required by the "
-                            "FunctionGraph API reference for %s", ctx->api);
+        for (i = 0; i < obj->n; i++) {
+            f = &obj->fields[i];
 
-        } else {
-            fgs_schema_fail(ctx, node, f->name, "is required in %s by the "
-                            "FunctionGraph API reference", obj->name);
+            if (found[i] != FGS_NONE || !(f->required & ctx->opbit)) {
+                continue;
+            }
+
+            if (node == 0) {
+                fgs_schema_fail(ctx, node, f->name, "is required by the "
+                                "FunctionGraph API reference for %s",
+                                ctx->api);
+
+            } else {
+                fgs_schema_fail(ctx, node, f->name, "is required in %s by "
+                                "the FunctionGraph API reference",
+                                obj->name);
+            }
         }
     }
 
@@ -1227,86 +1250,121 @@ fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx, uint32_t node,
 
 
 /*
- * The index of the field named exactly key, or -1: a binary search in
- * the order of the tables, by length and then by bytes.  The names are
- * short, so the bytes are compared inline (a call to memcmp() per probe
- * would cost more than the probe).
+ * The index of the field named exactly key, or -1: among the few names
+ * of its length (most lengths have one to three), each compared from its
+ * first byte, which tells most of them apart.
  */
 
 static int
 fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
 {
-    int                        rc;
-    size_t                     i;
-    uint32_t                   lo, hi, mid;
-    uint64_t                   wk, wn;
-    const u_char              *k, *name;
+    uint32_t                   i, last;
+    const fgs_schema_index_t  *idx;
     const fgs_schema_field_t  *f;
 
-    k = (const u_char *) key;
-    lo = 0;
-    hi = obj->n;
+    if (len > FGS_SCHEMA_MAX_NAME || len == 0) {
+        return -1;
+    }
 
-    while (lo < hi) {
-        mid = (lo + hi) / 2;
-        f = &obj->fields[mid];
+    idx = fgs_schema_index(obj);
+    last = idx->by_len[len + 1];
 
-        if (len != f->len) {
-            rc = len < f->len ? -1 : 1;
+    for (i = idx->by_len[len]; i < last; i++) {
+        f = &obj->fields[i];
 
-        } else {
-            name = (const u_char *) f->name;
-            rc = 0;
-
-            /*
-             * Eight bytes at a time, the tail as the last eight; byte by
-             * byte only where they differ, for the order.
-             */
-
-            i = 0;
-
-            if (len >= 8) {
-                for ( /* void */ ; i + 8 <= len; i += 8) {
-                    memcpy(&wk, k + i, 8);
-                    memcpy(&wn, name + i, 8);
-
-                    if (wk != wn) {
-                        break;
-                    }
-                }
-
-                if (i + 8 > len) {
-                    i = len - 8;
-                    memcpy(&wk, k + i, 8);
-                    memcpy(&wn, name + i, 8);
-
-                    if (wk == wn) {
-                        i = len;
-                    }
-                }
-            }
-
-            for ( /* void */ ; i < len; i++) {
-                if (k[i] != name[i]) {
-                    rc = k[i] < name[i] ? -1 : 1;
-                    break;
-                }
-            }
-
-            if (rc == 0) {
-                return (int) mid;
-            }
-        }
-
-        if (rc < 0) {
-            hi = mid;
-
-        } else {
-            lo = mid + 1;
+        if (f->name[0] == key[0]
+            && fgs_schema_same((const u_char *) f->name,
+                               (const u_char *) key, len))
+        {
+            return (int) i;
         }
     }
 
     return -1;
+}
+
+
+/*
+ * The names are short: eight bytes at a time (the last eight overlapping
+ * the ones before), byte by byte below eight; a call to memcmp() would
+ * cost more than the comparison.
+ */
+
+static inline int
+fgs_schema_same(const u_char *a, const u_char *b, size_t len)
+{
+    size_t    i;
+    uint64_t  x, y;
+
+    if (len >= 8) {
+        for (i = 0; i + 8 < len; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+
+            if (x != y) {
+                return 0;
+            }
+        }
+
+        memcpy(&x, a + len - 8, 8);
+        memcpy(&y, b + len - 8, 8);
+
+        return x == y;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (a[i] != b[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static inline const fgs_schema_index_t *
+fgs_schema_index(const fgs_schema_object_t *obj)
+{
+    return obj->index->ready ? obj->index : fgs_schema_index_build(obj);
+}
+
+
+/*
+ * Built on an object's first use: the tables are constant, so the index
+ * is the same whoever builds it, and it is complete before "ready" says
+ * so.
+ */
+
+static const fgs_schema_index_t *
+fgs_schema_index_build(const fgs_schema_object_t *obj)
+{
+    uint32_t             i, len, bit;
+    fgs_schema_index_t  *idx;
+
+    idx = obj->index;
+    i = 0;
+
+    for (len = 0; len <= FGS_SCHEMA_MAX_NAME + 1; len++) {
+        while (i < obj->n && obj->fields[i].len < len) {
+            i++;
+        }
+
+        idx->by_len[len] = (uint8_t) i;
+    }
+
+    for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {
+        idx->required[bit] = 0;
+
+        for (i = 0; i < obj->n; i++) {
+            if (obj->fields[i].required & bit) {
+                idx->required[bit]++;
+            }
+        }
+    }
+
+    idx->ready = 1;
+
+    return idx;
 }
 
 

@@ -38,10 +38,10 @@
  * mount_type, status, type) are checked here.
  *
  * Each table is sorted by the length of the names, then by name (the
- * walker finds keys by binary search); fgs_schema_selftest(), run by the
- * unit tests, verifies it.  The request body's table is written in
- * alphabetical order with designated initializers: fgs_schema_function_e
- * gives the sorted positions.
+ * walker finds keys among those of their length); fgs_schema_selftest(),
+ * run by the unit tests, verifies it.  The request body's table is
+ * written in alphabetical order with designated initializers:
+ * fgs_schema_function_e gives the sorted positions.
  */
 
 
@@ -90,8 +90,9 @@
       max, NULL, NULL }
 
 #define FGS_OBJECT(var, name, fields, id)                                     \
+    static fgs_schema_index_t  var##_index;                                   \
     static const fgs_schema_object_t  var = {                                 \
-        name, fields, sizeof(fields) / sizeof(fields[0]), id                  \
+        name, fields, sizeof(fields) / sizeof(fields[0]), id, &var##_index    \
     }
 
 
@@ -480,8 +481,10 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
 };
 
 
+static fgs_schema_index_t  fgs_schema_function_index;
+
 const fgs_schema_object_t  fgs_schema_function = {
     "the request body", fgs_function_fields,
     sizeof(fgs_function_fields) / sizeof(fgs_function_fields[0]),
-    FGS_OBJ_FUNCTION
+    FGS_OBJ_FUNCTION, &fgs_schema_function_index
 };

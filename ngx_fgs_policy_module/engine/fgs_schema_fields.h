@@ -83,10 +83,24 @@ typedef struct {
 
 
 /*
+ * What the walker derives from an object's fields on the object's first
+ * use, and only reads afterwards: where the names of each length start
+ * (a key is then compared with the few names of its length only), and
+ * how many fields each operation requires (an object that has them all
+ * is not walked again for the missing ones).
+ */
+
+typedef struct {
+    uint8_t                     ready;
+    uint8_t                     by_len[FGS_SCHEMA_MAX_NAME + 2];
+    uint8_t                     required[FGS_SCHEMA_ALL + 1];
+                                            /* by operation bit */
+} fgs_schema_index_t;
+
+
+/*
  * One object of the reference.  fields are sorted by the length of their
- * name, then by name (strcmp): the walker finds a key by binary search,
- * and most probes are decided by the length alone, where names with a
- * common prefix ("enable_", "initializer_") would need several bytes.
+ * name, then by name (strcmp).
  */
 
 struct fgs_schema_object_s {
@@ -94,6 +108,7 @@ struct fgs_schema_object_s {
     const fgs_schema_field_t   *fields;
     uint32_t                    n;
     uint32_t                    id;         /* fgs_schema_obj_e */
+    fgs_schema_index_t         *index;      /* built by fgs_schema.c */
 };
 
 
