@@ -37,6 +37,18 @@ struct fgs_regex_s {
     pcre2_match_data        *md;
     pcre2_match_context     *mctx;          /* the policy's */
     unsigned                 jit:1;         /* JIT-compiled */
+
+    /*
+     * A pattern that is a plain string, maybe anchored ("^prod-",
+     * "^legacy-billing$"), is matched by comparing bytes, as PCRE2 would
+     * match it.
+     */
+    unsigned                 literal:1;
+    unsigned                 lit_start:1;   /* "^" */
+    unsigned                 lit_end:1;     /* "$" */
+    const u_char            *lit;
+    size_t                   lit_len;
+
     fgs_regex_t             *next;          /* every regex of a policy */
 };
 

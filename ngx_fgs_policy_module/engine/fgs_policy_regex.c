@@ -24,6 +24,11 @@
 #define FGS_REGEX_OPTIONS  (PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C)
 
 
+static void fgs_regex_literal(fgs_regex_t *re, size_t len);
+static fgs_regex_result_e fgs_regex_match_literal(const fgs_regex_t *re,
+    const u_char *subject, size_t len);
+
+
 fgs_regex_t *
 fgs_regex_compile(fgs_policy_t *policy, const char *source, size_t len,
     char *errbuf, size_t errlen)
@@ -60,6 +65,8 @@ fgs_regex_compile(fgs_policy_t *policy, const char *source, size_t len,
     re->md = NULL;
     re->jit = 0;
     re->mctx = policy->mctx;
+
+    fgs_regex_literal(re, len);
     re->next = policy->regexes;
     policy->regexes = re;
 
@@ -96,6 +103,8 @@ fgs_regex_match(const fgs_regex_t *re, const u_char *subject, size_t len)
         return fgs_regex_match_utf8(re, subject, len);
     }
 
+    /* PCRE2 checks the UTF-8 of the rest: invalid UTF-8 fails closed */
+
     rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject
                                                      : (const u_char *) ""),
                      len, 0, 0, re->md, re->mctx);
@@ -126,6 +135,10 @@ fgs_regex_match_utf8(const fgs_regex_t *re, const u_char *subject,
     int           rc;
     PCRE2_SPTR    p;
 
+    if (re->literal) {
+        return fgs_regex_match_literal(re, subject, len);
+    }
+
     p = (PCRE2_SPTR) (subject ? subject : (const u_char *) "");
 
     if (re->jit) {
@@ -145,6 +158,100 @@ fgs_regex_match_utf8(const fgs_regex_t *re, const u_char *subject,
     }
 
     return FGS_REGEX_FAILED;
+}
+
+
+/*
+ * A plain string: no byte that PCRE2 reads as syntax (without the
+ * extended option, spaces and '#' are literal), except a leading '^' and
+ * a trailing '$'.  ']' and '}' are literal to PCRE2 when alone, but such
+ * patterns are left to it.
+ */
+
+static void
+fgs_regex_literal(fgs_regex_t *re, size_t len)
+{
+    const u_char  *p, *end;
+
+    p = (const u_char *) re->source;
+    end = p + len;
+
+    re->literal = 0;
+    re->lit_start = 0;
+    re->lit_end = 0;
+
+    if (p < end && *p == '^') {
+        re->lit_start = 1;
+        p++;
+    }
+
+    if (end > p && end[-1] == '$') {
+        re->lit_end = 1;
+        end--;
+    }
+
+    re->lit = p;
+    re->lit_len = end - p;
+
+    for ( /* void */ ; p < end; p++) {
+        /* (a NUL is found too: strchr() finds the terminator) */
+        if (strchr("\\^$.|?*+()[]{}", *p) != NULL) {
+            return;
+        }
+    }
+
+    re->literal = 1;
+}
+
+
+/*
+ * As PCRE2 matches such a pattern by default: "^" at the start of the
+ * subject only, "$" at its end or before a newline that ends it.
+ */
+
+static fgs_regex_result_e
+fgs_regex_match_literal(const fgs_regex_t *re, const u_char *subject,
+    size_t len)
+{
+    size_t         n, i;
+    const u_char  *lit;
+
+    lit = re->lit;
+    n = re->lit_len;
+
+    if (subject == NULL) {
+        subject = (const u_char *) "";
+    }
+
+    if (re->lit_end && len > 0 && subject[len - 1] == '\n'
+        && (len - 1 >= n)
+        && (!re->lit_start || len - 1 == n)
+        && memcmp(subject + len - 1 - n, lit, n) == 0)
+    {
+        return FGS_REGEX_MATCH;
+    }
+
+    if (len < n) {
+        return FGS_REGEX_NOMATCH;
+    }
+
+    if (re->lit_start) {
+        return (!re->lit_end || len == n) && memcmp(subject, lit, n) == 0
+               ? FGS_REGEX_MATCH : FGS_REGEX_NOMATCH;
+    }
+
+    if (re->lit_end) {
+        return memcmp(subject + len - n, lit, n) == 0
+               ? FGS_REGEX_MATCH : FGS_REGEX_NOMATCH;
+    }
+
+    for (i = 0; i + n <= len; i++) {
+        if (memcmp(subject + i, lit, n) == 0) {
+            return FGS_REGEX_MATCH;
+        }
+    }
+
+    return FGS_REGEX_NOMATCH;
 }
 
 
