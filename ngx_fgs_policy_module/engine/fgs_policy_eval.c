@@ -442,6 +442,8 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
 static int
 fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code)
 {
+    char                   *p, more[32];
+    uint32_t                n;
     fgs_eval_t             *out;
     const fgs_violation_t  *first;
 
@@ -456,15 +458,29 @@ fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code)
     out->new_len = ctx->in->doc ? ctx->in->doc->len : 0;
     out->rewrites = NULL;
 
-    if (out->violations.n > 1) {
-        out->error_msg = fgs_sprintf(ctx->a, "denied by policy: %s: %s "
-                                     "(and %u more)", first->rule,
-                                     first->message, out->violations.n - 1);
+    /* "denied by policy: RULE: MESSAGE (and N more)" */
 
-    } else {
-        out->error_msg = fgs_sprintf(ctx->a, "denied by policy: %s: %s",
-                                     first->rule, first->message);
+    p = more + sizeof(more);
+    *--p = '\0';
+
+    if (out->violations.n > 1) {
+        p -= sizeof(" more)") - 1;
+        memcpy(p, " more)", sizeof(" more)") - 1);
+
+        n = out->violations.n - 1;
+
+        do {
+            *--p = (char) ('0' + n % 10);
+            n /= 10;
+        } while (n);
+
+        p -= sizeof(" (and ") - 1;
+        memcpy(p, " (and ", sizeof(" (and ") - 1);
     }
+
+    out->error_msg = fgs_policy_cat(ctx->a, "denied by policy: ",
+                                    first->rule ? first->rule : "", ": ",
+                                    first->message, p, NULL);
 
     return out->error_msg ? FGS_OK : FGS_ERROR;
 }

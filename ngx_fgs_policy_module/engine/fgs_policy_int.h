@@ -339,6 +339,11 @@ int fgs_check_fail(fgs_check_sink_t *sink, const char *field,
     __attribute__ ((format (printf, 3, 4)))
 #endif
     ;
+char *fgs_policy_cat(fgs_alloc_t *a, ...)
+#if defined(__GNUC__)
+    __attribute__ ((sentinel))
+#endif
+    ;
 
 /* fgs_policy_value.c */
 int fgs_value_equal(const fgs_json_doc_t *da, uint32_t a,
