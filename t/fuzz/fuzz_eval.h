@@ -93,8 +93,9 @@ fuzz_eval_target(fgs_target_t *t, const fuzz_req_t *rq, char *buf,
 
 
 /*
- * Returns 0, or -1 after a broken invariant.  A body that the scanner or
- * the API reference refuses never reaches the policy, as in the gateway.
+ * Returns 1 when the request was evaluated, 0 when the scanner or the API
+ * reference refused its body (it never reaches the policy, as in the
+ * gateway), -1 after a broken invariant.
  */
 
 static int
@@ -142,14 +143,14 @@ fuzz_eval(const fgs_policy_t *p, const fuzz_req_t *rq, const u_char *body,
     }
 
     if (out.nedits == 0) {
-        return 0;
+        return 1;
     }
 
     /* the rewritten body */
 
     nb = a->alloc(a->data, out.new_len + 1);
     if (nb == NULL) {
-        return 0;
+        return 1;
     }
 
     n = fgs_edits_apply(body, len, out.edits, out.nedits, nb);
@@ -170,7 +171,7 @@ fuzz_eval(const fgs_policy_t *p, const fuzz_req_t *rq, const u_char *body,
     }
 
     if (!rq->strict) {
-        return 0;
+        return 1;
     }
 
     fgs_violations_init(&v);
@@ -200,7 +201,7 @@ fuzz_eval(const fgs_policy_t *p, const fuzz_req_t *rq, const u_char *body,
                    "a rewritten body is denied by the rules that made it");
     }
 
-    return 0;
+    return 1;
 }
 
 

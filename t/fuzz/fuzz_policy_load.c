@@ -36,7 +36,7 @@ static const char  fuzz_pl_config[] =
     "\"handler\":\"index.handler\",\"memory_size\":512,\"timeout\":30,"
     "\"user_data\":\"{\\\"k\\\":\\\"v\\\"}\","
     "\"func_vpc\":{\"vpc_id\":\"vpc-0a1b2c\",\"subnet_id\":\"subnet-7d8e9f\"},"
-    "\"strategy_config\":{\"concurrency\":5},"
+    "\"strategy_config\":{\"concurrency\":5,\"concurrent_num\":1},"
     "\"mount_config\":{\"mount_user\":{\"user_id\":1000,\"user_group_id\":"
     "1000},\"func_mounts\":[{\"mount_type\":\"sfs\",\"mount_resource\":"
     "\"r-1\",\"mount_share_path\":\"/share\",\"local_mount_path\":"
@@ -136,6 +136,7 @@ fuzz_pl_refused(const fgs_policy_error_t *err)
 static int
 fuzz_pl_loaded(const fgs_policy_t *p, const uint8_t *data, size_t size)
 {
+    int                 rc;
     char                hex[65];
     time_t              expires;
     u_char              md[EVP_MAX_MD_SIZE];
@@ -202,11 +203,15 @@ fuzz_pl_loaded(const fgs_policy_t *p, const uint8_t *data, size_t size)
             rq.now = (j == 3) ? FUZZ_LATER : FUZZ_NOW;
             rq.mode = (j == 3) ? FGS_MODE_AUDIT : FGS_MODE_UNSET;
 
-            if (fuzz_eval(p, &rq, (const u_char *) reqs[k].body,
-                          reqs[k].len, &arena.alloc)
-                != 0)
-            {
+            /* 1: the fixed bodies follow the API reference */
+
+            rc = fuzz_eval(p, &rq, (const u_char *) reqs[k].body,
+                           reqs[k].len, &arena.alloc);
+
+            if (rc != 1) {
                 fgs_arena_reset(&arena);
+                FUZZ_CHECK(rc != 0, "a fixed request is refused before "
+                           "the policy");
                 return -1;
             }
         }
