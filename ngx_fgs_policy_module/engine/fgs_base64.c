@@ -298,7 +298,9 @@ fgs_base64_has_avx2(void)
  * each low nibble, a bit for every high nibble that makes an alphabet
  * character with it, hi[] the bit of each high nibble (none for 0-1 and
  * 8-f).  The AND of both is zero exactly for the bytes outside the
- * alphabet.
+ * alphabet.  The low nibble needs no mask: the lookup reads the low four
+ * bits of each byte, and gives zero for a byte >= 0x80, which is outside
+ * the alphabet anyway.
  */
 
 static inline __m256i
@@ -317,7 +319,7 @@ fgs_base64_class_avx2(__m256i x)
     nibble = _mm256_set1_epi8(0x0f);
 
     return _mm256_and_si256(
-               _mm256_shuffle_epi8(lo, _mm256_and_si256(x, nibble)),
+               _mm256_shuffle_epi8(lo, x),
                _mm256_shuffle_epi8(hi, _mm256_and_si256(
                                            _mm256_srli_epi16(x, 4), nibble)));
 }
