@@ -102,6 +102,17 @@ bench:
 clean:
 	rm -rf $(BUILD)
 
+# the engine's unit tests and the nginx suite with the engine and the
+# module built with ASan and UBSan into $(BUILD)/asan/ (scripts/test-asan.sh);
+# the nginx suite with nginx under valgrind (scripts/test-valgrind.sh)
+.PHONY: test-asan test-valgrind
+
+test-asan: deps
+	@BUILD=$(BUILD) scripts/test-asan.sh
+
+test-valgrind: deps
+	@BUILD=$(BUILD) scripts/test-valgrind.sh
+
 # libFuzzer targets (t/fuzz/): the engine built again with clang and the
 # sanitizers into $(BUILD)/fuzz/, each target run for FGS_FUZZ_SECONDS
 # (t/fuzz/run.sh; crashes land in $(BUILD)/fuzz/).  fuzz-ci: 20 s each.
