@@ -19,10 +19,11 @@ die "usage: $0 OUT RESULTS.md CHART.png\n" unless $chart;
 my $bench = $0 =~ s{/[^/]*$}{}r;
 my $clk_tck = `getconf CLK_TCK` + 0 || 100;
 
-my @VARIANTS = qw(plain module njs lua modsec);
+my @VARIANTS = qw(plain module audit njs lua modsec);
 my %NAME = (
     plain  => 'plain proxy_pass',
     module => 'ngx_fgs_policy_module',
+    audit  => 'ngx_fgs_policy_module, audit log on',
     njs    => 'njs',
     lua    => 'Lua + cjson',
     modsec => 'ModSecurity (JSON)',
@@ -306,6 +307,22 @@ for my $w (grep { /^code/ } @WORKLOADS) {
          . ratio($r) . " | $verdict |\n";
 }
 $md .= "\n";
+
+# what the audit log costs: the module with and without it, run by run
+if (grep { $m{$_}{audit} } @WORKLOADS) {
+    $md .= "## The audit log's cost\n\n"
+        . "The module with `fgs_policy_audit_log` (a local file, "
+        . "`fgs_policy_audit_fail closed`: an intent before each forwarded "
+        . "request, a record after each request) against the module "
+        . "without it, in the same runs.\n\n"
+        . "| workload | req/s, audit on vs off | worker CPU per request, "
+        . "audit on vs off |\n| --- | ---: | ---: |\n";
+    for my $w (grep { $m{$_}{audit} && $m{$_}{module} } @WORKLOADS) {
+        $md .= "| $w | " . ratio(versus($w, 'audit', 'module', 'rps'))
+             . ' | ' . ratio(versus($w, 'audit', 'module', 'cpu')) . " |\n";
+    }
+    $md .= "\n";
+}
 
 # the correctness corpus
 my (%corpus, @cases, %expect);

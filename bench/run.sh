@@ -16,7 +16,7 @@
 #
 # Environment (defaults in brackets):
 #   FGS_BENCH_RUNS [5]  FGS_BENCH_DURATION [5s]  FGS_BENCH_WARMUP [1s]
-#   FGS_BENCH_VARIANTS ["plain module njs lua modsec"]
+#   FGS_BENCH_VARIANTS ["plain module audit njs lua modsec"]
 #   FGS_BENCH_WORKLOADS ["config-1k-allowed config-1k-denied
 #                        code-10m-allowed code-10m-rewritten"]
 #   FGS_BENCH_CONNS_1K [16]  FGS_BENCH_CONNS_10M [4]  (wrk connections)
@@ -36,7 +36,7 @@ bodies=$out/bodies
 runs=${FGS_BENCH_RUNS:-5}
 duration=${FGS_BENCH_DURATION:-5s}
 warmup=${FGS_BENCH_WARMUP:-1s}
-variants=${FGS_BENCH_VARIANTS:-plain module njs lua modsec}
+variants=${FGS_BENCH_VARIANTS:-plain module audit njs lua modsec}
 workloads=${FGS_BENCH_WORKLOADS:-config-1k-allowed config-1k-denied code-10m-allowed code-10m-rewritten}
 conns_1k=${FGS_BENCH_CONNS_1K:-16}
 conns_10m=${FGS_BENCH_CONNS_10M:-4}
@@ -130,6 +130,7 @@ start_gateway() {
     local v=$1 dir=$2 listen=$3 upstream=$4 i
     gateway_conf "$v" "$dir" "$listen" "$upstream"
     : > "$dir/error.log"
+    rm -f "$dir/audit.log"
     $pin_gw "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
         -g 'daemon off;' 2>>"$dir/error.log" &
     gw_pid=$!
@@ -159,7 +160,7 @@ stop_gateway() {
 available() {
     local v=$1 dir=$out/run/check-$1
     case $v in
-        module)
+        module|audit)
             [ -f "$module" ] || { echo "$module is not built"; return; }
             [ -f "$policy" ] || { echo "$policy is missing"; return; } ;;
         njs)
