@@ -576,7 +576,8 @@ fuzz_t_seg(const u_char *p, size_t len, const char *w, int nocase)
 
     for (i = 0; i < len; i++) {
         if (p[i] != (u_char) w[i]
-            && !(nocase && (p[i] | 0x20) == (u_char) w[i]))
+            && !(nocase && p[i] >= 'A' && p[i] <= 'Z'
+                 && (p[i] | 0x20) == (u_char) w[i]))
         {
             return 0;
         }
