@@ -142,6 +142,9 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(wildcard t/fuzz/*.h) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(BUILD)/fuzz/libfgs_engine.a $(LIBS)
 
+# the replay of t/fuzz/regress/ includes the targets' sources
+$(BUILD)/unit/test_fuzz_regress: $(wildcard t/fuzz/*.c t/fuzz/*.h)
+
 fuzz-build:
 	@scripts/deps.sh --fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
