@@ -5,11 +5,16 @@
  * Patterns that are plain strings are matched by comparing bytes: which
  * patterns take that way, and that it answers exactly as PCRE2 does for
  * every pattern and subject here ("$" before a final newline included).
+ * Messages that quote a pattern are made one line: every control byte,
+ * wherever it is in a long message, becomes '?', and nothing else.
  */
 
 
 #include "test_policy.h"
 #include "fgs_policy_int.h"
+
+
+static void test_oneline(void);
 
 
 static const char  *patterns[] = {
@@ -106,5 +111,46 @@ main(void)
 
     fgs_policy_free(policy);
 
+    test_oneline();
+
     return done_testing();
+}
+
+
+static void
+test_oneline(void)
+{
+    int          good;
+    char         msg[80], want[80];
+    size_t       pos, i;
+    unsigned     c;
+    const char  *text;
+
+    text = "the pattern \xc3\xa9 of rule r";
+    good = 1;
+
+    for (c = 1; c < 256; c++) {
+        for (pos = 0; pos < 70; pos++) {
+            for (i = 0; i < 70; i++) {
+                msg[i] = text[i % strlen(text)];
+            }
+
+            msg[70] = '\0';
+            msg[pos] = (char) c;
+            memcpy(want, msg, sizeof(msg));
+
+            if (c < 0x20 || c == 0x7f) {
+                want[pos] = '?';
+            }
+
+            fgs_policy_oneline(msg);
+
+            if (memcmp(msg, want, 71) != 0) {
+                good = 0;
+            }
+        }
+    }
+
+    ok(good, "a message is made one line: control bytes become '?', "
+       "anywhere in it, and UTF-8 stays");
 }
