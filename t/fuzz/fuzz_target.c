@@ -478,6 +478,23 @@ fuzz_t_segments(u_char *p, size_t len, unsigned opts)
         s = i;
         k = e;
 
+        /*
+         * What precedes the first '/' (empty in origin form) is no path
+         * segment: no server strips ";a=b" off ";a=b/v2/..." to make
+         * it a path (nginx refuses such a target outright).
+         */
+
+        if (i == 0) {
+            memmove(p + o, p + s, k - s);
+            o += k - s;
+
+            if (e >= len) {
+                break;
+            }
+
+            continue;
+        }
+
         if (opts & FUZZ_T_PARAMS) {
             q = memchr(p + s, ';', k - s);
             if (q != NULL) {
