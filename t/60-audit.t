@@ -68,6 +68,14 @@ CONF
 ok($rc != 0 && $out =~ /no syslog server/,
    'nginx -t: syslog without a server is refused') or diag($out);
 
+($rc, $out) = $t->nginx_t(server => <<'CONF');
+    fgs_policy %%DATA%%/policy.json;
+    fgs_policy_audit_log %%PREFIX%%/no-such-dir/audit.log;
+    location / { %%PROXY%% }
+CONF
+ok($rc != 0 && $out =~ /no-such-dir\/audit\.log/,
+   'nginx -t: an audit file that cannot be opened is refused') or diag($out);
+
 $t->start;
 
 my $audit = $t->prefix . '/logs/audit.log';
