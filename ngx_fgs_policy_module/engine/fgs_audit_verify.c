@@ -186,6 +186,14 @@ fgs_audit_verify_line(fgs_audit_verify_t *v, const u_char *line, size_t len,
 
     v->line++;
 
+    if (!newline && v->live && v->nfiles - 1 == v->last_file) {
+        /* a line being written while it was read */
+        fgs_audit_problem(v, FGS_AUDIT_WARNING, v->nfiles - 1, v->line,
+                          "the last line is incomplete: it was being "
+                          "written (--live)");
+        return FGS_OK;
+    }
+
     if (!newline) {
         fgs_audit_problem(v, FGS_AUDIT_ERROR, v->nfiles - 1, v->line,
                           "the line is incomplete: the file was cut short, "

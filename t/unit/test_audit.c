@@ -565,6 +565,8 @@ test_verify_tampering(void)
     is_int(s.first_line, 12, "on the cut line 12");
     ok(strstr(s.first_msg, "incomplete") != NULL, "saying incomplete: %s",
        s.first_msg);
+    ok(verify(&s, 1, 1, "audit.log", t) == 0 && s.warnings == 1,
+       "with --live, a last line being written is a warning");
     file_drop(t);
 
     /* a line that is not a record */
