@@ -5,8 +5,15 @@
  * SHA-256 through OpenSSL's EVP interface.  With OpenSSL 3 the digest is
  * fetched once per process: EVP_sha256() would look it up again at every
  * initialisation, which costs as much as hashing a short record.
+ *
+ * The fetched digest is a counted reference, released when the code that
+ * holds it goes away: atexit() in a shared object runs when the object
+ * is unloaded, and nginx unloads the module when a process exits, so the
+ * reference never outlives the only pointer to it.
  */
 
+
+#include <stdlib.h>
 
 #include <openssl/evp.h>
 
@@ -14,24 +21,48 @@
 
 
 static const EVP_MD *fgs_sha256_md(void);
+#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
+static void fgs_sha256_release(void);
+#endif
 static void fgs_sha256_to_hex(const u_char *md, char *hex);
+
+
+#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
+static EVP_MD  *fgs_sha256_fetched;
+#endif
 
 
 static const EVP_MD *
 fgs_sha256_md(void)
 {
 #if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-    static EVP_MD  *md;
 
-    if (md == NULL) {
-        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (fgs_sha256_fetched == NULL) {
+        fgs_sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+
+        if (fgs_sha256_fetched != NULL) {
+            /* should it fail, the reference merely lasts to the exit */
+            (void) atexit(fgs_sha256_release);
+        }
     }
 
-    return md;
+    return fgs_sha256_fetched;
 #else
     return EVP_sha256();
 #endif
 }
+
+
+#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
+
+static void
+fgs_sha256_release(void)
+{
+    EVP_MD_free(fgs_sha256_fetched);
+    fgs_sha256_fetched = NULL;
+}
+
+#endif
 
 
 int
