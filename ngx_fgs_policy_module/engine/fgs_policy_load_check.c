@@ -731,20 +731,30 @@ fgs_load_value_text(fgs_load_t *ld, json_t *v, const fgs_value_t *value)
     }
 
     if (value->len <= FGS_POLICY_ECHO_MAX) {
-        return fgs_strdup(ld->a, (const char *) value->json, value->len);
+        n = value->len;
+
+    } else {
+        /* cut on a character boundary */
+        n = FGS_POLICY_ECHO_MAX;
+
+        while (n > 0 && (value->json[n] & 0xc0) == 0x80) {
+            n--;
+        }
     }
 
-    /* cut on a character boundary */
-    n = FGS_POLICY_ECHO_MAX;
-
-    while (n > 0 && (value->json[n] & 0xc0) == 0x80) {
-        n--;
+    s = fgs_strdup(ld->a, (const char *) value->json,
+                   n < value->len ? n + 3 : n);
+    if (s == NULL) {
+        return NULL;
     }
 
-    s = fgs_strdup(ld->a, (const char *) value->json, n + 3);
-    if (s != NULL) {
+    if (n < value->len) {
         memcpy(s + n, "...", 3);
     }
+
+    /* compact JSON leaves DEL raw in strings: messages hold no control */
+
+    fgs_policy_oneline(s);
 
     return s;
 }
