@@ -10,8 +10,8 @@
 # NAME, the repository's bodies and policies, and JSONTestSuite from
 # ../shared/corpora when it is there.  Findings (crash-*, leak-*, timeout-*,
 # oom-*) go to $BUILD/fuzz/findings-NAME/; the output to $BUILD/fuzz/NAME.log.
-# Exits 1 when any target found something.  FGS_FUZZ_NICE=19 runs the
-# fuzzers at that niceness.
+# Exits 1 when any target found something new in this run.  FGS_FUZZ_NICE=19
+# runs the fuzzers at that niceness.
 
 set -u
 
@@ -69,6 +69,8 @@ for name in $names; do
 
     echo "fuzz_$name: ${SECONDS_EACH}s, seeds:$dirs"
 
+    before=$(ls "$findings" | wc -l)
+
     # shellcheck disable=SC2086
     nice -n "${FGS_FUZZ_NICE:-0}" "$bin" \
         -max_total_time="$SECONDS_EACH" -max_len=8192 -timeout=10 \
@@ -80,7 +82,7 @@ for name in $names; do
     grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs|stat::)' \
         "$FUZZ/$name.log" | sed 's/^/    /'
 
-    if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$findings")" ]; then
+    if [ "$rc" -ne 0 ] || [ "$(ls "$findings" | wc -l)" -gt "$before" ]; then
         echo "fuzz_$name: FOUND SOMETHING (exit $rc), see $FUZZ/$name.log" \
              "and $findings/"
         found=1
