@@ -4,6 +4,7 @@
 #   make run        the demo: the gateway in front of the mock FunctionGraph
 #   make test       every test (engine unit tests, then the nginx suite)
 #   make bench      the side-by-side benchmark (bench/)
+#   make bench-profile  instructions per request, by function (callgrind)
 #   make NGINX_SRC=/path/to/nginx-x.y.z   build against that source tree
 
 BUILD     ?= build
@@ -35,7 +36,7 @@ ifneq ($(CLI_SRCS),)
 ALL += $(CLI)
 endif
 
-.PHONY: all deps module cli unit test test-unit test-nginx run stop bench clean
+.PHONY: all deps module cli unit test test-unit test-nginx run stop bench bench-profile clean
 
 all: $(ALL)
 
@@ -98,6 +99,13 @@ bench:
 	@scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# instructions per request, plain proxying against the module, with the
+# module's functions (callgrind; load does not change the counts)
+bench-profile:
+	@scripts/deps.sh --bench
+	@$(MAKE) --no-print-directory all
+	@bench/profile.sh
 
 clean:
 	rm -rf $(BUILD)

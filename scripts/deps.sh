@@ -9,7 +9,8 @@ pkgs="nginx nginx-dev libjansson-dev libpcre2-dev libssl-dev zlib1g-dev
 
 case "$1" in
     --bench) pkgs="$pkgs wrk libnginx-mod-http-js libnginx-mod-http-lua
-                   libnginx-mod-http-modsecurity lua-cjson gnuplot-nox" ;;
+                   libnginx-mod-http-modsecurity lua-cjson gnuplot-nox
+                   valgrind" ;;
     --fuzz)  pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
 
