@@ -36,7 +36,8 @@ ifneq ($(CLI_SRCS),)
 ALL += $(CLI)
 endif
 
-.PHONY: all deps module cli unit test test-unit test-nginx run stop bench bench-profile clean
+.PHONY: all deps module cli unit test test-unit test-nginx run stop bench \
+        bench-profile clean
 
 all: $(ALL)
 
