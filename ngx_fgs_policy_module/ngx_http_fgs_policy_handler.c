@@ -59,7 +59,6 @@ static ngx_int_t ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx);
 static ngx_int_t ngx_http_fgs_policy_evaluate(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, const fgs_json_doc_t *doc);
-static void *ngx_http_fgs_policy_alloc(void *data, size_t size);
 static void ngx_http_fgs_policy_cleanup(void *data);
 
 
@@ -578,7 +577,8 @@ ngx_http_fgs_policy_evaluate(ngx_http_request_t *r,
  * The context is the data of a cleanup of the request's pool, as the
  * realip module keeps its own: internal redirects and
  * ngx_http_filter_finalize_request() zero r->ctx, and the cleanup list is
- * where it is found again.  The cleanup itself unmaps the temp file view.
+ * where it is found again.  The cleanup itself unmaps the temp file view
+ * and gives the engine's memory back.
  */
 
 ngx_http_fgs_policy_ctx_t *
@@ -598,8 +598,9 @@ ngx_http_fgs_policy_create_ctx(ngx_http_request_t *r)
     ngx_memzero(ctx, sizeof(ngx_http_fgs_policy_ctx_t));
 
     ctx->request = r;
-    ctx->alloc.alloc = ngx_http_fgs_policy_alloc;
-    ctx->alloc.data = r->pool;
+    ctx->arena.pool = r->pool;
+    ctx->alloc.alloc = ngx_http_fgs_policy_arena_alloc;
+    ctx->alloc.data = &ctx->arena;
     ctx->op = FGS_OP_NONE;
     ctx->decision = FGS_DECISION_ERROR;
 
@@ -642,24 +643,6 @@ ngx_http_fgs_policy_cleanup(void *data)
     ngx_http_fgs_policy_ctx_t  *ctx = data;
 
     ngx_http_fgs_policy_unmap(ctx);
+    ngx_http_fgs_policy_arena_release(&ctx->arena);
 }
 
-
-/*
- * The engine's allocator: the request's pool.  The engine asks for
- * memory aligned for any type; nginx's pool aligns small blocks to
- * NGX_ALIGNMENT only, so round up to 16.
- */
-
-static void *
-ngx_http_fgs_policy_alloc(void *data, size_t size)
-{
-    u_char  *p;
-
-    p = ngx_palloc(data, size + 15);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    return ngx_align_ptr(p, 16);
-}

@@ -24,6 +24,8 @@
 #include "fgs_schema.h"
 #include "fgs_policy.h"
 
+#include "ngx_http_fgs_policy_arena.h"
+
 
 #define NGX_HTTP_FGS_POLICY_MAX_BODY  (64 * 1024 * 1024)
 
@@ -92,7 +94,8 @@ typedef struct {
 
 typedef struct {
     ngx_http_request_t       *request;
-    fgs_alloc_t               alloc;        /* the request's pool */
+    fgs_alloc_t               alloc;        /* the engine's memory: */
+    ngx_http_fgs_policy_arena_t  arena;     /* from this arena */
 
     /* the settings that govern the request, fixed when it is decided */
     ngx_http_fgs_policy_loc_conf_t  *conf;

@@ -1,0 +1,155 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The memory the policy engine works in for one request: bump allocation
+ * from blocks that a worker keeps for the next request.
+ *
+ * Taking this memory from the request's pool cost an extra pool block,
+ * malloc()ed and freed with every governed request.  With a few requests
+ * in flight that pushed glibc's heap top over its trim threshold again
+ * and again: the heap was given back to the kernel and faulted in anew,
+ * about a page fault per request, which cost more than all the checks.
+ * Blocks that stay with the worker make the module's memory use steady.
+ *
+ * The free list holds no request state: a block belongs to one request
+ * from the allocation that takes it to the cleanup of that request's
+ * pool, like nginx's own free lists of connections and buffers.  Under
+ * AddressSanitizer a block in the free list is poisoned, so a pointer
+ * kept past its request is still caught.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_fgs_policy_arena.h"
+
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ngx_http_fgs_policy_poison(p, n)    ASAN_POISON_MEMORY_REGION(p, n)
+#define ngx_http_fgs_policy_unpoison(p, n)  ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define ngx_http_fgs_policy_poison(p, n)
+#define ngx_http_fgs_policy_unpoison(p, n)
+#endif
+
+
+/* a block, its header included; a multiple of 16 */
+#define NGX_HTTP_FGS_POLICY_BLOCK_SIZE  8192
+
+/* larger allocations (a big body's tape) come from the request's pool */
+#define NGX_HTTP_FGS_POLICY_ARENA_LARGE  (NGX_HTTP_FGS_POLICY_BLOCK_SIZE / 2)
+
+/* at most this many free blocks are kept per worker: 512 KB */
+#define NGX_HTTP_FGS_POLICY_BLOCKS_KEPT  64
+
+
+struct ngx_http_fgs_policy_block_s {
+    ngx_http_fgs_policy_block_t  *next;
+    u_char                        pad[8];   /* the data is 16-aligned */
+};
+
+
+#define ngx_http_fgs_policy_block_data(b)                                    \
+    ((u_char *) (b) + sizeof(ngx_http_fgs_policy_block_t))
+#define ngx_http_fgs_policy_block_room                                       \
+    (NGX_HTTP_FGS_POLICY_BLOCK_SIZE - sizeof(ngx_http_fgs_policy_block_t))
+
+
+static ngx_http_fgs_policy_block_t *ngx_http_fgs_policy_block_take(
+    ngx_pool_t *pool);
+
+
+/* the worker's free blocks */
+static ngx_http_fgs_policy_block_t  *ngx_http_fgs_policy_free_blocks;
+static ngx_uint_t                    ngx_http_fgs_policy_nfree_blocks;
+
+
+void *
+ngx_http_fgs_policy_arena_alloc(void *data, size_t size)
+{
+    ngx_http_fgs_policy_arena_t *arena = data;
+
+    u_char                       *p;
+    ngx_http_fgs_policy_block_t  *b;
+
+    if (arena->end) {
+        p = ngx_align_ptr(arena->pos, 16);
+
+        if (size <= (size_t) (arena->end - p)) {
+            arena->pos = p + size;
+            return p;
+        }
+    }
+
+    if (size > NGX_HTTP_FGS_POLICY_ARENA_LARGE) {
+        p = ngx_palloc(arena->pool, size + 15);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        return ngx_align_ptr(p, 16);
+    }
+
+    b = ngx_http_fgs_policy_block_take(arena->pool);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = arena->blocks;
+    arena->blocks = b;
+
+    p = ngx_http_fgs_policy_block_data(b);
+    arena->pos = p + size;
+    arena->end = p + ngx_http_fgs_policy_block_room;
+
+    return p;
+}
+
+
+static ngx_http_fgs_policy_block_t *
+ngx_http_fgs_policy_block_take(ngx_pool_t *pool)
+{
+    ngx_http_fgs_policy_block_t  *b;
+
+    b = ngx_http_fgs_policy_free_blocks;
+
+    if (b) {
+        ngx_http_fgs_policy_unpoison(b, NGX_HTTP_FGS_POLICY_BLOCK_SIZE);
+        ngx_http_fgs_policy_free_blocks = b->next;
+        ngx_http_fgs_policy_nfree_blocks--;
+        return b;
+    }
+
+    return ngx_alloc(NGX_HTTP_FGS_POLICY_BLOCK_SIZE, pool->log);
+}
+
+
+void
+ngx_http_fgs_policy_arena_release(ngx_http_fgs_policy_arena_t *arena)
+{
+    ngx_http_fgs_policy_block_t  *b, *next;
+
+    for (b = arena->blocks; b; b = next) {
+        next = b->next;
+
+        if (ngx_http_fgs_policy_nfree_blocks
+            >= NGX_HTTP_FGS_POLICY_BLOCKS_KEPT)
+        {
+            ngx_free(b);
+            continue;
+        }
+
+        b->next = ngx_http_fgs_policy_free_blocks;
+        ngx_http_fgs_policy_free_blocks = b;
+        ngx_http_fgs_policy_nfree_blocks++;
+
+        ngx_http_fgs_policy_poison(b, NGX_HTTP_FGS_POLICY_BLOCK_SIZE);
+    }
+
+    arena->blocks = NULL;
+    arena->pos = NULL;
+    arena->end = NULL;
+}

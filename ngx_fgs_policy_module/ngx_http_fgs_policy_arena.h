@@ -1,0 +1,39 @@
+
+/*
+ * Copyright (C) ngx_fgs_policy_module authors
+ *
+ * The memory the policy engine works in for one request.
+ */
+
+
+#ifndef _NGX_HTTP_FGS_POLICY_ARENA_H_INCLUDED_
+#define _NGX_HTTP_FGS_POLICY_ARENA_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+
+typedef struct ngx_http_fgs_policy_block_s  ngx_http_fgs_policy_block_t;
+
+
+typedef struct {
+    ngx_pool_t                   *pool;     /* the request's, for large
+                                               allocations */
+    u_char                       *pos;      /* free room in the current */
+    u_char                       *end;      /* block */
+    ngx_http_fgs_policy_block_t  *blocks;   /* taken by this request */
+} ngx_http_fgs_policy_arena_t;
+
+
+/*
+ * An fgs_alloc_t function (data is the arena): memory aligned to 16
+ * bytes, valid until ngx_http_fgs_policy_arena_release().
+ */
+void *ngx_http_fgs_policy_arena_alloc(void *data, size_t size);
+
+/* gives the arena's blocks back; called from the request pool's cleanup */
+void ngx_http_fgs_policy_arena_release(ngx_http_fgs_policy_arena_t *arena);
+
+
+#endif /* _NGX_HTTP_FGS_POLICY_ARENA_H_INCLUDED_ */
