@@ -10,12 +10,16 @@
 # user-space instructions per request, with start-up and exit taken out;
 # the module's functions are listed with their inclusive share.
 #
+# Results: build/bench/profile/ir.tsv (workload, variant, Ir per request)
+# and functions-VARIANT-WORKLOAD.tsv (Ir per request, function), which
+# bench/report.pl puts in RESULTS.md.
+#
 # Instruction counts do not depend on the machine's load, so this can run
 # while other work does; bench/run.sh measures time and must not.
 #
 # Environment: FGS_PROFILE_VARIANTS ["plain module"]
 #   FGS_PROFILE_WORKLOADS ["config-1k-allowed"]
-#   FGS_PROFILE_REQUESTS [2000]  FGS_PROFILE_BASE [200]
+#   FGS_PROFILE_REQUESTS [1000]  FGS_PROFILE_BASE [100]
 #   FGS_PROFILE_PORT [18500]  FGS_PROFILE_TOP [25]
 #   FGS_BENCH_MODULE, FGS_BENCH_POLICY as for bench/run.sh
 
@@ -27,8 +31,8 @@ out=$top/build/bench/profile
 
 variants=${FGS_PROFILE_VARIANTS:-plain module}
 workloads=${FGS_PROFILE_WORKLOADS:-config-1k-allowed}
-requests=${FGS_PROFILE_REQUESTS:-2000}
-base=${FGS_PROFILE_BASE:-200}
+requests=${FGS_PROFILE_REQUESTS:-1000}
+base=${FGS_PROFILE_BASE:-100}
 port=${FGS_PROFILE_PORT:-18500}
 ntop=${FGS_PROFILE_TOP:-25}
 module=${FGS_BENCH_MODULE:-$top/build/ngx_http_fgs_policy_module.so}
@@ -132,13 +136,14 @@ run_one() {
 }
 
 printf '%-20s %-8s %12s\n' workload variant 'Ir/request'
+: > "$out/ir.tsv"
 for w in $workloads; do
     for v in $variants; do
         lo=$(run_one "$v" "$w" "$base")
         hi=$(run_one "$v" "$w" "$requests")
         per=$(( (hi - lo) / (requests - base) ))
         printf '%-20s %-8s %12d\n' "$w" "$v" "$per"
-        echo "$per" > "$out/$v-$w.ir"
+        printf '%s\t%s\t%s\n' "$w" "$v" "$per" >> "$out/ir.tsv"
     done
 done
 
@@ -155,7 +160,8 @@ for w in $workloads; do
                 BEGIN { $n = shift @ARGV }
                 next unless /^\s*([\d,]+)\s.*\s([^\s:]+):((?:ngx_http_fgs|fgs_)\w+)/;
                 ($ir = $1) =~ tr/,//d;
-                printf "%10d  %s\n", $ir / $n, $3 if $seen{$3}++ == 0;
-            ' "$requests" | sort -rn | head -"$ntop"
+                printf "%d\t%s\n", $ir / $n, $3 if $seen{$3}++ == 0;
+            ' "$requests" | sort -rn | head -"$ntop" \
+            | tee "$out/functions-$v-$w.tsv"
     done
 done

@@ -290,23 +290,55 @@ my @targets = (
     ['10 MB /code rewritten req/s, module vs njs', 'code-10m-rewritten', 'njs', 10],
     ['10 MB /code rewritten req/s, module vs Lua', 'code-10m-rewritten', 'lua', 10],
 );
-$md .= "## Targets (DESIGN section 12)\n\n"
-    . "| target | at least | measured | |\n| --- | ---: | ---: | --- |\n";
+# for a target against a peer, the best a gateway that costs no more
+# than plain proxying could reach: the peer's own ratio to plain
+my $targets = "| target | at least | measured | | ceiling: plain proxying vs the peer |\n"
+    . "| --- | ---: | ---: | --- | ---: |\n";
 for my $t (@targets) {
     my ($what, $w, $other, $min) = @$t;
     my $r = versus($w, 'module', $other, 'rps');
     my $verdict = !defined $r ? 'not measured'
                 : $r >= $min ? 'met' : '**missed**';
-    $md .= "| $what | ${min}x | " . ratio($r) . " | $verdict |\n";
+    my $ceiling = $other eq 'plain' ? '-'
+                : ratio(versus($w, 'plain', $other, 'rps'));
+    $targets .= "| $what | ${min}x | " . ratio($r) . " | $verdict | $ceiling |\n";
 }
 for my $w (grep { /^code/ } @WORKLOADS) {
     my $r = extra_memory($w, 'module');
     my $verdict = !defined $r ? 'not measured'
                 : $r <= 1.1 ? 'met' : '**missed**';
-    $md .= "| $w: added memory per in-flight request, module | at most 1.1x the body | "
-         . ratio($r) . " | $verdict |\n";
+    $targets .= "| $w: added memory per in-flight request, module | at most 1.1x the body | "
+         . ratio($r) . " | $verdict | - |\n";
 }
-$md .= "\n";
+$md .= "## Targets (DESIGN section 12)\n\n$targets\n";
+
+# instructions per request (bench/profile.sh), when it ran
+my @ir = lines("$out/profile/ir.tsv");
+my $profile = '';
+if (@ir) {
+    my %ir = map { ("$_->[0]/$_->[1]" => $_->[2]) } @ir;
+    $profile .= "User-space instructions per request of the gateway worker, counted by callgrind "
+        . "(`bench/profile.sh`: one process, 1,000 requests over one keepalive connection less 100, so "
+        . "start-up and exit cancel out). Counts do not vary with load; the kernel's share of a request "
+        . "(about two thirds of plain proxying's CPU time here) is not in them.\n\n"
+        . "| workload | variant | instructions per request | vs plain | added by the module |\n"
+        . "| --- | --- | ---: | ---: | ---: |\n";
+    for my $l (@ir) {
+        my ($w, $v, $n) = @$l;
+        my $p = $ir{"$w/plain"};
+        $profile .= "| $w | $NAME{$v} | $n | "
+            . ($p ? ratio($n / $p) : '-') . ' | '
+            . ($p && $v ne 'plain' ? $n - $p : '-') . " |\n";
+    }
+    my @f = lines("$out/profile/functions-module-config-1k-allowed.tsv");
+    if (@f) {
+        $profile .= "\nThe module's functions on config-1k-allowed, inclusive (a function's count holds "
+            . "those of the functions it calls):\n\n"
+            . "| instructions per request | function |\n| ---: | --- |\n";
+        $profile .= "| $_->[0] | `$_->[1]` |\n" for @f[0 .. ($#f < 14 ? $#f : 14)];
+    }
+    $md .= "## Where the time goes\n\n$profile\n";
+}
 
 # what the audit log costs: the module with and without it, run by run
 if (grep { $m{$_}{audit} } @WORKLOADS) {
@@ -431,3 +463,21 @@ GP
 open(my $o, '>', $results) or die "$results: $!\n";
 print $o $md;
 close $o;
+
+# the README shows the targets, between its two markers
+my $readme = $ENV{FGS_BENCH_README};
+if ($readme && open(my $r, '<', $readme)) {
+    local $/;
+    my $text = <$r>;
+    close $r;
+    my $block = "<!-- bench:start (bench/report.pl writes this part) -->\n"
+        . "From `make bench` on $now" . ($smoke ? ' (a smoke run)' : '')
+        . ", $settings{runs} run(s) of $settings{duration}; ratios to the same run's "
+        . "plain proxying, medians; every figure in [bench/RESULTS.md](bench/RESULTS.md).\n\n"
+        . $targets . "<!-- bench:end -->";
+    if ($text =~ s/<!-- bench:start.*?<!-- bench:end -->/$block/s) {
+        open(my $w, '>', $readme) or die "$readme: $!\n";
+        print $w $text;
+        close $w;
+    }
+}

@@ -9,7 +9,9 @@
 #     a warm-up, then wrk with the workload's PUT; requests/s, p50 and p99
 #     latency, the worker's CPU time per request (/proc/PID/stat) and its
 #     peak RSS (VmHWM);
-#  3. bench/report.pl writes bench/RESULTS.md and bench/results.png.
+#  3. bench/profile.sh counts the instructions per request (callgrind);
+#  4. bench/report.pl writes bench/RESULTS.md, bench/results.png and the
+#     table of targets in the README.
 #
 # Pinning: the gateway (master and worker) on FGS_BENCH_GATEWAY_CPU
 # (default 1), wrk and the upstream on FGS_BENCH_LOAD_CPU (default 0).
@@ -23,8 +25,10 @@
 #   FGS_BENCH_PORT [18400]  (first of the loopback ports used)
 #   FGS_BENCH_MODULE [build/ngx_http_fgs_policy_module.so]
 #   FGS_BENCH_POLICY [conf/policy.json]
-#   FGS_BENCH_SKIP_CORPUS=1  FGS_BENCH_SKIP_LOAD=1
+#   FGS_BENCH_SKIP_CORPUS=1  FGS_BENCH_SKIP_LOAD=1  FGS_BENCH_SKIP_PROFILE=1
 #   FGS_BENCH_RESULTS [bench/RESULTS.md]  FGS_BENCH_CHART [bench/results.png]
+#   FGS_BENCH_README [README.md: its bench:start/end block gets the targets;
+#                     empty: leave it alone]
 
 set -eu
 
@@ -331,9 +335,23 @@ if [ "${FGS_BENCH_SKIP_LOAD:-}" != 1 ]; then
     forget "$upstream_pid"
 fi
 
+if [ "${FGS_BENCH_SKIP_PROFILE:-}" != 1 ]; then
+    echo "== instructions per request (callgrind)"
+    rm -f "$out/profile/ir.tsv"
+    if command -v valgrind >/dev/null; then
+        FGS_PROFILE_VARIANTS="plain module audit" \
+        FGS_PROFILE_WORKLOADS="config-1k-allowed config-1k-denied" \
+        FGS_PROFILE_TOP=15 FGS_BENCH_MODULE=$module FGS_BENCH_POLICY=$policy \
+            "$bench/profile.sh" | sed -n '1,/^$/p' | sed 's/^/  /'
+    else
+        echo "  valgrind is not installed (scripts/deps.sh --bench installs it)"
+    fi
+fi
+
 echo "== report"
 FGS_BENCH_RUNS=$runs FGS_BENCH_DURATION=$duration FGS_BENCH_WARMUP=$warmup \
 FGS_BENCH_GATEWAY_CPU=$gw_cpu FGS_BENCH_LOAD_CPU=$load_cpu \
 FGS_BENCH_MODULE=$module FGS_BENCH_POLICY=$policy \
+FGS_BENCH_README=${FGS_BENCH_README-$top/README.md} \
     perl "$bench/report.pl" "$out" "$results" "$chart"
 echo "  $results"
