@@ -1162,9 +1162,11 @@ sub check_response {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     if (!ref $e && $e eq 'closed') {
         # nginx closes the connection after a 400: nothing more is read
-        return ok(!$r->complete && $r->status == 0,
-                  "$name: the connection is closed, nothing more served")
-            or diag($r->summary);
+        my $closed = ok(!$r->complete && $r->status == 0,
+                        "$name: the connection is closed, nothing more "
+                        . "served");
+        diag($r->summary) unless $closed;
+        return $closed;
     }
     if (!ref $e) {
         # 'pass': governed and allowed; 'read': not governed at all
