@@ -73,7 +73,7 @@ abs=$(cd "$build" && pwd)
 MAKEFLAGS="-j$jobs" CC=gcc FGS_BUILD="$abs" FGS_CC_OPT="-O1 $san" \
     FGS_LD_OPT="-fsanitize=address,undefined" scripts/build-module.sh
 
-# the suite also uses the regular build (build/fgs-policy)
+# the suite's build-time tests look at the regular build
 step "building the regular module and CLI"
 make --no-print-directory -j"$jobs" BUILD="$base" all
 
@@ -105,7 +105,7 @@ module="$abs/ngx_http_fgs_policy_module.so"
 # t/80-leak.t bounds no RSS under ASan: 2,000 requests exercise the same
 # paths as its 10,000
 FGS_MODULE="$module" FGS_NGINX_PRELOAD="$libasan $module" \
-    FGS_LEAK_REQUESTS="${FGS_LEAK_REQUESTS:-2000}" \
+    FGS_CLI="$abs/fgs-policy" FGS_LEAK_REQUESTS="${FGS_LEAK_REQUESTS:-2000}" \
     prove --timer -j "${FGS_ASAN_JOBS:-$jobs}" -I t/lib ${FGS_ASAN_TESTS:-t/}
 
 step "done"

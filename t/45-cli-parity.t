@@ -27,7 +27,7 @@ use FgsTest;
 use Time::Local qw(timegm);
 
 my $ROOT = $FgsTest::ROOT;
-my $CLI = "$ROOT/build/fgs-policy";
+my $CLI = $FgsTest::CLI;
 my $POLICY = "$ROOT/conf/policy.json";
 my $CASES = "$ROOT/conf/policy.tests";
 

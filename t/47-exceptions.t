@@ -19,7 +19,7 @@ use FgsTest;
 use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
 
-my $CLI = "$FgsTest::ROOT/build/fgs-policy";
+my $CLI = $FgsTest::CLI;
 my $KMS = '5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f';
 my $LEAD = 6;               # seconds from the policy's writing to expiry
 

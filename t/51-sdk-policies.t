@@ -22,7 +22,7 @@ my ($AK, $SK) = ('E2EPOLICYAK0123456789',
                  'e2ePolicySecretKey0123456789abcdefghijklm');
 my $KMS = '5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f';
 my $ROOT = $FgsTest::ROOT;
-my $CLI = "$ROOT/build/fgs-policy";
+my $CLI = $FgsTest::CLI;
 my $POLICY = "$ROOT/conf/policy.json";
 
 my $t = FgsTest->new(mock_args => ['--ak', $AK, '--sk', $SK],

@@ -20,7 +20,8 @@ package FgsTest;
 #   $t->finish;
 #   done_testing;
 #
-# Environment: FGS_NGINX (nginx binary), FGS_MODULE (the module .so, e.g.
+# Environment: FGS_NGINX (nginx binary), FGS_CLI (fgs-policy, default
+# build/fgs-policy), FGS_MODULE (the module .so, e.g.
 # a sanitizer build), FGS_NGINX_PRELOAD (LD_PRELOAD for nginx only, e.g.
 # libasan.so for a sanitizer build of the module in the system nginx;
 # ASan then reports into logs/asan.PID of the prefix, UBSan into nginx's
@@ -66,6 +67,7 @@ use constant REGION        => 'cn-north-4';
 our $ROOT = abs_path(dirname(__FILE__) . '/../..');
 our $NGINX = $ENV{FGS_NGINX} || '/usr/sbin/nginx';
 our $MODULE = $ENV{FGS_MODULE} || "$ROOT/build/ngx_http_fgs_policy_module.so";
+our $CLI = $ENV{FGS_CLI} || "$ROOT/build/fgs-policy";
 our $MOCK = $ENV{FGS_MOCK} || "$ROOT/t/mock/fgs-mock.js";
 
 my @live;                   # instances whose processes may still run
@@ -1193,13 +1195,13 @@ sub audit_records {
            $self->audit_lines(@files);
 }
 
-# Runs build/fgs-policy verify-audit with these arguments: (exit status,
+# Runs fgs-policy ($CLI) verify-audit with these arguments: (exit status,
 # what it printed).
 sub verify_audit {
     my ($self, @args) = @_;
 
     my $out = "$self->{prefix}/logs/verify-" . ++$self->{nverify} . '.out';
-    my $rc = run_cmd(["$ROOT/build/fgs-policy", 'verify-audit', @args],
+    my $rc = run_cmd([$CLI, 'verify-audit', @args],
                      $out, 120);
     return ($rc, slurp($out));
 }
