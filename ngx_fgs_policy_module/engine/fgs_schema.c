@@ -51,6 +51,10 @@
 #define FGS_SCHEMA_KEY_CLIP        64
 #define FGS_SCHEMA_QUOTE_MAX       32
 
+/* the multipliers the hash of an object's names tries, from the first */
+#define FGS_SCHEMA_HASH_MULT       0x9e3779b1U
+#define FGS_SCHEMA_HASH_TRIES      256
+
 
 typedef struct {
     const fgs_json_doc_t   *doc;
@@ -110,6 +114,12 @@ static void fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx,
 
 static int fgs_schema_find(const fgs_schema_object_t *obj, const char *key,
     size_t len);
+static inline int fgs_schema_lookup(const fgs_schema_object_t *obj,
+    const fgs_schema_index_t *idx, const char *key, size_t len);
+static inline uint32_t fgs_schema_hash(uint32_t mult, const u_char *key,
+    size_t len);
+static uint32_t fgs_schema_index_fill(fgs_schema_index_t *idx,
+    const fgs_schema_object_t *obj, uint32_t mult);
 static inline const fgs_schema_index_t *fgs_schema_index(
     const fgs_schema_object_t *obj);
 static const fgs_schema_index_t *fgs_schema_index_build(
@@ -126,7 +136,14 @@ static const char *fgs_schema_selftest_object(const fgs_schema_object_t *obj,
 
 static int fgs_schema_str(fgs_schema_ctx_t *ctx, uint32_t node,
     fgs_str_t *s);
-static int fgs_schema_is(const fgs_str_t *s, const char *literal);
+
+static int fgs_schema_is_value(const fgs_str_t *s, const char *value);
+
+/* s is the string literal (only a literal compiles), its length known */
+#define fgs_schema_is(s, literal)                                             \
+    ((s)->len == sizeof("" literal) - 1                                       \
+     && memcmp((s)->data, literal, sizeof(literal) - 1) == 0)
+
 static int fgs_schema_nonempty(fgs_schema_ctx_t *ctx, uint32_t node);
 static size_t fgs_schema_chars(const fgs_str_t *s);
 static const char *fgs_schema_kind(int type);
@@ -223,20 +240,21 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
     uint32_t                   i, child, required;
     uint32_t                   found[FGS_SCHEMA_MAX_FIELDS];
     const fgs_json_node_t     *ch;
+    const fgs_schema_index_t  *index;
     const fgs_schema_field_t  *f;
 
-    for (i = 0; i < obj->n; i++) {
-        found[i] = FGS_NONE;
-    }
+    /* FGS_NONE is all ones */
+    memset(found, 0xff, obj->n * sizeof(uint32_t));
 
     required = 0;
+    index = fgs_schema_index(obj);
 
     child = ctx->nodes[node].count ? node + 1 : FGS_NONE;
 
     for ( /* void */ ; child != FGS_NONE; child = ch->next) {
         ch = &ctx->nodes[child];
 
-        idx = fgs_schema_find(obj, ch->key, ch->key_len);
+        idx = fgs_schema_lookup(obj, index, ch->key, ch->key_len);
 
         if (idx < 0) {
             fgs_schema_unknown(ctx, obj, child);
@@ -266,7 +284,7 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
      * required fields were found as the operation has, none is missing.
      */
 
-    if (required < fgs_schema_index(obj)->required[ctx->opbit]) {
+    if (required < index->required[ctx->opbit]) {
 
         for (i = 0; i < obj->n; i++) {
             f = &obj->fields[i];
@@ -458,6 +476,15 @@ fgs_schema_integer(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node)
 {
     int64_t  v;
+
+    /*
+     * Without a range only the size matters, and up to 18 digits, sign
+     * included, always fit in 64 bits.
+     */
+
+    if (f->check != FGS_CHECK_RANGE && ctx->nodes[node].len <= 18) {
+        return;
+    }
 
     if (fgs_json_int(ctx->doc, node, &v) != FGS_OK) {
         if (f->check == FGS_CHECK_RANGE) {
@@ -685,7 +712,12 @@ fgs_schema_func_name(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s)
     u_char  c;
     size_t  i, chars;
 
-    chars = fgs_schema_chars(s);
+    /*
+     * The scanner passes only valid UTF-8, so 1 to 60 bytes hold 1 to 60
+     * characters: they are counted only outside that.
+     */
+
+    chars = (s->len >= 1 && s->len <= 60) ? s->len : fgs_schema_chars(s);
 
     if (chars < 1 || chars > 60) {
         fgs_schema_fail(ctx, node, NULL, "has %zu characters; the API "
@@ -906,13 +938,13 @@ fgs_schema_enum(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s,
     const char *const  *v;
 
     for (v = values; *v; v++) {
-        if (fgs_schema_is(s, *v)) {
+        if (fgs_schema_is_value(s, *v)) {
             return;
         }
     }
 
     for (v = more; v && *v; v++) {
-        if (fgs_schema_is(s, *v)) {
+        if (fgs_schema_is_value(s, *v)) {
             return;
         }
     }
@@ -1139,7 +1171,10 @@ fgs_schema_handler(fgs_schema_ctx_t *ctx, uint32_t node,
         return;
     }
 
-    chars = fgs_schema_chars(&handler);
+    /* 12 to 128 bytes of valid UTF-8 are 3 to 128 characters */
+
+    chars = (handler.len >= 12 && handler.len <= 128)
+            ? handler.len : fgs_schema_chars(&handler);
 
     if (chars < 3 || chars > 128) {
         fgs_schema_fail(ctx, h, NULL, "has %zu characters; the API "
@@ -1249,35 +1284,52 @@ fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx, uint32_t node,
 }
 
 
-/*
- * The index of the field named exactly key, or -1: among the few names
- * of its length (most lengths have one to three), each compared from its
- * first byte, which tells most of them apart.
- */
+/* the index of the field named exactly key, or -1 */
 
 static int
 fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
 {
-    uint32_t                   i, last;
-    const fgs_schema_index_t  *idx;
+    return fgs_schema_lookup(obj, fgs_schema_index(obj), key, len);
+}
+
+
+/*
+ * The same with the object's index at hand, inlined in the walk of the
+ * members: the key's slot in the object's hash names one field, rarely
+ * more (the next slots), and an empty slot ends the search.  The table
+ * is at most half full, so one always does.
+ */
+
+static inline int
+fgs_schema_lookup(const fgs_schema_object_t *obj,
+    const fgs_schema_index_t *idx, const char *key, size_t len)
+{
+    uint32_t                   h, i, slot;
     const fgs_schema_field_t  *f;
 
     if (len > FGS_SCHEMA_MAX_NAME || len == 0) {
         return -1;
     }
 
-    idx = fgs_schema_index(obj);
-    last = idx->by_len[len + 1];
+    h = fgs_schema_hash(idx->mult, (const u_char *) key, len);
 
-    for (i = idx->by_len[len]; i < last; i++) {
-        f = &obj->fields[i];
+    for (i = 0; i < FGS_SCHEMA_SLOTS; i++) {
+        slot = idx->slot[h];
 
-        if (f->name[0] == key[0]
+        if (slot == 0) {
+            return -1;
+        }
+
+        f = &obj->fields[slot - 1];
+
+        if (f->len == len
             && fgs_schema_same((const u_char *) f->name,
                                (const u_char *) key, len))
         {
-            return (int) i;
+            return (int) slot - 1;
         }
+
+        h = (h + 1) % FGS_SCHEMA_SLOTS;
     }
 
     return -1;
@@ -1285,40 +1337,83 @@ fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
 
 
 /*
- * The names are short: eight bytes at a time (the last eight overlapping
- * the ones before), byte by byte below eight; a call to memcmp() would
- * cost more than the comparison.
+ * The first and last bytes and the length, mixed by one multiplication
+ * with the object's own multiplier; the top bits pick the slot.  len is
+ * 1 to FGS_SCHEMA_MAX_NAME.
+ */
+
+static inline uint32_t
+fgs_schema_hash(uint32_t mult, const u_char *key, size_t len)
+{
+    uint32_t  x;
+
+    x = ((uint32_t) key[0] << 16) | ((uint32_t) key[len - 1] << 8)
+        | (uint32_t) len;
+
+    return (x * mult) >> (32 - FGS_SCHEMA_SLOT_BITS);
+}
+
+
+/*
+ * The names are short, and a call to memcmp() would cost more than the
+ * comparison: eight bytes at a time (the last eight overlapping the ones
+ * before), and below eight the first and the last four, two or one.
+ * Both sides have len bytes; nothing past them is read.
  */
 
 static inline int
 fgs_schema_same(const u_char *a, const u_char *b, size_t len)
 {
     size_t    i;
-    uint64_t  x, y;
+    uint16_t  x2, y2;
+    uint32_t  x4, y4;
+    uint64_t  x8, y8;
 
     if (len >= 8) {
         for (i = 0; i + 8 < len; i += 8) {
-            memcpy(&x, a + i, 8);
-            memcpy(&y, b + i, 8);
+            memcpy(&x8, a + i, 8);
+            memcpy(&y8, b + i, 8);
 
-            if (x != y) {
+            if (x8 != y8) {
                 return 0;
             }
         }
 
-        memcpy(&x, a + len - 8, 8);
-        memcpy(&y, b + len - 8, 8);
+        memcpy(&x8, a + len - 8, 8);
+        memcpy(&y8, b + len - 8, 8);
 
-        return x == y;
+        return x8 == y8;
     }
 
-    for (i = 0; i < len; i++) {
-        if (a[i] != b[i]) {
+    if (len >= 4) {
+        memcpy(&x4, a, 4);
+        memcpy(&y4, b, 4);
+
+        if (x4 != y4) {
             return 0;
         }
+
+        memcpy(&x4, a + len - 4, 4);
+        memcpy(&y4, b + len - 4, 4);
+
+        return x4 == y4;
     }
 
-    return 1;
+    if (len >= 2) {
+        memcpy(&x2, a, 2);
+        memcpy(&y2, b, 2);
+
+        if (x2 != y2) {
+            return 0;
+        }
+
+        memcpy(&x2, a + len - 2, 2);
+        memcpy(&y2, b + len - 2, 2);
+
+        return x2 == y2;
+    }
+
+    return len == 0 || a[0] == b[0];
 }
 
 
@@ -1338,19 +1433,34 @@ fgs_schema_index(const fgs_schema_object_t *obj)
 static const fgs_schema_index_t *
 fgs_schema_index_build(const fgs_schema_object_t *obj)
 {
-    uint32_t             i, len, bit;
+    uint32_t             i, bit, mult, best, probes, fewest;
     fgs_schema_index_t  *idx;
 
     idx = obj->index;
-    i = 0;
 
-    for (len = 0; len <= FGS_SCHEMA_MAX_NAME + 1; len++) {
-        while (i < obj->n && obj->fields[i].len < len) {
-            i++;
+    /*
+     * Any odd multiplier finds every field; the one with the fewest
+     * displaced names, out of a fixed sequence, makes most keys a single
+     * probe.  It stops at a perfect one.
+     */
+
+    best = FGS_SCHEMA_HASH_MULT;
+    fewest = (uint32_t) -1;
+    mult = FGS_SCHEMA_HASH_MULT;
+
+    for (i = 0; i < FGS_SCHEMA_HASH_TRIES && fewest != 0; i++) {
+        probes = fgs_schema_index_fill(idx, obj, mult);
+
+        if (probes < fewest) {
+            fewest = probes;
+            best = mult;
         }
 
-        idx->by_len[len] = (uint8_t) i;
+        mult = mult * 1664525U + 1013904223U;
+        mult |= 1;
     }
+
+    fgs_schema_index_fill(idx, obj, best);
 
     for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {
         idx->required[bit] = 0;
@@ -1365,6 +1475,45 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
     idx->ready = 1;
 
     return idx;
+}
+
+
+/*
+ * Fills the hash with the multiplier, and returns how many probes past
+ * their own slot the names took.  fgs_schema_selftest() keeps every
+ * object at most half the slots and every name 1 to FGS_SCHEMA_MAX_NAME
+ * bytes long, so a free slot is always found.
+ */
+
+static uint32_t
+fgs_schema_index_fill(fgs_schema_index_t *idx, const fgs_schema_object_t *obj,
+    uint32_t mult)
+{
+    uint32_t                   i, h, k, probes;
+    const fgs_schema_field_t  *f;
+
+    memset(idx->slot, 0, sizeof(idx->slot));
+    idx->mult = mult;
+    probes = 0;
+
+    for (i = 0; i < obj->n && i < FGS_SCHEMA_SLOTS / 2; i++) {
+        f = &obj->fields[i];
+
+        if (f->len == 0) {
+            continue;           /* no key is empty; the self-test says so */
+        }
+
+        h = fgs_schema_hash(mult, (const u_char *) f->name, f->len);
+
+        for (k = 0; k < FGS_SCHEMA_SLOTS && idx->slot[h] != 0; k++) {
+            h = (h + 1) % FGS_SCHEMA_SLOTS;
+        }
+
+        idx->slot[h] = (uint8_t) (i + 1);
+        probes += k;
+    }
+
+    return probes;
 }
 
 
@@ -1674,14 +1823,16 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
     u_char                     a[FGS_SCHEMA_MAX_NAME + 1];
     u_char                     b[FGS_SCHEMA_MAX_NAME + 1];
 
-    if (depth > 8 || obj->n == 0 || obj->n > FGS_SCHEMA_MAX_FIELDS) {
+    if (depth > 8 || obj->n == 0 || obj->n > FGS_SCHEMA_MAX_FIELDS
+        || obj->n > FGS_SCHEMA_SLOTS / 2)
+    {
         return "an object table is empty, too large or nested too deep";
     }
 
     for (i = 0; i < obj->n; i++) {
         f = &obj->fields[i];
 
-        if (f->name == NULL || f->len != strlen(f->name)
+        if (f->name == NULL || f->len != strlen(f->name) || f->len == 0
             || f->len > FGS_SCHEMA_MAX_NAME || f->ops == 0
             || (f->required & ~f->ops))
         {
@@ -1752,13 +1903,13 @@ fgs_schema_str(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s)
 
 
 static int
-fgs_schema_is(const fgs_str_t *s, const char *literal)
+fgs_schema_is_value(const fgs_str_t *s, const char *value)
 {
     size_t  n;
 
-    n = strlen(literal);
+    n = strlen(value);
 
-    return s->len == n && memcmp(s->data, literal, n) == 0;
+    return s->len == n && memcmp(s->data, value, n) == 0;
 }
 
 

@@ -21,6 +21,10 @@
 /* no field name of the reference is longer */
 #define FGS_SCHEMA_MAX_NAME    32
 
+/* the slots of an object's hash of names: at least twice its fields */
+#define FGS_SCHEMA_SLOT_BITS   7
+#define FGS_SCHEMA_SLOTS       (1 << FGS_SCHEMA_SLOT_BITS)
+
 
 /* the operations, as bits of a field's ops and required masks */
 #define FGS_SCHEMA_CODE        0x01
@@ -84,17 +88,19 @@ typedef struct {
 
 /*
  * What the walker derives from an object's fields on the object's first
- * use, and only reads afterwards: where the names of each length start
- * (a key is then compared with the few names of its length only), and
- * how many fields each operation requires (an object that has them all
- * is not walked again for the missing ones).
+ * use, and only reads afterwards: an open-addressing hash of the names
+ * (a key is then compared with one name, rarely two), and how many
+ * fields each operation requires (an object that has them all is not
+ * walked again for the missing ones).
  */
 
 typedef struct {
     uint8_t                     ready;
-    uint8_t                     by_len[FGS_SCHEMA_MAX_NAME + 2];
+    uint32_t                    mult;       /* the hash's multiplier */
     uint8_t                     required[FGS_SCHEMA_ALL + 1];
                                             /* by operation bit */
+    uint8_t                     slot[FGS_SCHEMA_SLOTS];
+                                            /* a field's index + 1, or 0 */
 } fgs_schema_index_t;
 
 

@@ -82,6 +82,7 @@ typedef struct {
 #define FGS_TOKEN_HAS_8BIT    0x02
 
 
+static int fgs_target_function_put(fgs_target_t *t);
 static fgs_target_result_e fgs_target_canonical(fgs_target_t *t,
     fgs_target_method_e m);
 static const char *fgs_target_urn(fgs_target_t *t, const fgs_str_t *urn,
@@ -102,8 +103,16 @@ static void fgs_target_scope_step(fgs_target_scope_t *sc,
 static size_t fgs_target_overlong(const u_char *p, size_t len);
 static int fgs_target_hex(u_char c);
 static int fgs_target_is_project(const fgs_str_t *s);
-static int fgs_target_eq(const fgs_str_t *s, const char *w);
-static int fgs_target_eq_nocase(const fgs_str_t *s, const char *w);
+static int fgs_target_eq_nocase(const fgs_str_t *s, const char *w,
+    size_t n);
+
+
+/* s is the literal word w, exactly or in any letter case */
+#define fgs_target_eq(s, w)                                                   \
+    ((s)->len == sizeof(w) - 1 && memcmp((s)->data, w, sizeof(w) - 1) == 0)
+
+#define fgs_target_like(s, w)                                                 \
+    fgs_target_eq_nocase(s, w, sizeof(w) - 1)
 
 
 static const char  fgs_target_err_absolute[] =
@@ -172,26 +181,33 @@ static const char  fgs_target_err_urn_project[] =
 
 
 /*
- * Characters a canonical path segment may hold: RFC 3986 pchar without
- * '%' (encoding) and ';' (parameters some servers strip).
+ * What each byte can be, as bits of a 256-byte table read once per byte:
+ * a character a canonical path segment may hold (RFC 3986 pchar without
+ * '%', encoding, and ';', parameters some servers strip), a letter or
+ * digit (project ids), a character of a function URN's parts (letters,
+ * digits, '_' and '-').
  */
-static const u_char  fgs_target_pchar[256] = {
-    /* 0x00 - 0x1f: control characters */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    /*    !  "  #  $  %  &  '  (  )  *  +  ,  -  .  / */
-    0, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
-    /* 0  1  2  3  4  5  6  7  8  9  :  ;  <  =  >  ? */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0,
-    /* @  A  B  C  D  E  F  G  H  I  J  K  L  M  N  O */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* P  Q  R  S  T  U  V  W  X  Y  Z  [  \  ]  ^  _ */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
-    /* `  a  b  c  d  e  f  g  h  i  j  k  l  m  n  o */
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* p  q  r  s  t  u  v  w  x  y  z  {  |  }  ~ DEL */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
-    /* 0x80 - 0xff: non-ASCII, all 0 */
+
+#define FGS_TC_PCHAR  0x01
+#define FGS_TC_ALNUM  0x02
+#define FGS_TC_URN    0x04
+
+#define FGS_TC_P      FGS_TC_PCHAR
+#define FGS_TC_W      (FGS_TC_PCHAR | FGS_TC_URN)
+#define FGS_TC_A      (FGS_TC_PCHAR | FGS_TC_URN | FGS_TC_ALNUM)
+
+static const u_char  fgs_target_class[256] = {
+    ['!'] = FGS_TC_P, ['$'] = FGS_TC_P, ['&'] = FGS_TC_P,
+    ['\''] = FGS_TC_P, ['('] = FGS_TC_P, [')'] = FGS_TC_P,
+    ['*'] = FGS_TC_P, ['+'] = FGS_TC_P, [','] = FGS_TC_P,
+    ['-'] = FGS_TC_W, ['.'] = FGS_TC_P,
+    ['0' ... '9'] = FGS_TC_A,
+    [':'] = FGS_TC_P, ['='] = FGS_TC_P, ['@'] = FGS_TC_P,
+    ['A' ... 'Z'] = FGS_TC_A,
+    ['_'] = FGS_TC_W,
+    ['a' ... 'z'] = FGS_TC_A,
+    ['~'] = FGS_TC_P
+    /* controls, space, the rest of ASCII punctuation, 0x80-0xff: 0 */
 };
 
 
@@ -223,6 +239,10 @@ fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
 
     m = fgs_target_method(method, method_len);
 
+    if (m == FGS_TARGET_PUT && fgs_target_function_put(t) == FGS_OK) {
+        return FGS_TARGET_GOVERN;
+    }
+
     err = fgs_target_form(target, len);
 
     if (err == NULL) {
@@ -240,6 +260,73 @@ fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
     }
 
     return FGS_TARGET_PASS;
+}
+
+
+/*
+ * The request the gateway sees most, PUT /v2/{project_id}/fgs/functions/
+ * {function_urn}/code or /config, read in one pass: the fixed words are
+ * compared whole, the project id and the URN byte by byte through the
+ * class table, and nothing is looked at twice.  A target of that shape
+ * whose project id and URN are valid and agree is canonical (its bytes
+ * are all path characters, its segments neither empty nor dots nor
+ * ending with '.'), so it is governed exactly as the general reading
+ * below would govern it.  Anything else, a flawed URN included, returns
+ * FGS_DECLINED with t untouched, and the general reading decides, with
+ * its own messages.
+ */
+
+#define FGS_TARGET_FUNCTIONS_LEN  (sizeof("/v2/") - 1 + FGS_TARGET_PROJECT_LEN \
+                                   + sizeof("/fgs/functions/") - 1)
+
+static int
+fgs_target_function_put(fgs_target_t *t)
+{
+    size_t         len;
+    fgs_op_e       op;
+    fgs_str_t      project, urn;
+    const u_char  *p;
+
+    p = t->path.data;
+    len = t->path.len;
+
+    if (len < FGS_TARGET_FUNCTIONS_LEN + sizeof("urn:fss:/code") - 1
+        || memcmp(p, "/v2/", 4) != 0
+        || memcmp(p + 4 + FGS_TARGET_PROJECT_LEN, "/fgs/functions/", 15)
+           != 0)
+    {
+        return FGS_DECLINED;
+    }
+
+    urn.data = p + FGS_TARGET_FUNCTIONS_LEN;
+
+    if (memcmp(p + len - 7, "/config", 7) == 0) {
+        op = FGS_OP_CONFIG;
+        urn.len = len - FGS_TARGET_FUNCTIONS_LEN - 7;
+
+    } else if (memcmp(p + len - 5, "/code", 5) == 0) {
+        op = FGS_OP_CODE;
+        urn.len = len - FGS_TARGET_FUNCTIONS_LEN - 5;
+
+    } else {
+        return FGS_DECLINED;
+    }
+
+    project.data = p + 4;
+    project.len = FGS_TARGET_PROJECT_LEN;
+
+    /* the URN's own checks refuse a '/' in it: the action is the last */
+
+    if (!fgs_target_is_project(&project)
+        || fgs_target_urn(t, &urn, &project) != NULL)
+    {
+        return FGS_DECLINED;
+    }
+
+    t->op = op;
+    t->project_id = project;
+
+    return FGS_OK;
 }
 
 
@@ -285,8 +372,8 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m)
     }
 
     if (n < 3
-        || !fgs_target_eq_nocase(&seg[0], "v2")
-        || !fgs_target_eq_nocase(&seg[2], "fgs"))
+        || !fgs_target_like(&seg[0], "v2")
+        || !fgs_target_like(&seg[2], "fgs"))
     {
         return FGS_TARGET_PASS;
     }
@@ -308,7 +395,7 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m)
     if (n >= 4) {
         functions = fgs_target_eq(&seg[3], "functions");
 
-        if (!functions && fgs_target_eq_nocase(&seg[3], "functions")) {
+        if (!functions && fgs_target_like(&seg[3], "functions")) {
             t->error = fgs_target_err_case;
             return FGS_TARGET_REJECT;
         }
@@ -317,13 +404,13 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m)
     if (functions && n == 6) {
         action = &seg[5];
 
-        if ((fgs_target_eq_nocase(action, "code")
+        if ((fgs_target_like(action, "code")
              && !fgs_target_eq(action, "code"))
-            || (fgs_target_eq_nocase(action, "config")
+            || (fgs_target_like(action, "config")
                 && !fgs_target_eq(action, "config"))
-            || (fgs_target_eq_nocase(action, "invocations")
+            || (fgs_target_like(action, "invocations")
                 && !fgs_target_eq(action, "invocations"))
-            || (fgs_target_eq_nocase(action, "invocations-async")
+            || (fgs_target_like(action, "invocations-async")
                 && !fgs_target_eq(action, "invocations-async")))
         {
             t->error = fgs_target_err_case;
@@ -431,29 +518,42 @@ fgs_target_urn(fgs_target_t *t, const fgs_str_t *urn,
         return fgs_target_err_urn_prefix;
     }
 
-    n = 0;
-    start = 0;
+    /* "urn" and "fss" are the first two parts; the end closes the last */
 
-    for (i = 0; i <= urn->len; i++) {
-        c = (i < urn->len) ? p[i] : ':';
+    part[0].data = p;
+    part[0].len = 3;
+    part[1].data = p + 4;
+    part[1].len = 3;
 
-        if (c == ':') {
-            if (n == FGS_TARGET_URN_PARTS) {
-                return fgs_target_err_urn_parts;
+    n = 2;
+    start = 8;
+
+    for (i = 8; /* void */ ; i++) {
+        if (i < urn->len) {
+            c = p[i];
+
+            if (fgs_target_class[c] & FGS_TC_URN) {
+                continue;
             }
 
-            part[n].data = p + start;
-            part[n].len = i - start;
-            n++;
-            start = i + 1;
-            continue;
+            if (c != ':') {
+                return fgs_target_err_urn_char;
+            }
         }
 
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-        {
-            return fgs_target_err_urn_char;
+        if (n == FGS_TARGET_URN_PARTS) {
+            return fgs_target_err_urn_parts;
         }
+
+        part[n].data = p + start;
+        part[n].len = i - start;
+        n++;
+
+        if (i == urn->len) {
+            break;
+        }
+
+        start = i + 1;
     }
 
     if (n < FGS_TARGET_URN_PARTS - 1) {
@@ -545,7 +645,7 @@ fgs_target_form(const u_char *p, size_t len)
     for (i = 1; i < len; i++) {
         c = p[i];
 
-        if (fgs_target_pchar[c]) {
+        if (fgs_target_class[c] & FGS_TC_PCHAR) {
             continue;
         }
 
@@ -990,50 +1090,38 @@ fgs_target_hex(u_char c)
 }
 
 
+/* 32 letters or digits, four at a time: their classes are and-ed */
+
 static int
 fgs_target_is_project(const fgs_str_t *s)
 {
-    size_t  i;
-    u_char  c;
+    size_t         i;
+    u_char         k;
+    const u_char  *p;
 
     if (s->len != FGS_TARGET_PROJECT_LEN) {
         return 0;
     }
 
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
+    p = s->data;
+    k = FGS_TC_ALNUM;
 
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')))
-        {
-            return 0;
-        }
+    for (i = 0; i < FGS_TARGET_PROJECT_LEN; i += 4) {
+        k &= fgs_target_class[p[i]] & fgs_target_class[p[i + 1]]
+             & fgs_target_class[p[i + 2]] & fgs_target_class[p[i + 3]];
     }
 
-    return 1;
+    return k != 0;
 }
 
 
-static int
-fgs_target_eq(const fgs_str_t *s, const char *w)
-{
-    size_t  n;
-
-    n = strlen(w);
-
-    return s->len == n && memcmp(s->data, w, n) == 0;
-}
-
-
-/* w is in lowercase */
+/* w is in lowercase, n bytes long */
 
 static int
-fgs_target_eq_nocase(const fgs_str_t *s, const char *w)
+fgs_target_eq_nocase(const fgs_str_t *s, const char *w, size_t n)
 {
-    size_t  i, n;
+    size_t  i;
     u_char  c;
-
-    n = strlen(w);
 
     if (s->len != n) {
         return 0;

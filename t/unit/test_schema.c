@@ -368,6 +368,37 @@ test_keys(void)
             "mount_config.func_mounts[1].MountType",
             "write it exactly as mount_type", "look-alike in an array item");
 
+    /*
+     * The hash of names: keys of every short length, one byte longer than
+     * the longest name, a field's name with its last byte changed (same
+     * first byte, last byte position and length as func_code), and the
+     * two names that share their first and last bytes and length.
+     */
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"t\":1}", "t",
+            "is not in the FunctionGraph API reference", "1-byte key");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"ty\":1}", "ty",
+            "is not in the FunctionGraph API reference", "2-byte key");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"typ\":1}", "typ",
+            "is not in the FunctionGraph API reference", "3-byte key");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"xrolf\":\"a\"}", "xrolf",
+            "is not in the FunctionGraph API reference", "last byte off");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"func_nam0\":\"a\"}",
+            "func_nam0", "is not in the FunctionGraph API reference",
+            "func_name with another last byte");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"user_data_encrypt_kms_key_id_x"
+            "xxx\":\"a\"}", "user_data_encrypt_kms_key_id_xxxx",
+            "is not in the FunctionGraph API reference",
+            "longer than every name");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"user_data_encrypt_kms_kez_id\":"
+            "\"a\"}", "user_data_encrypt_kms_kez_id",
+            "is not in the FunctionGraph API reference",
+            "the longest name with a byte off in its last eight");
+    refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"func_code\":{\"file\":\"QUJD\"}}",
+            "func_code", "is not a field of PUT", "func_code, next to "
+            "func_name in the hash");
+    accepted(FGS_OP_CODE, CODE_HEAD ",\"code_filename\":\"index.zip\"}",
+             "func_code found next to func_name");
+
     /* unknown keys, at every level */
     refused(FGS_OP_CONFIG, CONFIG_HEAD ",\"gpu_vendor\":\"x\"}",
             "gpu_vendor", "is not in the FunctionGraph API reference for PUT "
@@ -481,6 +512,14 @@ test_constraints(void)
              "123456789012345678901234567890\",\"runtime\":\"Go1.x\","
              "\"timeout\":3,\"handler\":\"a.b\",\"memory_size\":128}",
              "60 characters");
+    refused(FGS_OP_CONFIG, "{\"func_name\":\"a"
+            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+            "\",\"runtime\":\"Go1.x\",\"timeout\":3,\"handler\":\"a.b\","
+            "\"memory_size\":128}", "func_name", "(character 2 is none",
+            "61 bytes over 31 characters: counted as characters");
     accepted(FGS_OP_CONFIG, "{\"func_name\":\"a\",\"runtime\":\"Go1.x\","
              "\"timeout\":3,\"handler\":\"a.b\",\"memory_size\":128}",
              "1 character");
@@ -549,6 +588,27 @@ test_constraints(void)
     strcpy(p, "\"}");
     refused(FGS_OP_CONFIG, body, "handler", "has 129 characters",
             "long handler");
+
+    /* bytes are not characters: counted where they may differ */
+    refused(FGS_OP_CONFIG, "{\"func_name\":\"f\",\"runtime\":\"Go1.x\","
+            "\"timeout\":3,\"handler\":\"\xc3\xa9\xc3\xa9\","
+            "\"memory_size\":128}", "handler", "has 2 characters",
+            "4 bytes, 2 characters");
+    accepted(FGS_OP_CONFIG, "{\"func_name\":\"f\",\"runtime\":\"Go1.x\","
+             "\"timeout\":3,\"handler\":\"\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+             ".\xf0\x9f\x98\x80\",\"memory_size\":128}",
+             "13 bytes, 4 characters");
+    accepted(FGS_OP_CONFIG, "{\"func_name\":\"f\",\"runtime\":\"Go1.x\","
+             "\"timeout\":3,\"handler\":\"a.\xf0\x9f\x98\x80\","
+             "\"memory_size\":128}", "6 bytes, 3 characters");
+    p = body;
+    p += sprintf(p, "{\"func_name\":\"f\",\"runtime\":\"Go1.x\",\"timeout\":"
+                 "3,\"memory_size\":128,\"handler\":\"a.");
+    for (i = 0; i < 42; i++) {
+        p += sprintf(p, "\xc3\xa9");
+    }
+    strcpy(p, "\"}");
+    accepted(FGS_OP_CONFIG, body, "86 bytes over 44 characters");
     refused(FGS_OP_CONFIG, "{\"func_name\":\"f\",\"runtime\":\"Python3.9\","
             "\"timeout\":3,\"handler\":\"index\",\"memory_size\":128}",
             "handler", "must contain a '.'", "handler without '.'");

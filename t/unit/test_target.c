@@ -89,6 +89,40 @@ static const case_t  cases[] = {
     { "CONNECT", F, GOVERN, FGS_OP_OTHER, NULL },
     { "FOO", F, GOVERN, FGS_OP_OTHER, NULL },
 
+    /*
+     * Near the shape that PUT code and config are read in at once: each
+     * differs in one place, and is judged by the general reading.
+     */
+    { "PUT", B U "/code?x=/config", GOVERN, FGS_OP_CODE, NULL },
+    { "PUT", B U "/x/config", GOVERN, FGS_OP_OTHER, NULL },
+    { "PUT", B U "/config/code", GOVERN, FGS_OP_OTHER, NULL },
+    { "PUT", B U "/Config", REJECT, FGS_OP_NONE, E_CASE },
+    { "PUT", B U "/CODE", REJECT, FGS_OP_NONE, E_CASE },
+    { "PUT", B U "/config.", REJECT, FGS_OP_NONE, E_TDOT },
+    { "PUT", B U "/config/", REJECT, FGS_OP_NONE, E_TRAIL },
+    { "PUT", B "/" U "/config", REJECT, FGS_OP_NONE, E_SLASH },
+    { "PUT", B U ".x/config", REJECT, FGS_OP_CONFIG, E_UCHAR },
+    { "PUT", B U "%41/config", REJECT, FGS_OP_NONE, E_PCT },
+    { "PUT", B U7 ":/config", REJECT, FGS_OP_CONFIG, E_UEMPTY },
+    { "PUT", B "urn:fss:/config", REJECT, FGS_OP_CONFIG, E_UPARTS },
+    { "PUT", B "urn:fss/config", REJECT, FGS_OP_CONFIG, E_UPFX },
+    { "PUT", B U ":v:w/code", REJECT, FGS_OP_CODE, E_UPARTS },
+    { "PUT", "/v2/" P "/fgs/Functions/" U "/code", REJECT, FGS_OP_NONE,
+      E_CASE },
+    { "PUT", "/V2/" P "/fgs/functions/" U "/code", REJECT, FGS_OP_NONE,
+      E_CASE },
+    { "PUT", "/v2/7aad83af3e8d42e99ac194e8419e2c9-/fgs/functions/"
+      "urn:fss:r:7aad83af3e8d42e99ac194e8419e2c9-:function:p:n/code",
+      REJECT, FGS_OP_CODE, E_PROJ },
+    { "PUT", "/v2/" P "/fgs/functions/urn:fss:r:" P2 ":function:p:n/code",
+      REJECT, FGS_OP_CODE, E_UPROJ },
+    { "PUT", "/v2/" P "/fgs/functions/urn:fss:r:" P ":functions:p:n/code",
+      REJECT, FGS_OP_CODE, E_UFUNC },
+    { "PUT", "/v2/" P "x/fgs/functions/" U "/code", REJECT, FGS_OP_CODE,
+      E_PROJ },
+    { "GET", B U "/config", PASS, FGS_OP_NONE, NULL },
+    { "POST", B U "/code", GOVERN, FGS_OP_OTHER, NULL },
+
     /* methods are case-sensitive: lowercase is an unknown write */
     { "put", B U "/code", GOVERN, FGS_OP_OTHER, NULL },
     { "Put", B U "/config", GOVERN, FGS_OP_OTHER, NULL },
