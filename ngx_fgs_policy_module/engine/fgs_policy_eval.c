@@ -18,31 +18,45 @@
  */
 
 
+#include <stddef.h>
 #include <string.h>
 
 #include "fgs_policy_int.h"
 
 
+/* what a match reads; function, package and version as parts[] */
+
+#define FGS_SUBJECT_FUNCTION  0
+#define FGS_SUBJECT_PACKAGE   1
+#define FGS_SUBJECT_VERSION   2
+
 typedef struct {
     fgs_str_t   project;
-    fgs_str_t   function;
-    fgs_str_t   package;
-    fgs_str_t   version;
+    fgs_str_t   parts[3];
+    uint8_t     ascii[3];       /* 0 unknown, 1 ASCII, 2 not */
 } fgs_subject_t;
 
 
 static int fgs_eval_other(fgs_eval_ctx_t *ctx);
 static int fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
-static int fgs_eval_body_string(fgs_eval_ctx_t *ctx, const char *key,
-    fgs_str_t *out);
-static int fgs_eval_match(const fgs_match_t *m, const fgs_subject_t *s,
+static int fgs_eval_body_string(fgs_eval_ctx_t *ctx, uint32_t root_key,
+    const char *key, fgs_str_t *out);
+static int fgs_eval_match(const fgs_match_t *m, fgs_subject_t *s,
     int on_failure);
+
+/* a match that is not given: tested before the call, the common case */
+#define fgs_eval_match_none(m)                                               \
+    ((m)->nprojects == 0 && (m)->function == NULL && (m)->package == NULL   \
+     && (m)->version == NULL)
+
+static fgs_regex_result_e fgs_eval_part(const fgs_regex_t *re,
+    fgs_subject_t *s, uint32_t part);
 static int fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    const fgs_subject_t *s);
+    fgs_subject_t *s);
 static const fgs_exception_t *fgs_eval_waiver(fgs_eval_ctx_t *ctx,
-    const fgs_rule_t *rule, const fgs_subject_t *s);
-static int fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
-    const char *rule, const char *action);
+    const fgs_rule_t *rule, fgs_subject_t *s);
+static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
+    uint32_t rule, const char *action);
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
 static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
 static int fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code);
@@ -67,18 +81,13 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     out->decision = FGS_DECISION_ALLOW;
     out->status = 200;
 
-    memset(&ctx, 0, sizeof(fgs_eval_ctx_t));
     ctx.policy = policy;
     ctx.in = in;
     ctx.out = out;
     ctx.a = a;
-    ctx.root.state = FGS_PATCH_INNER;
-    ctx.rewrites_tail = &out->rewrites;
-    ctx.waived_tail = &out->waived;
-    ctx.applied_tail = &out->applied;
-    fgs_violations_init(&ctx.signed_fixes);
 
     if (in->op == FGS_OP_OTHER) {
+        /* reads nothing else of ctx */
         return fgs_eval_other(&ctx);
     }
 
@@ -95,17 +104,35 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         return FGS_ERROR;
     }
 
+    /* the rest of ctx; root_nodes are set by fgs_path_index_body() */
+
+    memset(&ctx.root, 0, offsetof(fgs_eval_ctx_t, root_nodes)
+                         - offsetof(fgs_eval_ctx_t, root));
+    ctx.root.state = FGS_PATCH_INNER;
+    ctx.root.eval = &ctx;
+    ctx.rewrites_tail = &out->rewrites;
+    ctx.waived_tail = &out->waived;
+    ctx.applied_tail = &out->applied;
+    fgs_violations_init(&ctx.signed_fixes);
+
     out->new_len = in->doc->len;
+
+    fgs_path_index_body(&ctx);
 
     rc = fgs_eval_subject(&ctx, &subject);
     if (rc != FGS_OK) {
         return rc;
     }
 
-    applies = a->alloc(a->data, policy->nrules + 1);
-    if (applies == NULL) {
+    /* a rule is noted once, as applied or as waived: one block for all */
+
+    ctx.notes = a->alloc(a->data, policy->nrules * sizeof(fgs_rule_note_t)
+                                  + policy->nrules + 1);
+    if (ctx.notes == NULL) {
         return FGS_ERROR;
     }
+
+    applies = (uint8_t *) (ctx.notes + policy->nrules);
 
     /* which rules apply, and their mutations in file order */
 
@@ -123,10 +150,9 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
             continue;
         }
 
-        if (fgs_eval_note(&ctx, &ctx.applied_tail, rule->id, NULL)
-            != FGS_OK
-            || fgs_mutate(&ctx, rule, fgs_eval_mode(&ctx, rule)) != FGS_OK)
-        {
+        fgs_eval_note(&ctx, &ctx.applied_tail, i, NULL);
+
+        if (fgs_mutate(&ctx, rule, fgs_eval_mode(&ctx, rule)) != FGS_OK) {
             return FGS_ERROR;
         }
     }
@@ -170,7 +196,7 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
 
 static int
 fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    const fgs_subject_t *s)
+    fgs_subject_t *s)
 {
     int                     rc;
     fgs_check_sink_t        sink;
@@ -181,7 +207,9 @@ fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
     }
 
     /* a pattern that cannot be matched scopes the rule in: fail closed */
-    if (!fgs_eval_match(&rule->match, s, 1)) {
+    if (!fgs_eval_match_none(&rule->match)
+        && !fgs_eval_match(&rule->match, s, 1))
+    {
         return FGS_DECLINED;
     }
 
@@ -207,8 +235,9 @@ fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
     exc = fgs_eval_waiver(ctx, rule, s);
 
     if (exc != NULL) {
-        return fgs_eval_note(ctx, &ctx->waived_tail, rule->id, exc->id)
-               == FGS_OK ? FGS_DECLINED : FGS_ERROR;
+        fgs_eval_note(ctx, &ctx->waived_tail, rule - ctx->policy->rules,
+                      exc->id);
+        return FGS_DECLINED;
     }
 
     return FGS_OK;
@@ -217,7 +246,7 @@ fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
 
 static const fgs_exception_t *
 fgs_eval_waiver(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    const fgs_subject_t *s)
+    fgs_subject_t *s)
 {
     uint32_t                i;
     const fgs_exception_t  *exc;
@@ -236,14 +265,17 @@ fgs_eval_waiver(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
 }
 
 
-/* every part of the match that is given must hold */
+/*
+ * Every part of the match that is given must hold.  The parts are
+ * independent: plain strings, which cost a compare, are tried before
+ * patterns, which run PCRE2, and the first that does not hold decides.
+ */
 
 static int
-fgs_eval_match(const fgs_match_t *m, const fgs_subject_t *s, int on_failure)
+fgs_eval_match(const fgs_match_t *m, fgs_subject_t *s, int on_failure)
 {
-    uint32_t            i;
+    uint32_t            i, n, later[3];
     fgs_regex_t        *re[3];
-    const fgs_str_t    *subject[3];
     fgs_regex_result_e  r;
 
     if (m->nprojects) {
@@ -261,28 +293,70 @@ fgs_eval_match(const fgs_match_t *m, const fgs_subject_t *s, int on_failure)
         }
     }
 
-    re[0] = m->function;
-    re[1] = m->package;
-    re[2] = m->version;
-    subject[0] = &s->function;
-    subject[1] = &s->package;
-    subject[2] = &s->version;
+    re[FGS_SUBJECT_FUNCTION] = m->function;
+    re[FGS_SUBJECT_PACKAGE] = m->package;
+    re[FGS_SUBJECT_VERSION] = m->version;
+
+    n = 0;
 
     for (i = 0; i < 3; i++) {
         if (re[i] == NULL) {
             continue;
         }
 
-        r = fgs_regex_match(re[i], subject[i]->data, subject[i]->len);
+        if (!re[i]->literal) {
+            later[n++] = i;
+            continue;
+        }
 
-        if (r == FGS_REGEX_NOMATCH
-            || (r == FGS_REGEX_FAILED && !on_failure))
+        r = fgs_eval_part(re[i], s, i);
+
+        if (r == FGS_REGEX_NOMATCH || (r == FGS_REGEX_FAILED && !on_failure))
+        {
+            return 0;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        r = fgs_eval_part(re[later[i]], s, later[i]);
+
+        if (r == FGS_REGEX_NOMATCH || (r == FGS_REGEX_FAILED && !on_failure))
         {
             return 0;
         }
     }
 
     return 1;
+}
+
+
+/*
+ * A part of the subject against a pattern.  Whether the part is ASCII,
+ * and so valid UTF-8 that PCRE2 need not check, is learnt once per
+ * request, not once per pattern.
+ */
+
+static fgs_regex_result_e
+fgs_eval_part(const fgs_regex_t *re, fgs_subject_t *s, uint32_t part)
+{
+    size_t            i;
+    const fgs_str_t  *str;
+
+    str = &s->parts[part];
+
+    if (s->ascii[part] == 0) {
+        for (i = 0; i < str->len && str->data[i] < 0x80; i++) {
+            /* void */
+        }
+
+        s->ascii[part] = (i == str->len) ? 1 : 2;
+    }
+
+    if (s->ascii[part] == 1) {
+        return fgs_regex_match_utf8(re, str->data, str->len);
+    }
+
+    return fgs_regex_match(re, str->data, str->len);
 }
 
 
@@ -308,48 +382,55 @@ fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
 
     if (t != NULL) {
         s->project = t->project_id;
-        s->function = t->name;
-        s->package = t->package;
-        s->version = t->version;
+        s->parts[FGS_SUBJECT_FUNCTION] = t->name;
+        s->parts[FGS_SUBJECT_PACKAGE] = t->package;
+        s->parts[FGS_SUBJECT_VERSION] = t->version;
     }
 
     if (ctx->in->op == FGS_OP_CREATE) {
-        rc = fgs_eval_body_string(ctx, "func_name", &s->function);
+        rc = fgs_eval_body_string(ctx, FGS_ROOT_KEY_FUNC_NAME, "func_name",
+                                  &s->parts[FGS_SUBJECT_FUNCTION]);
         if (rc != FGS_OK) {
             return rc;
         }
 
-        rc = fgs_eval_body_string(ctx, "package", &s->package);
+        rc = fgs_eval_body_string(ctx, FGS_ROOT_KEY_PACKAGE, "package",
+                                  &s->parts[FGS_SUBJECT_PACKAGE]);
         if (rc != FGS_OK) {
             return rc;
         }
 
-        if (s->package.len == 0) {
-            s->package.data = dflt;
-            s->package.len = sizeof(dflt) - 1;
+        if (s->parts[FGS_SUBJECT_PACKAGE].len == 0) {
+            s->parts[FGS_SUBJECT_PACKAGE].data = dflt;
+            s->parts[FGS_SUBJECT_PACKAGE].len = sizeof(dflt) - 1;
         }
 
-        s->version.len = 0;
+        s->parts[FGS_SUBJECT_VERSION].len = 0;
     }
 
-    if (s->version.len == 0) {
-        s->version.data = latest;
-        s->version.len = sizeof(latest) - 1;
+    if (s->parts[FGS_SUBJECT_VERSION].len == 0) {
+        s->parts[FGS_SUBJECT_VERSION].data = latest;
+        s->parts[FGS_SUBJECT_VERSION].len = sizeof(latest) - 1;
     }
 
     return FGS_OK;
 }
 
 
+/* root_key: the key's number in the policy's root keys, when it has them */
+
 static int
-fgs_eval_body_string(fgs_eval_ctx_t *ctx, const char *key, fgs_str_t *out)
+fgs_eval_body_string(fgs_eval_ctx_t *ctx, uint32_t root_key, const char *key,
+    fgs_str_t *out)
 {
     uint32_t  n;
 
     out->data = NULL;
     out->len = 0;
 
-    n = fgs_json_child(ctx->in->doc, 0, key, strlen(key));
+    n = (ctx->policy->nroot_keys >= root_key)
+        ? ctx->root_nodes[root_key - 1]
+        : fgs_json_child(ctx->in->doc, 0, key, strlen(key));
 
     if (n == FGS_NONE || ctx->in->doc->nodes[n].type != FGS_JSON_STRING) {
         return FGS_OK;
@@ -374,26 +455,23 @@ fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule)
 }
 
 
-static int
-fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail, const char *rule,
+/* rule: the rule's index; its note is taken from ctx->notes */
+
+static void
+fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail, uint32_t rule,
     const char *action)
 {
     fgs_rule_note_t  *note;
 
-    note = ctx->a->alloc(ctx->a->data, sizeof(fgs_rule_note_t));
-    if (note == NULL) {
-        return FGS_ERROR;
-    }
+    note = &ctx->notes[rule];
 
-    note->rule = rule;
+    note->rule = ctx->policy->rules[rule].id;
     note->field = NULL;
     note->action = action;
     note->next = NULL;
 
     **tail = note;
     *tail = &note->next;
-
-    return FGS_OK;
 }
 
 

@@ -25,6 +25,8 @@
 #define FGS_POLICY_MAX_SEGS    16
 #define FGS_POLICY_ECHO_MAX    64       /* bytes of a value in a message */
 #define FGS_POLICY_LIST_MAX    12       /* values listed in a message */
+#define FGS_POLICY_ROOT_KEYS   64       /* top-level keys found in one pass */
+#define FGS_POLICY_ROOT_HASH   64       /* buckets of those keys */
 
 
 /* a compiled PCRE2 pattern with the match data it is matched with */
@@ -75,6 +77,9 @@ typedef struct {
     const char              *text;          /* as written in the policy */
     fgs_path_seg_t          *segs;
     uint32_t                 nsegs;
+    uint32_t                 root_key;      /* 1 + the index of its first
+                                               key in the policy's
+                                               root_keys; 0: none */
     unsigned                 wildcard:1;
     unsigned                 secret:1;      /* never echo its value */
 } fgs_path_t;
@@ -192,6 +197,24 @@ struct fgs_exception_s {
 };
 
 
+/*
+ * A top-level key that the policy reads: a request's body is searched
+ * for all of them in one pass over its members, not once per check.
+ */
+
+typedef struct {
+    const char              *key;
+    uint32_t                 key_len;
+    uint32_t                 next;          /* 1 + the next of its bucket;
+                                               0 ends it */
+} fgs_root_key_t;
+
+
+/* the keys a create's match reads, always the first two root keys */
+#define FGS_ROOT_KEY_FUNC_NAME   1
+#define FGS_ROOT_KEY_PACKAGE     2
+
+
 struct fgs_policy_s {
     fgs_arena_t              arena;         /* everything but PCRE2's */
     const char              *file;
@@ -206,6 +229,11 @@ struct fgs_policy_s {
     fgs_regex_t             *regexes;
     pcre2_match_context     *mctx;
     pcre2_jit_stack         *jit_stack;
+    fgs_root_key_t           root_keys[FGS_POLICY_ROOT_KEYS];
+    uint32_t                 nroot_keys;
+    uint32_t                 root_hash[FGS_POLICY_ROOT_HASH];
+                                            /* 1 + a bucket's first key;
+                                               0: empty */
 };
 
 
@@ -223,15 +251,19 @@ typedef enum {
 } fgs_patch_state_e;
 
 
-typedef struct fgs_patch_s  fgs_patch_t;
+typedef struct fgs_patch_s     fgs_patch_t;
+typedef struct fgs_eval_ctx_s  fgs_eval_ctx_t;
 
 struct fgs_patch_s {
-    const char              *key;
+    const char              *key;           /* NULL for the root */
     uint32_t                 key_len;
     fgs_patch_state_e        state;
     const fgs_value_t       *value;         /* FGS_PATCH_SET */
     fgs_patch_t             *children;      /* in the order created */
     fgs_patch_t             *next;
+    const fgs_eval_ctx_t    *eval;          /* the root's only: whose
+                                               root_nodes tell its
+                                               members */
 };
 
 
@@ -250,7 +282,7 @@ typedef struct {
 
 /* the state of one evaluation */
 
-typedef struct {
+struct fgs_eval_ctx_s {
     const fgs_policy_t      *policy;
     const fgs_eval_input_t  *in;
     fgs_eval_t              *out;
@@ -261,7 +293,12 @@ typedef struct {
     fgs_rule_note_t        **applied_tail;
     fgs_violations_t         signed_fixes;  /* what an AK/SK caller must
                                                change itself */
-} fgs_eval_ctx_t;
+    fgs_rule_note_t         *notes;         /* one per rule, for applied
+                                               and waived */
+    uint32_t                 root_nodes[FGS_POLICY_ROOT_KEYS];
+                                            /* the body's member for each
+                                               root key, or FGS_NONE */
+};
 
 
 /* the state of loading a policy file */
@@ -327,6 +364,8 @@ fgs_view_t fgs_view_step(fgs_view_t v, const char *key, size_t key_len);
 int fgs_view_type(fgs_view_t v);
 int fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
     fgs_check_sink_t *sink);
+void fgs_path_index(fgs_policy_t *policy);
+void fgs_path_index_body(fgs_eval_ctx_t *ctx);
 
 /* fgs_policy_check.c */
 int fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,

@@ -272,6 +272,9 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
         return FGS_DECLINED;
     }
 
+    /* the top-level keys the checks read, found per request in one pass */
+    fgs_path_index(ld->policy);
+
     v = json_object_get(root, "exceptions");
 
     if (v != NULL && fgs_load_exceptions(ld, v) != FGS_OK) {

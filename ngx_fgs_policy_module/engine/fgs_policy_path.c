@@ -15,6 +15,16 @@
 
 
 static int fgs_path_is_secret(const fgs_path_t *path);
+static uint32_t fgs_path_hash(const char *key, uint32_t key_len);
+static uint32_t fgs_path_intern(fgs_policy_t *policy, const char *key,
+    uint32_t key_len);
+static void fgs_path_index_checks(fgs_policy_t *policy, fgs_check_t *checks,
+    uint32_t n);
+static void fgs_path_index_path(fgs_policy_t *policy, fgs_path_t *path);
+static uint32_t fgs_path_find(const fgs_policy_t *policy, const char *key,
+    uint32_t key_len);
+static fgs_view_t fgs_view_over(fgs_view_t v, uint32_t base, const char *key,
+    size_t key_len);
 static int fgs_path_walk_seg(const fgs_check_t *check, uint32_t seg,
     fgs_view_t v, uint32_t *index, uint32_t nindex, fgs_check_sink_t *sink);
 
@@ -134,6 +144,7 @@ fgs_path_parse(fgs_path_t *path, const char *text, size_t len,
 
     memcpy(path->segs, segs, n * sizeof(fgs_path_seg_t));
     path->nsegs = n;
+    path->root_key = 0;
     path->secret = fgs_path_is_secret(path);
 
     return FGS_OK;
@@ -196,19 +207,43 @@ fgs_view_root(const fgs_json_doc_t *doc, const fgs_patch_t *patch)
 fgs_view_t
 fgs_view_step(fgs_view_t v, const char *key, size_t key_len)
 {
-    uint32_t            base;
-    fgs_view_t          r;
-    const fgs_patch_t  *c;
+    uint32_t               base, k;
+    const fgs_eval_ctx_t  *ctx;
 
-    r.doc = NULL;
-    r.node = FGS_NONE;
-    r.patch = NULL;
+    if (v.patch != NULL && v.patch->key == NULL && v.patch->eval != NULL
+        && v.node == 0)
+    {
+        /* the root of an evaluation's view: a root key was found already */
+
+        ctx = v.patch->eval;
+        k = fgs_path_find(ctx->policy, key, (uint32_t) key_len);
+
+        if (k != 0) {
+            return fgs_view_over(v, ctx->root_nodes[k - 1], key, key_len);
+        }
+    }
 
     base = FGS_NONE;
 
     if (v.node != FGS_NONE && v.doc->nodes[v.node].type == FGS_JSON_OBJECT) {
         base = fgs_json_child(v.doc, v.node, key, key_len);
     }
+
+    return fgs_view_over(v, base, key, key_len);
+}
+
+
+/* the member key of v, base being the body's member of that key */
+
+static fgs_view_t
+fgs_view_over(fgs_view_t v, uint32_t base, const char *key, size_t key_len)
+{
+    fgs_view_t          r;
+    const fgs_patch_t  *c;
+
+    r.doc = NULL;
+    r.node = FGS_NONE;
+    r.patch = NULL;
 
     c = NULL;
 
@@ -335,9 +370,58 @@ int
 fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
     fgs_check_sink_t *sink)
 {
-    uint32_t  index[FGS_POLICY_MAX_SEGS];
+    uint32_t                 seg, node, index[FGS_POLICY_MAX_SEGS];
+    fgs_view_t               v;
+    const fgs_path_seg_t    *s;
+    const fgs_json_doc_t    *doc;
 
-    return fgs_path_walk_seg(check, 0, root, index, 0, sink);
+    doc = sink->ctx->in->doc;
+
+    if (check->path.root_key == 0 || root.doc != doc || root.node != 0) {
+        return fgs_path_walk_seg(check, 0, root, index, 0, sink);
+    }
+
+    /* the first key: found in the pass over the body's root */
+
+    s = &check->path.segs[0];
+    node = sink->ctx->root_nodes[check->path.root_key - 1];
+
+    if (root.patch == NULL || root.patch->children == NULL) {
+        v.doc = (node != FGS_NONE) ? doc : NULL;
+        v.node = node;
+        v.patch = NULL;
+
+    } else {
+        v = fgs_view_over(root, node, s->key, s->key_len);
+    }
+
+    /*
+     * Below a member that no mutation touches, the view is the tape
+     * itself: the keys that follow are looked up there directly, up to
+     * the end or the first "[*]".
+     */
+
+    for (seg = 1; v.patch == NULL && seg < check->path.nsegs; seg++) {
+        s = &check->path.segs[seg];
+
+        if (s->key == NULL) {
+            break;
+        }
+
+        node = v.node;
+
+        if (node != FGS_NONE && doc->nodes[node].type == FGS_JSON_OBJECT) {
+            node = fgs_json_child(doc, node, s->key, s->key_len);
+
+        } else {
+            node = FGS_NONE;
+        }
+
+        v.doc = (node != FGS_NONE) ? doc : NULL;
+        v.node = node;
+    }
+
+    return fgs_path_walk_seg(check, seg, v, index, 0, sink);
 }
 
 
@@ -351,16 +435,21 @@ fgs_path_walk_seg(const fgs_check_t *check, uint32_t seg, fgs_view_t v,
     fgs_view_t              e;
     const fgs_path_seg_t   *s;
 
-    if (seg == check->path.nsegs) {
-        return fgs_check_value(check, v, index, sink);
-    }
+    /* the keys up to the next "[*]" */
 
-    s = &check->path.segs[seg];
+    for ( ;; ) {
+        if (seg == check->path.nsegs) {
+            return fgs_check_value(check, v, index, sink);
+        }
 
-    if (s->key != NULL) {
-        return fgs_path_walk_seg(check, seg + 1,
-                                 fgs_view_step(v, s->key, s->key_len),
-                                 index, nindex, sink);
+        s = &check->path.segs[seg];
+
+        if (s->key == NULL) {
+            break;
+        }
+
+        v = fgs_view_step(v, s->key, s->key_len);
+        seg++;
     }
 
     /* "[*]": every element; an absent or null array has none */
@@ -409,4 +498,173 @@ fgs_path_walk_seg(const fgs_check_t *check, uint32_t seg, fgs_view_t v,
     }
 
     return FGS_OK;
+}
+
+
+/*
+ * Load time: the top-level keys of every path of checks and mutations
+ * (and those of a create's match) are numbered, so that a request's body
+ * is searched for all of them in one pass over its root's members.  A
+ * policy with more distinct keys than FGS_POLICY_ROOT_KEYS searches for
+ * the rest member by member.
+ */
+
+void
+fgs_path_index(fgs_policy_t *policy)
+{
+    uint32_t     i, j;
+    fgs_rule_t  *rule;
+
+    policy->nroot_keys = 0;
+    memset(policy->root_hash, 0, sizeof(policy->root_hash));
+
+    /* FGS_ROOT_KEY_FUNC_NAME, FGS_ROOT_KEY_PACKAGE */
+    (void) fgs_path_intern(policy, "func_name", sizeof("func_name") - 1);
+    (void) fgs_path_intern(policy, "package", sizeof("package") - 1);
+
+    for (i = 0; i < policy->nrules; i++) {
+        rule = &policy->rules[i];
+
+        fgs_path_index_checks(policy, rule->when, rule->nwhen);
+        fgs_path_index_checks(policy, rule->checks, rule->nchecks);
+
+        for (j = 0; j < rule->nmuts; j++) {
+            fgs_path_index_path(policy, &rule->muts[j].path);
+        }
+    }
+}
+
+
+static void
+fgs_path_index_checks(fgs_policy_t *policy, fgs_check_t *checks, uint32_t n)
+{
+    uint32_t  i;
+
+    for (i = 0; i < n; i++) {
+        fgs_path_index_path(policy, &checks[i].path);
+    }
+}
+
+
+static void
+fgs_path_index_path(fgs_policy_t *policy, fgs_path_t *path)
+{
+    path->root_key = (path->nsegs > 0 && path->segs[0].key != NULL)
+                     ? fgs_path_intern(policy, path->segs[0].key,
+                                       path->segs[0].key_len)
+                     : 0;
+}
+
+
+/* 1 + the index of key among the root keys, 0 when it is not one */
+
+static uint32_t
+fgs_path_find(const fgs_policy_t *policy, const char *key, uint32_t key_len)
+{
+    uint32_t               k;
+    const fgs_root_key_t  *rk;
+
+    for (k = policy->root_hash[fgs_path_hash(key, key_len)];
+         k != 0;
+         k = rk->next)
+    {
+        rk = &policy->root_keys[k - 1];
+
+        if (rk->key_len == key_len && memcmp(rk->key, key, key_len) == 0) {
+            return k;
+        }
+    }
+
+    return 0;
+}
+
+
+/* 1 + the index of key among the root keys, 0 when they are full */
+
+static uint32_t
+fgs_path_intern(fgs_policy_t *policy, const char *key, uint32_t key_len)
+{
+    uint32_t         h, k;
+    fgs_root_key_t  *rk;
+
+    k = fgs_path_find(policy, key, key_len);
+
+    if (k != 0) {
+        return k;
+    }
+
+    h = fgs_path_hash(key, key_len);
+
+    if (policy->nroot_keys == FGS_POLICY_ROOT_KEYS) {
+        return 0;
+    }
+
+    rk = &policy->root_keys[policy->nroot_keys++];
+    rk->key = key;
+    rk->key_len = key_len;
+    rk->next = policy->root_hash[h];
+    policy->root_hash[h] = policy->nroot_keys;
+
+    return policy->nroot_keys;
+}
+
+
+/*
+ * The bucket of a key: its length and first byte tell apart most keys of
+ * the API, at the cost of two loads.  A body cannot make this slow: a
+ * member is compared only with the policy's keys of its bucket.  Keys
+ * are NUL-terminated, so an empty key's first byte is its NUL.
+ */
+
+static uint32_t
+fgs_path_hash(const char *key, uint32_t key_len)
+{
+    return ((uint32_t) (u_char) key[0] * 33 + key_len)
+           & (FGS_POLICY_ROOT_HASH - 1);
+}
+
+
+/*
+ * Once per request, before any check: one pass over the root's members
+ * finds every root key of the policy (ctx->root_nodes); the scanner has
+ * refused duplicate keys, so each is found at most once.
+ */
+
+void
+fgs_path_index_body(fgs_eval_ctx_t *ctx)
+{
+    uint32_t                 i, k;
+    const fgs_policy_t      *policy;
+    const fgs_json_doc_t    *doc;
+    const fgs_root_key_t    *rk;
+    const fgs_json_node_t   *nd;
+
+    policy = ctx->policy;
+    doc = ctx->in->doc;
+
+    for (k = 0; k < policy->nroot_keys; k++) {
+        ctx->root_nodes[k] = FGS_NONE;
+    }
+
+    if (policy->nroot_keys == 0 || doc->nodes[0].count == 0) {
+        return;
+    }
+
+    for (i = 1; i != FGS_NONE; i = nd->next) {
+        nd = &doc->nodes[i];
+
+        for (k = policy->root_hash[fgs_path_hash(nd->key, nd->key_len)];
+             k != 0;
+             k = rk->next)
+        {
+            rk = &policy->root_keys[k - 1];
+
+            if (rk->key_len == nd->key_len
+                && memcmp(rk->key, nd->key, nd->key_len) == 0)
+            {
+                ctx->root_nodes[k - 1] = i;
+                break;
+            }
+        }
+    }
 }
