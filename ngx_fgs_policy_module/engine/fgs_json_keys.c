@@ -6,14 +6,16 @@
  *
  * Two readers of {"runtime": "a", "runtime": "b"} may take different
  * values, so the scanner refuses every object with a key twice.  Small
- * objects compare the new key's fingerprint (length and three bytes)
- * with those of the earlier members, and the keys only when these match:
- * the common case costs a few integer compares per member, and a body
- * made of colliding fingerprints costs at most FGS_JSON_KEYS_LINEAR key
- * compares per key.  Larger objects use a hash set keyed with a secret
- * taken once per process (SipHash-1-3), so that a body with tens of
- * thousands of keys costs linear time, and keys crafted to collide
- * cannot make it quadratic.
+ * objects keep a fingerprint of each key (its length, first and last
+ * bytes) and a 64-bit bloom word of them: most new keys find their bit
+ * clear and cost a few instructions (fgs_json_keys_add(), inline);
+ * otherwise the fingerprints of the earlier members are compared, and
+ * the keys only when these match, so that a body made of colliding
+ * fingerprints costs at most FGS_JSON_KEYS_LINEAR key compares per key.
+ * Larger objects use a hash set keyed with a secret taken once per
+ * process (SipHash-1-3), so that a body with tens of thousands of keys
+ * costs linear time, and keys crafted to collide cannot make it
+ * quadratic.
  */
 
 
@@ -28,27 +30,17 @@
 #include "fgs_json_private.h"
 
 
-#if defined(__SSE2__) && !defined(FGS_JSON_NO_SIMD)
-#include <emmintrin.h>
-#define FGS_JSON_KEYS_SSE2  1
-
-#if (FGS_JSON_KEYS_LINEAR != 32)
-#error "fgs_json_keys_small() compares exactly 32 fingerprints"
-#endif
-
-#endif
-
-
 #define FGS_JSON_KEYS_MIN_SLOTS  64
 
 
 static int fgs_json_keys_small(fgs_json_keyset_t *set,
-    const fgs_json_node_t *nodes, uint32_t obj, const char *key,
-    uint32_t key_len, uint32_t *dup);
+    const fgs_json_node_t *nodes, uint32_t obj, uint32_t members,
+    const char *key, uint32_t key_len, uint32_t *dup);
 static int fgs_json_keys_same(const fgs_json_node_t *nodes, uint32_t *mi,
     uint32_t *j, uint32_t i, const char *key, uint32_t key_len);
 static int fgs_json_keys_grow(fgs_json_keyset_t *set,
-    const fgs_json_node_t *nodes, uint32_t obj, fgs_alloc_t *a);
+    const fgs_json_node_t *nodes, uint32_t obj, uint32_t members,
+    fgs_alloc_t *a);
 static void fgs_json_keys_put(fgs_json_keyset_t *set, uint32_t idx,
     uint32_t hash);
 static inline uint64_t fgs_json_keys_word(const u_char *p);
@@ -65,27 +57,30 @@ static uint64_t  fgs_json_keys_secret[2];
 static int       fgs_json_keys_seeded;
 
 
+/* the key's bit was set, or the object is large */
+
 int
-fgs_json_keys_add(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
-    uint32_t obj, uint32_t idx, const char *key, uint32_t key_len,
-    uint32_t *dup, fgs_alloc_t *a)
+fgs_json_keys_add_slow(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
+    uint32_t obj, uint32_t members, uint32_t idx, const char *key,
+    uint32_t key_len, uint32_t *dup, fgs_alloc_t *a)
 {
     uint32_t                i, hash;
     const fgs_json_node_t  *m;
 
     if (set->slots == NULL) {
 
-        if (nodes[obj].count < FGS_JSON_KEYS_LINEAR) {
-            return fgs_json_keys_small(set, nodes, obj, key, key_len, dup);
+        if (members < FGS_JSON_KEYS_LINEAR) {
+            return fgs_json_keys_small(set, nodes, obj, members, key,
+                                       key_len, dup);
         }
 
-        if (fgs_json_keys_grow(set, nodes, obj, a) != FGS_OK) {
+        if (fgs_json_keys_grow(set, nodes, obj, members, a) != FGS_OK) {
             return FGS_ERROR;
         }
 
     } else if ((set->used + 1) * 2 > set->mask + 1) {
 
-        if (fgs_json_keys_grow(set, nodes, obj, a) != FGS_OK) {
+        if (fgs_json_keys_grow(set, nodes, obj, members, a) != FGS_OK) {
             return FGS_ERROR;
         }
     }
@@ -114,63 +109,21 @@ fgs_json_keys_add(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
 }
 
 
+/* a small object: the fingerprints of its members so far, then the keys */
+
 static int
 fgs_json_keys_small(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
-    uint32_t obj, const char *key, uint32_t key_len, uint32_t *dup)
+    uint32_t obj, uint32_t members, const char *key, uint32_t key_len,
+    uint32_t *dup)
 {
-    uint32_t       i, j, n, fp, mi;
-    const u_char  *k;
-#if (FGS_JSON_KEYS_SSE2)
-    __m128i        want, hit;
-#endif
+    uint32_t  i, j, fp, mi;
 
-    k = (const u_char *) key;
-    n = nodes[obj].count;
-
-    /* odd, so that it never matches a free slot */
-
-    fp = key_len * 2 + 1;
-
-    if (key_len) {
-        fp ^= (uint32_t) k[0] << 8 ^ (uint32_t) k[key_len / 2] << 16
-              ^ (uint32_t) k[key_len - 1] << 24;
-    }
-
-#if (FGS_JSON_KEYS_SSE2)
-
-    /*
-     * All slots at once, without a branch per member: the free ones
-     * hold 0.  Most keys match none and are done here.
-     */
-
-#define fgs_json_keys_eq4(i)                                                \
-    _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) &set->fp[i]), want)
-
-    want = _mm_set1_epi32((int) fp);
-
-    hit = _mm_or_si128(_mm_or_si128(fgs_json_keys_eq4(0),
-                                    fgs_json_keys_eq4(4)),
-                       _mm_or_si128(fgs_json_keys_eq4(8),
-                                    fgs_json_keys_eq4(12)));
-    hit = _mm_or_si128(hit,
-                       _mm_or_si128(_mm_or_si128(fgs_json_keys_eq4(16),
-                                                 fgs_json_keys_eq4(20)),
-                                    _mm_or_si128(fgs_json_keys_eq4(24),
-                                                 fgs_json_keys_eq4(28))));
-
-#undef fgs_json_keys_eq4
-
-    if (_mm_movemask_epi8(hit) == 0) {
-        set->fp[n] = fp;
-        return FGS_OK;
-    }
-
-#endif
+    fp = fgs_json_keys_fp((const u_char *) key, key_len);
 
     mi = obj + 1;           /* member j */
     j = 0;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < members; i++) {
         if (set->fp[i] == fp
             && fgs_json_keys_same(nodes, &mi, &j, i, key, key_len))
         {
@@ -179,7 +132,8 @@ fgs_json_keys_small(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
         }
     }
 
-    set->fp[n] = fp;
+    set->fp[members] = fp;
+    set->bloom |= fgs_json_keys_bit(fp);
 
     return FGS_OK;
 }
@@ -210,10 +164,10 @@ fgs_json_keys_same(const fgs_json_node_t *nodes, uint32_t *mi, uint32_t *j,
 
 static int
 fgs_json_keys_grow(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
-    uint32_t obj, fgs_alloc_t *a)
+    uint32_t obj, uint32_t members, fgs_alloc_t *a)
 {
     size_t                  n;
-    uint32_t                i, *old, old_n;
+    uint32_t                i, j, *old, old_n;
     const fgs_json_node_t  *m;
 
     old = set->slots;
@@ -221,7 +175,7 @@ fgs_json_keys_grow(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
 
     n = old ? 2 * (size_t) old_n : FGS_JSON_KEYS_MIN_SLOTS;
 
-    while (n < 4 * (size_t) nodes[obj].count) {
+    while (n < 4 * (size_t) members) {
         n *= 2;
     }
 
@@ -256,9 +210,9 @@ fgs_json_keys_grow(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
     set->seed[0] = fgs_json_keys_secret[0];
     set->seed[1] = fgs_json_keys_secret[1];
 
-    i = nodes[obj].count ? obj + 1 : FGS_NONE;
+    i = obj + 1;
 
-    while (i != FGS_NONE) {
+    for (j = 0; j < members; j++) {
         m = &nodes[i];
         fgs_json_keys_put(set, i,
                           fgs_json_keys_hash(set, (const u_char *) m->key,

@@ -30,10 +30,18 @@
 #endif
 
 
+/* 64-bit words can be read as little-endian with one load */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__)                            \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FGS_JSON_LE  1
+#endif
+
+
 /*
- * The string loop is inlined at both of its uses in the grammar, whatever
- * the compiler's estimate of its size: most values of a body are short
- * strings.
+ * The short string check is inlined at both of its uses in the grammar,
+ * and the loop over plain string bytes in the string loop, whatever the
+ * compiler's estimate of their size: most values of a body are short
+ * strings, and an escape or a non-ASCII character stops the loop.
  */
 #if defined(__GNUC__)
 #define FGS_JSON_ALWAYS_INLINE  __attribute__ ((always_inline))
@@ -42,13 +50,24 @@
 #endif
 
 
+/*
+ * The first allocation holds the node array and room for key copies.
+ * A small body gets room for one node per 32 bytes (a 1 KB /config body
+ * has about one per 36) and for keys of a third of its length (about a
+ * third of such a body is key bytes); larger bodies start at 64 nodes
+ * and 4 KB of keys, and either part grows when it is full.
+ */
 #define FGS_JSON_FIRST_NODES  64
 #define FGS_JSON_KEY_CHUNK    4096
+#define FGS_JSON_KEY_SLACK    16    /* a short key is moved as 16 bytes */
 
 
 typedef struct {
     uint32_t            node;       /* the open container */
-    uint32_t            last;       /* its last child so far */
+    uint32_t            last;       /* its last child so far; the
+                                       container itself at first */
+    uint32_t            count;      /* its children so far */
+    u_char              close;      /* '}' or ']' */
     fgs_json_keyset_t   keys;
 } fgs_json_frame_t;
 
@@ -73,12 +92,15 @@ typedef struct {
 static inline const u_char *fgs_json_skip_ws(const u_char *p,
     const u_char *end);
 static inline const u_char *fgs_json_plain_end(const u_char *p,
-    const u_char *end);
+    const u_char *end) FGS_JSON_ALWAYS_INLINE;
 static const u_char *fgs_json_plain_end_runs(fgs_json_scan_t *st,
     const u_char *p);
+static inline const u_char *fgs_json_skip_ws_slow(const u_char *p,
+    const u_char *end);
 static inline const u_char *fgs_json_scan_string(fgs_json_scan_t *st,
-    const u_char *p, uint8_t *flags, int runs) FGS_JSON_ALWAYS_INLINE;
-static const u_char *fgs_json_scan_string_runs(fgs_json_scan_t *st,
+    const u_char *p, const u_char *end, uint8_t *flags)
+    FGS_JSON_ALWAYS_INLINE;
+static const u_char *fgs_json_scan_string_slow(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
 static const u_char *fgs_json_scan_escape(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
@@ -86,8 +108,10 @@ static const u_char *fgs_json_scan_number(fgs_json_scan_t *st,
     const u_char *p, uint8_t *type);
 static const u_char *fgs_json_scan_literal(fgs_json_scan_t *st,
     const u_char *p, uint8_t *type);
-static const char *fgs_json_scan_key(fgs_json_scan_t *st,
+static inline const char *fgs_json_scan_key(fgs_json_scan_t *st,
     const u_char *s, size_t len, uint8_t flags, uint32_t *key_len);
+static int fgs_json_scan_key_room(fgs_json_scan_t *st, size_t len);
+static int fgs_json_scan_first(fgs_json_scan_t *st);
 static int fgs_json_scan_grow(fgs_json_scan_t *st);
 static int fgs_json_scan_top(fgs_json_scan_t *st, const u_char *p);
 static int fgs_json_scan_dup(fgs_json_scan_t *st, const u_char *at,
@@ -110,6 +134,13 @@ static const u_char  fgs_json_ws[256] = {
 };
 
 
+/* what follows '\\' in the escapes of one character: " \\ / b f n r t */
+static const u_char  fgs_json_escapes[256] = {
+    ['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1,
+    ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1
+};
+
+
 /* bytes a string holds as they are: 0x20 - 0x7f but '"' and '\\' */
 static const u_char  fgs_json_plain[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* 0x00 */
@@ -124,9 +155,45 @@ static const u_char  fgs_json_plain[256] = {
 };
 
 
+/*
+ * Most places where whitespace may be have none, one space, or a line
+ * break and spaces: these cost a few compares; anything else takes the
+ * loop.
+ */
+
 static inline const u_char *
 fgs_json_skip_ws(const u_char *p, const u_char *end)
 {
+#if (FGS_JSON_LE)
+    uint64_t  w;
+#endif
+
+    if (p < end && *p == ' ') {
+        p++;
+
+#if (FGS_JSON_LE)
+    } else if (end - p > 8 && *p == '\n') {
+
+        /* a line break and its indentation: the spaces in one step */
+
+        memcpy(&w, p + 1, 8);
+        w ^= 0x2020202020202020ULL;
+        p += w ? 1 + (__builtin_ctzll(w) >> 3) : 9;
+#endif
+    }
+
+    if (p < end && *p <= ' ') {
+        return fgs_json_skip_ws_slow(p, end);
+    }
+
+    return p;
+}
+
+
+static inline const u_char *
+fgs_json_skip_ws_slow(const u_char *p, const u_char *end)
+{
+
     while (p < end && fgs_json_ws[*p]) {
         p++;
     }
@@ -317,11 +384,10 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     const fgs_base64_runs_t *runs, fgs_alloc_t *a)
 {
     u_char             c;
-    uint8_t            flags, kflags;
-    uint32_t           idx, key_len, member, top, dup;
-    const char        *key;
+    uint8_t            flags;
+    uint32_t           idx, n, cap, top, dup;
     const u_char      *p, *q, *end;
-    fgs_json_node_t   *nd, *cont;
+    fgs_json_node_t   *nodes, *nd, *cont;
     fgs_json_scan_t    st;
     fgs_json_frame_t  *f, frames[FGS_JSON_MAX_DEPTH + 1];
 
@@ -355,21 +421,45 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     }
 
     end = body + len;
-    p = fgs_json_skip_ws(body, end);
+    p = fgs_json_skip_ws_slow(body, end);
 
     if (p == end || *p != '{') {
         return fgs_json_scan_top(&st, p);
     }
 
-    if (fgs_json_scan_grow(&st) != FGS_OK) {
+    if (fgs_json_scan_first(&st) != FGS_OK) {
         return FGS_ERROR;
     }
 
-    top = 0;
-    key = NULL;
-    key_len = 0;
-    member = 0;
-    kflags = 0;
+    /* the tape's state lives in registers; st has it only for a grow */
+
+    nodes = st.nodes;
+    cap = st.cap;
+
+    /* the root object: node 0, the only node with no parent */
+
+    nd = &nodes[0];
+
+    nd->key = NULL;
+    nd->key_len = 0;
+    nd->off = (uint32_t) (p - body);
+    nd->member = nd->off;
+    nd->parent = FGS_NONE;
+    nd->index = 0;
+    nd->type = FGS_JSON_OBJECT;
+    nd->flags = 0;
+    nd->depth = 0;
+    n = 1;
+
+    f = &frames[0];
+    f->node = 0;
+    f->last = 0;
+    f->count = 0;
+    f->close = '}';
+    fgs_json_keys_init(&f->keys);
+    top = 1;
+
+    c = '{';
 
     /*
      * Three places in the grammar, joined by gotos rather than a state
@@ -377,9 +467,26 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
      * when a body is made of many short values.
      */
 
+    goto open;
+
+element:
+
+    /* p is where an array element must start: it has no key */
+
+    nd = &nodes[n];
+    nd->key = NULL;
+    nd->key_len = 0;
+    nd->flags = 0;
+    nd->member = (uint32_t) (p - body);
+
 value:
 
-    /* p is where a value must start; key is set for an object member */
+    /*
+     * p is where a value must start, in the container of f, which is
+     * always frames[top - 1].  Its node, nodes[n], has its key, key_len,
+     * member and flags set already: the array has room for one node more
+     * than cap, and a grow copies it too.
+     */
 
     if (p == end) {
         goto eof;
@@ -390,80 +497,78 @@ value:
                                   "than %d levels", FGS_JSON_MAX_DEPTH);
     }
 
-    if (st.n == st.cap) {
+    if (n == cap) {
 
-        if (st.n == FGS_JSON_MAX_NODES) {
+        if (n == FGS_JSON_MAX_NODES) {
             return fgs_json_scan_fail(&st, p, "the body holds more than %d "
                                       "values", FGS_JSON_MAX_NODES);
         }
 
+        st.n = n;
+
         if (fgs_json_scan_grow(&st) != FGS_OK) {
             return FGS_ERROR;
         }
+
+        nodes = st.nodes;
+        cap = st.cap;
     }
 
-    idx = st.n++;
-    nd = &st.nodes[idx];
+    idx = n++;
+    nd = &nodes[idx];
 
-    nd->key = key;
-    nd->key_len = key_len;
+    /*
+     * The first child is linked from the container itself, whose own
+     * "next" is set right when it closes: no branch for the first one.
+     */
+
+    nodes[f->last].next = idx;
+    f->last = idx;
+
     nd->off = (uint32_t) (p - body);
-    nd->member = key ? member : nd->off;
-    nd->next = FGS_NONE;
-    nd->count = 0;
-    nd->flags = kflags;
+    nd->parent = f->node;
+    nd->index = f->count++;
     nd->depth = (uint16_t) top;
-
-    if (top) {
-        f = &frames[top - 1];
-        cont = &st.nodes[f->node];
-
-        nd->parent = f->node;
-        nd->index = cont->count++;
-
-        if (f->last != FGS_NONE) {
-            st.nodes[f->last].next = idx;
-        }
-
-        f->last = idx;
-
-    } else {
-        nd->parent = FGS_NONE;
-        nd->index = 0;
-    }
-
-    key = NULL;
-    key_len = 0;
-    kflags = 0;
 
     c = *p;
 
-    switch (c) {
+    /* strings first: most values are, and the switch costs a table jump */
 
-    case '"':
-        q = st.nruns ? fgs_json_scan_string_runs(&st, p + 1, &flags)
-                     : fgs_json_scan_string(&st, p + 1, &flags, 0);
+    if (c == '"') {
+        q = fgs_json_scan_string(&st, p + 1, end, &flags);
         if (q == NULL) {
             return st.rc;
         }
 
+        nd->next = FGS_NONE;
+        nd->count = 0;
         nd->type = FGS_JSON_STRING;
         nd->flags |= flags;
         nd->len = (uint32_t) (q + 1 - p);
         p = q + 1;
         goto after;
+    }
+
+    switch (c) {
 
     case '{':
     case '[':
         nd->type = (c == '{') ? FGS_JSON_OBJECT : FGS_JSON_ARRAY;
 
-        f = &frames[top++];
+        f++;
+        top++;
         f->node = idx;
-        f->last = FGS_NONE;
+        f->last = idx;
+        f->count = 0;
+        f->close = (u_char) (c + 2);    /* '}' or ']' */
 
         if (c == '{') {
             fgs_json_keys_init(&f->keys);
         }
+
+    open:
+
+        /* f is the frame of the container just opened at p */
 
         p = fgs_json_skip_ws(p + 1, end);
 
@@ -471,18 +576,15 @@ value:
             goto eof;
         }
 
-        if (*p == c + 2) {      /* '}' or ']' */
-            nd->len = (uint32_t) (p + 1 - body) - nd->off;
-            top--;
-            p++;
-            goto after;
+        if (*p == f->close) {
+            goto close;
         }
 
         if (c == '{') {
             goto key;
         }
 
-        goto value;
+        goto element;
 
     case '-':
     case '0': case '1': case '2': case '3': case '4':
@@ -492,6 +594,8 @@ value:
             return st.rc;
         }
 
+        nd->next = FGS_NONE;
+        nd->count = 0;
         nd->len = (uint32_t) (q - p);
         p = q;
         goto after;
@@ -504,6 +608,8 @@ value:
             return st.rc;
         }
 
+        nd->next = FGS_NONE;
+        nd->count = 0;
         nd->len = (uint32_t) (q - p);
         p = q;
         goto after;
@@ -521,7 +627,7 @@ value:
 
 key:
 
-    /* p is where a member's key must start */
+    /* p is where a member's key must start, in the object of f */
 
     if (p == end) {
         goto eof;
@@ -539,20 +645,24 @@ key:
                                                      st.doc->error_buf));
     }
 
-    q = fgs_json_scan_string(&st, p + 1, &flags, 0);
+quoted_key:
+
+    q = fgs_json_scan_string(&st, p + 1, end, &flags);
     if (q == NULL) {
         return st.rc;
     }
 
-    key = fgs_json_scan_key(&st, p + 1, q - p - 1, flags, &key_len);
-    if (key == NULL) {
+    /* the member's node is written from its key on */
+
+    nd = &nodes[n];
+
+    nd->key = fgs_json_scan_key(&st, p + 1, q - p - 1, flags, &nd->key_len);
+    if (nd->key == NULL) {
         return FGS_ERROR;
     }
 
-    kflags = (flags & FGS_JSON_ESCAPED) ? FGS_JSON_KEY_ESCAPED : 0;
-    member = (uint32_t) (p - body);
-
-    f = &frames[top - 1];
+    nd->flags = (flags & FGS_JSON_ESCAPED) ? FGS_JSON_KEY_ESCAPED : 0;
+    nd->member = (uint32_t) (p - body);
 
     /*
      * An unescaped key is read where it is in the body: the copy was
@@ -560,32 +670,36 @@ key:
      * stores.
      */
 
-    switch (fgs_json_keys_add(&f->keys, st.nodes, f->node, st.n,
+    switch (fgs_json_keys_add(&f->keys, nodes, f->node, f->count, n,
                               (flags & FGS_JSON_ESCAPED)
-                              ? key : (const char *) p + 1,
-                              key_len, &dup, a))
+                              ? nd->key : (const char *) p + 1,
+                              nd->key_len, &dup, a))
     {
     case FGS_OK:
         break;
 
     case FGS_DECLINED:
-        return fgs_json_scan_dup(&st, p, key, key_len);
+        return fgs_json_scan_dup(&st, p, nd->key, nd->key_len);
 
     default:
         return FGS_ERROR;
     }
 
-    p = fgs_json_skip_ws(q + 1, end);
+    p = q + 1;
 
-    if (p == end) {
-        goto eof;
-    }
+    if (p == end || *p != ':') {
+        p = fgs_json_skip_ws(p, end);
 
-    if (*p != ':') {
-        return fgs_json_scan_fail(&st, p, "unexpected %s after a key; "
-                                  "expected ':'",
-                                  fgs_json_scan_char(p, end,
-                                                     st.doc->error_buf));
+        if (p == end) {
+            goto eof;
+        }
+
+        if (*p != ':') {
+            return fgs_json_scan_fail(&st, p, "unexpected %s after a key; "
+                                      "expected ':'",
+                                      fgs_json_scan_char(p, end,
+                                                         st.doc->error_buf));
+        }
     }
 
     p = fgs_json_skip_ws(p + 1, end);
@@ -594,46 +708,48 @@ key:
 
 after:
 
-    /* a value has ended just before p */
-
-    if (top == 0) {
-        goto done;
-    }
-
-    p = fgs_json_skip_ws(p, end);
+    /*
+     * A value has ended just before p, in the container of f: the next
+     * byte is looked at before any whitespace is skipped, as it
+     * is most often ',' or the closing bracket.
+     */
 
     if (p == end) {
         goto eof;
     }
 
-    f = &frames[top - 1];
-    cont = &st.nodes[f->node];
-    c = (cont->type == FGS_JSON_OBJECT) ? '}' : ']';
+    c = *p;
 
-    if (*p == ',') {
+    if (c == ',') {
         q = p;
         p = fgs_json_skip_ws(p + 1, end);
 
-        if (p < end && *p == c) {
-            return fgs_json_scan_fail(&st, q, "a trailing comma before '%c' "
-                                      "is not allowed", c);
+        if (p < end && *p == '"' && f->close == '}') {
+            goto quoted_key;
         }
 
-        if (c == '}') {
+        if (p < end && *p == f->close) {
+            return fgs_json_scan_fail(&st, q, "a trailing comma before '%c' "
+                                      "is not allowed", f->close);
+        }
+
+        if (f->close == '}') {
             goto key;
         }
 
-        goto value;
+        goto element;
     }
 
-    if (*p == c) {
-        cont->len = (uint32_t) (p + 1 - body) - cont->off;
-        top--;
-        p++;
+    if (c == f->close) {
+        goto close;
+    }
+
+    if (fgs_json_ws[c]) {
+        p = fgs_json_skip_ws_slow(p + 1, end);
         goto after;
     }
 
-    if (*p == '/') {
+    if (c == '/') {
         return fgs_json_scan_fail(&st, p, "comments are not allowed in "
                                   "JSON");
     }
@@ -641,11 +757,24 @@ after:
     return fgs_json_scan_fail(&st, p, "unexpected %s after a value; "
                               "expected ',' or '%c'",
                               fgs_json_scan_char(p, end, st.doc->error_buf),
-                              c);
+                              f->close);
 
-done:
+close:
 
-    p = fgs_json_skip_ws(p, end);
+    /* p is at the closing bracket of the container of f */
+
+    cont = &nodes[f->node];
+    cont->next = FGS_NONE;
+    cont->count = f->count;
+    cont->len = (uint32_t) (p + 1 - body) - cont->off;
+    p++;
+
+    if (--top) {
+        f--;
+        goto after;
+    }
+
+    p = fgs_json_skip_ws_slow(p, end);
 
     if (p != end) {
         return fgs_json_scan_fail(&st, p, "unexpected %s after the JSON "
@@ -654,8 +783,8 @@ done:
                                                      st.doc->error_buf));
     }
 
-    doc->nodes = st.nodes;
-    doc->n = st.n;
+    doc->nodes = nodes;
+    doc->n = n;
 
     return FGS_OK;
 
@@ -670,25 +799,92 @@ eof:
  * The inside of a string, p just after its opening quote: returns its
  * closing quote and sets FGS_JSON_ESCAPED and FGS_JSON_NONASCII (the
  * latter also for escapes of non-ASCII characters, as the value has
- * them), or NULL with the error set.  With runs, the known runs of base64
- * alphabet are stepped over (values only: keys are short).
+ * them), or NULL with the error set.  Most keys and values are short
+ * plain strings that end within 64 bytes: a load and compare per 16
+ * bytes finds their end; anything else takes the general loop.
  */
 
 static inline const u_char *
-fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags,
-    int runs)
+fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p,
+    const u_char *end, uint8_t *flags)
+{
+#if (FGS_JSON_SSE2)
+    int            m;
+    const u_char  *q;
+    __m128i        quote, bslash, space, s0;
+
+    quote = _mm_set1_epi8('"');
+    bslash = _mm_set1_epi8('\\');
+    space = _mm_set1_epi8(0x20);
+
+    /* up to 64 bytes here: keys, names, ids and most short values */
+
+#define fgs_json_string_block(p)                                            \
+    s0 = _mm_loadu_si128((const __m128i *) (p));                            \
+    m = _mm_movemask_epi8(fgs_json_stops(s0));                              \
+                                                                            \
+    if (m) {                                                                \
+        q = (p) + __builtin_ctz(m);                                         \
+                                                                            \
+        if (*q == '"') {                                                    \
+            *flags = 0;                                                     \
+            return q;                                                       \
+        }                                                                   \
+                                                                            \
+        return fgs_json_scan_string_slow(st, q, flags);                     \
+    }
+
+    if (end - p >= 64) {
+        fgs_json_string_block(p);
+        fgs_json_string_block(p + 16);
+        fgs_json_string_block(p + 32);
+        fgs_json_string_block(p + 48);
+
+        return fgs_json_scan_string_slow(st, p + 64, flags);
+    }
+
+    while (end - p >= 16) {
+        fgs_json_string_block(p);
+        p += 16;
+    }
+
+#undef fgs_json_string_block
+#endif
+
+    return fgs_json_scan_string_slow(st, p, flags);
+}
+
+
+/*
+ * The general loop: p is inside a string and the bytes before it are
+ * plain.  With runs, the known runs of base64 alphabet are stepped over.
+ */
+
+static const u_char *
+fgs_json_scan_string_slow(fgs_json_scan_t *st, const u_char *p,
+    uint8_t *flags)
 {
     int            n;
     u_char         c;
     uint8_t        fl;
     const u_char  *end;
+#if (FGS_JSON_SSE2)
+    int            m;
+    __m128i        quote, bslash, space;
+
+    quote = _mm_set1_epi8('"');
+    bslash = _mm_set1_epi8('\\');
+    space = _mm_set1_epi8(0x20);
+#endif
 
     end = st->end;
     fl = 0;
 
     for ( ;; ) {
-        p = runs ? fgs_json_plain_end_runs(st, p)
-                 : fgs_json_plain_end(p, end);
+        p = st->nruns ? fgs_json_plain_end_runs(st, p)
+                      : fgs_json_plain_end(p, end);
+
+    stop:
 
         if (p == end) {
             fgs_json_scan_fail(st, end, "the body ends inside a string");
@@ -703,6 +899,36 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags,
         }
 
         if (c == '\\') {
+
+            /* the escapes of one character, inline */
+
+            if (end - p >= 2 && fgs_json_escapes[p[1]]) {
+                fl |= FGS_JSON_ESCAPED;
+                p += 2;
+
+#if (FGS_JSON_SSE2)
+                /*
+                 * Escapes come in crowds (JSON inside a string): the next
+                 * stop in 16 bytes is found here, without the setup of
+                 * the long loop.
+                 */
+
+                if (end - p >= 16) {
+                    m = _mm_movemask_epi8(fgs_json_stops(
+                            _mm_loadu_si128((const __m128i *) p)));
+
+                    if (m) {
+                        p += __builtin_ctz(m);
+                        goto stop;
+                    }
+
+                    p += 16;
+                }
+#endif
+
+                continue;
+            }
+
             p = fgs_json_scan_escape(st, p, &fl);
             if (p == NULL) {
                 return NULL;
@@ -735,14 +961,6 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags,
                            "string must be escaped", c);
         return NULL;
     }
-}
-
-
-static const u_char *
-fgs_json_scan_string_runs(fgs_json_scan_t *st, const u_char *p,
-    uint8_t *flags)
-{
-    return fgs_json_scan_string(st, p, flags, 1);
 }
 
 
@@ -939,32 +1157,23 @@ fgs_json_scan_literal(fgs_json_scan_t *st, const u_char *p, uint8_t *type)
 
 
 /*
- * Copies a key, unescaped and NUL-terminated, into room taken from the
- * region a few kilobytes at a time: keys are short, and all the keys of
- * a body take less room than the body.
+ * Copies a key, unescaped and NUL-terminated, into the room for keys.
+ * That room is part of the first allocation and later comes a few
+ * kilobytes at a time: keys are short, and all the keys of a body take
+ * less room than the body.  It always has FGS_JSON_KEY_SLACK bytes more
+ * than a key needs, so that a short key is moved as one 16-byte block.
  */
 
-static const char *
+static inline const char *
 fgs_json_scan_key(fgs_json_scan_t *st, const u_char *s, size_t len,
     uint8_t flags, uint32_t *key_len)
 {
-    size_t   size;
     u_char  *d, *last;
 
-    if ((size_t) (st->kend - st->kpos) < len + 1) {
-        size = st->doc->len < FGS_JSON_KEY_CHUNK
-               ? st->doc->len : FGS_JSON_KEY_CHUNK;
-
-        if (size < len + 1) {
-            size = len + 1;
-        }
-
-        st->kpos = st->a->alloc(st->a->data, size);
-        if (st->kpos == NULL) {
+    if ((size_t) (st->kend - st->kpos) < len + 1 + FGS_JSON_KEY_SLACK) {
+        if (fgs_json_scan_key_room(st, len) != FGS_OK) {
             return NULL;
         }
-
-        st->kend = st->kpos + size;
     }
 
     d = st->kpos;
@@ -972,7 +1181,7 @@ fgs_json_scan_key(fgs_json_scan_t *st, const u_char *s, size_t len,
     if (flags & FGS_JSON_ESCAPED) {
         last = fgs_json_unescape(d, s, len);
 
-    } else if (len <= 16 && st->end - s >= 16 && st->kend - d >= 16) {
+    } else if (len < 16 && st->end - s >= 16) {
 
         /* most keys: one fixed-size move instead of a call */
 
@@ -992,7 +1201,73 @@ fgs_json_scan_key(fgs_json_scan_t *st, const u_char *s, size_t len,
 }
 
 
-/* the node array doubles; old arrays stay in the region */
+static int
+fgs_json_scan_key_room(fgs_json_scan_t *st, size_t len)
+{
+    size_t  size;
+
+    size = st->doc->len < FGS_JSON_KEY_CHUNK
+           ? st->doc->len : FGS_JSON_KEY_CHUNK;
+
+    if (size < len + 1 + FGS_JSON_KEY_SLACK) {
+        size = len + 1 + FGS_JSON_KEY_SLACK;
+    }
+
+    st->kpos = st->a->alloc(st->a->data, size);
+    if (st->kpos == NULL) {
+        return FGS_ERROR;
+    }
+
+    st->kend = st->kpos + size;
+
+    return FGS_OK;
+}
+
+
+/*
+ * The node array and the first room for keys, in one allocation sized
+ * from the body: a 1 KB body takes about 2.2 KB, a large one 7 KB.
+ */
+
+static int
+fgs_json_scan_first(fgs_json_scan_t *st)
+{
+    size_t   len, nodes, keys;
+    u_char  *p;
+
+    len = st->doc->len;
+
+    nodes = len / 32 + 8;
+    if (nodes > FGS_JSON_FIRST_NODES) {
+        nodes = FGS_JSON_FIRST_NODES;
+    }
+
+    keys = len / 3 + 32;
+    if (keys > FGS_JSON_KEY_CHUNK) {
+        keys = FGS_JSON_KEY_CHUNK;
+    }
+
+    /* one node more than cap: the one whose key is being read */
+
+    p = st->a->alloc(st->a->data,
+                     (nodes + 1) * sizeof(fgs_json_node_t) + keys);
+    if (p == NULL) {
+        return FGS_ERROR;
+    }
+
+    st->nodes = (fgs_json_node_t *) p;
+    st->cap = (uint32_t) nodes;
+    st->kpos = p + (nodes + 1) * sizeof(fgs_json_node_t);
+    st->kend = st->kpos + keys;
+
+    return FGS_OK;
+}
+
+
+/*
+ * The node array doubles, with room for one node more than cap as at
+ * first; old arrays stay in the region.
+ */
 
 static int
 fgs_json_scan_grow(fgs_json_scan_t *st)
@@ -1000,20 +1275,20 @@ fgs_json_scan_grow(fgs_json_scan_t *st)
     uint32_t          cap;
     fgs_json_node_t  *nodes;
 
-    cap = st->cap ? st->cap * 2 : FGS_JSON_FIRST_NODES;
+    cap = st->cap * 2;
 
     if (cap > FGS_JSON_MAX_NODES) {
         cap = FGS_JSON_MAX_NODES;
     }
 
-    nodes = st->a->alloc(st->a->data, cap * sizeof(fgs_json_node_t));
+    nodes = st->a->alloc(st->a->data, (cap + 1) * sizeof(fgs_json_node_t));
     if (nodes == NULL) {
         return FGS_ERROR;
     }
 
-    if (st->n) {
-        memcpy(nodes, st->nodes, st->n * sizeof(fgs_json_node_t));
-    }
+    /* with the node whose key has been read */
+
+    memcpy(nodes, st->nodes, (st->n + 1) * sizeof(fgs_json_node_t));
 
     st->nodes = nodes;
     st->cap = cap;
