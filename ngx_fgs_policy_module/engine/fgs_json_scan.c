@@ -193,7 +193,6 @@ fgs_json_skip_ws(const u_char *p, const u_char *end)
 static inline const u_char *
 fgs_json_skip_ws_slow(const u_char *p, const u_char *end)
 {
-
     while (p < end && fgs_json_ws[*p]) {
         p++;
     }
@@ -390,6 +389,10 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     fgs_json_node_t   *nodes, *nd, *cont;
     fgs_json_scan_t    st;
     fgs_json_frame_t  *f, frames[FGS_JSON_MAX_DEPTH + 1];
+#if (FGS_JSON_SSE2)
+    int                m;
+    __m128i            s0, s1;
+#endif
 
     doc->body = body;
     doc->len = len;
@@ -647,14 +650,58 @@ key:
 
 quoted_key:
 
+    /* the member's node is written from its key on */
+
+    nd = &nodes[n];
+    nd->member = (uint32_t) (p - body);
+
+#if (FGS_JSON_SSE2)
+
+    /*
+     * Most keys are plain and shorter than 32 bytes: the blocks that
+     * find their end are stored as their copy, NUL and all.
+     */
+
+#define fgs_json_key_stops(v)                                               \
+    _mm_movemask_epi8(                                                      \
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),    \
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),  \
+                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))))
+
+    if (end - p > 32 && st.kend - st.kpos >= 32) {
+        s0 = _mm_loadu_si128((const __m128i *) (p + 1));
+        m = fgs_json_key_stops(s0);
+
+        if (m == 0) {
+            s1 = _mm_loadu_si128((const __m128i *) (p + 17));
+            m = fgs_json_key_stops(s1) << 16;
+            _mm_storeu_si128((__m128i *) (st.kpos + 16), s1);
+        }
+
+        if (m && p[1 + __builtin_ctz(m)] == '"') {
+            nd->key_len = __builtin_ctz(m);
+            nd->key = (const char *) st.kpos;
+            nd->flags = 0;
+
+            _mm_storeu_si128((__m128i *) st.kpos, s0);
+            st.kpos[nd->key_len] = '\0';
+            st.kpos += nd->key_len + 1;
+
+            q = p + 1 + nd->key_len;
+            flags = 0;
+
+            goto key_read;
+        }
+    }
+
+#undef fgs_json_key_stops
+
+#endif
+
     q = fgs_json_scan_string(&st, p + 1, end, &flags);
     if (q == NULL) {
         return st.rc;
     }
-
-    /* the member's node is written from its key on */
-
-    nd = &nodes[n];
 
     nd->key = fgs_json_scan_key(&st, p + 1, q - p - 1, flags, &nd->key_len);
     if (nd->key == NULL) {
@@ -662,7 +709,10 @@ quoted_key:
     }
 
     nd->flags = (flags & FGS_JSON_ESCAPED) ? FGS_JSON_KEY_ESCAPED : 0;
-    nd->member = (uint32_t) (p - body);
+
+#if (FGS_JSON_SSE2)
+key_read:
+#endif
 
     /*
      * An unescaped key is read where it is in the body: the copy was

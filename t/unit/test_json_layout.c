@@ -32,6 +32,7 @@ static int same_tape(const fgs_json_node_t *a, uint32_t na,
 static void test_layouts(void);
 static void test_escape_crowds(void);
 static void test_duplicates_at_threshold(void);
+static void test_key_blocks(void);
 
 
 static fgs_arena_t     arena;
@@ -505,6 +506,103 @@ test_duplicates_at_threshold(void)
 }
 
 
+/*
+ * Keys of every length up to 70 bytes, with a control character, a
+ * byte >= 0x80 or an escape at each place, and with more or less body
+ * after them: the short keys' fast copy and the general one agree.
+ */
+
+static void
+test_key_blocks(void)
+{
+    int       bad;
+    size_t    len, pos, n, tail, i;
+    char      want[80];
+
+    static const char  *tails[] = {
+        ":1}", ":1,\"zz\":2}", ":\"a value after the key, longer than "
+        "the key blocks\"}"
+    };
+
+    bad = 0;
+
+    for (tail = 0; tail < sizeof(tails) / sizeof(tails[0]); tail++) {
+        for (len = 0; len <= 70; len++) {
+
+            /* {"aaa...":... */
+
+            buf[0] = '{';
+            buf[1] = '"';
+            memset(buf + 2, 'a', len);
+            buf[2 + len] = '"';
+            n = 3 + len;
+            n += sprintf((char *) buf + n, "%s", tails[tail]);
+
+            memset(want, 'a', len);
+            want[len] = '\0';
+
+            if (scan(buf, n) != FGS_OK || doc.nodes[1].key_len != len
+                || strcmp(doc.nodes[1].key, want) != 0
+                || doc.nodes[1].flags != 0 || doc.nodes[1].member != 1)
+            {
+                bad++;
+            }
+
+            for (pos = 0; pos < len; pos++) {
+                buf[2 + pos] = 0x0a;
+
+                if (scan(buf, n) != FGS_DECLINED
+                    || doc.error_off != 2 + pos)
+                {
+                    bad++;
+                }
+
+                buf[2 + pos] = 0x80;
+
+                if (scan(buf, n) != FGS_DECLINED
+                    || doc.error_off != 2 + pos)
+                {
+                    bad++;
+                }
+
+                buf[2 + pos] = '"';
+
+                if (scan(buf, n) != FGS_DECLINED) {
+                    bad++;
+                }
+
+                buf[2 + pos] = 'a';
+
+                if (pos + 1 < len) {
+                    buf[2 + pos] = '\\';
+                    buf[3 + pos] = 't';
+
+                    for (i = 0; i < len - 1; i++) {
+                        want[i] = (i < pos) ? 'a' : (i == pos) ? '\t' : 'a';
+                    }
+
+                    want[len - 1] = '\0';
+
+                    if (scan(buf, n) != FGS_OK
+                        || doc.nodes[1].key_len != len - 1
+                        || strcmp(doc.nodes[1].key, want) != 0
+                        || doc.nodes[1].flags != FGS_JSON_KEY_ESCAPED)
+                    {
+                        bad++;
+                    }
+
+                    buf[2 + pos] = 'a';
+                    buf[3 + pos] = 'a';
+                }
+            }
+        }
+    }
+
+    is_int(bad, 0, "keys of 0 to 70 bytes: copied whole, and a bad byte "
+           "refused at each place");
+}
+
+
 int
 main(void)
 {
@@ -514,6 +612,7 @@ main(void)
     test_layouts();
     test_escape_crowds();
     test_duplicates_at_threshold();
+    test_key_blocks();
 
     fgs_arena_reset(&arena);
 
