@@ -47,6 +47,12 @@ typedef enum {
 #define FGS_JSON_KEY_ESCAPED 0x04   /* the key had '\' escapes */
 
 
+/*
+ * A key is always a copy: unescaped, NUL-terminated, in memory the
+ * scanner took from its region (the keys of a body lie one after another
+ * there), never a pointer into the body.  It lives as long as the region.
+ */
+
 typedef struct {
     const char     *key;        /* unescaped key, NUL-terminated; NULL for
                                    the root and for array elements */
@@ -131,7 +137,12 @@ int fgs_json_string(const fgs_json_doc_t *doc, uint32_t node,
  */
 int fgs_json_int(const fgs_json_doc_t *doc, uint32_t node, int64_t *out);
 
-/* an INTEGER or REAL node's value as a double */
+/*
+ * An INTEGER or REAL node's value as a double.  Returns FGS_OK,
+ * FGS_DECLINED when its magnitude is beyond the range of a double (it
+ * would read as infinity; a value too small reads as 0), or FGS_ERROR
+ * when the node is not a number.
+ */
 int fgs_json_number(const fgs_json_doc_t *doc, uint32_t node, double *out);
 
 const char *fgs_json_type_name(fgs_json_type_e type);

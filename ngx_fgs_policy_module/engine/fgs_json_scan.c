@@ -390,7 +390,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     fgs_json_scan_t    st;
     fgs_json_frame_t  *f, frames[FGS_JSON_MAX_DEPTH + 1];
 #if (FGS_JSON_SSE2)
-    int                m;
+    unsigned int       m;
     __m128i            s0, s1;
 #endif
 
@@ -674,7 +674,7 @@ quoted_key:
 
         if (m == 0) {
             s1 = _mm_loadu_si128((const __m128i *) (p + 17));
-            m = fgs_json_key_stops(s1) << 16;
+            m = (unsigned int) fgs_json_key_stops(s1) << 16;
             _mm_storeu_si128((__m128i *) (st.kpos + 16), s1);
         }
 
