@@ -152,7 +152,9 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
     int             rc, type;
     fgs_checking_t  ck;
 
-    type = fgs_view_type(v);
+    /* a value of the tape, the common case, without a call */
+    type = (v.node != FGS_NONE) ? v.doc->nodes[v.node].type
+                                : fgs_view_type(v);
 
     if (!(c->has & FGS_CHECK_REQUIRED) && (type == 0 || type == FGS_JSON_NULL)
         && !((c->has & FGS_CHECK_FORBIDDEN) && type == FGS_JSON_NULL)

@@ -421,6 +421,11 @@ fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
         v.node = node;
     }
 
+    if (seg == check->path.nsegs) {
+        /* the common case: a plain path, no "[*]" */
+        return fgs_check_value(check, v, index, sink);
+    }
+
     return fgs_path_walk_seg(check, seg, v, index, 0, sink);
 }
 
