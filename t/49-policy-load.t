@@ -4,7 +4,8 @@
 # other_writes, duplicate key, expires, match regex): nginx -t fails with
 # an [emerg] naming the file, the rule (or exception) and the field, and
 # `fgs-policy check` refuses the same file with the same file, rule,
-# field and message.  A server that was running keeps its policy when a
+# field and message; mutations that could make a body the API reference
+# refuses are among them.  A server that was running keeps its policy when a
 # reload meets any of them.
 
 use strict;
@@ -143,6 +144,38 @@ my @bad = (
     [ 'remove of a non-path', with_rules('{"id":"remove-item-rule",'
       . '"remove":[5]}'), 'remove-item-rule', qr/remove/,
       qr/must be a path/ ],
+    # mutations checked against the API reference: a rewritten body is
+    # not checked again, so no mutation may make one that does not conform
+    [ 'a set_default that creates a partial object', with_rules('{"id":'
+      . '"conc-rule","operations":["config"],"set_default":'
+      . '{"strategy_config.concurrency":10}}'), 'conc-rule',
+      qr/^set_default\[strategy_config\.concurrency\]$/,
+      qr/strategy_config\.concurrent_num is required in StrategyConfig/ ],
+    [ 'a set_default of the wrong type', with_rules('{"id":"kms-rule",'
+      . '"set_default":{"code_encrypt_kms_key_id":42}}'), 'kms-rule',
+      qr/^set_default\[code_encrypt_kms_key_id\]$/,
+      qr/would not conform .* must be/ ],
+    [ 'a set out of the documented range', with_rules('{"id":'
+      . '"timeout-rule","operations":["config"],"set":{"timeout":1}}'),
+      'timeout-rule', qr/^set\[timeout\]$/, qr/would not conform/ ],
+    [ 'a set of a field the reference does not have', with_rules('{"id":'
+      . '"typo-rule","operations":["config"],"set":{"descripton":"x"}}'),
+      'typo-rule', qr/^set\[descripton\]$/,
+      qr/not in the FunctionGraph API reference/ ],
+    [ 'a set of a field the operation does not take', with_rules('{"id":'
+      . '"op-rule","operations":["code"],"set":{"xrole":"x"}}'), 'op-rule',
+      qr/^set\[xrole\]$/, qr/is not a field of PUT/ ],
+    [ 'a set of an object without a required member', with_rules('{"id":'
+      . '"vpc-rule","operations":["config"],"set":{"func_vpc":'
+      . '{"vpc_id":"v"}}}'), 'vpc-rule', qr/^set\[func_vpc\]$/,
+      qr/func_vpc\.subnet_id is required in FuncVpc/ ],
+    [ 'a remove of a required field', with_rules('{"id":"rm-rule",'
+      . '"operations":["config","create"],"remove":["memory_size"]}'),
+      'rm-rule', qr/^remove\[memory_size\]$/,
+      qr/requires it in the request body for the config operation/ ],
+    [ 'a set whose result depends on the request', with_rules('{"id":'
+      . '"rt-rule","operations":["config"],"set":{"runtime":"Java17"}}'),
+      'rt-rule', qr/^set\[runtime\]$/, qr/would depend on the request/ ],
     [ 'exceptions not a list', '{"fgs_policy":1,"rules":[' . $ok_rule
       . '],"exceptions":{}}', undef, qr/^exceptions$/, qr/must be a list/ ],
     [ 'an exception of an unknown rule', with_exception('{"id":"EXC-1",'

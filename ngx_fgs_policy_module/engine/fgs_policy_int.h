@@ -310,6 +310,9 @@ typedef struct {
     const char              *file;
     const char              *rule;          /* id, or "rules[3]" */
     char                     rule_buf[96];
+    unsigned                 any_shape:1;   /* mutations not checked
+                                               against the API
+                                               reference */
 } fgs_load_t;
 
 
@@ -325,6 +328,8 @@ typedef struct {
 
 
 /* fgs_policy_load.c */
+fgs_policy_t *fgs_policy_load_any_shape(const char *path,
+    fgs_policy_error_t *err);
 void fgs_policy_oneline(char *s);
 int fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
 #if defined(__GNUC__)

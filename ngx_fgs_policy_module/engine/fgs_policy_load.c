@@ -38,12 +38,36 @@ static int fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc,
     json_t *obj, size_t index);
 static int fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
     json_t *rules);
+static fgs_policy_t *fgs_policy_load_file(const char *path,
+    fgs_policy_error_t *err, unsigned any_shape);
 static int fgs_load_id_ok(const char *id, size_t len);
 static char *fgs_load_strdup(const char *s);
 
 
 fgs_policy_t *
 fgs_policy_load(const char *path, fgs_policy_error_t *err)
+{
+    return fgs_policy_load_file(path, err, 0);
+}
+
+
+/*
+ * For the unit tests of the rewrite mechanics, which move fields of any
+ * shape: the same load, but a mutation is not checked against the API
+ * reference (fgs_policy_load_schema.c).  The gateway and the CLI never
+ * load a policy this way.
+ */
+
+fgs_policy_t *
+fgs_policy_load_any_shape(const char *path, fgs_policy_error_t *err)
+{
+    return fgs_policy_load_file(path, err, 1);
+}
+
+
+static fgs_policy_t *
+fgs_policy_load_file(const char *path, fgs_policy_error_t *err,
+    unsigned any_shape)
 {
     char            field[128];
     size_t          len, i;
@@ -60,6 +84,7 @@ fgs_policy_load(const char *path, fgs_policy_error_t *err)
     ld.file = path;
     ld.rule = NULL;
     ld.policy = NULL;
+    ld.any_shape = any_shape;
 
     policy = calloc(1, sizeof(fgs_policy_t));
     if (policy == NULL) {

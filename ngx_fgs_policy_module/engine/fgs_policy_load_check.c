@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fgs_policy_int.h"
+#include "fgs_policy_load_schema.h"
 
 
 static int fgs_load_check(fgs_load_t *ld, fgs_check_t *c, const char *what,
@@ -566,7 +567,13 @@ fgs_load_mutations(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj)
         return FGS_DECLINED;
     }
 
-    return FGS_OK;
+    /* a rewritten body is not checked again: it must conform by design */
+
+    if (ld->any_shape) {
+        return FGS_OK;
+    }
+
+    return fgs_load_mutations_schema(ld, rule);
 }
 
 

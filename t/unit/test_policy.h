@@ -21,6 +21,7 @@
 #include "fgs_common.h"
 #include "fgs_json.h"
 #include "fgs_policy.h"
+#include "fgs_policy_int.h"
 #include "fgs_schema.h"
 
 
@@ -48,10 +49,14 @@ typedef struct {
 static TP_UNUSED char  tp_path[64];
 
 
-/* writes text to a temporary file and loads it */
+/*
+ * Writes text to a temporary file and loads it, as the gateway does or,
+ * for the tests of the rewrite mechanics on fields of any shape, without
+ * checking mutations against the API reference.
+ */
 
 static TP_UNUSED fgs_policy_t *
-tp_load(const char *text, fgs_policy_error_t *err)
+tp_load_as(const char *text, fgs_policy_error_t *err, int any_shape)
 {
     int            fd;
     size_t         len;
@@ -74,22 +79,37 @@ tp_load(const char *text, fgs_policy_error_t *err)
 
     close(fd);
 
-    p = fgs_policy_load(tp_path, err);
+    p = any_shape ? fgs_policy_load_any_shape(tp_path, err)
+                  : fgs_policy_load(tp_path, err);
     unlink(tp_path);
 
     return p;
 }
 
 
+static TP_UNUSED fgs_policy_t *
+tp_load(const char *text, fgs_policy_error_t *err)
+{
+    return tp_load_as(text, err, 0);
+}
+
+
+static TP_UNUSED fgs_policy_t *
+tp_load_any_shape(const char *text, fgs_policy_error_t *err)
+{
+    return tp_load_as(text, err, 1);
+}
+
+
 /* a policy that must load: the test stops here if it does not */
 
 static TP_UNUSED fgs_policy_t *
-tp_policy(const char *text)
+tp_policy_as(const char *text, int any_shape)
 {
     fgs_policy_t        *p;
     fgs_policy_error_t   err;
 
-    p = tp_load(text, &err);
+    p = tp_load_as(text, &err, any_shape);
 
     if (p == NULL) {
         printf("Bail out! a test policy does not load: %s: %s: %s\n",
@@ -100,6 +120,22 @@ tp_policy(const char *text)
     }
 
     return p;
+}
+
+
+static TP_UNUSED fgs_policy_t *
+tp_policy(const char *text)
+{
+    return tp_policy_as(text, 0);
+}
+
+
+/* the same for the tests of the rewrite mechanics (tp_load_any_shape) */
+
+static TP_UNUSED fgs_policy_t *
+tp_policy_any_shape(const char *text)
+{
+    return tp_policy_as(text, 1);
 }
 
 

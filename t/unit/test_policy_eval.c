@@ -56,7 +56,7 @@ test_operations(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"code-only\",\"operations\":[\"code\"],"
         " \"check\":{\"runtime\":{\"forbidden\":true}}},"
         "{\"id\":\"cfg\",\"operations\":[\"config\",\"create\"],"
@@ -104,7 +104,7 @@ test_match(void)
     tp_req_t        r;
     fgs_policy_t   *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"prod\",\"match\":{\"function\":\"^prod-\"},"
         " \"check\":{\"x\":{\"required\":true}}},"
         "{\"id\":\"proj\",\"match\":{\"project_id\":"
@@ -177,7 +177,7 @@ test_when(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"obs\",\"when\":{\"code_type\":{\"required\":true,"
         " \"in\":[\"obs\"]}},"
         " \"check\":{\"code_url\":{\"pattern\":\"^https://ok/\"}}},"
@@ -214,7 +214,7 @@ test_when(void)
     fgs_policy_free(p);
 
     /* when reads the body as sent, not another rule's mutation */
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"adds\",\"set_default\":{\"k\":\"v\"}},"
         "{\"id\":\"sees\",\"when\":{\"k\":{\"required\":true}},"
         " \"check\":{\"never\":{\"required\":true}}}]}");
@@ -235,7 +235,7 @@ test_order(void)
     fgs_policy_t  *p;
 
     /* the check comes first in the file, the mutation after it */
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"check-k\",\"check\":{\"k\":{\"required\":true,"
         " \"in\":[\"v2\"]},\"gone\":{\"forbidden\":true}}},"
         "{\"id\":\"set-k\",\"set_default\":{\"k\":\"v1\"}},"
@@ -251,7 +251,7 @@ test_order(void)
     fgs_policy_free(p);
 
     /* every violation, of every rule, is collected */
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"r1\",\"check\":{\"a\":{\"max\":1},\"b\":{\"max\":1}}},"
         "{\"id\":\"r2\",\"check\":{\"c[*]\":{\"max\":1}}}]}");
 
@@ -294,7 +294,7 @@ test_modes(void)
     char  text[512];
 
     snprintf(text, sizeof(text), "{\"fgs_policy\":1,%s", rules);
-    p = tp_policy(text);
+    p = tp_policy_any_shape(text);
 
     tp_eval(&r, p, FGS_OP_CONFIG, "fn", "{\"b\":2}");
     ok(r.out.decision == FGS_DECISION_AUDIT && r.out.violations.n == 0
@@ -325,7 +325,7 @@ test_modes(void)
 
     snprintf(text, sizeof(text), "{\"fgs_policy\":1,\"mode\":\"audit\",%s",
              rules);
-    p = tp_policy(text);
+    p = tp_policy_any_shape(text);
 
     tp_eval(&r, p, FGS_OP_CONFIG, "fn", "{\"a\":2}");
     ok(r.out.decision == FGS_DECISION_AUDIT
@@ -355,7 +355,7 @@ test_audit_mutations(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"kms\",\"set_default\":{\"kms\":\"K\"},"
         " \"check\":{\"kms\":{\"in\":[\"K\"]}}},"
         "{\"id\":\"dry\",\"mode\":\"audit\",\"set\":{\"tag\":\"t\"},"
@@ -398,7 +398,7 @@ test_exceptions(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"rt\",\"check\":{\"runtime\":{\"in\":[\"Python3.12\"]}}},"
         "{\"id\":\"mem\",\"set_default\":{\"k\":1},"
         " \"check\":{\"memory_size\":{\"max\":2048}}}],"
@@ -452,7 +452,7 @@ test_decision(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"add\",\"set_default\":{\"k\":\"v\"}},"
         "{\"id\":\"deny\",\"check\":{\"bad\":{\"forbidden\":true}}},"
         "{\"id\":\"aud\",\"mode\":\"audit\","
@@ -492,7 +492,7 @@ test_signed(void)
     fgs_policy_t           *p;
     const fgs_violation_t  *v;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"kms\",\"set_default\":{\"kms\":\"K-1\"}},"
         "{\"id\":\"fix\",\"set\":{\"mode\":\"safe\"},\"remove\":[\"debug\"]},"
         "{\"id\":\"deny\",\"check\":{\"bad\":{\"forbidden\":true}}}]}");
@@ -565,7 +565,7 @@ test_other(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"other_writes\":\"allow\","
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"other_writes\":\"allow\","
                   "\"rules\":[]}");
     tp_eval(&r, p, FGS_OP_OTHER, "fn", NULL);
     ok(r.rc == FGS_OK && r.out.decision == FGS_DECISION_ALLOW
@@ -573,7 +573,7 @@ test_other(void)
     tp_done(&r);
     fgs_policy_free(p);
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":[{\"id\":\"x\","
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":[{\"id\":\"x\","
                   "\"check\":{\"a\":{\"required\":true}}}]}");
     tp_eval(&r, p, FGS_OP_OTHER, "fn", NULL);
     ok(r.out.decision == FGS_DECISION_AUDIT && r.out.status == 200
@@ -582,7 +582,7 @@ test_other(void)
     tp_done(&r);
     fgs_policy_free(p);
 
-    p = tp_policy("{\"fgs_policy\":1,\"other_writes\":\"deny\","
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"other_writes\":\"deny\","
                   "\"rules\":[]}");
     tp_eval(&r, p, FGS_OP_OTHER, "fn", NULL);
     ok(r.out.decision == FGS_DECISION_DENY && r.out.status == 403
@@ -616,7 +616,7 @@ test_fail_closed(void)
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}";
 
     /* (a|aa)+$ backtracks exponentially: past PCRE2's match limit */
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"pat\",\"check\":{\"a\":{\"pattern\":\"^(a|aa)+$\"}}},"
         "{\"id\":\"notpat\",\"check\":{\"a\":{\"not_pattern\":\"^(a|aa)+$\"}}},"
         "{\"id\":\"when\",\"when\":{\"b\":{\"pattern\":\"^(a|aa)+$\"}},"

@@ -83,7 +83,7 @@ test_buckets(void)
 
     /* func_name and func_code: same length, same first byte */
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"a\",\"check\":{\"func_code\":{\"forbidden\":true}}},"
         "{\"id\":\"b\",\"check\":{\"func_name\":{\"pattern\":\"^ok-\"}}},"
         "{\"id\":\"c\",\"check\":{\"func_nam\":{\"forbidden\":true}}},"
@@ -148,7 +148,7 @@ test_many_keys(void)
 
     snprintf(policy + n, 16384 - n, "]}");
 
-    p = tp_policy(policy);
+    p = tp_policy_any_shape(policy);
 
     /* every key set: every rule finds its own, indexed or not */
 
@@ -194,7 +194,7 @@ test_mutated(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"vpc\",\"set_default\":{\"func_vpc.vpc_id\":\"vpc-1\"},"
         " \"remove\":[\"gpu_memory\"],"
         " \"set\":{\"timeout\":30},"
@@ -234,7 +234,7 @@ test_wildcard(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"nfs\",\"check\":{"
         " \"mount_config.func_mounts[*].mount_type\":{\"in\":[\"sfs\"]},"
         " \"tags[*]\":{\"type\":\"string\"}}}"
@@ -265,7 +265,7 @@ test_create(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"prod\",\"match\":{\"function\":\"^prod-\","
         " \"package\":\"^ml$\"},"
         " \"check\":{\"func_name\":{\"max_length\":8}}}"
@@ -301,7 +301,7 @@ test_match_order(void)
     tp_req_t       r;
     fgs_policy_t  *p;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"both\",\"match\":{\"function\":\"^pr[o]d-\","
         " \"package\":\"^default$\",\"version\":\"^latest$\"},"
         " \"check\":{\"x\":{\"forbidden\":true}}},"

@@ -273,7 +273,7 @@ test_blocked(void)
     fgs_policy_t           *p;
     const fgs_violation_t  *v;
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"vpc\",\"set_default\":{\"func_vpc.vpc_id\":\"v\"}},"
         "{\"id\":\"aud\",\"mode\":\"audit\",\"set\":{\"tags.x\":1}}]}");
 
@@ -337,7 +337,7 @@ test_large(void)
 
     memcpy(body + sizeof(head) - 1 + n, tail, sizeof(tail));
 
-    p = tp_policy("{\"fgs_policy\":1,\"rules\":["
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
         "{\"id\":\"kms\",\"set_default\":{\"code_encrypt_kms_key_id\":\"K\"},"
         " \"check\":{\"code_encrypt_kms_key_id\":{\"in\":[\"K\"]}}},"
         "{\"id\":\"size\",\"check\":{\"func_code.file\":"
@@ -413,7 +413,7 @@ rw(const char *rules, const char *body, const char *want, fgs_op_e op,
     const fgs_violation_t  *v;
 
     snprintf(text, sizeof(text), "{\"fgs_policy\":1,\"rules\":[%s]}", rules);
-    p = tp_policy(text);
+    p = tp_policy_any_shape(text);
 
     tp_eval(&r, p, FGS_OP_CONFIG, "fn", body);
 
