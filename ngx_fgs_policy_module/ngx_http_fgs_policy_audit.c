@@ -430,7 +430,6 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
 {
     u_char                           *p;
     ngx_int_t                         rc;
-    ngx_str_t                         what;
     ngx_uint_t                        i;
     ngx_time_t                       *tp;
     fgs_policy_t                     *policy;
@@ -438,7 +437,6 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_variable_value_t        *vv;
     ngx_http_fgs_policy_audit_log_t **alp;
     ngx_http_fgs_policy_main_conf_t  *fmcf;
-    u_char                            name[96];
 
     /* the caller and the hashes, once the body is decided */
 
@@ -537,21 +535,13 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
         ngx_http_fgs_policy_audit_outcome(r, &rec);
     }
 
-    what.data = name;
-    what.len = ngx_snprintf(name, sizeof(name), "of request %*s%s",
-                            ngx_min(rec.request_id.len, 64),
-                            rec.request_id.data,
-                            kind == FGS_AUDIT_INTENT ? " (its intent)" : "")
-               - name;
-
     /* every destination, even after one failed: NGX_ERROR if any did */
 
     rc = NGX_OK;
     alp = flcf->audit_log->elts;
 
     for (i = 0; i < flcf->audit_log->nelts; i++) {
-        if (ngx_http_fgs_policy_audit_write(alp[i], &rec, r->connection->log,
-                                            &what)
+        if (ngx_http_fgs_policy_audit_write(alp[i], &rec, r->connection->log)
             != NGX_OK)
         {
             rc = NGX_ERROR;

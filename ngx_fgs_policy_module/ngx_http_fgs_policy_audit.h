@@ -22,8 +22,10 @@ typedef struct {
     off_t                     hashed;       /* how many */
     ngx_array_t              *marks;        /* the state every 256 KB */
     unsigned                  on:1;         /* being hashed */
-    unsigned                  failed:1;     /* not as it arrived: the
-                                               view is hashed instead */
+    unsigned                  failed:1;     /* not as it arrived (a
+                                               small body, or hashing
+                                               stopped): the view is
+                                               hashed instead */
 } ngx_http_fgs_policy_audit_body_t;
 
 
@@ -70,11 +72,11 @@ ngx_http_fgs_policy_audit_log_t *ngx_http_fgs_policy_audit_log_add(
  * Writes rec as the next record of this worker's chain.  Returns NGX_OK
  * once the destination accepted the whole line (the file's write()
  * returned, the datagram was sent), or NGX_ERROR, after an alert at
- * most once a second per destination and a count in the metrics.
- * what names the record in that alert ("of request ...").
+ * most once a second per destination and a count in the metrics.  The
+ * alert names the record by its request id, made only then.
  */
 ngx_int_t ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
-    fgs_audit_record_t *rec, ngx_log_t *log, ngx_str_t *what);
+    fgs_audit_record_t *rec, ngx_log_t *log);
 
 
 #endif /* _NGX_HTTP_FGS_POLICY_AUDIT_H_INCLUDED_ */

@@ -67,12 +67,8 @@ static ngx_int_t ngx_http_fgs_policy_audit_seal(
 static void ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file,
     ngx_log_t *log);
 static void ngx_http_fgs_policy_audit_failed(
-    ngx_http_fgs_policy_audit_log_t *al, ngx_log_t *log, ngx_str_t *what,
-    ngx_err_t err);
-
-
-static ngx_str_t  ngx_http_fgs_policy_audit_seal_name =
-    ngx_string("that seals the chain");
+    ngx_http_fgs_policy_audit_log_t *al, ngx_log_t *log,
+    fgs_audit_record_t *rec, ngx_err_t err);
 
 
 ngx_http_fgs_policy_audit_log_t *
@@ -180,7 +176,7 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name)
 
 ngx_int_t
 ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
-    fgs_audit_record_t *rec, ngx_log_t *log, ngx_str_t *what)
+    fgs_audit_record_t *rec, ngx_log_t *log)
 {
     ngx_err_t           err;
     fgs_audit_record_t  start;
@@ -216,7 +212,7 @@ ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
 
 failed:
 
-    ngx_http_fgs_policy_audit_failed(al, log, what, err);
+    ngx_http_fgs_policy_audit_failed(al, log, rec, err);
 
     return NGX_ERROR;
 }
@@ -358,8 +354,7 @@ ngx_http_fgs_policy_audit_seal(ngx_http_fgs_policy_audit_log_t *al,
     seal.sec = tp->sec;
     seal.msec = tp->msec;
 
-    rc = ngx_http_fgs_policy_audit_write(al, &seal, log,
-                                         &ngx_http_fgs_policy_audit_seal_name);
+    rc = ngx_http_fgs_policy_audit_write(al, &seal, log);
 
     /* written or not, the next record begins a new part of the chain */
     al->need_start = 1;
@@ -371,14 +366,18 @@ ngx_http_fgs_policy_audit_seal(ngx_http_fgs_policy_audit_log_t *al,
 /*
  * A record that was not written: counted, and an alert at most once a
  * second per destination in this worker, with the number of failures
- * since the last one.  (With fgs_policy_audit_fail closed the request
- * itself is refused by the caller.)
+ * since the last one, naming the record the caller wrote (a request's,
+ * or the one that seals a chain).  (With fgs_policy_audit_fail closed
+ * the request itself is refused by the caller.)
  */
 
 static void
 ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
-    ngx_log_t *log, ngx_str_t *what, ngx_err_t err)
+    ngx_log_t *log, fgs_audit_record_t *rec, ngx_err_t err)
 {
+    u_char  *p;
+    u_char   what[96];
+
     ngx_http_fgs_policy_metrics_audit_failure();
 
     al->failed++;
@@ -387,10 +386,22 @@ ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
         return;
     }
 
+    if (rec->kind == FGS_AUDIT_REQUEST || rec->kind == FGS_AUDIT_INTENT) {
+        p = ngx_snprintf(what, sizeof(what), "of request %*s%s",
+                         ngx_min(rec->request_id.len, 64),
+                         rec->request_id.data,
+                         rec->kind == FGS_AUDIT_INTENT ? " (its intent)"
+                                                       : "");
+
+    } else {
+        p = ngx_cpymem(what, "that seals the chain",
+                       sizeof("that seals the chain") - 1);
+    }
+
     ngx_log_error(NGX_LOG_ALERT, log, err,
-                  "fgs_policy: the audit record %V could not be written "
+                  "fgs_policy: the audit record %*s could not be written "
                   "to \"%V\" (%ui not written since the last alert)",
-                  what, &al->name, al->failed);
+                  p - what, what, &al->name, al->failed);
 
     al->alert_time = ngx_time();
     al->failed = 0;

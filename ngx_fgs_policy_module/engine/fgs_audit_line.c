@@ -11,10 +11,14 @@
  * in what is left is left out, with all that follow.  Whatever was cut,
  * the record says "truncated":true.  A record is thus never torn,
  * whatever a request carries.
+ *
+ * Two of these lines are written for every forwarded request, so they
+ * are made without stdio: the members' names are literals whose lengths
+ * the compiler knows, numbers are written digit by digit, and the date
+ * of a second is made once (see fgs_audit_time()).
  */
 
 
-#include <stdio.h>
 #include <string.h>
 #include <openssl/rand.h>
 
@@ -67,16 +71,33 @@ static void fgs_audit_violations(fgs_audit_out_t *o,
     const fgs_violation_t *enforced, const fgs_violation_t *audited,
     size_t keep);
 static void fgs_audit_notes(fgs_audit_out_t *o, const char *key,
-    const fgs_rule_note_t *n, int rewrites, size_t keep);
-static void fgs_audit_raw(fgs_audit_out_t *o, const char *s);
-static void fgs_audit_str(fgs_audit_out_t *o, const char *key,
+    size_t klen, const fgs_rule_note_t *n, int rewrites, size_t keep);
+static void fgs_audit_raw(fgs_audit_out_t *o, const char *s, size_t len);
+static void fgs_audit_str(fgs_audit_out_t *o, const char *key, size_t klen,
     const u_char *s, size_t len, size_t cap);
 static size_t fgs_audit_cut(const u_char *s, size_t len, size_t cap);
 static size_t fgs_audit_room(const fgs_audit_out_t *o);
-static void fgs_audit_cstr(fgs_audit_out_t *o, const char *key,
+static void fgs_audit_cstr(fgs_audit_out_t *o, const char *key, size_t klen,
     const char *s, size_t cap);
-static void fgs_audit_int(fgs_audit_out_t *o, const char *key, int64_t n);
+static void fgs_audit_int(fgs_audit_out_t *o, const char *key, size_t klen,
+    int64_t n);
 static void fgs_audit_time(fgs_audit_out_t *o, time_t sec, unsigned msec);
+static u_char *fgs_audit_dec(u_char *p, uint64_t n, size_t width);
+static u_char *fgs_audit_signed(u_char *p, int64_t n, size_t width);
+
+
+/*
+ * The text of the format is given as literals: these pass each with its
+ * length, known at compile time.
+ */
+#define fgs_audit_lit(o, s)                                                   \
+    fgs_audit_raw(o, s, sizeof(s) - 1)
+#define fgs_audit_str_lit(o, key, s, len, cap)                                \
+    fgs_audit_str(o, key, sizeof(key) - 1, s, len, cap)
+#define fgs_audit_cstr_lit(o, key, s, cap)                                    \
+    fgs_audit_cstr(o, key, sizeof(key) - 1, s, cap)
+#define fgs_audit_int_lit(o, key, n)                                          \
+    fgs_audit_int(o, key, sizeof(key) - 1, n)
 
 
 static const char  *fgs_audit_kinds[] = {
@@ -134,8 +155,8 @@ size_t
 fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
     const fgs_audit_chain_t *chain, char *hash)
 {
-    char             num[64];
-    u_char          *last;
+    u_char          *p, *last;
+    u_char           num[32];
     fgs_audit_out_t  o;
 
     if (size < FGS_AUDIT_MIN_LINE) {
@@ -147,9 +168,9 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
     o.truncated = 0;
     o.overflow = 0;
 
-    fgs_audit_raw(&o, "{\"time\":");
+    fgs_audit_lit(&o, "{\"time\":");
     fgs_audit_time(&o, rec->sec, rec->msec);
-    fgs_audit_cstr(&o, ",\"kind\":", fgs_audit_kind_name(rec->kind), 16);
+    fgs_audit_cstr_lit(&o, ",\"kind\":", fgs_audit_kind_name(rec->kind), 16);
 
     if (rec->kind == FGS_AUDIT_REQUEST || rec->kind == FGS_AUDIT_INTENT) {
         fgs_audit_request(&o, rec);
@@ -160,17 +181,18 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
     o.end = buf + size;
 
     if (o.truncated) {
-        fgs_audit_raw(&o, ",\"truncated\":true");
+        fgs_audit_lit(&o, ",\"truncated\":true");
     }
 
-    fgs_audit_cstr(&o, ",\"chain\":", chain->id, FGS_AUDIT_CHAIN_LEN);
-    fgs_audit_int(&o, ",\"worker\":", chain->worker);
+    fgs_audit_cstr_lit(&o, ",\"chain\":", chain->id, FGS_AUDIT_CHAIN_LEN);
+    fgs_audit_int_lit(&o, ",\"worker\":", chain->worker);
 
-    snprintf(num, sizeof(num), ",\"seq\":%llu",
-             (unsigned long long) (chain->seq + 1));
-    fgs_audit_raw(&o, num);
+    p = fgs_audit_dec(num, chain->seq + 1, 1);
 
-    fgs_audit_cstr(&o, ",\"prev\":", chain->prev, FGS_SHA256_HEX_LEN);
+    fgs_audit_lit(&o, ",\"seq\":");
+    fgs_audit_raw(&o, (char *) num, p - num);
+
+    fgs_audit_cstr_lit(&o, ",\"prev\":", chain->prev, FGS_SHA256_HEX_LEN);
 
     if (o.overflow
         || fgs_audit_room(&o) < sizeof(",\"hash\":\"\"}\n") - 1
@@ -199,39 +221,42 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
 {
     u_char  *end;
 
-    fgs_audit_str(o, ",\"request_id\":", rec->request_id.data,
-                  rec->request_id.len, FGS_AUDIT_CAP_ID);
-    fgs_audit_str(o, ",\"client\":", rec->client.data, rec->client.len,
-                  FGS_AUDIT_CAP_CLIENT);
-    fgs_audit_str(o, ",\"method\":", rec->method.data, rec->method.len,
-                  FGS_AUDIT_CAP_METHOD);
-    fgs_audit_str(o, ",\"uri\":", rec->uri.data, rec->uri.len,
-                  FGS_AUDIT_CAP_URI);
-    fgs_audit_cstr(o, ",\"operation\":",
-                   rec->op == FGS_OP_NONE ? NULL : fgs_op_name(rec->op), 16);
-    fgs_audit_str(o, ",\"project_id\":", rec->project_id.data,
-                  rec->project_id.len, FGS_AUDIT_CAP_PROJECT);
-    fgs_audit_str(o, ",\"function_urn\":", rec->function_urn.data,
-                  rec->function_urn.len, FGS_AUDIT_CAP_URN);
+    fgs_audit_str_lit(o, ",\"request_id\":", rec->request_id.data,
+                      rec->request_id.len, FGS_AUDIT_CAP_ID);
+    fgs_audit_str_lit(o, ",\"client\":", rec->client.data, rec->client.len,
+                      FGS_AUDIT_CAP_CLIENT);
+    fgs_audit_str_lit(o, ",\"method\":", rec->method.data, rec->method.len,
+                      FGS_AUDIT_CAP_METHOD);
+    fgs_audit_str_lit(o, ",\"uri\":", rec->uri.data, rec->uri.len,
+                      FGS_AUDIT_CAP_URI);
+    fgs_audit_cstr_lit(o, ",\"operation\":",
+                       rec->op == FGS_OP_NONE ? NULL : fgs_op_name(rec->op),
+                       16);
+    fgs_audit_str_lit(o, ",\"project_id\":", rec->project_id.data,
+                      rec->project_id.len, FGS_AUDIT_CAP_PROJECT);
+    fgs_audit_str_lit(o, ",\"function_urn\":", rec->function_urn.data,
+                      rec->function_urn.len, FGS_AUDIT_CAP_URN);
 
     fgs_audit_identity(o, rec);
 
-    fgs_audit_cstr(o, ",\"decision\":", fgs_decision_name(rec->decision),
-                   16);
-    fgs_audit_cstr(o, ",\"mode\":",
-                   rec->mode == FGS_MODE_ENFORCE ? "enforce"
-                   : rec->mode == FGS_MODE_AUDIT ? "audit" : NULL, 16);
-    fgs_audit_cstr(o, ",\"error_code\":", rec->error_code,
-                   FGS_AUDIT_CAP_CODE);
-    fgs_audit_cstr(o, ",\"error_msg\":", rec->error_msg, FGS_AUDIT_CAP_MSG);
+    fgs_audit_cstr_lit(o, ",\"decision\":", fgs_decision_name(rec->decision),
+                       16);
+    fgs_audit_cstr_lit(o, ",\"mode\":",
+                       rec->mode == FGS_MODE_ENFORCE ? "enforce"
+                       : rec->mode == FGS_MODE_AUDIT ? "audit" : NULL, 16);
+    fgs_audit_cstr_lit(o, ",\"error_code\":", rec->error_code,
+                       FGS_AUDIT_CAP_CODE);
+    fgs_audit_cstr_lit(o, ",\"error_msg\":", rec->error_msg,
+                       FGS_AUDIT_CAP_MSG);
 
     /* each list keeps room for the empty lists after it */
 
     fgs_audit_violations(o, rec->violations, rec->audited,
                          sizeof(",\"waived\":[],\"rewrites\":[]") - 1);
-    fgs_audit_notes(o, ",\"waived\":[", rec->waived, 0,
-                    sizeof(",\"rewrites\":[]") - 1);
-    fgs_audit_notes(o, ",\"rewrites\":[", rec->rewrites, 1, 0);
+    fgs_audit_notes(o, ",\"waived\":[", sizeof(",\"waived\":[") - 1,
+                    rec->waived, 0, sizeof(",\"rewrites\":[]") - 1);
+    fgs_audit_notes(o, ",\"rewrites\":[", sizeof(",\"rewrites\":[") - 1,
+                    rec->rewrites, 1, 0);
 
     /* the closing members below fit in FGS_AUDIT_TAIL */
 
@@ -239,33 +264,38 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
     o->end += FGS_AUDIT_TAIL;
 
     if (rec->body_bytes >= 0) {
-        fgs_audit_int(o, ",\"body_bytes\":", rec->body_bytes);
+        fgs_audit_int_lit(o, ",\"body_bytes\":", rec->body_bytes);
 
     } else {
-        fgs_audit_raw(o, ",\"body_bytes\":null");
+        fgs_audit_lit(o, ",\"body_bytes\":null");
     }
 
-    fgs_audit_cstr(o, ",\"body_sha256\":", rec->body_sha256,
-                   FGS_SHA256_HEX_LEN);
-    fgs_audit_cstr(o, ",\"forwarded_sha256\":", rec->forwarded_sha256,
-                   FGS_SHA256_HEX_LEN);
+    fgs_audit_cstr_lit(o, ",\"body_sha256\":", rec->body_sha256,
+                       FGS_SHA256_HEX_LEN);
+    fgs_audit_cstr_lit(o, ",\"forwarded_sha256\":", rec->forwarded_sha256,
+                       FGS_SHA256_HEX_LEN);
 
     if (rec->kind == FGS_AUDIT_REQUEST) {
-        fgs_audit_int(o, ",\"status\":", rec->status);
+        fgs_audit_int_lit(o, ",\"status\":", rec->status);
 
         if (rec->upstream_status > 0) {
-            fgs_audit_int(o, ",\"upstream_status\":", rec->upstream_status);
+            fgs_audit_int_lit(o, ",\"upstream_status\":",
+                              rec->upstream_status);
 
         } else {
-            fgs_audit_raw(o, ",\"upstream_status\":null");
+            fgs_audit_lit(o, ",\"upstream_status\":null");
         }
 
-        fgs_audit_raw(o, rec->forwarded ? ",\"forwarded\":true"
-                                        : ",\"forwarded\":false");
+        if (rec->forwarded) {
+            fgs_audit_lit(o, ",\"forwarded\":true");
+
+        } else {
+            fgs_audit_lit(o, ",\"forwarded\":false");
+        }
     }
 
-    fgs_audit_cstr(o, ",\"policy_sha256\":", rec->policy_sha256,
-                   FGS_SHA256_HEX_LEN);
+    fgs_audit_cstr_lit(o, ",\"policy_sha256\":", rec->policy_sha256,
+                       FGS_SHA256_HEX_LEN);
 
     o->end = end;
 }
@@ -277,20 +307,20 @@ fgs_audit_identity(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
     switch (rec->identity) {
 
     case FGS_AUDIT_ID_AKSK:
-        fgs_audit_raw(o, ",\"identity\":{\"type\":\"aksk\"");
-        fgs_audit_str(o, ",\"access_key\":", rec->access_key.data,
-                      rec->access_key.len, FGS_AUDIT_CAP_AK);
-        fgs_audit_raw(o, "}");
+        fgs_audit_lit(o, ",\"identity\":{\"type\":\"aksk\"");
+        fgs_audit_str_lit(o, ",\"access_key\":", rec->access_key.data,
+                          rec->access_key.len, FGS_AUDIT_CAP_AK);
+        fgs_audit_lit(o, "}");
         break;
 
     case FGS_AUDIT_ID_TOKEN:
-        fgs_audit_raw(o, ",\"identity\":{\"type\":\"token\"");
-        fgs_audit_cstr(o, ",\"token_sha256\":", rec->token_sha256, 16);
-        fgs_audit_raw(o, "}");
+        fgs_audit_lit(o, ",\"identity\":{\"type\":\"token\"");
+        fgs_audit_cstr_lit(o, ",\"token_sha256\":", rec->token_sha256, 16);
+        fgs_audit_lit(o, "}");
         break;
 
     default:
-        fgs_audit_raw(o, ",\"identity\":\"none\"");
+        fgs_audit_lit(o, ",\"identity\":\"none\"");
     }
 }
 
@@ -309,7 +339,7 @@ fgs_audit_violations(fgs_audit_out_t *o, const fgs_violation_t *enforced,
     u_char                 *mark, *end;
     const fgs_violation_t  *v;
 
-    fgs_audit_raw(o, ",\"violations\":[");
+    fgs_audit_lit(o, ",\"violations\":[");
 
     if (o->overflow) {
         return;
@@ -326,13 +356,25 @@ fgs_audit_violations(fgs_audit_out_t *o, const fgs_violation_t *enforced,
         for (v = pass ? audited : enforced; v; v = v->next) {
             mark = o->p;
 
-            fgs_audit_raw(o, n ? ",{" : "{");
-            fgs_audit_cstr(o, "\"rule\":", v->rule, FGS_AUDIT_CAP_RULE);
-            fgs_audit_cstr(o, ",\"field\":", v->field, FGS_AUDIT_CAP_FIELD);
-            fgs_audit_cstr(o, ",\"message\":", v->message,
-                           FGS_AUDIT_CAP_NOTE);
-            fgs_audit_raw(o, pass ? ",\"mode\":\"audit\"}"
-                                  : ",\"mode\":\"enforce\"}");
+            if (n) {
+                fgs_audit_lit(o, ",{");
+
+            } else {
+                fgs_audit_lit(o, "{");
+            }
+
+            fgs_audit_cstr_lit(o, "\"rule\":", v->rule, FGS_AUDIT_CAP_RULE);
+            fgs_audit_cstr_lit(o, ",\"field\":", v->field,
+                               FGS_AUDIT_CAP_FIELD);
+            fgs_audit_cstr_lit(o, ",\"message\":", v->message,
+                               FGS_AUDIT_CAP_NOTE);
+
+            if (pass) {
+                fgs_audit_lit(o, ",\"mode\":\"audit\"}");
+
+            } else {
+                fgs_audit_lit(o, ",\"mode\":\"enforce\"}");
+            }
 
             if (o->overflow) {
                 /* this one and the rest are left out */
@@ -349,20 +391,20 @@ fgs_audit_violations(fgs_audit_out_t *o, const fgs_violation_t *enforced,
 done:
 
     o->end = end;
-    fgs_audit_raw(o, "]");
+    fgs_audit_lit(o, "]");
 }
 
 
 /* [{"rule":..,"exception":..}] or [{"rule":..,"field":..,"action":..}] */
 
 static void
-fgs_audit_notes(fgs_audit_out_t *o, const char *key, const fgs_rule_note_t *n,
-    int rewrites, size_t keep)
+fgs_audit_notes(fgs_audit_out_t *o, const char *key, size_t klen,
+    const fgs_rule_note_t *n, int rewrites, size_t keep)
 {
-    int                     i;
-    u_char                 *mark, *end;
+    int      i;
+    u_char  *mark, *end;
 
-    fgs_audit_raw(o, key);
+    fgs_audit_raw(o, key, klen);
 
     if (o->overflow) {
         return;
@@ -374,19 +416,27 @@ fgs_audit_notes(fgs_audit_out_t *o, const char *key, const fgs_rule_note_t *n,
     for (i = 0; n; n = n->next, i++) {
         mark = o->p;
 
-        fgs_audit_raw(o, i ? ",{" : "{");
-        fgs_audit_cstr(o, "\"rule\":", n->rule, FGS_AUDIT_CAP_RULE);
-
-        if (rewrites) {
-            fgs_audit_cstr(o, ",\"field\":", n->field, FGS_AUDIT_CAP_FIELD);
-            fgs_audit_cstr(o, ",\"action\":", n->action, FGS_AUDIT_CAP_RULE);
+        if (i) {
+            fgs_audit_lit(o, ",{");
 
         } else {
-            fgs_audit_cstr(o, ",\"exception\":", n->action,
-                           FGS_AUDIT_CAP_RULE);
+            fgs_audit_lit(o, "{");
         }
 
-        fgs_audit_raw(o, "}");
+        fgs_audit_cstr_lit(o, "\"rule\":", n->rule, FGS_AUDIT_CAP_RULE);
+
+        if (rewrites) {
+            fgs_audit_cstr_lit(o, ",\"field\":", n->field,
+                               FGS_AUDIT_CAP_FIELD);
+            fgs_audit_cstr_lit(o, ",\"action\":", n->action,
+                               FGS_AUDIT_CAP_RULE);
+
+        } else {
+            fgs_audit_cstr_lit(o, ",\"exception\":", n->action,
+                               FGS_AUDIT_CAP_RULE);
+        }
+
+        fgs_audit_lit(o, "}");
 
         if (o->overflow) {
             o->p = mark;
@@ -397,27 +447,22 @@ fgs_audit_notes(fgs_audit_out_t *o, const char *key, const fgs_rule_note_t *n,
     }
 
     o->end = end;
-    fgs_audit_raw(o, "]");
+    fgs_audit_lit(o, "]");
 }
 
 
 /* text of the format itself: all of it or, when it does not fit, none */
 
 static void
-fgs_audit_raw(fgs_audit_out_t *o, const char *s)
+fgs_audit_raw(fgs_audit_out_t *o, const char *s, size_t len)
 {
-    size_t  len;
-
-    len = strlen(s);
-
     if (o->overflow || fgs_audit_room(o) < len) {
         o->overflow = 1;
         o->truncated = 1;
         return;
     }
 
-    memcpy(o->p, s, len);
-    o->p += len;
+    o->p = (u_char *) memcpy(o->p, s, len) + len;
 }
 
 
@@ -429,15 +474,38 @@ fgs_audit_raw(fgs_audit_out_t *o, const char *s)
  */
 
 static void
-fgs_audit_str(fgs_audit_out_t *o, const char *key, const u_char *s,
-    size_t len, size_t cap)
+fgs_audit_str(fgs_audit_out_t *o, const char *key, size_t klen,
+    const u_char *s, size_t len, size_t cap)
 {
-    size_t  klen, elen;
+    size_t   elen;
+    u_char  *p, *last;
 
     if (s == NULL || len == 0) {
-        fgs_audit_raw(o, key);
-        fgs_audit_raw(o, "null");
+        fgs_audit_raw(o, key, klen);
+        fgs_audit_lit(o, "null");
         return;
+    }
+
+    /*
+     * Most strings are short and need no cut: when even their longest
+     * escaped form (6 bytes for a byte) fits in the room left, they are
+     * escaped in place at once, and only one longer than cap is done
+     * again the long way below, over what was written.
+     */
+
+    if (!o->overflow && len <= cap
+        && fgs_audit_room(o) >= klen + 2 + 6 * len)
+    {
+        p = (u_char *) memcpy(o->p, key, klen) + klen;
+        *p++ = '"';
+
+        last = fgs_json_escape(p, s, len);
+
+        if ((size_t) (last - p) <= cap) {
+            *last++ = '"';
+            o->p = last;
+            return;
+        }
     }
 
     elen = fgs_json_escape_len(s, len > cap ? cap : len);
@@ -447,8 +515,6 @@ fgs_audit_str(fgs_audit_out_t *o, const char *key, const u_char *s,
         elen = fgs_json_escape_len(s, len);
         o->truncated = 1;
     }
-
-    klen = strlen(key);
 
     if (o->overflow || fgs_audit_room(o) < klen + elen + 2) {
         o->overflow = 1;
@@ -498,41 +564,128 @@ fgs_audit_room(const fgs_audit_out_t *o)
 
 
 static void
-fgs_audit_cstr(fgs_audit_out_t *o, const char *key, const char *s,
-    size_t cap)
+fgs_audit_cstr(fgs_audit_out_t *o, const char *key, size_t klen,
+    const char *s, size_t cap)
 {
-    fgs_audit_str(o, key, (const u_char *) s, s ? strlen(s) : 0, cap);
+    fgs_audit_str(o, key, klen, (const u_char *) s, s ? strlen(s) : 0, cap);
 }
 
 
 static void
-fgs_audit_int(fgs_audit_out_t *o, const char *key, int64_t n)
+fgs_audit_int(fgs_audit_out_t *o, const char *key, size_t klen, int64_t n)
 {
-    char  num[32];
+    u_char  num[32];
 
-    snprintf(num, sizeof(num), "%lld", (long long) n);
-
-    fgs_audit_raw(o, key);
-    fgs_audit_raw(o, num);
+    fgs_audit_raw(o, key, klen);
+    fgs_audit_raw(o, (char *) num, fgs_audit_signed(num, n, 1) - num);
 }
 
 
-/* "2027-03-31T00:00:00.000Z" */
+/*
+ * "2027-03-31T00:00:00.000Z".  Both lines of a request fall in the same
+ * second as a rule, and so do the lines of requests that come together:
+ * the date of the last second is kept as made by gmtime_r() (the same
+ * every time for the same second, whatever the zone files say of leap
+ * seconds) and only the milliseconds are added.  One thread at a time,
+ * as the hashes of these lines are (fgs_sha256_hex()).
+ */
 
 static void
 fgs_audit_time(fgs_audit_out_t *o, time_t sec, unsigned msec)
 {
-    char       s[48];
-    struct tm  tm;
+    u_char     *p;
+    u_char      s[64];
+    struct tm   tm;
 
-    if (gmtime_r(&sec, &tm) == NULL) {
-        fgs_audit_raw(o, "null");
-        return;
+    static time_t   last_sec;
+    static size_t   last_len;       /* 0: none made yet */
+    static u_char   last[48];       /* "\"YYYY-MM-DDTHH:MM:SS" */
+
+    if (last_len == 0 || sec != last_sec) {
+
+        if (gmtime_r(&sec, &tm) == NULL) {
+            fgs_audit_lit(o, "null");
+            return;
+        }
+
+        /* as "\"%04d-%02d-%02dT%02d:%02d:%02d" writes it */
+
+        p = last;
+        *p++ = '"';
+        p = fgs_audit_signed(p, (int64_t) tm.tm_year + 1900, 4);
+        *p++ = '-';
+        p = fgs_audit_signed(p, tm.tm_mon + 1, 2);
+        *p++ = '-';
+        p = fgs_audit_signed(p, tm.tm_mday, 2);
+        *p++ = 'T';
+        p = fgs_audit_signed(p, tm.tm_hour, 2);
+        *p++ = ':';
+        p = fgs_audit_signed(p, tm.tm_min, 2);
+        *p++ = ':';
+        p = fgs_audit_signed(p, tm.tm_sec, 2);
+
+        last_len = p - last;
+        last_sec = sec;
     }
 
-    snprintf(s, sizeof(s), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, msec % 1000);
+    /* and ".%03uZ\"" */
 
-    fgs_audit_raw(o, s);
+    p = (u_char *) memcpy(s, last, last_len) + last_len;
+    *p++ = '.';
+    p = fgs_audit_dec(p, msec % 1000, 3);
+    *p++ = 'Z';
+    *p++ = '"';
+
+    fgs_audit_raw(o, (char *) s, p - s);
+}
+
+
+/*
+ * n in decimal, at least width digits with leading zeros, as printf()'s
+ * "%0*llu" writes it; at most 20 digits.
+ */
+
+static u_char *
+fgs_audit_dec(u_char *p, uint64_t n, size_t width)
+{
+    u_char  *d, *end;
+    u_char   digits[24];
+
+    end = digits + sizeof(digits);
+    d = end;
+
+    do {
+        *--d = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    while (width > (size_t) (end - d)) {
+        *p++ = '0';
+        width--;
+    }
+
+    while (d < end) {
+        *p++ = *d++;
+    }
+
+    return p;
+}
+
+
+/*
+ * As printf()'s "%0*lld": a minus sign, then the digits with leading
+ * zeros to width characters in all.
+ */
+
+static u_char *
+fgs_audit_signed(u_char *p, int64_t n, size_t width)
+{
+    if (n >= 0) {
+        return fgs_audit_dec(p, (uint64_t) n, width);
+    }
+
+    *p++ = '-';
+
+    return fgs_audit_dec(p, (uint64_t) 0 - (uint64_t) n,
+                         width > 1 ? width - 1 : 1);
 }

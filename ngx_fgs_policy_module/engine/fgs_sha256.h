@@ -37,7 +37,10 @@ int fgs_sha256_copy(fgs_sha256_t *dst, const fgs_sha256_t *src);
 int fgs_sha256_final(fgs_sha256_t *s, char *hex);
 void fgs_sha256_free(fgs_sha256_t *s);
 
-/* the hash of one buffer: 64 hex digits and a NUL */
+/*
+ * The hash of one buffer: 64 hex digits and a NUL.  It runs in a context
+ * the process keeps for it: one thread at a time.
+ */
 int fgs_sha256_hex(const void *data, size_t len, char *hex);
 
 
