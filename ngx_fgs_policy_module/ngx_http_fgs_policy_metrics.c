@@ -437,16 +437,31 @@ ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_fgs_policy_metrics_rules(sh, shpool, ctx->eval.violations.head,
-                                      NULL,
-                                      NGX_HTTP_FGS_POLICY_METRICS_ENFORCED);
-    ngx_http_fgs_policy_metrics_rules(sh, shpool, ctx->eval.audited.head,
-                                      NULL,
-                                      NGX_HTTP_FGS_POLICY_METRICS_AUDITED);
-    ngx_http_fgs_policy_metrics_rules(sh, shpool, NULL, ctx->eval.rewrites,
-                                      NGX_HTTP_FGS_POLICY_METRICS_REWRITES);
-    ngx_http_fgs_policy_metrics_rules(sh, shpool, NULL, ctx->eval.waived,
-                                      NGX_HTTP_FGS_POLICY_METRICS_WAIVERS);
+    /* most requests break no rule: no list to walk, not even a call */
+
+    if (ctx->eval.violations.head) {
+        ngx_http_fgs_policy_metrics_rules(sh, shpool,
+                                   ctx->eval.violations.head, NULL,
+                                   NGX_HTTP_FGS_POLICY_METRICS_ENFORCED);
+    }
+
+    if (ctx->eval.audited.head) {
+        ngx_http_fgs_policy_metrics_rules(sh, shpool,
+                                   ctx->eval.audited.head, NULL,
+                                   NGX_HTTP_FGS_POLICY_METRICS_AUDITED);
+    }
+
+    if (ctx->eval.rewrites) {
+        ngx_http_fgs_policy_metrics_rules(sh, shpool,
+                                   NULL, ctx->eval.rewrites,
+                                   NGX_HTTP_FGS_POLICY_METRICS_REWRITES);
+    }
+
+    if (ctx->eval.waived) {
+        ngx_http_fgs_policy_metrics_rules(sh, shpool,
+                                   NULL, ctx->eval.waived,
+                                   NGX_HTTP_FGS_POLICY_METRICS_WAIVERS);
+    }
 }
 
 
