@@ -17,7 +17,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use FgsTest;
 
-my $CLI = "$FgsTest::ROOT/build/fgs-policy";
+my $CLI = $FgsTest::CLI;
 
 my $t = FgsTest->new(server => <<'CONF');
     fgs_policy %%POLICY%%;
