@@ -37,11 +37,11 @@
  * values are allowed is the policy's job.  Fixed ones (code_type,
  * mount_type, status, type) are checked here.
  *
- * Each table is sorted by the length of the names, then by name (the
- * walker finds keys among those of their length); fgs_schema_selftest(),
- * run by the unit tests, verifies it.  The request body's table is
- * written in alphabetical order with designated initializers:
- * fgs_schema_function_e gives the sorted positions.
+ * Each table is sorted by the length of the names, then by name, an
+ * order fgs_schema_selftest() (run by the unit tests) verifies; the
+ * walker finds keys through a hash of the names built on first use.  The
+ * request body's table is written in alphabetical order with designated
+ * initializers: fgs_schema_function_e gives the sorted positions.
  */
 
 
