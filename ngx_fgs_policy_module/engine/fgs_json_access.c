@@ -108,14 +108,25 @@ fgs_json_int(const fgs_json_doc_t *doc, uint32_t node, int64_t *out)
     limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
     v = 0;
 
-    for ( /* void */ ; p < end; p++) {
-        d = (uint64_t) (*p - '0');
+    if (end - p <= 18) {
 
-        if (v > (limit - d) / 10) {
-            return FGS_DECLINED;
+        /* at most 18 digits cannot overflow: no check per digit */
+
+        for ( /* void */ ; p < end; p++) {
+            v = v * 10 + (uint64_t) (*p - '0');
         }
 
-        v = v * 10 + d;
+    } else {
+
+        for ( /* void */ ; p < end; p++) {
+            d = (uint64_t) (*p - '0');
+
+            if (v > (limit - d) / 10) {
+                return FGS_DECLINED;
+            }
+
+            v = v * 10 + d;
+        }
     }
 
     if (!neg) {
