@@ -228,6 +228,126 @@ check_record($r, 'chunked rewrite: its record', decision => 'rewrite',
              forwarded_sha256 => $got ? $got->{sha256} : 'none');
 
 
+# --- the two ways a body is hashed, at each one's edges: in one call
+# from the buffer the checks read (a body of known size under 64 KB,
+# even one that nginx wrote to a temp file), or as it arrives (chunked,
+# whatever its size, or 64 KB and more); chosen at the first buffer.
+# Every hash is computed here from the bytes sent and the bytes the
+# upstream got.
+
+# A /code body of exactly $len bytes: random code, then as many spaces
+# as are left before the closing brace (JSON allows them there), so
+# that a rewrite's member goes in after whitespace.
+sub sized_code_body {
+    my ($len, %o) = @_;
+
+    my $fixed = length code_body(0, %o);
+    my $b = code_body(3 * int(($len - $fixed) / 4), %o);
+    substr($b, -1, 0) = ' ' x ($len - length $b);
+    return $b;
+}
+
+# Sends $body to $path (json_put's options in %opt: chunked, piece,
+# delay), expects it forwarded with $decision (allow: as sent; rewrite:
+# the KMS key added, nothing else changed) and checks the record's
+# body_bytes, body_sha256 and forwarded_sha256 against those bytes.
+sub check_body_hashes {
+    my ($name, $path, $body, $decision, %opt) = @_;
+
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $r = $t->json_put($path, $body, { %opt });
+    $t->is_status($r, 200, "$name: $decision");
+
+    my $reqs = $t->mock_requests;
+    my $got = @$reqs == 1 ? $reqs->[0] : undef;
+    ok($got, "$name: the upstream got it once") or diag(scalar @$reqs);
+    my $fwd = $got ? $got->{body} : undef;
+    ok($got && $got->{sha256} eq sha256_hex($fwd),
+       "$name: the mock's own hash agrees with the bytes it recorded");
+
+    my $want = FgsTest::json_decode_big($body);
+    if ($decision eq 'rewrite') {
+        $want->{code_encrypt_kms_key_id} = $KMS;
+        ok(defined $fwd && $fwd ne $body, "$name: a different body went on");
+    } else {
+        ok(defined $fwd && $fwd eq $body, "$name: forwarded byte for byte");
+    }
+    is_deeply(defined $fwd ? FgsTest::json_decode_big($fwd) : undef, $want,
+              "$name: what went on is what was sent"
+              . ($decision eq 'rewrite' ? ' with the KMS key' : ''));
+
+    return check_record($r, "$name: its record",
+        decision => $decision, forwarded => JSON::PP::true,
+        status => 200, upstream_status => 200,
+        body_bytes => length $body, body_sha256 => sha256_hex($body),
+        forwarded_sha256 => $decision ne 'rewrite' ? undef
+                            : defined $fwd ? sha256_hex($fwd)
+                            : 'nothing forwarded',
+        rewrites => $decision ne 'rewrite' ? []
+                    : [ { rule => 'kms-default',
+                          field => 'code_encrypt_kms_key_id',
+                          action => 'set_default' } ]);
+}
+
+my $kms_tail = ",\"code_encrypt_kms_key_id\":\"$KMS\"";
+
+# 16 KB to 64 KB with a Content-Length: spilled past the 16k buffer,
+# hashed in one call
+$body = sized_code_body(40000, tail => $kms_tail);
+check_body_hashes('40 KB (spilled, one call)', code_path('dev-code'),
+                  $body, 'allow');
+$body = sized_code_body(40000);
+check_body_hashes('40 KB (spilled, one call) without the KMS key',
+                  code_path('dev-code'), $body, 'rewrite');
+
+# the last size hashed in one call and the first hashed as it arrives
+for my $len (64 * 1024 - 1, 64 * 1024) {
+    $body = sized_code_body($len);
+    is(length $body, $len, "a body of exactly $len bytes");
+    check_body_hashes("$len bytes", code_path('dev-code'), $body,
+                      'rewrite');
+}
+
+# chunked and small: hashed as it arrives, in chunks of uneven sizes
+my @cuts = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89);
+
+sub uneven_pieces {
+    my ($s) = @_;
+
+    my @p;
+    for (my ($i, $k) = (0, 0); $i < length $s; $k++) {
+        push @p, substr($s, $i, $cuts[$k % @cuts]);
+        $i += $cuts[$k % @cuts];
+    }
+    return \@p;
+}
+
+$body = config_body();
+check_body_hashes('a chunked config body', config_path('dev-reports'),
+                  $body, 'allow', chunked => uneven_pieces($body));
+$body = config_body(code_encrypt_kms_key_id => undef);
+check_body_hashes('a chunked config body without the KMS key, sent '
+                  . 'slowly', config_path('dev-reports'), $body, 'rewrite',
+                  chunked => uneven_pieces($body), piece => 64,
+                  delay => 0.002);
+$body = sized_code_body(12000);
+check_body_hashes('a chunked 12 KB /code body', code_path('dev-code'),
+                  $body, 'rewrite', chunked => 2500);
+
+# chunked and past 64 KB: spilled, hashed as it arrives; 300 KB has the
+# state kept at 256 KB, before the edit
+for my $len (100 * 1000, 300 * 1000) {
+    $body = sized_code_body($len, tail => $kms_tail);
+    check_body_hashes("a chunked $len-byte /code body",
+                      code_path('dev-code'), $body, 'allow',
+                      chunked => 4093);
+    $body = sized_code_body($len);
+    check_body_hashes("a chunked $len-byte /code body without the KMS key",
+                      code_path('dev-code'), $body, 'rewrite',
+                      chunked => 4093);
+}
+
+
 # --- deny: nothing forwarded, no intent
 
 $body = config_body(runtime => 'Python2.7', memory_size => 4096);
