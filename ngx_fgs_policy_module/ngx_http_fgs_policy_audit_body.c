@@ -127,6 +127,11 @@ ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
 
+        if (ngx_buf_special(b)) {
+            /* the last_buf of a chunked body: no bytes */
+            continue;
+        }
+
         if (!ngx_buf_in_memory(b)) {
             ngx_http_fgs_policy_audit_body_stop(ab);
             break;
