@@ -36,8 +36,8 @@ ifneq ($(CLI_SRCS),)
 ALL += $(CLI)
 endif
 
-.PHONY: all deps module cli unit test test-unit test-nginx run stop bench \
-        bench-profile clean
+.PHONY: all deps module cli unit test test-unit test-portable test-nginx run \
+        stop bench bench-profile clean
 
 all: $(ALL)
 
@@ -82,7 +82,14 @@ test-nginx: $(ALL)
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-portable
 	@$(MAKE) --no-print-directory test-nginx
+
+# the engine's unit tests on the scanner's portable path (no SSE2), as
+# on aarch64
+test-portable:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/portable \
+	    OPT="$(OPT) -DFGS_JSON_NO_SIMD" test-unit
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -27,6 +27,14 @@
 
 
 #if defined(__SANITIZE_ADDRESS__)
+#define NGX_HTTP_FGS_POLICY_ASAN  1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NGX_HTTP_FGS_POLICY_ASAN  1
+#endif
+#endif
+
+#if (NGX_HTTP_FGS_POLICY_ASAN)
 #include <sanitizer/asan_interface.h>
 #define ngx_http_fgs_policy_poison(p, n)    ASAN_POISON_MEMORY_REGION(p, n)
 #define ngx_http_fgs_policy_unpoison(p, n)  ASAN_UNPOISON_MEMORY_REGION(p, n)
@@ -36,7 +44,7 @@
 #endif
 
 
-/* a block, its header included; a multiple of 16 */
+/* a block, its header included: a multiple of 16, so its end is aligned */
 #define NGX_HTTP_FGS_POLICY_BLOCK_SIZE  8192
 
 /* larger allocations (a big body's tape) come from the request's pool */
@@ -48,14 +56,16 @@
 
 struct ngx_http_fgs_policy_block_s {
     ngx_http_fgs_policy_block_t  *next;
-    u_char                        pad[8];   /* the data is 16-aligned */
 };
 
 
+/* blocks are 16-aligned, and so is the data after the header */
+#define ngx_http_fgs_policy_block_header                                     \
+    ngx_align(sizeof(ngx_http_fgs_policy_block_t), 16)
 #define ngx_http_fgs_policy_block_data(b)                                    \
-    ((u_char *) (b) + sizeof(ngx_http_fgs_policy_block_t))
+    ((u_char *) (b) + ngx_http_fgs_policy_block_header)
 #define ngx_http_fgs_policy_block_room                                       \
-    (NGX_HTTP_FGS_POLICY_BLOCK_SIZE - sizeof(ngx_http_fgs_policy_block_t))
+    (NGX_HTTP_FGS_POLICY_BLOCK_SIZE - ngx_http_fgs_policy_block_header)
 
 
 static ngx_http_fgs_policy_block_t *ngx_http_fgs_policy_block_take(
@@ -78,7 +88,7 @@ ngx_http_fgs_policy_arena_alloc(void *data, size_t size)
     if (arena->end) {
         p = ngx_align_ptr(arena->pos, 16);
 
-        if (size <= (size_t) (arena->end - p)) {
+        if (p <= arena->end && size <= (size_t) (arena->end - p)) {
             arena->pos = p + size;
             return p;
         }
@@ -123,7 +133,7 @@ ngx_http_fgs_policy_block_take(ngx_pool_t *pool)
         return b;
     }
 
-    return ngx_alloc(NGX_HTTP_FGS_POLICY_BLOCK_SIZE, pool->log);
+    return ngx_memalign(16, NGX_HTTP_FGS_POLICY_BLOCK_SIZE, pool->log);
 }
 
 

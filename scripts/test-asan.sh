@@ -27,11 +27,13 @@
 # is destroyed, on reloads, failed loads and exits.  Memory in nginx's
 # pools is not a leak LSan can see; t/80-leak.t measures it instead.
 #
-# Limits: memory inside an nginx pool block, or inside the engine's
-# arena in the unit tests, is one malloc()ed block to ASan, so an
-# overflow from one pool allocation into the next is not seen; an
-# overflow past the end of the block, or of a large allocation (bodies,
-# buffers over a page), is.
+# Limits: memory inside an nginx pool block, inside the engine's arena in
+# the unit tests, or inside a block of the module's request arena
+# (ngx_http_fgs_policy_arena.c) is one allocation to ASan, so an overflow
+# from one small allocation into the next is not seen; an overflow past
+# the end of the block, or of a large allocation (bodies, buffers over a
+# page), is.  The request arena's blocks are poisoned while the worker
+# keeps them between requests, so a pointer kept past its request is.
 #
 # Environment: FGS_ASAN_TESTS (the test files, default t/), FGS_ASAN_JOBS
 # (prove -j, default the number of processors), FGS_LEAK_REQUESTS

@@ -934,7 +934,9 @@ fgs_json_scan_string_slow(fgs_json_scan_t *st, const u_char *p,
         p = st->nruns ? fgs_json_plain_end_runs(st, p)
                       : fgs_json_plain_end(p, end);
 
+#if (FGS_JSON_SSE2)
     stop:
+#endif
 
         if (p == end) {
             fgs_json_scan_fail(st, end, "the body ends inside a string");

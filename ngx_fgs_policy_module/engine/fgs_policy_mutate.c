@@ -257,6 +257,7 @@ fgs_patch_child(fgs_eval_ctx_t *ctx, fgs_patch_t *p, const fgs_path_seg_t *seg)
     c->value = NULL;
     c->children = NULL;
     c->next = NULL;
+    c->eval = NULL;
 
     *last = c;
 
