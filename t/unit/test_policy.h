@@ -327,4 +327,30 @@ tp_raw(tp_req_t *r, const fgs_json_doc_t *doc, const char *path)
 }
 
 
+/* whether the rules that applied are exactly the comma-separated list */
+
+static TP_UNUSED int
+tp_applied(const tp_req_t *r, const char *list)
+{
+    char                    buf[256];
+    size_t                  n;
+    const fgs_rule_note_t  *a;
+
+    n = 0;
+    buf[0] = '\0';
+
+    for (a = r->out.applied; a; a = a->next) {
+        n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
+                      a->rule);
+    }
+
+    if (strcmp(buf, list) != 0) {
+        printf("#   applied: \"%s\", expected \"%s\"\n", buf, list);
+        return 0;
+    }
+
+    return 1;
+}
+
+
 #endif /* _TEST_POLICY_H_INCLUDED_ */

@@ -23,7 +23,6 @@ static void test_decision(void);
 static void test_signed(void);
 static void test_other(void);
 static void test_fail_closed(void);
-static int applied(const tp_req_t *r, const char *list);
 
 
 static const char  base_body[] =
@@ -64,27 +63,27 @@ test_operations(void)
         "{\"id\":\"all\",\"check\":{\"runtime\":{\"forbidden\":true}}}]}");
 
     tp_eval(&r, p, FGS_OP_CODE, "fn", base_body);
-    ok(applied(&r, "code-only,all") && r.out.violations.n == 2,
+    ok(tp_applied(&r, "code-only,all") && r.out.violations.n == 2,
        "code: the code-only rule and the default-operations rule");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CONFIG, "fn", base_body);
-    ok(applied(&r, "cfg,all") && r.out.violations.n == 2,
+    ok(tp_applied(&r, "cfg,all") && r.out.violations.n == 2,
        "config: the config rule and the default-operations rule");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CREATE, "fn", base_body);
-    ok(applied(&r, "cfg,all"), "create: as config");
+    ok(tp_applied(&r, "cfg,all"), "create: as config");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_OTHER, "fn", NULL);
-    ok(r.rc == FGS_OK && applied(&r, "") && r.out.violations.n == 0,
+    ok(r.rc == FGS_OK && tp_applied(&r, "") && r.out.violations.n == 0,
        "other: no rule applies");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_NONE, "fn", base_body);
     ok(r.rc == FGS_OK && r.out.decision == FGS_DECISION_ALLOW
-       && applied(&r, ""), "not governed: allow, nothing applies");
+       && tp_applied(&r, ""), "not governed: allow, nothing applies");
     tp_done(&r);
 
     memset(&r, 0, sizeof(r));
@@ -122,16 +121,16 @@ test_match(void)
         "]}");
 
     tp_eval(&r, p, FGS_OP_CONFIG, "prod-orders", base_body);
-    ok(applied(&r, "prod,proj,latest,both"),
+    ok(tp_applied(&r, "prod,proj,latest,both"),
        "function, project, version (none: latest) and both parts match");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CONFIG, "dev-orders", base_body);
-    ok(applied(&r, "proj,latest"), "another function: the scoped rules not");
+    ok(tp_applied(&r, "proj,latest"), "another function: the scoped rules not");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CONFIG, "xprod-orders", base_body);
-    ok(applied(&r, "proj,latest"), "the pattern is as written (^ anchors)");
+    ok(tp_applied(&r, "proj,latest"), "the pattern is as written (^ anchors)");
     tp_done(&r);
 
     /* a version, and another package, in the URN */
@@ -145,25 +144,25 @@ test_match(void)
     r.in.doc = &r.doc;
     r.in.now = TP_NOW;
     fgs_policy_eval(p, &r.in, &r.out, &r.arena.alloc);
-    ok(applied(&r, "prod,proj,pkg"),
+    ok(tp_applied(&r, "prod,proj,pkg"),
        "package billing and version v2 read from the URN");
     tp_done(&r);
 
     /* create: the function is named in the body */
     tp_eval(&r, p, FGS_OP_CREATE, "",
             "{\"func_name\":\"prod-new\",\"package\":\"billing\"}");
-    ok(applied(&r, "prod,proj,pkg,latest"),
+    ok(tp_applied(&r, "prod,proj,pkg,latest"),
        "create: func_name and package from the body, version latest");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CREATE, "", "{\"func_name\":\"prod-new\"}");
-    ok(applied(&r, "prod,proj,latest,both"),
+    ok(tp_applied(&r, "prod,proj,latest,both"),
        "create without a package: the default package");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CREATE, "prod-urn-name",
             "{\"func_name\":\"dev-new\"}");
-    ok(applied(&r, "proj,latest"),
+    ok(tp_applied(&r, "proj,latest"),
        "create: the body's name counts, not the target's");
     tp_done(&r);
 
@@ -188,27 +187,27 @@ test_when(void)
 
     tp_eval(&r, p, FGS_OP_CODE, "fn",
             "{\"code_type\":\"obs\",\"code_url\":\"https://evil/x\"}");
-    ok(applied(&r, "obs,each") && tp_find(&r.out.violations, "obs",
+    ok(tp_applied(&r, "obs,each") && tp_find(&r.out.violations, "obs",
                                            "code_url"),
        "when holds: the rule applies and checks");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CODE, "fn",
             "{\"code_type\":\"zip\",\"code_url\":\"https://evil/x\"}");
-    ok(applied(&r, "each") && r.out.violations.n == 1,
+    ok(tp_applied(&r, "each") && r.out.violations.n == 1,
        "when does not hold: the rule does not apply");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CODE, "fn", "{\"code_url\":\"https://evil/x\"}");
-    ok(applied(&r, "each"), "when with required: absence does not hold");
+    ok(tp_applied(&r, "each"), "when with required: absence does not hold");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CODE, "fn", "{\"a\":1,\"b\":5,\"l\":[1,2]}");
-    ok(applied(&r, "two,each"), "every when check holds");
+    ok(tp_applied(&r, "two,each"), "every when check holds");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CODE, "fn", "{\"a\":1,\"b\":6,\"l\":[1,\"x\"]}");
-    ok(applied(&r, ""), "one when check fails, one [*] element fails");
+    ok(tp_applied(&r, ""), "one when check fails, one [*] element fails");
     tp_done(&r);
 
     fgs_policy_free(p);
@@ -220,7 +219,7 @@ test_when(void)
         " \"check\":{\"never\":{\"required\":true}}}]}");
 
     tp_eval(&r, p, FGS_OP_CONFIG, "fn", "{\"a\":1}");
-    ok(applied(&r, "adds") && r.out.decision == FGS_DECISION_REWRITE,
+    ok(tp_applied(&r, "adds") && r.out.decision == FGS_DECISION_REWRITE,
        "a when does not see another rule's set_default");
     tp_done(&r);
 
@@ -412,7 +411,7 @@ test_exceptions(void)
     tp_eval_in(&r, p, FGS_OP_CONFIG, "legacy", base_body, FGS_MODE_UNSET,
                TP_NOW - 1, 0);
     ok(r.out.decision == FGS_DECISION_ALLOW && r.out.violations.n == 0
-       && applied(&r, "") && tp_notes(r.out.waived) == 2,
+       && tp_applied(&r, "") && tp_notes(r.out.waived) == 2,
        "before expiry: both rules waived, neither checks nor mutates");
     ok(r.out.waived && strcmp(r.out.waived->rule, "rt") == 0
        && strcmp(r.out.waived->action, "EXC-1") == 0,
@@ -421,7 +420,7 @@ test_exceptions(void)
 
     tp_eval_in(&r, p, FGS_OP_CONFIG, "legacy", base_body, FGS_MODE_UNSET,
                TP_NOW, 0);
-    ok(r.out.decision == FGS_DECISION_DENY && applied(&r, "rt")
+    ok(r.out.decision == FGS_DECISION_DENY && tp_applied(&r, "rt")
        && tp_find(&r.out.violations, "rt", "runtime")
        && tp_notes(r.out.waived) == 1
        && strcmp(r.out.waived->action, "EXC-2") == 0,
@@ -438,7 +437,7 @@ test_exceptions(void)
     tp_eval_in(&r, p, FGS_OP_CONFIG, "other", base_body, FGS_MODE_UNSET,
                1893456000, 0);
     ok(r.out.violations.n == 2 && r.out.waived == NULL
-       && r.out.decision == FGS_DECISION_DENY && applied(&r, "rt,mem"),
+       && r.out.decision == FGS_DECISION_DENY && tp_applied(&r, "rt,mem"),
        "after every expiry: nothing waived");
     tp_done(&r);
 
@@ -477,7 +476,7 @@ test_decision(void)
     tp_eval(&r, p, FGS_OP_CONFIG, "fn", "{\"bad\":1,\"meh\":1}");
     ok(r.out.decision == FGS_DECISION_DENY && r.out.nedits == 0
        && r.out.rewrites == NULL && r.out.new_len == 17
-       && r.out.audited.n == 1 && applied(&r, "add,deny,aud"),
+       && r.out.audited.n == 1 && tp_applied(&r, "add,deny,aud"),
        "deny wins: no edits, no rewrites; audited kept; applied listed");
     tp_done(&r);
 
@@ -577,7 +576,7 @@ test_other(void)
                   "\"check\":{\"a\":{\"required\":true}}}]}");
     tp_eval(&r, p, FGS_OP_OTHER, "fn", NULL);
     ok(r.out.decision == FGS_DECISION_AUDIT && r.out.status == 200
-       && r.out.violations.n == 0 && applied(&r, ""),
+       && r.out.violations.n == 0 && tp_applied(&r, ""),
        "other_writes audit (the default): forwarded and audited");
     tp_done(&r);
     fgs_policy_free(p);
@@ -649,27 +648,3 @@ test_fail_closed(void)
 }
 
 
-/* whether the rules that applied are exactly the comma-separated list */
-
-static int
-applied(const tp_req_t *r, const char *list)
-{
-    char                    buf[256];
-    size_t                  n;
-    const fgs_rule_note_t  *a;
-
-    n = 0;
-    buf[0] = '\0';
-
-    for (a = r->out.applied; a; a = a->next) {
-        n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
-                      a->rule);
-    }
-
-    if (strcmp(buf, list) != 0) {
-        printf("#   applied: \"%s\", expected \"%s\"\n", buf, list);
-        return 0;
-    }
-
-    return 1;
-}

@@ -22,7 +22,6 @@ static void test_wildcard(void);
 static void test_create(void);
 static void test_match_order(void);
 static int has(const tp_req_t *r, const char *rule, const char *field);
-static int applied_is(const tp_req_t *r, const char *list);
 
 
 int
@@ -46,32 +45,6 @@ has(const tp_req_t *r, const char *rule, const char *field)
 {
     return tp_find(&r->out.violations, rule, field) != NULL
            || tp_find(&r->out.audited, rule, field) != NULL;
-}
-
-
-/* the ids of the applied rules, joined by "," */
-
-static int
-applied_is(const tp_req_t *r, const char *list)
-{
-    char                    buf[256];
-    size_t                  n;
-    const fgs_rule_note_t  *a;
-
-    n = 0;
-    buf[0] = '\0';
-
-    for (a = r->out.applied; a; a = a->next) {
-        n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
-                      a->rule);
-    }
-
-    if (strcmp(buf, list) != 0) {
-        printf("#   applied: \"%s\", expected \"%s\"\n", buf, list);
-        return 0;
-    }
-
-    return 1;
 }
 
 
@@ -209,7 +182,7 @@ test_mutated(void)
 
     tp_eval(&r, p, FGS_OP_CONFIG, "fn",
             "{\"runtime\":\"Java17\",\"gpu_memory\":1024,\"timeout\":5}");
-    ok(r.rc == FGS_OK && applied_is(&r, "vpc,when")
+    ok(r.rc == FGS_OK && tp_applied(&r, "vpc,when")
        && r.out.violations.n == 1
        && has(&r, "when", "func_vpc.subnet_id"),
        "created, removed and set members are read as mutated, the "
@@ -219,7 +192,7 @@ test_mutated(void)
     tp_eval(&r, p, FGS_OP_CONFIG, "fn",
             "{\"runtime\":\"Java21\",\"func_vpc\":{\"vpc_id\":\"vpc-2\"},"
             "\"timeout\":50}");
-    ok(r.rc == FGS_OK && applied_is(&r, "vpc") && r.out.violations.n == 2
+    ok(r.rc == FGS_OK && tp_applied(&r, "vpc") && r.out.violations.n == 2
        && has(&r, "vpc", "func_vpc.vpc_id") && has(&r, "vpc", "runtime"),
        "a member the body has and a default does not replace is checked");
     tp_done(&r);
@@ -274,18 +247,18 @@ test_create(void)
     tp_eval(&r, p, FGS_OP_CREATE, "",
             "{\"package\":\"ml\",\"runtime\":\"x\","
             "\"func_name\":\"prod-abcd\"}");
-    ok(r.rc == FGS_OK && applied_is(&r, "prod")
+    ok(r.rc == FGS_OK && tp_applied(&r, "prod")
        && has(&r, "prod", "func_name"),
        "create: func_name and package found in the pass, then checked");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CREATE, "prod-x", "{\"package\":\"ml\"}");
-    ok(r.rc == FGS_OK && applied_is(&r, ""),
+    ok(r.rc == FGS_OK && tp_applied(&r, ""),
        "create without func_name: the body names no function");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CREATE, "", "{\"func_name\":7,\"package\":\"ml\"}");
-    ok(r.rc == FGS_OK && applied_is(&r, ""),
+    ok(r.rc == FGS_OK && tp_applied(&r, ""),
        "create: a func_name that is not a string names no function");
     tp_done(&r);
 
@@ -311,18 +284,18 @@ test_match_order(void)
 
     tp_eval(&r, p, FGS_OP_CREATE, "",
             "{\"func_name\":\"prod-\\u00e9\"}");
-    ok(r.rc == FGS_OK && applied_is(&r, "both,pat"),
+    ok(r.rc == FGS_OK && tp_applied(&r, "both,pat"),
        "a name that is not ASCII: plain and pattern parts hold");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CREATE, "",
             "{\"func_name\":\"prod-\\u00e9\",\"package\":\"other\"}");
-    ok(r.rc == FGS_OK && applied_is(&r, "pat"),
+    ok(r.rc == FGS_OK && tp_applied(&r, "pat"),
        "a plain part that does not hold: the rule does not apply");
     tp_done(&r);
 
     tp_eval(&r, p, FGS_OP_CONFIG, "dev-a", "{}");
-    ok(r.rc == FGS_OK && applied_is(&r, ""),
+    ok(r.rc == FGS_OK && tp_applied(&r, ""),
        "a pattern part that does not hold: the rule does not apply");
     tp_done(&r);
 
