@@ -646,5 +646,3 @@ test_fail_closed(void)
 
     fgs_policy_free(p);
 }
-
-
