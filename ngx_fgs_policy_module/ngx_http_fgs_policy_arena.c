@@ -163,3 +163,25 @@ ngx_http_fgs_policy_arena_release(ngx_http_fgs_policy_arena_t *arena)
     arena->pos = NULL;
     arena->end = NULL;
 }
+
+
+/*
+ * The list head is in this module's data, which nginx unloads with the
+ * cycle: without this the blocks would outlive the only pointer to them.
+ */
+
+void
+ngx_http_fgs_policy_arena_free_kept(void)
+{
+    ngx_http_fgs_policy_block_t  *b;
+
+    while (ngx_http_fgs_policy_free_blocks) {
+        b = ngx_http_fgs_policy_free_blocks;
+        ngx_http_fgs_policy_unpoison(b, NGX_HTTP_FGS_POLICY_BLOCK_SIZE);
+
+        ngx_http_fgs_policy_free_blocks = b->next;
+        ngx_free(b);
+    }
+
+    ngx_http_fgs_policy_nfree_blocks = 0;
+}

@@ -35,5 +35,8 @@ void *ngx_http_fgs_policy_arena_alloc(void *data, size_t size);
 /* gives the arena's blocks back; called from the request pool's cleanup */
 void ngx_http_fgs_policy_arena_release(ngx_http_fgs_policy_arena_t *arena);
 
+/* frees the blocks the worker keeps, when it exits */
+void ngx_http_fgs_policy_arena_free_kept(void);
+
 
 #endif /* _NGX_HTTP_FGS_POLICY_ARENA_H_INCLUDED_ */

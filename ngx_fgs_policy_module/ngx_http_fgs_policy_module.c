@@ -24,6 +24,8 @@
 #include "ngx_http_fgs_policy_metrics.h"
 
 
+static void ngx_http_fgs_policy_exit_process(ngx_cycle_t *cycle);
+static void ngx_http_fgs_policy_exit_master(ngx_cycle_t *cycle);
 static char *ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_http_fgs_policy_file_t *ngx_http_fgs_policy_load(ngx_conf_t *cf,
@@ -125,8 +127,8 @@ ngx_module_t  ngx_http_fgs_policy_module = {
     ngx_http_fgs_policy_redact_init_process, /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    ngx_http_fgs_policy_audit_exit_process, /* exit process */
-    NULL,                                  /* exit master */
+    ngx_http_fgs_policy_exit_process,      /* exit process */
+    ngx_http_fgs_policy_exit_master,       /* exit master */
     NGX_MODULE_V1_PADDING
 };
 
@@ -490,4 +492,25 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_FGS_POLICY_AUDIT_CLOSED);
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A worker's exit: the audit seals its chains, then the request arena's
+ * kept blocks are freed.  The master serves requests only with
+ * "master_process off"; it frees its kept blocks too.
+ */
+
+static void
+ngx_http_fgs_policy_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_fgs_policy_audit_exit_process(cycle);
+    ngx_http_fgs_policy_arena_free_kept();
+}
+
+
+static void
+ngx_http_fgs_policy_exit_master(ngx_cycle_t *cycle)
+{
+    ngx_http_fgs_policy_arena_free_kept();
 }
