@@ -49,6 +49,8 @@ for tool in "$nginx" valgrind callgrind_annotate curl perl; do
     }
 done
 
+. "$bench/lib/gateway.sh"
+
 mkdir -p "$out"
 perl "$bench/gen-bodies.pl" "$top/build/bench/bodies" > /dev/null
 
@@ -62,15 +64,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_port() {
-    local i
-    for i in $(seq 600); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # the benchmark's upstream
 up=$out/upstream
 mkdir -p "$up/client_body"
@@ -81,28 +74,6 @@ sed -e "s|@RUN@|$up|g" -e "s|@PORT@|$port|g" "$bench/conf/upstream.conf" \
 pids+=($!)
 wait_port "$port" || { echo "$0: the upstream did not start" >&2; exit 1; }
 
-# $1 variant, $2 directory, $3 listen port: the bench's gateway, as one
-# process
-gateway_conf() {
-    local v=$1 dir=$2 f
-    mkdir -p "$dir/client_body" "$dir/proxy"
-    for f in main http server location; do
-        sed -e "s|@MODULE@|$module|g" -e "s|@POLICY@|$policy|g" \
-            -e "s|@BENCH@|$bench|g" \
-            "$bench/conf/$v/$f.conf" > "$dir/$f.conf"
-    done
-    sed -e "s|@RUN@|$dir|g" -e "s|@PORT@|$3|g" \
-        -e "s|@UPSTREAM_PORT@|$port|g" \
-        "$bench/conf/gateway.conf" > "$dir/nginx.conf"
-}
-
-target() {
-    case $1 in
-        config-*) echo "/v2/$project/fgs/functions/$urn/config" ;;
-        code-*)   echo "/v2/$project/fgs/functions/$urn/code" ;;
-    esac
-}
-
 # one callgrind run: $1 variant, $2 workload, $3 requests; prints the
 # total instructions
 run_one() {
@@ -110,16 +81,16 @@ run_one() {
     dir=$out/$v-$w-$n
     listen=$((port + 1))
     rm -rf "$dir"
-    gateway_conf "$v" "$dir" "$listen"
+    gateway_conf "$v" "$dir" "$listen" "$port"
     valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
         --toggle-collect=ngx_process_events_and_timers \
         "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
         -g 'daemon off; master_process off;' 2> "$dir/valgrind.log" &
     pid=$!
     pids+=("$pid")
-    wait_port "$listen" || { echo "$0: $v did not start" >&2; exit 1; }
+    wait_port "$listen" 600 || { echo "$0: $v did not start" >&2; exit 1; }
 
-    url="http://127.0.0.1:$listen$(target "$w")"
+    url="http://127.0.0.1:$listen$(workload_target "$w")"
     args=()
     for i in $(seq "$n"); do
         args+=("$url")

@@ -52,14 +52,6 @@ $t->seed_functions(map { urn($_) } @names);
 my $AKSK = 'SDK-HMAC-SHA256 Access=TESTAK, SignedHeaders=content-type;host;'
            . 'x-sdk-date, Signature=' . ('0a' x 32);
 
-sub config_body {
-    my ($name, %o) = @_;
-    my %b = (func_name => $name, runtime => 'Python3.12',
-             handler => 'index.handler', memory_size => 512, timeout => 30,
-             %o);
-    delete $b{$_} for grep { !defined $b{$_} } keys %b;
-    return canonical_json(\%b);
-}
 
 my $prod_vpc = { vpc_id => 'vpc-0a1b2c', subnet_id => 'subnet-7d8e9f' };
 my $r;
@@ -92,7 +84,7 @@ sub is_insertion {
 
 # --- allowed: forwarded byte for byte
 
-my $allowed = config_body('prod-orders', func_vpc => $prod_vpc,
+my $allowed = config_json('prod-orders', func_vpc => $prod_vpc,
                           code_encrypt_kms_key_id => $KMS);
 $r = $t->json_put(config_path('prod-orders'), $allowed);
 $t->is_status($r, 200, 'an allowed config passes');
@@ -113,7 +105,7 @@ $t->upstream_got('PUT', config_path('prod-orders'), $pretty,
 
 # --- denied: every violation listed, nothing forwarded
 
-my $denied = config_body('prod-orders', runtime => 'Python2.7',
+my $denied = config_json('prod-orders', runtime => 'Python2.7',
                          memory_size => 4096, gpu_memory => 1024,
                          code_encrypt_kms_key_id => $KMS);
 $r = $t->json_put(config_path('prod-orders'), $denied);
@@ -151,7 +143,7 @@ $t->upstream_got_nothing('the denied config is not forwarded');
 # no location can exempt a governed path, and nginx -t says the location
 # setting does not apply.  DESIGN section 8 lists the location context
 # for "fgs_policy FILE | off" without this exception.
-my $ungoverned = config_body('ungoverned-fn', runtime => 'Python2.7',
+my $ungoverned = config_json('ungoverned-fn', runtime => 'Python2.7',
                              memory_size => 4096);
 {
     my ($rc, $said) = $t->nginx_t();
@@ -168,14 +160,14 @@ my $ungoverned = config_body('ungoverned-fn', runtime => 'Python2.7',
 }
 
 # the match scope: vpc-required only applies to ^prod- functions
-my $dev = config_body('dev-reports', code_encrypt_kms_key_id => $KMS);
+my $dev = config_json('dev-reports', code_encrypt_kms_key_id => $KMS);
 $r = $t->json_put(config_path('dev-reports'), $dev);
 $t->is_status($r, 200, 'vpc-required does not apply to dev-reports');
 $t->upstream_got('PUT', config_path('dev-reports'), $dev,
                  'dev-reports forwarded byte for byte');
 
 # a VPC outside the list
-$r = $t->json_put(config_path('prod-orders'), config_body('prod-orders',
+$r = $t->json_put(config_path('prod-orders'), config_json('prod-orders',
     func_vpc => { vpc_id => 'vpc-evil', subnet_id => 's' },
     code_encrypt_kms_key_id => $KMS));
 $t->is_fgs_error($r, 403, 'FGSPOL.4030', 'a VPC that is not allowed',
@@ -184,7 +176,7 @@ $t->is_fgs_error($r, 403, 'FGSPOL.4030', 'a VPC that is not allowed',
 
 # a KMS key other than the required one is not replaced: it is denied
 $r = $t->json_put(config_path('dev-reports'),
-    config_body('dev-reports', code_encrypt_kms_key_id => 'other-key'));
+    config_json('dev-reports', code_encrypt_kms_key_id => 'other-key'));
 $t->is_fgs_error($r, 403, 'FGSPOL.4030', 'another KMS key is denied',
                  rules => ['kms-default'],
                  fields => ['code_encrypt_kms_key_id']);
@@ -193,7 +185,7 @@ $t->upstream_got_nothing('another KMS key: nothing forwarded');
 
 # --- the KMS set_default rewrite
 
-my $nokms = config_body('dev-reports');
+my $nokms = config_json('dev-reports');
 $r = $t->json_put(config_path('dev-reports'), $nokms);
 $t->is_status($r, 200, 'a token request without the KMS key passes');
 is($r->header('x-fgs-decision'), 'rewrite', 'decision rewrite');
@@ -257,7 +249,7 @@ is_insertion($rec->{body}, $nokms, 'code_encrypt_kms_key_id', $KMS,
              'the unsigned AK/SK body is rewritten') if $rec;
 
 # an AK/SK-signed body that needs no rewrite passes untouched
-my $withkms = config_body('dev-reports', code_encrypt_kms_key_id => $KMS);
+my $withkms = config_json('dev-reports', code_encrypt_kms_key_id => $KMS);
 $r = $t->json_put(config_path('dev-reports'), $withkms,
                   'X-Auth-Token' => undef, 'Authorization' => $AKSK);
 $t->is_status($r, 200, 'a signed body that needs no rewrite passes');
@@ -282,7 +274,7 @@ $t->is_fgs_error($r, 403, 'FGSPOL.4031',
 $t->upstream_got_nothing('token and signature: nothing forwarded');
 
 # rewrites of bodies in temp files (client_body_buffer_size 4k here)
-my $long = config_body('dev-reports', description => 'd' x 20_000);
+my $long = config_json('dev-reports', description => 'd' x 20_000);
 $r = $t->json_put(config_path('dev-reports'), $long);
 $t->is_status($r, 200, 'a 20 KB body in a temp file is rewritten');
 $rec = $t->mock_requests->[-1];
@@ -378,7 +370,7 @@ $e = $t->is_fgs_error($r, 403, 'FGSPOL.4030',
 
 # --- rule-level audit mode: forwarded, decision audit
 
-my $secret = config_body('dev-reports', code_encrypt_kms_key_id => $KMS,
+my $secret = config_json('dev-reports', code_encrypt_kms_key_id => $KMS,
                          user_data => '{"db_password":"x"}');
 $r = $t->json_put(config_path('dev-reports'), $secret);
 $t->is_status($r, 200, 'a violation of an audit-mode rule is forwarded');
@@ -391,14 +383,14 @@ $t->upstream_got('PUT', config_path('dev-reports'), $secret,
 
 # --- exceptions
 
-my $legacy = config_body('legacy-billing', runtime => 'Python2.7',
+my $legacy = config_json('legacy-billing', runtime => 'Python2.7',
                          code_encrypt_kms_key_id => $KMS);
 $r = $t->json_put(config_path('legacy-billing'), $legacy);
 $t->is_status($r, 200, 'a live exception waives runtime-allowlist');
 $t->upstream_got('PUT', config_path('legacy-billing'), $legacy,
                  'the waived body is forwarded byte for byte');
 
-my $old = config_body('old-batch', runtime => 'Python2.7',
+my $old = config_json('old-batch', runtime => 'Python2.7',
                       code_encrypt_kms_key_id => $KMS);
 $r = $t->json_put(config_path('old-batch'), $old);
 $t->is_fgs_error($r, 403, 'FGSPOL.4030', 'an expired exception waives nothing',
@@ -508,7 +500,7 @@ $t->upstream_got('PUT', config_path('dev-reports'), $nokms,
 $r = $t->json_put(config_path('prod-orders'), '{"func_name":');
 $t->is_fgs_error($r, 400, 'FGSPOL.4000', 'audit mode: bad JSON still 400');
 $r = $t->json_put(config_path('prod-orders'),
-                  config_body('prod-orders', timeout => '30'));
+                  config_json('prod-orders', timeout => '30'));
 $t->is_fgs_error($r, 400, 'FGSPOL.4001', 'audit mode: schema still 400');
 $t->upstream_got_nothing('audit mode: nothing forwarded for a 400');
 
@@ -559,7 +551,7 @@ ok(!$r->header('x-fgs-decision'), 'no decision there');
 $loc->upstream_got('PUT', config_path('ungoverned-fn'), $ungoverned,
                    'forwarded byte for byte');
 
-my $dev_denied = config_body('dev-reports', runtime => 'Python2.7',
+my $dev_denied = config_json('dev-reports', runtime => 'Python2.7',
                              code_encrypt_kms_key_id => $KMS);
 $r = $loc->json_put(config_path('dev-reports'), $dev_denied);
 $loc->is_status($r, 200, 'fgs_policy_mode audit in a location applies');

@@ -47,11 +47,7 @@ $t->seed_functions(map { urn($_) } qw(dev-reports prod-orders legacy-billing));
 
 sub config_body {
     my ($name, %o) = @_;
-    my %b = (func_name => $name, runtime => 'Python3.12',
-             handler => 'index.handler', memory_size => 512, timeout => 30,
-             code_encrypt_kms_key_id => $KMS, %o);
-    delete $b{$_} for grep { !defined $b{$_} } keys %b;
-    return canonical_json(\%b);
+    return config_json($name, code_encrypt_kms_key_id => $KMS, %o);
 }
 
 my $dev = urn('dev-reports');

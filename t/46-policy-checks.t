@@ -35,14 +35,6 @@ my @names = qw(required-a forbidden-a type-a in-a notin-a pattern-a
 $t->seed_functions(map { urn($_) } @names);
 
 # a config body for function $name: the mandatory fields, then %o
-sub config_body {
-    my ($name, %o) = @_;
-    my %b = (func_name => $name, runtime => 'Python3.12',
-             handler => 'index.handler', memory_size => 512, timeout => 30,
-             %o);
-    delete $b{$_} for grep { !defined $b{$_} } keys %b;
-    return canonical_json(\%b);
-}
 
 sub b64_of { return encode_base64('x' x $_[0], ''); }
 
@@ -102,39 +94,39 @@ sub decide {
 # --- required: top-level and dotted
 
 decide('required: both present', 'required-a', 'config',
-       config_body('required-a', description => 'd', func_vpc => $vpc),
+       config_json('required-a', description => 'd', func_vpc => $vpc),
        'allow');
 decide('required: both missing', 'required-a', 'config',
-       config_body('required-a'), 'deny',
+       config_json('required-a'), 'deny',
        ['required-fields:description', 'required-fields:func_vpc.vpc_id']);
 decide('required: the dotted one missing', 'required-a', 'config',
-       config_body('required-a', description => 'd'), 'deny',
+       config_json('required-a', description => 'd'), 'deny',
        ['required-fields:func_vpc.vpc_id']);
 
 # --- forbidden
 
 decide('forbidden: absent', 'forbidden-a', 'config',
-       config_body('forbidden-a'), 'allow');
+       config_json('forbidden-a'), 'allow');
 decide('forbidden: present', 'forbidden-a', 'config',
-       config_body('forbidden-a', gpu_memory => 1024), 'deny',
+       config_json('forbidden-a', gpu_memory => 1024), 'deny',
        ['forbidden-gpu:gpu_memory']);
 
 # --- type: MountUser ids may be strings to the API reference
 
 decide('type integer: an integer', 'type-a', 'config',
-       config_body('type-a', mount_config => mounts()), 'allow');
+       config_json('type-a', mount_config => mounts()), 'allow');
 decide('type integer: a string of digits', 'type-a', 'config',
-       config_body('type-a', mount_config => mounts({ user_id => '1000',
+       config_json('type-a', mount_config => mounts({ user_id => '1000',
                                                       user_group_id => 1000 })),
        'deny', ['type-user-id:mount_config.mount_user.user_id']);
 
 # --- in (top-level), exact and case-sensitive
 
 decide('in: listed', 'in-a', 'config',
-       config_body('in-a', runtime => 'Java17'), 'allow');
+       config_json('in-a', runtime => 'Java17'), 'allow');
 for my $rt ('Python2.7', 'python3.12', 'Python3.12 ') {
     decide("in: '$rt' is not listed", 'in-a', 'config',
-           config_body('in-a', runtime => $rt), 'deny',
+           config_json('in-a', runtime => $rt), 'deny',
            ['in-runtime:runtime']);
 }
 decide('in: an escaped listed value is the value',
@@ -145,23 +137,23 @@ decide('in: an escaped listed value is the value',
 # --- not_in on [*]: each element, named by its index
 
 decide('not_in [*]: no element listed', 'notin-a', 'config',
-       config_body('notin-a', func_vpc => { %$vpc,
+       config_json('notin-a', func_vpc => { %$vpc,
                    security_groups => ['sg-1', 'sg-2'] }), 'allow');
 decide('not_in [*]: the second element listed', 'notin-a', 'config',
-       config_body('notin-a', func_vpc => { %$vpc,
+       config_json('notin-a', func_vpc => { %$vpc,
                    security_groups => ['sg-1', 'sg-open-world'] }), 'deny',
        ['not-in-security-group:func_vpc.security_groups[1]']);
 decide('not_in [*]: an empty array has no element', 'notin-a', 'config',
-       config_body('notin-a', func_vpc => { %$vpc, security_groups => [] }),
+       config_json('notin-a', func_vpc => { %$vpc, security_groups => [] }),
        'allow');
 
 # --- pattern on nested [*]...field
 
 decide('pattern [*].field: every element matches', 'pattern-a', 'config',
-       config_body('pattern-a', mount_config => mounts('sfs-a1', 'sfs-b2')),
+       config_json('pattern-a', mount_config => mounts('sfs-a1', 'sfs-b2')),
        'allow');
 decide('pattern [*].field: elements 0 and 2 do not', 'pattern-a', 'config',
-       config_body('pattern-a',
+       config_json('pattern-a',
                    mount_config => mounts('nfs-a1', 'sfs-b2', 'sfs-B3')),
        'deny', ['pattern-mount:mount_config.func_mounts[0].mount_resource',
                 'pattern-mount:mount_config.func_mounts[2].mount_resource']);
@@ -169,9 +161,9 @@ decide('pattern [*].field: elements 0 and 2 do not', 'pattern-a', 'config',
 # --- not_pattern: and the match is never quoted back
 
 decide('not_pattern: clean', 'notpattern-a', 'config',
-       config_body('notpattern-a', description => 'reports job'), 'allow');
+       config_json('notpattern-a', description => 'reports job'), 'allow');
 my $r = decide('not_pattern: matched', 'notpattern-a', 'config',
-       config_body('notpattern-a', description => 'db PassWord=hunter2'),
+       config_json('notpattern-a', description => 'db PassWord=hunter2'),
        'deny', ['not-pattern-description:description']);
 unlike($r->body, qr/hunter2|PassWord/,
        'not_pattern: the error does not quote what matched');
@@ -179,22 +171,22 @@ unlike($r->body, qr/hunter2|PassWord/,
 # --- min and max, at and past the bounds
 
 decide('min: at the bound', 'min-a', 'config',
-       config_body('min-a', memory_size => 256), 'allow');
+       config_json('min-a', memory_size => 256), 'allow');
 decide('min: below', 'min-a', 'config',
-       config_body('min-a', memory_size => 255), 'deny',
+       config_json('min-a', memory_size => 255), 'deny',
        ['min-memory:memory_size']);
 decide('max: at the bound', 'max-a', 'config',
-       config_body('max-a', timeout => 900), 'allow');
+       config_json('max-a', timeout => 900), 'allow');
 decide('max: above', 'max-a', 'config',
-       config_body('max-a', timeout => 901), 'deny',
+       config_json('max-a', timeout => 901), 'deny',
        ['max-timeout:timeout']);
 
 # --- max_length: bytes of the unescaped string, items of an array
 
 decide('max_length: 10 bytes of a string', 'maxlen-a', 'config',
-       config_body('maxlen-a', description => "\x{e9}" x 5), 'allow');
+       config_json('maxlen-a', description => "\x{e9}" x 5), 'allow');
 decide('max_length: 12 bytes in 6 characters', 'maxlen-a', 'config',
-       config_body('maxlen-a', description => "\x{e9}" x 6), 'deny',
+       config_json('maxlen-a', description => "\x{e9}" x 6), 'deny',
        ['max-length:description']);
 decide('max_length: escapes count as the bytes they stand for',
        'maxlen-a', 'config',
@@ -203,10 +195,10 @@ decide('max_length: escapes count as the bytes they stand for',
        . '"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"}', 'deny',
        ['max-length:description']);
 decide('max_length: 2 items', 'maxlen-a', 'config',
-       config_body('maxlen-a', func_vpc => { %$vpc,
+       config_json('maxlen-a', func_vpc => { %$vpc,
                    security_groups => ['a', 'b'] }), 'allow');
 decide('max_length: 3 items', 'maxlen-a', 'config',
-       config_body('maxlen-a', func_vpc => { %$vpc,
+       config_json('maxlen-a', func_vpc => { %$vpc,
                    security_groups => ['a', 'b', 'c'] }), 'deny',
        ['max-length:func_vpc.security_groups']);
 
@@ -234,12 +226,12 @@ decide('when: OBS code from elsewhere', 'when-a', 'code',
 # --- a rule in audit mode: forwarded untouched, the rule named
 
 decide('rule mode audit: a violation is audited', 'auditrule-a', 'config',
-       config_body('auditrule-a', runtime => 'Java17'), 'audit',
+       config_json('auditrule-a', runtime => 'Java17'), 'audit',
        ['audit-runtime']);
 decide('rule mode audit: compliant', 'auditrule-a', 'config',
-       config_body('auditrule-a'), 'allow');
+       config_json('auditrule-a'), 'allow');
 decide('rule mode audit: its set_default only audited', 'mutaudit-a',
-       'config', config_body('mutaudit-a'), 'audit', ['mutate-audited']);
+       'config', config_json('mutaudit-a'), 'audit', ['mutate-audited']);
 
 
 # --- mutations: the exact bytes forwarded
@@ -308,7 +300,7 @@ my $audit_file = $t->prefix . '/conf/policy-checks-audit.json';
     FgsTest::spew($audit_file, $text);
 }
 
-my $denied = config_body('in-a', runtime => 'Python2.7');
+my $denied = config_json('in-a', runtime => 'Python2.7');
 my $mutable = $head . '"xrole":"agency","handler":"index.handler",'
               . '"ephemeral_storage":10240,"memory_size":512,"timeout":30}';
 
@@ -326,7 +318,7 @@ ok($t->reload(vars => { POLICY => $audit_file,
 decide('fgs_policy_mode enforce: denied again', 'in-a', 'config', $denied,
        'deny', ['in-runtime:runtime']);
 decide('fgs_policy_mode enforce: over a rule\'s own audit mode too',
-       'auditrule-a', 'config', config_body('auditrule-a', runtime => 'Java17'),
+       'auditrule-a', 'config', config_json('auditrule-a', runtime => 'Java17'),
        'deny', ['audit-runtime:runtime']);
 rewritten('fgs_policy_mode enforce: mutations made', 'mut-a', $mutable,
           $head . '"handler":"index.handler","ephemeral_storage":512,'
@@ -340,7 +332,7 @@ ok($t->reload(vars => { POLICY => data_path('policy-checks.json'),
 decide('fgs_policy_mode audit: a denial is audited', 'in-a', 'config',
        $denied, 'audit', ['in-runtime']);
 decide('fgs_policy_mode audit: several violations, one request',
-       'required-a', 'config', config_body('required-a'), 'audit',
+       'required-a', 'config', config_json('required-a'), 'audit',
        ['required-fields']);
 decide('fgs_policy_mode audit: mutations audited', 'mut-a', 'config',
        $mutable, 'audit',

@@ -86,11 +86,7 @@ $t->seed_functions(map { urn($_) } qw(dev-reports prod-orders dev-code));
 
 sub config_body {
     my (%o) = @_;
-    my %b = (func_name => 'dev-reports', runtime => 'Python3.12',
-             handler => 'index.handler', memory_size => 512, timeout => 30,
-             code_encrypt_kms_key_id => $KMS, %o);
-    delete $b{$_} for grep { !defined $b{$_} } keys %b;
-    return canonical_json(\%b);
+    return config_json('dev-reports', code_encrypt_kms_key_id => $KMS, %o);
 }
 
 # The request record of a response (by its X-Fgs-Request-Id), or its

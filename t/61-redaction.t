@@ -66,13 +66,9 @@ $canary{file_b64} =~ s/=+$//;
 
 sub config_body {
     my (%o) = @_;
-    my %b = (func_name => 'dev-reports', runtime => 'Python3.12',
-             handler => 'index.handler', memory_size => 512, timeout => 30,
-             code_encrypt_kms_key_id => $KMS,
-             user_data => $canary{user_data},
-             encrypted_user_data => $canary{encrypted}, %o);
-    delete $b{$_} for grep { !defined $b{$_} } keys %b;
-    return canonical_json(\%b);
+    return config_json('dev-reports', code_encrypt_kms_key_id => $KMS,
+                       user_data => $canary{user_data},
+                       encrypted_user_data => $canary{encrypted}, %o);
 }
 
 my @creds = ('X-Auth-Token' => $canary{token},

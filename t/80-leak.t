@@ -70,11 +70,7 @@ ok($worker && !@more, 'one worker') or die "no single worker: @more\n";
 
 sub config {
     my ($name, %o) = @_;
-    my %b = (func_name => $name, runtime => 'Python3.12',
-             handler => 'index.handler', memory_size => 512, timeout => 30,
-             code_encrypt_kms_key_id => $KMS, %o);
-    delete $b{$_} for grep { !defined $b{$_} } keys %b;
-    return canonical_json(\%b);
+    return config_json($name, code_encrypt_kms_key_id => $KMS, %o);
 }
 
 # three code packages: 48 KB, 192 KB and 768 KB of zip, base64 in JSON;

@@ -722,7 +722,7 @@ fgs_target_form_segment(const u_char *p, size_t len)
 }
 
 
-/* scheme ":" as in "http://host/..." or "https:/v2/..." */
+/* scheme ":" as in "http:" before a host, or "https:/v2/..." */
 
 static int
 fgs_target_is_absolute(const u_char *p, size_t len)
@@ -757,9 +757,10 @@ fgs_target_is_absolute(const u_char *p, size_t len)
  * Lenient servers differ: one percent-decodes once and another twice,
  * one resolves dot segments and a prefix router does not, one strips
  * ";params" or a "#fragment" and another keeps them in the segment, one
- * turns '\' into '/', collapses "//", lowercases, drops trailing dots,
- * reads "//host/..." or "http://host/..." as an authority, stops at a
- * NUL or maps overlong or fullwidth UTF-8 onto ASCII.  Rather than pick
+ * turns '\' into '/', collapses doubled slashes, lowercases, drops
+ * trailing dots, reads a doubled slash or a "http:" scheme before a host
+ * as an authority, stops at a NUL or maps overlong or fullwidth UTF-8
+ * onto ASCII.  Rather than pick
  * one reading, the path is decoded (repeatedly, in a stack buffer),
  * split into tokens at every byte that any reader could treat as a
  * separator, and the tokens are run through a small automaton that asks
@@ -989,10 +990,11 @@ fgs_target_token(const u_char *p, size_t len, unsigned flags)
 /*
  * "v2" counts only as the first real segment, unless something before it
  * may vanish in some reading: "..", an empty segment past the first
- * ("//host/"), a scheme ("http:"), or a token that may normalise to
- * those.  Any token after "v2" may be the project ("/v2/./fgs" reaches a
- * router that does not resolve dots as project "."); "fgs" may come any
- * later, since dot segments remove what lies between.
+ * (a doubled slash before a host), a scheme ("http:"), or a token that
+ * may normalise to those.  Any token after "v2" may be the project
+ * ("/v2/./fgs" reaches a router that does not resolve dots as project
+ * "."); "fgs" may come any later, since dot segments remove what lies
+ * between.
  */
 
 static void

@@ -56,6 +56,7 @@ our @EXPORT = qw(
     PROJECT OTHER_PROJECT REGION
     urn code_path config_path create_path function_path
     build_request chunk_body json_encode json_decode canonical_json
+    config_json
     random_bytes code_body read_data data_path sha256_hex
     encode_base64 decode_base64
 );
@@ -113,6 +114,18 @@ my $canon = JSON::PP->new->utf8->allow_nonref->canonical;
 sub json_encode { return $json->encode($_[0]); }
 sub json_decode { return $json->decode($_[0]); }
 sub canonical_json { return $canon->encode($_[0]); }
+
+# A /config body (canonical JSON) for function $name that the reference
+# accepts: %fields add to or replace the defaults, and a field given as
+# undef is left out.
+sub config_json {
+    my ($name, %fields) = @_;
+    my %b = (func_name => $name, runtime => 'Python3.12',
+             handler => 'index.handler', memory_size => 512, timeout => 30,
+             %fields);
+    delete $b{$_} for grep { !defined $b{$_} } keys %b;
+    return canonical_json(\%b);
+}
 
 sub data_path { return "$ROOT/t/data/$_[0]"; }
 
