@@ -21,13 +21,17 @@
 #   FGS_PROFILE_WORKLOADS ["config-1k-allowed"]
 #   FGS_PROFILE_REQUESTS [1000]  FGS_PROFILE_BASE [100]
 #   FGS_PROFILE_PORT [18500]  FGS_PROFILE_TOP [25]
+#   FGS_PROFILE_OUT [build/bench/profile]  (a directory of one's own lets
+#     two profiles run side by side)
+#   FGS_PROFILE_VALGRIND_OPTS  (more callgrind options, for example
+#     --dump-instr=yes for a per-instruction view)
 #   FGS_BENCH_MODULE, FGS_BENCH_POLICY as for bench/run.sh
 
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bench=$top/bench
-out=$top/build/bench/profile
+out=${FGS_PROFILE_OUT:-$top/build/bench/profile}
 
 variants=${FGS_PROFILE_VARIANTS:-plain module}
 workloads=${FGS_PROFILE_WORKLOADS:-config-1k-allowed}
@@ -83,6 +87,7 @@ run_one() {
     rm -rf "$dir"
     gateway_conf "$v" "$dir" "$listen" "$port"
     valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
+        ${FGS_PROFILE_VALGRIND_OPTS:-} \
         --toggle-collect=ngx_process_events_and_timers \
         "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
         -g 'daemon off; master_process off;' 2> "$dir/valgrind.log" &
