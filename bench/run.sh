@@ -309,7 +309,8 @@ if [ "${FGS_BENCH_SKIP_PROFILE:-}" != 1 ]; then
     if command -v valgrind >/dev/null; then
         FGS_PROFILE_VARIANTS="plain module audit" \
         FGS_PROFILE_WORKLOADS="config-1k-allowed config-1k-denied" \
-        FGS_PROFILE_OUT=$out/profile FGS_PROFILE_TOP=15 FGS_BENCH_MODULE=$module FGS_BENCH_POLICY=$policy \
+        FGS_PROFILE_OUT=$out/profile FGS_PROFILE_TOP=15 \
+        FGS_BENCH_MODULE=$module FGS_BENCH_POLICY=$policy \
             "$bench/profile.sh" | sed -n '1,/^$/p' | sed 's/^/  /'
     else
         echo "  valgrind is not installed (scripts/deps.sh --bench installs it)"
