@@ -54,11 +54,44 @@ int
 fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
     fgs_check_sink_t *sink)
 {
-    int       rc;
-    uint32_t  i;
+    int                      rc;
+    uint32_t                 i, node;
+    fgs_view_t               v;
+    const fgs_check_t       *c;
+    const fgs_eval_ctx_t    *ctx;
+
+    ctx = sink->ctx;
 
     for (i = 0; i < n; i++) {
-        rc = fgs_path_walk(&checks[i], root, sink);
+        c = &checks[i];
+
+        /*
+         * The common case: a top-level key of the body as the scanner
+         * read it (no mutation below the root), found already by
+         * fgs_path_index_body().  An absent value passes every check
+         * but "required".
+         */
+
+        if (c->path.nsegs == 1 && c->path.root_key != 0
+            && root.doc == ctx->in->doc && root.node == 0
+            && (root.patch == NULL || root.patch->children == NULL))
+        {
+            node = ctx->root_nodes[c->path.root_key - 1];
+
+            if (node == FGS_NONE && !(c->has & FGS_CHECK_REQUIRED)) {
+                continue;
+            }
+
+            v.doc = (node != FGS_NONE) ? root.doc : NULL;
+            v.node = node;
+            v.patch = NULL;
+
+            rc = fgs_check_value(c, v, NULL, sink);
+
+        } else {
+            rc = fgs_path_walk(c, root, sink);
+        }
+
         if (rc != FGS_OK) {
             return rc;
         }
@@ -149,8 +182,9 @@ int
 fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
     fgs_check_sink_t *sink)
 {
-    int             rc, type;
-    fgs_checking_t  ck;
+    int                     rc, type;
+    fgs_checking_t          ck;
+    const fgs_json_node_t  *nd;
 
     /* a value of the tape, the common case, without a call */
     type = (v.node != FGS_NONE) ? v.doc->nodes[v.node].type
@@ -227,7 +261,16 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
     /* the unescaped string, once, for every check that reads it */
 
     if (type == FGS_JSON_STRING && (c->has & FGS_CHECK_STRING)) {
-        if (fgs_json_string(v.doc, v.node, sink->ctx->a, &ck.s) != FGS_OK) {
+        nd = &v.doc->nodes[v.node];
+
+        if (!(nd->flags & FGS_JSON_ESCAPED)) {
+            /* the common case, without a call: the bytes as they are */
+            ck.s.data = v.doc->body + nd->off + 1;
+            ck.s.len = nd->len - 2;
+
+        } else if (fgs_json_string(v.doc, v.node, sink->ctx->a, &ck.s)
+                   != FGS_OK)
+        {
             return FGS_ERROR;
         }
     }

@@ -68,10 +68,11 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
 {
     int                rc;
     uint8_t           *applies;
-    uint32_t           i;
+    uint32_t           i, j, nop_rules;
     fgs_mode_e         mode;
     fgs_subject_t      subject;
     fgs_eval_ctx_t     ctx;
+    const uint32_t    *op_rules;
     fgs_check_sink_t   sink;
     const fgs_rule_t  *rule;
 
@@ -134,9 +135,17 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
 
     applies = (uint8_t *) (ctx.notes + policy->nrules);
 
-    /* which rules apply, and their mutations in file order */
+    /*
+     * which rules of the operation apply, and their mutations in file
+     * order; applies[] holds the mode of each rule that applies, 0 for
+     * the others
+     */
 
-    for (i = 0; i < policy->nrules; i++) {
+    op_rules = policy->op_rules[in->op];
+    nop_rules = policy->nop_rules[in->op];
+
+    for (j = 0; j < nop_rules; j++) {
+        i = op_rules[j];
         rule = &policy->rules[i];
 
         rc = fgs_eval_rule_applies(&ctx, rule, &subject);
@@ -144,29 +153,32 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
             return FGS_ERROR;
         }
 
-        applies[i] = (rc == FGS_OK);
-
-        if (!applies[i]) {
+        if (rc != FGS_OK) {
+            applies[i] = 0;
             continue;
         }
 
+        mode = fgs_eval_mode(&ctx, rule);
+        applies[i] = (uint8_t) mode;
+
         fgs_eval_note(&ctx, &ctx.applied_tail, i, NULL);
 
-        if (fgs_mutate(&ctx, rule, fgs_eval_mode(&ctx, rule)) != FGS_OK) {
+        if (rule->nmuts && fgs_mutate(&ctx, rule, mode) != FGS_OK) {
             return FGS_ERROR;
         }
     }
 
     /* their checks, on the mutated body */
 
-    for (i = 0; i < policy->nrules; i++) {
+    for (j = 0; j < nop_rules; j++) {
+        i = op_rules[j];
         rule = &policy->rules[i];
 
-        if (!applies[i] || rule->nchecks == 0) {
+        if (applies[i] == 0 || rule->nchecks == 0) {
             continue;
         }
 
-        mode = fgs_eval_mode(&ctx, rule);
+        mode = (fgs_mode_e) applies[i];
 
         sink.ctx = &ctx;
         sink.rule = rule->id;
@@ -202,9 +214,7 @@ fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
     fgs_check_sink_t        sink;
     const fgs_exception_t  *exc;
 
-    if (!(rule->ops & (1u << ctx->in->op))) {
-        return FGS_DECLINED;
-    }
+    /* the rule includes the operation: policy->op_rules */
 
     /* a pattern that cannot be matched scopes the rule in: fail closed */
     if (!fgs_eval_match_none(&rule->match)

@@ -229,6 +229,11 @@ struct fgs_policy_s {
     fgs_regex_t             *regexes;
     pcre2_match_context     *mctx;
     pcre2_jit_stack         *jit_stack;
+    uint32_t                *op_rules[FGS_OP_CREATE + 1];
+                                            /* per operation, the rules
+                                               that include it, in file
+                                               order */
+    uint32_t                 nop_rules[FGS_OP_CREATE + 1];
     fgs_root_key_t           root_keys[FGS_POLICY_ROOT_KEYS];
     uint32_t                 nroot_keys;
     uint32_t                 root_hash[FGS_POLICY_ROOT_HASH];
@@ -366,6 +371,7 @@ char *fgs_path_field(const fgs_path_t *path, uint32_t nsegs,
 fgs_view_t fgs_view_root(const fgs_json_doc_t *doc,
     const fgs_patch_t *patch);
 fgs_view_t fgs_view_step(fgs_view_t v, const char *key, size_t key_len);
+fgs_view_t fgs_view_first(const fgs_eval_ctx_t *ctx, const fgs_path_t *path);
 int fgs_view_type(fgs_view_t v);
 int fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
     fgs_check_sink_t *sink);

@@ -27,6 +27,7 @@
 static u_char *fgs_load_file(fgs_load_t *ld, const char *path, size_t *len);
 static int fgs_load_top(fgs_load_t *ld, json_t *root);
 static int fgs_load_rules(fgs_load_t *ld, json_t *rules);
+static int fgs_load_op_rules(fgs_load_t *ld);
 static int fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj,
     size_t index);
 static int fgs_load_rule_id(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj);
@@ -300,10 +301,51 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
     /* the top-level keys the checks read, found per request in one pass */
     fgs_path_index(ld->policy);
 
+    if (fgs_load_op_rules(ld) != FGS_OK) {
+        return FGS_DECLINED;
+    }
+
     v = json_object_get(root, "exceptions");
 
     if (v != NULL && fgs_load_exceptions(ld, v) != FGS_OK) {
         return FGS_DECLINED;
+    }
+
+    return FGS_OK;
+}
+
+
+/*
+ * Per operation, the rules that include it: a request is evaluated
+ * against those only, not tested against every rule.
+ */
+
+static int
+fgs_load_op_rules(fgs_load_t *ld)
+{
+    uint32_t       i, op, n;
+    fgs_policy_t  *policy;
+
+    policy = ld->policy;
+    ld->rule = NULL;
+
+    for (op = FGS_OP_CODE; op <= FGS_OP_CREATE; op++) {
+        policy->op_rules[op] = ld->a->alloc(ld->a->data,
+                                            (policy->nrules + 1)
+                                            * sizeof(uint32_t));
+        if (policy->op_rules[op] == NULL) {
+            return fgs_load_fail(ld, NULL, "out of memory");
+        }
+
+        n = 0;
+
+        for (i = 0; i < policy->nrules; i++) {
+            if (policy->rules[i].ops & (1u << op)) {
+                policy->op_rules[op][n++] = i;
+            }
+        }
+
+        policy->nop_rules[op] = n;
     }
 
     return FGS_OK;

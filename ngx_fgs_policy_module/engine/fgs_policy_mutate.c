@@ -69,13 +69,13 @@ fgs_mutate_one(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
 
     /* first only read: is there anything to do, and can it be done? */
 
-    v = fgs_view_root(ctx->in->doc, &ctx->root);
     n = m->path.nsegs;
     missing = 0;
 
     for (i = 0; i + 1 < n; i++) {
         seg = &m->path.segs[i];
-        v = fgs_view_step(v, seg->key, seg->key_len);
+        v = (i == 0) ? fgs_view_first(ctx, &m->path)
+                     : fgs_view_step(v, seg->key, seg->key_len);
         type = fgs_view_type(v);
 
         if (type == 0 || type == FGS_JSON_NULL) {
@@ -108,7 +108,8 @@ fgs_mutate_one(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
 
     if (!missing) {
         seg = &m->path.segs[n - 1];
-        v = fgs_view_step(v, seg->key, seg->key_len);
+        v = (n == 1) ? fgs_view_first(ctx, &m->path)
+                     : fgs_view_step(v, seg->key, seg->key_len);
         type = fgs_view_type(v);
 
         switch (m->action) {

@@ -233,6 +233,29 @@ fgs_view_step(fgs_view_t v, const char *key, size_t key_len)
 }
 
 
+/*
+ * The first key of path from the root of an evaluation's view: the
+ * member fgs_path_index_body() found, as fgs_view_step() would find it.
+ */
+
+fgs_view_t
+fgs_view_first(const fgs_eval_ctx_t *ctx, const fgs_path_t *path)
+{
+    fgs_view_t             root;
+    const fgs_path_seg_t  *s;
+
+    root = fgs_view_root(ctx->in->doc, &ctx->root);
+    s = &path->segs[0];
+
+    if (path->root_key == 0) {
+        return fgs_view_step(root, s->key, s->key_len);
+    }
+
+    return fgs_view_over(root, ctx->root_nodes[path->root_key - 1], s->key,
+                         s->key_len);
+}
+
+
 /* the member key of v, base being the body's member of that key */
 
 static fgs_view_t
