@@ -51,6 +51,9 @@
 #define FGS_SCHEMA_KEY_CLIP        64
 #define FGS_SCHEMA_QUOTE_MAX       32
 
+/* an integer of at most this many bytes, '-' included, fits 32 bits */
+#define FGS_SCHEMA_SHORT_INT       9
+
 /*
  * The lookup of a key runs once per member: inlined whatever the
  * compiler's size heuristics say, it costs a third less.
@@ -62,8 +65,9 @@
 #endif
 
 /* the multipliers the hash of an object's names tries, from the first */
-#define FGS_SCHEMA_HASH_MULT       0x9e3779b1U
-#define FGS_SCHEMA_HASH_TRIES      16
+#define FGS_SCHEMA_HASH_MULT       0x9e3779b97f4a7c15ULL
+#define FGS_SCHEMA_HASH_MIX        0xff51afd7ed558ccdULL
+#define FGS_SCHEMA_HASH_TRIES      256
 
 
 typedef struct {
@@ -80,6 +84,17 @@ typedef struct {
 } fgs_schema_ctx_t;
 
 
+/*
+ * The members of one object by field: node[i] is the member of field i,
+ * and is set only when bit i of seen is (the array is never cleared).
+ */
+typedef struct {
+    uint64_t                seen;
+    uint32_t                node[FGS_SCHEMA_MAX_FIELDS];
+} fgs_schema_found_t;
+
+
+static uint32_t fgs_schema_opbit(fgs_op_e op);
 static void fgs_schema_object(fgs_schema_ctx_t *ctx,
     const fgs_schema_object_t *obj, uint32_t node);
 static void fgs_schema_value(fgs_schema_ctx_t *ctx,
@@ -89,6 +104,8 @@ static void fgs_schema_array(fgs_schema_ctx_t *ctx,
 static void fgs_schema_map(fgs_schema_ctx_t *ctx, uint32_t node);
 static void fgs_schema_integer(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
+static inline int64_t fgs_schema_short_int(fgs_schema_ctx_t *ctx,
+    uint32_t node);
 static void fgs_schema_id(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node);
 static void fgs_schema_string(fgs_schema_ctx_t *ctx,
@@ -114,23 +131,28 @@ static void fgs_schema_max_bytes(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
 
 static void fgs_schema_function_rules(fgs_schema_ctx_t *ctx, uint32_t node,
-    const uint32_t *found);
+    const fgs_schema_found_t *found);
 static void fgs_schema_handler(fgs_schema_ctx_t *ctx, uint32_t node,
-    const uint32_t *found);
+    const fgs_schema_found_t *found);
 static void fgs_schema_code_source(fgs_schema_ctx_t *ctx, uint32_t node,
-    const uint32_t *found);
+    const fgs_schema_found_t *found);
 static void fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx,
-    uint32_t node, const uint32_t *found);
+    uint32_t node, const fgs_schema_found_t *found);
+static inline uint32_t fgs_schema_at(const fgs_schema_found_t *found,
+    uint32_t field);
 
 static int fgs_schema_find(const fgs_schema_object_t *obj, const char *key,
     size_t len);
-static FGS_SCHEMA_INLINE int fgs_schema_lookup(
-    const fgs_schema_object_t *obj, const fgs_schema_index_t *idx,
-    const char *key, size_t len);
-static FGS_SCHEMA_INLINE uint32_t fgs_schema_hash(uint32_t mult,
-    const u_char *key, size_t len);
+static FGS_SCHEMA_INLINE const fgs_schema_entry_t *fgs_schema_lookup(
+    const fgs_schema_index_t *idx, const char *key, size_t len);
+static int fgs_schema_search(const fgs_schema_object_t *obj,
+    const fgs_schema_index_t *idx, const char *key, size_t len);
+static FGS_SCHEMA_INLINE void fgs_schema_words(const u_char *key,
+    size_t len, uint64_t *head, uint64_t *tail);
+static FGS_SCHEMA_INLINE uint32_t fgs_schema_hash(uint64_t mult,
+    uint64_t head, uint64_t tail, size_t len);
 static uint32_t fgs_schema_index_fill(fgs_schema_index_t *idx,
-    const fgs_schema_object_t *obj, uint32_t mult);
+    const fgs_schema_object_t *obj, uint64_t mult);
 static inline const fgs_schema_index_t *fgs_schema_index(
     const fgs_schema_object_t *obj);
 static const fgs_schema_index_t *fgs_schema_index_build(
@@ -145,7 +167,7 @@ static int fgs_schema_fold_cp(uint32_t cp, u_char *out);
 static const char *fgs_schema_selftest_object(const fgs_schema_object_t *obj,
     int depth);
 
-static int fgs_schema_str(fgs_schema_ctx_t *ctx, uint32_t node,
+static inline int fgs_schema_str(fgs_schema_ctx_t *ctx, uint32_t node,
     fgs_str_t *s);
 
 static int fgs_schema_is_value(const fgs_str_t *s, const char *value);
@@ -176,20 +198,19 @@ fgs_schema_check(const fgs_json_doc_t *doc, fgs_op_e op,
 {
     fgs_schema_ctx_t  ctx;
 
+    ctx.opbit = fgs_schema_opbit(op);
+
     switch (op) {
 
     case FGS_OP_CODE:
-        ctx.opbit = FGS_SCHEMA_CODE;
         ctx.api = "PUT /v2/{project_id}/fgs/functions/{function_urn}/code";
         break;
 
     case FGS_OP_CONFIG:
-        ctx.opbit = FGS_SCHEMA_CONFIG;
         ctx.api = "PUT /v2/{project_id}/fgs/functions/{function_urn}/config";
         break;
 
     case FGS_OP_CREATE:
-        ctx.opbit = FGS_SCHEMA_CREATE;
         ctx.api = "POST /v2/{project_id}/fgs/functions";
         break;
 
@@ -241,6 +262,28 @@ fgs_schema_check(const fgs_json_doc_t *doc, fgs_op_e op,
 }
 
 
+/* the bit of an operation in the tables' ops and required, or 0 */
+
+static uint32_t
+fgs_schema_opbit(fgs_op_e op)
+{
+    switch (op) {
+
+    case FGS_OP_CODE:
+        return FGS_SCHEMA_CODE;
+
+    case FGS_OP_CONFIG:
+        return FGS_SCHEMA_CONFIG;
+
+    case FGS_OP_CREATE:
+        return FGS_SCHEMA_CREATE;
+
+    default:
+        return 0;
+    }
+}
+
+
 /* the members of an object, its mandatory fields, its cross-field rules */
 
 static void
@@ -248,92 +291,96 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
     uint32_t node)
 {
     int                        idx;
-    uint32_t                   i, child, required, opbit;
-    uint32_t                   found[FGS_SCHEMA_MAX_FIELDS];
-    const fgs_json_node_t     *ch;
+    uint32_t                   i, child, act;
+    uint64_t                   seen, missing;
+    fgs_op_e                   op;
+    fgs_schema_found_t         found;
+    const fgs_json_node_t     *nodes, *ch;
+    const fgs_schema_entry_t  *e;
     const fgs_schema_index_t  *index;
     const fgs_schema_field_t  *f;
 
-    /* FGS_NONE is all ones */
-    memset(found, 0xff, obj->n * sizeof(uint32_t));
-
-    required = 0;
-    opbit = ctx->opbit;
+    op = ctx->op;
+    nodes = ctx->nodes;
     index = fgs_schema_index(obj);
+    seen = 0;
 
-    child = ctx->nodes[node].count ? node + 1 : FGS_NONE;
+    child = nodes[node].count ? node + 1 : FGS_NONE;
 
     for ( /* void */ ; child != FGS_NONE; child = ch->next) {
-        ch = &ctx->nodes[child];
+        ch = &nodes[child];
 
-        idx = fgs_schema_lookup(obj, index, ch->key, ch->key_len);
+        e = fgs_schema_lookup(index, ch->key, ch->key_len);
 
-        if (idx < 0) {
-            fgs_schema_unknown(ctx, obj, child);
-            continue;
-        }
+        if (e == NULL) {
+            idx = fgs_schema_search(obj, index, ch->key, ch->key_len);
 
-        f = &obj->fields[idx];
-
-        if (!(f->ops & opbit)) {
-            fgs_schema_fail(ctx, child, NULL, "is not a field of %s in the "
-                            "FunctionGraph API reference; remove it",
-                            ctx->api);
-            continue;
-        }
-
-        found[idx] = child;
-
-        if (f->required & opbit) {
-            required++;
-        }
-
-        /* most fields are strings with nothing more to check */
-
-        if (f->type == FGS_SCHEMA_STRING && f->check == FGS_CHECK_NONE
-            && ch->type == FGS_JSON_STRING)
-        {
-            continue;
-        }
-
-        fgs_schema_value(ctx, f, child);
-    }
-
-    /*
-     * Keys are unique (the scanner refuses duplicates): when as many
-     * required fields were found as the operation has, none is missing.
-     */
-
-    if (required < index->required[opbit]) {
-
-        for (i = 0; i < obj->n; i++) {
-            f = &obj->fields[i];
-
-            if (found[i] != FGS_NONE || !(f->required & ctx->opbit)) {
+            if (idx < 0) {
+                fgs_schema_unknown(ctx, obj, child);
                 continue;
             }
 
-            if (node == 0) {
-                fgs_schema_fail(ctx, node, f->name, "is required by the "
-                                "FunctionGraph API reference for %s",
-                                ctx->api);
+            e = &index->entry[idx + 1];
+        }
 
-            } else {
-                fgs_schema_fail(ctx, node, f->name, "is required in %s by "
-                                "the FunctionGraph API reference",
-                                obj->name);
+        /*
+         * act is the JSON type that needs no more checks (a string for
+         * most fields), FGS_SCHEMA_VALUE when every value does, or
+         * FGS_SCHEMA_REFUSE, which no node's type is.
+         */
+
+        act = e->act[op];
+        i = e->field;
+
+        if (act != ch->type) {
+
+            if (act == FGS_SCHEMA_REFUSE) {
+                fgs_schema_fail(ctx, child, NULL, "is not a field of %s in "
+                                "the FunctionGraph API reference; remove "
+                                "it", ctx->api);
+                continue;
             }
+
+            fgs_schema_value(ctx, &obj->fields[i], child);
+        }
+
+        seen |= (uint64_t) 1 << i;
+        found.node[i] = child;
+    }
+
+    found.seen = seen;
+
+    /* listed in the order of the table, as the fields are */
+
+    missing = index->required[ctx->opbit] & ~seen;
+
+    for (i = 0; missing != 0; i++, missing >>= 1) {
+        if (!(missing & 1)) {
+            continue;
+        }
+
+        f = &obj->fields[i];
+
+        if (node == 0) {
+            fgs_schema_fail(ctx, node, f->name, "is required by the "
+                            "FunctionGraph API reference for %s",
+                            ctx->api);
+
+        } else {
+            fgs_schema_fail(ctx, node, f->name, "is required in %s by "
+                            "the FunctionGraph API reference",
+                            obj->name);
         }
     }
 
     switch (obj->id) {
 
     case FGS_OBJ_FUNCTION:
-        fgs_schema_function_rules(ctx, node, found);
+        fgs_schema_function_rules(ctx, node, &found);
         break;
 
     case FGS_OBJ_FUNC_MOUNT:
-        fgs_schema_func_mount_rules(ctx, node, found);
+        fgs_schema_func_mount_rules(ctx, node, &found);
         break;
 
     default:
@@ -342,11 +389,21 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
 }
 
 
+/* the member of a field, or FGS_NONE when the object has none */
+
+static inline uint32_t
+fgs_schema_at(const fgs_schema_found_t *found, uint32_t field)
+{
+    return (found->seen >> field) & 1 ? found->node[field] : FGS_NONE;
+}
+
+
 static void
 fgs_schema_value(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node)
 {
-    int  type;
+    int      type;
+    int64_t  v;
 
     type = ctx->nodes[node].type;
 
@@ -369,6 +426,15 @@ fgs_schema_value(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     case FGS_SCHEMA_INTEGER:
         if (type != FGS_JSON_INTEGER) {
             break;
+        }
+
+        if (ctx->nodes[node].len <= FGS_SCHEMA_SHORT_INT) {
+            if (f->check == FGS_CHECK_RANGE) {
+                v = fgs_schema_short_int(ctx, node);
+                fgs_schema_range(ctx, f, node, v);
+            }
+
+            return;
         }
 
         fgs_schema_integer(ctx, f, node);
@@ -523,6 +589,34 @@ fgs_schema_integer(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     if (f->check == FGS_CHECK_RANGE) {
         fgs_schema_range(ctx, f, node, v);
     }
+}
+
+
+/*
+ * The value of an INTEGER node of at most FGS_SCHEMA_SHORT_INT bytes,
+ * which the scanner checked to be an optional '-' and digits without a
+ * leading zero: it fits in 32 bits, so it needs neither a check per
+ * digit nor fgs_json_int()'s, which would cost more than the digits.
+ */
+
+static inline int64_t
+fgs_schema_short_int(fgs_schema_ctx_t *ctx, uint32_t node)
+{
+    int64_t                 v;
+    const u_char           *p, *end;
+    const fgs_json_node_t  *nd;
+
+    nd = &ctx->nodes[node];
+    p = ctx->doc->body + nd->off;
+    end = p + nd->len;
+
+    v = 0;
+
+    for (p += (*p == '-'); p < end; p++) {
+        v = v * 10 + (*p - '0');
+    }
+
+    return ctx->doc->body[nd->off] == '-' ? -v : v;
 }
 
 
@@ -1095,17 +1189,19 @@ fgs_schema_max_bytes(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 
 static void
 fgs_schema_function_rules(fgs_schema_ctx_t *ctx, uint32_t node,
-    const uint32_t *found)
+    const fgs_schema_found_t *found)
 {
-    uint32_t  n;
+    uint32_t  n, h;
 
     if (ctx->opbit & (FGS_SCHEMA_CONFIG | FGS_SCHEMA_CREATE)) {
         fgs_schema_handler(ctx, node, found);
 
         /* "mandatory when the initialization function is configured" */
 
-        if (fgs_schema_nonempty(ctx, found[FGS_F_INITIALIZER_HANDLER])
-            && found[FGS_F_INITIALIZER_TIMEOUT] == FGS_NONE)
+        h = fgs_schema_at(found, FGS_F_INITIALIZER_HANDLER);
+
+        if (fgs_schema_nonempty(ctx, h)
+            && fgs_schema_at(found, FGS_F_INITIALIZER_TIMEOUT) == FGS_NONE)
         {
             fgs_schema_fail(ctx, node, "initializer_timeout", "is required "
                             "when initializer_handler is set");
@@ -1113,11 +1209,10 @@ fgs_schema_function_rules(fgs_schema_ctx_t *ctx, uint32_t node,
 
         /* "restore_hook_handler must be configured" */
 
-        n = found[FGS_F_RESTORE_HOOK_TIMEOUT];
+        n = fgs_schema_at(found, FGS_F_RESTORE_HOOK_TIMEOUT);
+        h = fgs_schema_at(found, FGS_F_RESTORE_HOOK_HANDLER);
 
-        if (n != FGS_NONE
-            && !fgs_schema_nonempty(ctx, found[FGS_F_RESTORE_HOOK_HANDLER]))
-        {
+        if (n != FGS_NONE && !fgs_schema_nonempty(ctx, h)) {
             fgs_schema_fail(ctx, n, NULL, "needs restore_hook_handler, "
                             "which is missing or empty");
         }
@@ -1141,15 +1236,15 @@ fgs_schema_function_rules(fgs_schema_ctx_t *ctx, uint32_t node,
 
 static void
 fgs_schema_handler(fgs_schema_ctx_t *ctx, uint32_t node,
-    const uint32_t *found)
+    const fgs_schema_found_t *found)
 {
     int        image, bootstrap;
     size_t     chars;
     uint32_t   h, r, ci, en;
     fgs_str_t  handler, runtime;
 
-    h = found[FGS_F_HANDLER];
-    r = found[FGS_F_RUNTIME];
+    h = fgs_schema_at(found, FGS_F_HANDLER);
+    r = fgs_schema_at(found, FGS_F_RUNTIME);
 
     if (h == FGS_NONE || ctx->nodes[h].type != FGS_JSON_STRING
         || fgs_schema_str(ctx, h, &handler) != FGS_OK)
@@ -1171,7 +1266,7 @@ fgs_schema_handler(fgs_schema_ctx_t *ctx, uint32_t node,
                     || fgs_schema_is(&runtime, "HTTP");
     }
 
-    ci = found[FGS_F_CUSTOM_IMAGE];
+    ci = fgs_schema_at(found, FGS_F_CUSTOM_IMAGE);
 
     if (ci != FGS_NONE) {
         en = fgs_json_child(ctx->doc, ci, "enabled", sizeof("enabled") - 1);
@@ -1220,13 +1315,13 @@ fgs_schema_handler(fgs_schema_ctx_t *ctx, uint32_t node,
 
 static void
 fgs_schema_code_source(fgs_schema_ctx_t *ctx, uint32_t node,
-    const uint32_t *found)
+    const fgs_schema_found_t *found)
 {
     int        obs;
     uint32_t   t, fn, url;
     fgs_str_t  type;
 
-    t = found[FGS_F_CODE_TYPE];
+    t = fgs_schema_at(found, FGS_F_CODE_TYPE);
 
     if (t == FGS_NONE || ctx->nodes[t].type != FGS_JSON_STRING
         || fgs_schema_str(ctx, t, &type) != FGS_OK)
@@ -1234,8 +1329,8 @@ fgs_schema_code_source(fgs_schema_ctx_t *ctx, uint32_t node,
         return;
     }
 
-    fn = found[FGS_F_CODE_FILENAME];
-    url = found[FGS_F_CODE_URL];
+    fn = fgs_schema_at(found, FGS_F_CODE_FILENAME);
+    url = fgs_schema_at(found, FGS_F_CODE_URL);
     obs = fgs_schema_is(&type, "obs");
 
     if ((fgs_schema_is(&type, "zip") || fgs_schema_is(&type, "jar"))
@@ -1273,12 +1368,12 @@ fgs_schema_code_source(fgs_schema_ctx_t *ctx, uint32_t node,
 
 static void
 fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx, uint32_t node,
-    const uint32_t *found)
+    const fgs_schema_found_t *found)
 {
     uint32_t   t, sp;
     fgs_str_t  type;
 
-    t = found[FGS_FM_MOUNT_TYPE];
+    t = fgs_schema_at(found, FGS_FM_MOUNT_TYPE);
 
     if (t == FGS_NONE || ctx->nodes[t].type != FGS_JSON_STRING
         || fgs_schema_str(ctx, t, &type) != FGS_OK
@@ -1287,7 +1382,7 @@ fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx, uint32_t node,
         return;
     }
 
-    sp = found[FGS_FM_MOUNT_SHARE_PATH];
+    sp = fgs_schema_at(found, FGS_FM_MOUNT_SHARE_PATH);
 
     if (fgs_schema_nonempty(ctx, sp)) {
         return;
@@ -1309,47 +1404,87 @@ fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx, uint32_t node,
 static int
 fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
 {
-    return fgs_schema_lookup(obj, fgs_schema_index(obj), key, len);
+    const fgs_schema_entry_t  *e;
+    const fgs_schema_index_t  *idx;
+
+    idx = fgs_schema_index(obj);
+
+    e = fgs_schema_lookup(idx, key, len);
+
+    return e ? e->field : fgs_schema_search(obj, idx, key, len);
 }
 
 
 /*
  * The same with the object's index at hand, inlined in the walk of the
- * members: the key's slot in the object's hash names one field, rarely
- * more (the next slots), and an empty slot ends the search.  The table
- * is at most half full, so one always does.
+ * members: the key's slot names the one field the key can be, when
+ * every name has a slot of its own.  -1 otherwise: then
+ * fgs_schema_search() decides.
  */
 
-static FGS_SCHEMA_INLINE int
-fgs_schema_lookup(const fgs_schema_object_t *obj,
+static FGS_SCHEMA_INLINE const fgs_schema_entry_t *
+fgs_schema_lookup(const fgs_schema_index_t *idx, const char *key,
+    size_t len)
+{
+    uint32_t                   slot;
+    uint64_t                   head, tail;
+    const fgs_schema_entry_t  *e;
+
+    /* FGS_SCHEMA_MIN_NAME to FGS_SCHEMA_MAX_NAME bytes, in one test */
+
+    if (len - FGS_SCHEMA_MIN_NAME
+        > FGS_SCHEMA_MAX_NAME - FGS_SCHEMA_MIN_NAME)
+    {
+        return NULL;
+    }
+
+    fgs_schema_words((const u_char *) key, len, &head, &tail);
+
+    /* an empty slot is entry 0, whose length no key has */
+
+    slot = idx->slot[fgs_schema_hash(idx->mult, head, tail, len)];
+    e = &idx->entry[slot];
+
+    /*
+     * Up to 16 bytes, the two words are the whole name; a longer one
+     * has bytes between them.
+     */
+
+    if (e->len != len || e->head != head || e->tail != tail
+        || (len > 16
+            && !fgs_schema_same((const u_char *) e->name + 8,
+                                (const u_char *) key + 8, len - 16)))
+    {
+        return NULL;
+    }
+
+    return e;
+}
+
+
+/*
+ * A key that fgs_schema_lookup() did not find: it is no field, unless
+ * some name was left without a slot of its own (no multiplier tried
+ * gave every name one), and this key is that name.
+ */
+
+static int
+fgs_schema_search(const fgs_schema_object_t *obj,
     const fgs_schema_index_t *idx, const char *key, size_t len)
 {
-    uint32_t                   h, i, slot;
+    uint32_t                   i;
     const fgs_schema_field_t  *f;
 
-    if (len > FGS_SCHEMA_MAX_NAME || len == 0) {
+    if (idx->perfect) {
         return -1;
     }
 
-    h = fgs_schema_hash(idx->mult, (const u_char *) key, len);
+    for (i = 0; i < obj->n; i++) {
+        f = &obj->fields[i];
 
-    for (i = 0; i < FGS_SCHEMA_SLOTS; i++) {
-        slot = idx->slot[h];
-
-        if (slot == 0) {
-            return -1;
+        if (f->len == len && memcmp(f->name, key, len) == 0) {
+            return (int) i;
         }
-
-        f = &obj->fields[slot - 1];
-
-        if (f->len == len
-            && fgs_schema_same((const u_char *) f->name,
-                               (const u_char *) key, len))
-        {
-            return (int) slot - 1;
-        }
-
-        h = (h + 1) % FGS_SCHEMA_SLOTS;
     }
 
     return -1;
@@ -1357,20 +1492,53 @@ fgs_schema_lookup(const fgs_schema_object_t *obj,
 
 
 /*
- * The first and last bytes and the length, mixed by one multiplication
- * with the object's own multiplier; the top bits pick the slot.  len is
- * 1 to FGS_SCHEMA_MAX_NAME.
+ * The first and the last bytes of a name, as two words that overlap
+ * when the name is shorter than two of them: eight bytes each from 8
+ * bytes on, four from 4, two from FGS_SCHEMA_MIN_NAME.  Nothing past
+ * the len bytes is read.
+ */
+
+static FGS_SCHEMA_INLINE void
+fgs_schema_words(const u_char *key, size_t len, uint64_t *head,
+    uint64_t *tail)
+{
+    uint16_t  h2, t2;
+    uint32_t  h4, t4;
+
+    if (len >= 8) {
+        memcpy(head, key, 8);
+        memcpy(tail, key + len - 8, 8);
+        return;
+    }
+
+    if (len >= 4) {
+        memcpy(&h4, key, 4);
+        memcpy(&t4, key + len - 4, 4);
+        *head = h4;
+        *tail = t4;
+        return;
+    }
+
+    memcpy(&h2, key, 2);
+    memcpy(&t2, key + len - 2, 2);
+    *head = h2;
+    *tail = t2;
+}
+
+
+/*
+ * The two words and the length, mixed by multiplications, the last
+ * with the object's own multiplier; the top bits pick the slot.
  */
 
 static FGS_SCHEMA_INLINE uint32_t
-fgs_schema_hash(uint32_t mult, const u_char *key, size_t len)
+fgs_schema_hash(uint64_t mult, uint64_t head, uint64_t tail, size_t len)
 {
-    uint32_t  x;
+    uint64_t  x;
 
-    x = ((uint32_t) key[0] << 16) | ((uint32_t) key[len - 1] << 8)
-        | (uint32_t) len;
+    x = (head ^ (tail * FGS_SCHEMA_HASH_MIX)) + len;
 
-    return (x * mult) >> (32 - FGS_SCHEMA_SLOT_BITS);
+    return (uint32_t) ((x * mult) >> (64 - FGS_SCHEMA_SLOT_BITS));
 }
 
 
@@ -1460,25 +1628,73 @@ fgs_schema_index(const fgs_schema_object_t *obj)
 
 
 /*
- * Built on an object's first use: the tables are constant, so the index
- * is the same whoever builds it, and it is complete before "ready" says
- * so.
+ * Built on an object's first use, once per process: the tables are
+ * constant, so the index is the same whoever builds it, and it is
+ * complete before "ready" says so.
  */
 
 static const fgs_schema_index_t *
 fgs_schema_index_build(const fgs_schema_object_t *obj)
 {
-    uint32_t             i, bit, mult, best, probes, fewest;
-    fgs_schema_index_t  *idx;
+    int                        text;
+    uint32_t                   i, op, bit, shared, fewest;
+    uint64_t                   mult, best;
+    fgs_schema_entry_t        *e;
+    fgs_schema_index_t        *idx;
+    const fgs_schema_field_t  *f;
 
     idx = obj->index;
 
+    memset(idx->entry, 0, sizeof(idx->entry));
+
+    for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {
+        idx->required[bit] = 0;
+    }
+
+    for (i = 0; i < obj->n && i < FGS_SCHEMA_MAX_FIELDS; i++) {
+        f = &obj->fields[i];
+        e = &idx->entry[i + 1];
+
+        /* a name of another length stays out of the hash: the self-test
+           refuses it */
+
+        if (f->len >= FGS_SCHEMA_MIN_NAME && f->len <= FGS_SCHEMA_MAX_NAME) {
+            e->name = f->name;
+            e->len = f->len;
+            e->field = (uint8_t) i;
+            fgs_schema_words((const u_char *) f->name, f->len, &e->head,
+                             &e->tail);
+        }
+
+        /*
+         * A string field is done with once its value is a string, but
+         * for the checks of its value; the handler's is made with the
+         * runtime, in the body's rules.
+         */
+
+        text = f->type == FGS_SCHEMA_STRING
+               && (f->check == FGS_CHECK_NONE
+                   || f->check == FGS_CHECK_HANDLER);
+
+        for (op = 0; op <= FGS_OP_CREATE; op++) {
+            bit = fgs_schema_opbit(op);
+
+            e->act[op] = !(f->ops & bit) ? FGS_SCHEMA_REFUSE
+                         : text ? FGS_JSON_STRING : FGS_SCHEMA_VALUE;
+        }
+
+        for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {
+            if (f->required & bit) {
+                idx->required[bit] |= (uint64_t) 1 << i;
+            }
+        }
+    }
+
     /*
-     * Any odd multiplier finds every field; the one with the fewest
-     * displaced names, out of a few of a fixed sequence, makes most keys
-     * a single probe.  It stops at a perfect one, which the first is for
-     * every object of the reference but the request body (48 names, two
-     * of which, func_code and func_name, always share a slot).
+     * The first multiplier of a fixed sequence that gives every name a
+     * slot of its own; that takes a few tries at most.  Should none of
+     * them, the one that leaves the fewest names without a slot is kept,
+     * and fgs_schema_search() finds those.
      */
 
     best = FGS_SCHEMA_HASH_MULT;
@@ -1486,28 +1702,18 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
     mult = FGS_SCHEMA_HASH_MULT;
 
     for (i = 0; i < FGS_SCHEMA_HASH_TRIES && fewest != 0; i++) {
-        probes = fgs_schema_index_fill(idx, obj, mult);
+        shared = fgs_schema_index_fill(idx, obj, mult);
 
-        if (probes < fewest) {
-            fewest = probes;
+        if (shared < fewest) {
+            fewest = shared;
             best = mult;
         }
 
-        mult = mult * 1664525U + 1013904223U;
+        mult = mult * 6364136223846793005ULL + 1442695040888963407ULL;
         mult |= 1;
     }
 
-    fgs_schema_index_fill(idx, obj, best);
-
-    for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {
-        idx->required[bit] = 0;
-
-        for (i = 0; i < obj->n; i++) {
-            if (obj->fields[i].required & bit) {
-                idx->required[bit]++;
-            }
-        }
-    }
+    idx->perfect = (fgs_schema_index_fill(idx, obj, best) == 0);
 
     idx->ready = 1;
 
@@ -1516,41 +1722,40 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
 
 
 /*
- * Fills the hash with the multiplier, and returns how many probes past
- * their own slot the names took.  fgs_schema_selftest() keeps every
- * object at most half the slots and every name 1 to FGS_SCHEMA_MAX_NAME
- * bytes long, so a free slot is always found.
+ * Fills the hash with the multiplier, and returns how many names found
+ * their slot taken, or have none (they are left out).
  */
 
 static uint32_t
 fgs_schema_index_fill(fgs_schema_index_t *idx, const fgs_schema_object_t *obj,
-    uint32_t mult)
+    uint64_t mult)
 {
-    uint32_t                   i, h, k, probes;
-    const fgs_schema_field_t  *f;
+    uint32_t                   i, h, shared;
+    const fgs_schema_entry_t  *e;
 
     memset(idx->slot, 0, sizeof(idx->slot));
     idx->mult = mult;
-    probes = 0;
+    shared = 0;
 
-    for (i = 0; i < obj->n && i < FGS_SCHEMA_SLOTS / 2; i++) {
-        f = &obj->fields[i];
+    for (i = 0; i < obj->n && i < FGS_SCHEMA_MAX_FIELDS; i++) {
+        e = &idx->entry[i + 1];
 
-        if (f->len == 0) {
-            continue;           /* no key is empty; the self-test says so */
+        if (e->len == 0) {
+            shared++;
+            continue;
         }
 
-        h = fgs_schema_hash(mult, (const u_char *) f->name, f->len);
+        h = fgs_schema_hash(mult, e->head, e->tail, e->len);
 
-        for (k = 0; k < FGS_SCHEMA_SLOTS && idx->slot[h] != 0; k++) {
-            h = (h + 1) % FGS_SCHEMA_SLOTS;
+        if (idx->slot[h] != 0) {
+            shared++;
+            continue;
         }
 
         idx->slot[h] = (uint8_t) (i + 1);
-        probes += k;
     }
 
-    return probes;
+    return shared;
 }
 
 
@@ -1869,7 +2074,8 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
     for (i = 0; i < obj->n; i++) {
         f = &obj->fields[i];
 
-        if (f->name == NULL || f->len != strlen(f->name) || f->len == 0
+        if (f->name == NULL || f->len != strlen(f->name)
+            || f->len < FGS_SCHEMA_MIN_NAME
             || f->len > FGS_SCHEMA_MAX_NAME || f->ops == 0
             || (f->required & ~f->ops))
         {
@@ -1886,6 +2092,10 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
 
         if (fgs_schema_find(obj, f->name, f->len) != (int) i) {
             return "a field is not found by its own name";
+        }
+
+        if (!fgs_schema_index(obj)->perfect) {
+            return "two names of an object share a slot of its hash";
         }
 
         if ((f->check == FGS_CHECK_ENUM || f->check == FGS_CHECK_CODE_TYPE)
@@ -1927,9 +2137,24 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
 
 /* the unescaped value of a string node; FGS_ERROR when out of memory */
 
-static int
+static inline int
 fgs_schema_str(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s)
 {
+    const fgs_json_node_t  *nd;
+
+    /*
+     * Without escapes the value is the raw bytes between the quotes
+     * (fgs_json.h), taken without the call.
+     */
+
+    nd = &ctx->nodes[node];
+
+    if (!(nd->flags & FGS_JSON_ESCAPED)) {
+        s->data = ctx->doc->body + nd->off + 1;
+        s->len = nd->len - 2;
+        return FGS_OK;
+    }
+
     if (fgs_json_string(ctx->doc, node, ctx->a, s) != FGS_OK) {
         ctx->rc = FGS_ERROR;
         return FGS_ERROR;

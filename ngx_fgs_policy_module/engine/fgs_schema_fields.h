@@ -15,14 +15,19 @@
 #include "fgs_common.h"
 
 
-/* no object of the reference has more fields (the found[] array) */
+/* no object of the reference has more fields (bits of a 64-bit mask) */
 #define FGS_SCHEMA_MAX_FIELDS  64
 
-/* no field name of the reference is longer */
+/* no field name of the reference is shorter, or longer */
+#define FGS_SCHEMA_MIN_NAME    2
 #define FGS_SCHEMA_MAX_NAME    32
 
-/* the slots of an object's hash of names: at least twice its fields */
-#define FGS_SCHEMA_SLOT_BITS   7
+/*
+ * The slots of an object's hash of names: over five times its fields,
+ * so that a multiplier that gives every name a slot of its own is found
+ * within a few tries (a dozen for the 48 names of the request body).
+ */
+#define FGS_SCHEMA_SLOT_BITS   8
 #define FGS_SCHEMA_SLOTS       (1 << FGS_SCHEMA_SLOT_BITS)
 
 
@@ -87,20 +92,43 @@ typedef struct {
 
 
 /*
+ * What the walk of the members does with a field, by operation: refuse
+ * it, check its value by the field's type, or accept a value of the one
+ * JSON type (fgs_json_type_e) that needs no more checks.
+ */
+#define FGS_SCHEMA_REFUSE      0
+#define FGS_SCHEMA_VALUE       0xff
+
+
+/* a field as the walk of the members reads it */
+typedef struct {
+    uint64_t                    head;       /* the name's first and last */
+    uint64_t                    tail;       /* bytes (fgs_schema.c) */
+    const char                 *name;
+    uint8_t                     len;        /* 0 in entry 0: no key */
+    uint8_t                     field;      /* its index in the table */
+    uint8_t                     act[FGS_OP_CREATE + 1];
+                                            /* by fgs_op_e */
+} fgs_schema_entry_t;
+
+
+/*
  * What the walker derives from an object's fields on the object's first
- * use, and only reads afterwards: an open-addressing hash of the names
- * (a key is then compared with one name, rarely two), and how many
- * fields each operation requires (an object that has them all is not
- * walked again for the missing ones).
+ * use, and only reads afterwards: a hash of the names in which each name
+ * has a slot of its own (a key is then compared with one name only), and
+ * the fields each operation requires, as a bit mask of their indexes.
  */
 
 typedef struct {
     uint8_t                     ready;
-    uint32_t                    mult;       /* the hash's multiplier */
-    uint8_t                     required[FGS_SCHEMA_ALL + 1];
+    uint8_t                     perfect;    /* no two names share a slot */
+    uint64_t                    mult;       /* the hash's multiplier */
+    uint64_t                    required[FGS_SCHEMA_ALL + 1];
                                             /* by operation bit */
     uint8_t                     slot[FGS_SCHEMA_SLOTS];
                                             /* a field's index + 1, or 0 */
+    fgs_schema_entry_t          entry[FGS_SCHEMA_MAX_FIELDS + 1];
+                                            /* field i is entry i + 1 */
 } fgs_schema_index_t;
 
 
