@@ -13,6 +13,7 @@
  */
 
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,14 +63,36 @@
 #define FGS_JSON_KEY_SLACK    16    /* a short key is moved as 16 bytes */
 
 
+/*
+ * What the node of a container's next child starts as: its parent, no
+ * next sibling, no children, and its position.  These lie as in
+ * fgs_json_node_t from "parent" on, so that a node takes them in one
+ * 16-byte move.
+ */
+
 typedef struct {
-    uint32_t            node;       /* the open container */
+    uint32_t            parent;     /* the open container */
+    uint32_t            next;       /* FGS_NONE */
+    uint32_t            count;      /* 0 */
+    uint32_t            index;      /* its children so far */
+} fgs_json_kin_t;
+
+
+typedef struct {
+    fgs_json_kin_t      kin;
     uint32_t            last;       /* its last child so far; the
                                        container itself at first */
-    uint32_t            count;      /* its children so far */
     u_char              close;      /* '}' or ']' */
     fgs_json_keyset_t   keys;
 } fgs_json_frame_t;
+
+
+#define FGS_JSON_KIN_OFF  offsetof(fgs_json_node_t, parent)
+
+_Static_assert(offsetof(fgs_json_node_t, next) == FGS_JSON_KIN_OFF + 4
+               && offsetof(fgs_json_node_t, count) == FGS_JSON_KIN_OFF + 8
+               && offsetof(fgs_json_node_t, index) == FGS_JSON_KIN_OFF + 12,
+               "the node's parent, next, count and index lie in a row");
 
 
 typedef struct {
@@ -82,6 +105,10 @@ typedef struct {
     uint32_t            cap;
     u_char             *kpos;       /* free room for key copies */
     u_char             *kend;
+    uintptr_t           kfast;      /* kend - 32: a kpos up to this has
+                                       room for two 16-byte blocks */
+    const u_char       *bfast;      /* end - 32: from a p before this,
+                                       32 bytes can be read */
     const fgs_base64_run_t  *runs;  /* known plain bytes, in order */
     uint32_t            nruns;
     uint32_t            run;        /* the first that may lie ahead */
@@ -91,6 +118,9 @@ typedef struct {
 
 static inline const u_char *fgs_json_skip_ws(const u_char *p,
     const u_char *end);
+#if (FGS_JSON_LE)
+static inline unsigned int fgs_json_ws8(const u_char *p);
+#endif
 static inline const u_char *fgs_json_plain_end(const u_char *p,
     const u_char *end) FGS_JSON_ALWAYS_INLINE;
 static const u_char *fgs_json_plain_end_runs(fgs_json_scan_t *st,
@@ -165,29 +195,46 @@ static inline const u_char *
 fgs_json_skip_ws(const u_char *p, const u_char *end)
 {
 #if (FGS_JSON_LE)
-    uint64_t  w;
+    unsigned int  k;
+
+    if (end - p >= 8) {
+        k = fgs_json_ws8(p);
+        p += k;
+
+        if (k < 8 && *p > ' ') {
+            return p;
+        }
+    }
 #endif
 
-    if (p < end && *p == ' ') {
-        p++;
+    return fgs_json_skip_ws_slow(p, end);
+}
+
 
 #if (FGS_JSON_LE)
-    } else if (end - p > 8 && *p == '\n') {
 
-        /* a line break and its indentation: the spaces in one step */
+/*
+ * How many of the eight bytes at p are spaces, after a line break if it
+ * comes first: a line break and its indentation in one step.  8 when
+ * all of them are.
+ */
 
-        memcpy(&w, p + 1, 8);
-        w ^= 0x2020202020202020ULL;
-        p += w ? 1 + (__builtin_ctzll(w) >> 3) : 9;
-#endif
+static inline unsigned int
+fgs_json_ws8(const u_char *p)
+{
+    uint64_t  w;
+
+    memcpy(&w, p, 8);
+    w ^= 0x2020202020202020ULL;
+
+    if ((w & 0xff) == ('\n' ^ ' ')) {
+        w &= ~(uint64_t) 0xff;
     }
 
-    if (p < end && *p <= ' ') {
-        return fgs_json_skip_ws_slow(p, end);
-    }
-
-    return p;
+    return w ? (unsigned int) __builtin_ctzll(w) >> 3 : 8;
 }
+
+#endif
 
 
 static inline const u_char *
@@ -384,12 +431,13 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
 {
     u_char             c;
     uint8_t            flags;
-    uint32_t           idx, n, cap, top, dup;
+    uint32_t           idx, n, cap, top, dup, klen;
     const u_char      *p, *q, *end;
     fgs_json_node_t   *nodes, *nd, *cont;
     fgs_json_scan_t    st;
     fgs_json_frame_t  *f, frames[FGS_JSON_MAX_DEPTH + 1];
 #if (FGS_JSON_SSE2)
+    u_char            *d;
     unsigned int       m;
     __m128i            s0, s1;
 #endif
@@ -412,6 +460,8 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     st.nodes = NULL;
     st.kpos = NULL;
     st.kend = NULL;
+    st.kfast = 0;
+    st.bfast = (len > 32) ? body + len - 32 : body;
     st.runs = doc->runs ? doc->runs->run : NULL;
     st.nruns = doc->runs ? doc->runs->n : 0;
     st.run = 0;
@@ -455,9 +505,11 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     n = 1;
 
     f = &frames[0];
-    f->node = 0;
+    f->kin.parent = 0;
+    f->kin.next = FGS_NONE;
+    f->kin.count = 0;
+    f->kin.index = 0;
     f->last = 0;
-    f->count = 0;
     f->close = '}';
     fgs_json_keys_init(&f->keys);
     top = 1;
@@ -515,10 +567,12 @@ value:
 
         nodes = st.nodes;
         cap = st.cap;
+        nd = &nodes[n];
     }
 
+    /* nd is &nodes[n] already */
+
     idx = n++;
-    nd = &nodes[idx];
 
     /*
      * The first child is linked from the container itself, whose own
@@ -529,8 +583,8 @@ value:
     f->last = idx;
 
     nd->off = (uint32_t) (p - body);
-    nd->parent = f->node;
-    nd->index = f->count++;
+    memcpy((u_char *) nd + FGS_JSON_KIN_OFF, &f->kin, sizeof(fgs_json_kin_t));
+    f->kin.index++;
     nd->depth = (uint16_t) top;
 
     c = *p;
@@ -543,8 +597,6 @@ value:
             return st.rc;
         }
 
-        nd->next = FGS_NONE;
-        nd->count = 0;
         nd->type = FGS_JSON_STRING;
         nd->flags |= flags;
         nd->len = (uint32_t) (q + 1 - p);
@@ -560,9 +612,11 @@ value:
 
         f++;
         top++;
-        f->node = idx;
+        f->kin.parent = idx;
+        f->kin.next = FGS_NONE;
+        f->kin.count = 0;
+        f->kin.index = 0;
         f->last = idx;
-        f->count = 0;
         f->close = (u_char) (c + 2);    /* '}' or ']' */
 
         if (c == '{') {
@@ -597,8 +651,6 @@ value:
             return st.rc;
         }
 
-        nd->next = FGS_NONE;
-        nd->count = 0;
         nd->len = (uint32_t) (q - p);
         p = q;
         goto after;
@@ -611,8 +663,6 @@ value:
             return st.rc;
         }
 
-        nd->next = FGS_NONE;
-        nd->count = 0;
         nd->len = (uint32_t) (q - p);
         p = q;
         goto after;
@@ -668,7 +718,7 @@ quoted_key:
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),  \
                      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))))
 
-    if (end - p > 32 && st.kend - st.kpos >= 32) {
+    if (p < st.bfast && (uintptr_t) st.kpos <= st.kfast) {
         s0 = _mm_loadu_si128((const __m128i *) (p + 1));
         m = fgs_json_key_stops(s0);
 
@@ -678,16 +728,20 @@ quoted_key:
             _mm_storeu_si128((__m128i *) (st.kpos + 16), s1);
         }
 
-        if (m && p[1 + __builtin_ctz(m)] == '"') {
-            nd->key_len = __builtin_ctz(m);
-            nd->key = (const char *) st.kpos;
+        klen = __builtin_ctz(m | 0x80000000u);
+        q = p + 1 + klen;
+
+        if (*q == '"') {
+            d = st.kpos;
+
+            _mm_storeu_si128((__m128i *) d, s0);
+            d[klen] = '\0';
+            st.kpos = d + klen + 1;
+
+            nd->key = (const char *) d;
+            nd->key_len = klen;
             nd->flags = 0;
 
-            _mm_storeu_si128((__m128i *) st.kpos, s0);
-            st.kpos[nd->key_len] = '\0';
-            st.kpos += nd->key_len + 1;
-
-            q = p + 1 + nd->key_len;
             flags = 0;
 
             goto key_read;
@@ -703,10 +757,12 @@ quoted_key:
         return st.rc;
     }
 
-    nd->key = fgs_json_scan_key(&st, p + 1, q - p - 1, flags, &nd->key_len);
+    nd->key = fgs_json_scan_key(&st, p + 1, q - p - 1, flags, &klen);
     if (nd->key == NULL) {
         return FGS_ERROR;
     }
+
+    nd->key_len = klen;
 
     nd->flags = (flags & FGS_JSON_ESCAPED) ? FGS_JSON_KEY_ESCAPED : 0;
 
@@ -720,22 +776,30 @@ key_read:
      * stores.
      */
 
-    switch (fgs_json_keys_add(&f->keys, nodes, f->node, f->count, n,
+    switch (fgs_json_keys_add(&f->keys, nodes, f->kin.parent,
+                              f->kin.index, n,
                               (flags & FGS_JSON_ESCAPED)
                               ? nd->key : (const char *) p + 1,
-                              nd->key_len, &dup, a))
+                              klen, &dup, a))
     {
     case FGS_OK:
         break;
 
     case FGS_DECLINED:
-        return fgs_json_scan_dup(&st, p, nd->key, nd->key_len);
+        return fgs_json_scan_dup(&st, p, nd->key, klen);
 
     default:
         return FGS_ERROR;
     }
 
     p = q + 1;
+
+    /* most keys are followed by ": " and their value */
+
+    if (p < st.bfast && p[0] == ':' && p[1] == ' ' && p[2] > ' ') {
+        p += 2;
+        goto value;
+    }
 
     if (p == end || *p != ':') {
         p = fgs_json_skip_ws(p, end);
@@ -772,7 +836,20 @@ after:
 
     if (c == ',') {
         q = p;
-        p = fgs_json_skip_ws(p + 1, end);
+
+#if (FGS_JSON_LE)
+        /* most often a line break and indentation, or a space, and a key */
+
+        if (p < st.bfast) {
+            p += 1 + fgs_json_ws8(p + 1);
+
+            if (*p == '"' && f->close == '}') {
+                goto quoted_key;
+            }
+        }
+#endif
+
+        p = fgs_json_skip_ws(q + 1, end);
 
         if (p < end && *p == '"' && f->close == '}') {
             goto quoted_key;
@@ -813,9 +890,9 @@ close:
 
     /* p is at the closing bracket of the container of f */
 
-    cont = &nodes[f->node];
+    cont = &nodes[f->kin.parent];
     cont->next = FGS_NONE;
-    cont->count = f->count;
+    cont->count = f->kin.index;
     cont->len = (uint32_t) (p + 1 - body) - cont->off;
     p++;
 
@@ -919,7 +996,7 @@ fgs_json_scan_string_slow(fgs_json_scan_t *st, const u_char *p,
     uint8_t        fl;
     const u_char  *end;
 #if (FGS_JSON_SSE2)
-    int            m;
+    int            i, m;
     __m128i        quote, bslash, space;
 
     quote = _mm_set1_epi8('"');
@@ -960,18 +1037,29 @@ fgs_json_scan_string_slow(fgs_json_scan_t *st, const u_char *p,
 
 #if (FGS_JSON_SSE2)
                 /*
-                 * Escapes come in crowds (JSON inside a string): the next
-                 * stop in 16 bytes is found here, without the setup of
-                 * the long loop.
+                 * Escapes come in crowds (JSON inside a string): the
+                 * stops of the next 16 bytes are found here, without the
+                 * setup of the long loop, and the escapes of one
+                 * character among them are stepped over in the mask.
+                 * The bit of an escaped '"' or '\\' goes with its
+                 * escape.
                  */
 
                 if (end - p >= 16) {
                     m = _mm_movemask_epi8(fgs_json_stops(
                             _mm_loadu_si128((const __m128i *) p)));
 
-                    if (m) {
-                        p += __builtin_ctz(m);
-                        goto stop;
+                    while (m) {
+                        i = __builtin_ctz(m);
+
+                        if (p[i] != '\\' || i == 15
+                            || !fgs_json_escapes[p[i + 1]])
+                        {
+                            p += i;
+                            goto stop;
+                        }
+
+                        m &= ~(3 << i);
                     }
 
                     p += 16;
@@ -1271,6 +1359,7 @@ fgs_json_scan_key_room(fgs_json_scan_t *st, size_t len)
     }
 
     st->kend = st->kpos + size;
+    st->kfast = (uintptr_t) st->kend - 32;
 
     return FGS_OK;
 }
@@ -1311,6 +1400,7 @@ fgs_json_scan_first(fgs_json_scan_t *st)
     st->cap = (uint32_t) nodes;
     st->kpos = p + (nodes + 1) * sizeof(fgs_json_node_t);
     st->kend = st->kpos + keys;
+    st->kfast = (uintptr_t) st->kend - 32;
 
     return FGS_OK;
 }
