@@ -14,6 +14,7 @@
  */
 
 
+#include <stddef.h>
 #include <string.h>
 
 #include "fgs_policy_int.h"
@@ -55,7 +56,7 @@ fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
     fgs_check_sink_t *sink)
 {
     int                      rc;
-    uint32_t                 i, node;
+    uint32_t                 i, node, seg;
     fgs_view_t               v;
     const fgs_check_t       *c;
     const fgs_eval_ctx_t    *ctx;
@@ -66,17 +67,22 @@ fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
         c = &checks[i];
 
         /*
-         * The common case: a top-level key of the body as the scanner
-         * read it (no mutation below the root), found already by
-         * fgs_path_index_body().  An absent value passes every check
-         * but "required".
+         * The common case: a path without "[*]" in the body as the
+         * scanner read it (no mutation below the root), its first key
+         * found already by fgs_path_index_body().  An absent value
+         * passes every check but "required".
          */
 
-        if (c->path.nsegs == 1 && c->path.root_key != 0
+        if (!c->path.wildcard && c->path.root_key != 0
             && root.doc == ctx->in->doc && root.node == 0
             && (root.patch == NULL || root.patch->children == NULL))
         {
             node = ctx->root_nodes[c->path.root_key - 1];
+            seg = 1;
+
+            if (c->path.nsegs > 1 && node != FGS_NONE) {
+                node = fgs_path_tape(root.doc, node, &c->path, &seg);
+            }
 
             if (node == FGS_NONE && !(c->has & FGS_CHECK_REQUIRED)) {
                 continue;
@@ -101,34 +107,27 @@ fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
 }
 
 
+/*
+ * After fgs_check_fail() added a violation, its message formatted once:
+ * a pattern that the message quotes may hold a control byte, which
+ * fgs_policy_oneline() turns into '?' in place.
+ */
+
 int
-fgs_check_fail(fgs_check_sink_t *sink, const char *field, const char *fmt,
-    ...)
+fgs_check_added(fgs_check_sink_t *sink, int rc)
 {
-    char     *msg;
-    va_list   args;
+    fgs_violation_t  *last;
 
-    sink->failed = 1;
-
-    if (sink->out == NULL) {
-        /* a "when" that does not hold: no need to look further */
-        return FGS_DECLINED;
+    if (rc != FGS_OK) {
+        return rc;
     }
 
-    va_start(args, fmt);
-    msg = fgs_vsprintf(sink->ctx->a, fmt, args);
-    va_end(args);
+    last = (fgs_violation_t *) ((u_char *) sink->out->tail
+                                - offsetof(fgs_violation_t, next));
 
-    if (msg == NULL) {
-        return FGS_ERROR;
-    }
+    fgs_policy_oneline((char *) last->message);
 
-    /* a pattern the message quotes may hold a control byte */
-
-    fgs_policy_oneline(msg);
-
-    return fgs_violation_add(sink->out, sink->ctx->a, sink->rule, field,
-                             "%s", msg);
+    return FGS_OK;
 }
 
 

@@ -375,6 +375,8 @@ fgs_view_t fgs_view_first(const fgs_eval_ctx_t *ctx, const fgs_path_t *path);
 int fgs_view_type(fgs_view_t v);
 int fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
     fgs_check_sink_t *sink);
+uint32_t fgs_path_tape(const fgs_json_doc_t *doc, uint32_t node,
+    const fgs_path_t *path, uint32_t *seg);
 void fgs_path_index(fgs_policy_t *policy);
 void fgs_path_index_body(fgs_eval_ctx_t *ctx);
 
@@ -383,12 +385,20 @@ int fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
     fgs_check_sink_t *sink);
 int fgs_check_value(const fgs_check_t *check, fgs_view_t v,
     const uint32_t *index, fgs_check_sink_t *sink);
-int fgs_check_fail(fgs_check_sink_t *sink, const char *field,
-    const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__ ((format (printf, 3, 4)))
-#endif
-    ;
+int fgs_check_added(fgs_check_sink_t *sink, int rc);
+
+/*
+ * A check that fails: a violation of the sink's rule, its message
+ * formatted once; for a "when" (no out), only FGS_DECLINED.
+ */
+#define fgs_check_fail(sink, field, ...)                                     \
+    ((sink)->failed = 1,                                                     \
+     ((sink)->out == NULL)                                                   \
+     ? FGS_DECLINED                                                          \
+     : fgs_check_added((sink),                                               \
+                       fgs_violation_add((sink)->out, (sink)->ctx->a,        \
+                                         (sink)->rule, (field),              \
+                                         __VA_ARGS__)))
 char *fgs_policy_cat(fgs_alloc_t *a, ...)
 #if defined(__GNUC__)
     __attribute__ ((sentinel))

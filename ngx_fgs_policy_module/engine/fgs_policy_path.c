@@ -418,28 +418,12 @@ fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
         v = fgs_view_over(root, node, s->key, s->key_len);
     }
 
-    /*
-     * Below a member that no mutation touches, the view is the tape
-     * itself: the keys that follow are looked up there directly, up to
-     * the end or the first "[*]".
-     */
+    /* below a member that no mutation touches, the view is the tape */
 
-    for (seg = 1; v.patch == NULL && seg < check->path.nsegs; seg++) {
-        s = &check->path.segs[seg];
+    seg = 1;
 
-        if (s->key == NULL) {
-            break;
-        }
-
-        node = v.node;
-
-        if (node != FGS_NONE && doc->nodes[node].type == FGS_JSON_OBJECT) {
-            node = fgs_json_child(doc, node, s->key, s->key_len);
-
-        } else {
-            node = FGS_NONE;
-        }
-
+    if (v.patch == NULL) {
+        node = fgs_path_tape(doc, v.node, &check->path, &seg);
         v.doc = (node != FGS_NONE) ? doc : NULL;
         v.node = node;
     }
@@ -450,6 +434,40 @@ fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
     }
 
     return fgs_path_walk_seg(check, seg, v, index, 0, sink);
+}
+
+
+/*
+ * The keys of path from *seg on, looked up on the tape below node (the
+ * body's, FGS_NONE when absent) up to the end of the path or its first
+ * "[*]", where *seg is left.  Returns the node reached, or FGS_NONE.
+ */
+
+uint32_t
+fgs_path_tape(const fgs_json_doc_t *doc, uint32_t node,
+    const fgs_path_t *path, uint32_t *seg)
+{
+    uint32_t               i;
+    const fgs_path_seg_t  *s;
+
+    for (i = *seg; i < path->nsegs; i++) {
+        s = &path->segs[i];
+
+        if (s->key == NULL) {
+            break;
+        }
+
+        if (node != FGS_NONE && doc->nodes[node].type == FGS_JSON_OBJECT) {
+            node = fgs_json_child(doc, node, s->key, s->key_len);
+
+        } else {
+            node = FGS_NONE;
+        }
+    }
+
+    *seg = i;
+
+    return node;
 }
 
 
@@ -661,36 +679,45 @@ fgs_path_hash(const char *key, uint32_t key_len)
 void
 fgs_path_index_body(fgs_eval_ctx_t *ctx)
 {
-    uint32_t                 i, k;
+    uint32_t                 i, k, n, *found;
+    const uint32_t          *hash;
     const fgs_policy_t      *policy;
     const fgs_json_doc_t    *doc;
-    const fgs_root_key_t    *rk;
-    const fgs_json_node_t   *nd;
+    const fgs_root_key_t    *rk, *keys;
+    const fgs_json_node_t   *nd, *nodes;
 
     policy = ctx->policy;
     doc = ctx->in->doc;
+    found = ctx->root_nodes;
+    n = policy->nroot_keys;
 
-    for (k = 0; k < policy->nroot_keys; k++) {
-        ctx->root_nodes[k] = FGS_NONE;
+    for (k = 0; k < n; k++) {
+        found[k] = FGS_NONE;
     }
 
-    if (policy->nroot_keys == 0 || doc->nodes[0].count == 0) {
+    if (n == 0 || doc->nodes[0].count == 0) {
         return;
     }
 
-    for (i = 1; i != FGS_NONE; i = nd->next) {
-        nd = &doc->nodes[i];
+    /* in locals: the stores to found[] cannot change them */
 
-        for (k = policy->root_hash[fgs_path_hash(nd->key, nd->key_len)];
+    hash = policy->root_hash;
+    keys = policy->root_keys;
+    nodes = doc->nodes;
+
+    for (i = 1; i != FGS_NONE; i = nd->next) {
+        nd = &nodes[i];
+
+        for (k = hash[fgs_path_hash(nd->key, nd->key_len)];
              k != 0;
              k = rk->next)
         {
-            rk = &policy->root_keys[k - 1];
+            rk = &keys[k - 1];
 
             if (rk->key_len == nd->key_len
                 && memcmp(rk->key, nd->key, nd->key_len) == 0)
             {
-                ctx->root_nodes[k - 1] = i;
+                found[k - 1] = i;
                 break;
             }
         }

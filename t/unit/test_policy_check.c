@@ -386,6 +386,14 @@ test_echo(void)
          "{\"description\":\"line1\\nline2\\\"q\\u0001\"}", "description",
          "description \"line1\\nline2\\\"q\\u0001\" is not allowed",
          "an echoed value is escaped: no newline, no quote, no control");
+    FAIL("description", "{\"pattern\":\"^a\\u0001b\\tc$\"}",
+         "{\"description\":\"x\"}", "description",
+         "description \"x\" does not match ^a?b?c$; use a value that does",
+         "a pattern quoted in a message is made one line");
+    FAIL("description", "{\"not_pattern\":\"\\n|x\"}",
+         "{\"description\":\"x\"}", "description",
+         "description matches the forbidden pattern ?|x; remove what matches",
+         "a forbidden pattern quoted in a message is made one line");
 }
 
 
