@@ -60,14 +60,15 @@
  */
 #if defined(__GNUC__)
 #define FGS_SCHEMA_INLINE          inline __attribute__ ((always_inline))
+#define fgs_schema_likely(c)       __builtin_expect(!!(c), 1)
 #else
 #define FGS_SCHEMA_INLINE          inline
+#define fgs_schema_likely(c)       (c)
 #endif
 
 /* the multipliers the hash of an object's names tries, from the first */
 #define FGS_SCHEMA_HASH_MULT       0x9e3779b97f4a7c15ULL
-#define FGS_SCHEMA_HASH_MIX        0xff51afd7ed558ccdULL
-#define FGS_SCHEMA_HASH_TRIES      256
+#define FGS_SCHEMA_HASH_TRIES      1024
 
 
 typedef struct {
@@ -99,6 +100,9 @@ static void fgs_schema_object(fgs_schema_ctx_t *ctx,
     const fgs_schema_object_t *obj, uint32_t node);
 static void fgs_schema_value(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
+static int fgs_schema_type_ok(int field, int type);
+static FGS_SCHEMA_INLINE void fgs_schema_typed(fgs_schema_ctx_t *ctx,
+    const fgs_schema_field_t *f, uint32_t node);
 static void fgs_schema_array(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
 static void fgs_schema_map(fgs_schema_ctx_t *ctx, uint32_t node);
@@ -108,7 +112,7 @@ static inline int64_t fgs_schema_short_int(fgs_schema_ctx_t *ctx,
     uint32_t node);
 static void fgs_schema_id(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node);
-static void fgs_schema_string(fgs_schema_ctx_t *ctx,
+static FGS_SCHEMA_INLINE void fgs_schema_string(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
 static void fgs_schema_range(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node, int64_t v);
@@ -144,7 +148,8 @@ static inline uint32_t fgs_schema_at(const fgs_schema_found_t *found,
 static int fgs_schema_find(const fgs_schema_object_t *obj, const char *key,
     size_t len);
 static FGS_SCHEMA_INLINE const fgs_schema_entry_t *fgs_schema_lookup(
-    const fgs_schema_index_t *idx, const char *key, size_t len);
+    const fgs_schema_object_t *obj, const fgs_schema_index_t *idx,
+    const char *key, size_t len);
 static int fgs_schema_search(const fgs_schema_object_t *obj,
     const fgs_schema_index_t *idx, const char *key, size_t len);
 static FGS_SCHEMA_INLINE void fgs_schema_words(const u_char *key,
@@ -157,6 +162,7 @@ static inline const fgs_schema_index_t *fgs_schema_index(
     const fgs_schema_object_t *obj);
 static const fgs_schema_index_t *fgs_schema_index_build(
     const fgs_schema_object_t *obj);
+static uint32_t fgs_schema_act(const fgs_schema_field_t *f);
 static FGS_SCHEMA_INLINE int fgs_schema_same(const u_char *a, const u_char *b,
     size_t len);
 static void fgs_schema_unknown(fgs_schema_ctx_t *ctx,
@@ -310,7 +316,7 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
     for ( /* void */ ; child != FGS_NONE; child = ch->next) {
         ch = &nodes[child];
 
-        e = fgs_schema_lookup(index, ch->key, ch->key_len);
+        e = fgs_schema_lookup(obj, index, ch->key, ch->key_len);
 
         if (e == NULL) {
             idx = fgs_schema_search(obj, index, ch->key, ch->key_len);
@@ -325,27 +331,31 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
 
         /*
          * act is the JSON type that needs no more checks (a string for
-         * most fields), FGS_SCHEMA_VALUE when every value does, or
+         * most fields), or FGS_SCHEMA_TYPED with the JSON type whose
+         * checks the field's type has, or FGS_SCHEMA_VALUE, or
          * FGS_SCHEMA_REFUSE, which no node's type is.
          */
 
         act = e->act[op];
-        i = e->field;
 
         if (act != ch->type) {
 
-            if (act == FGS_SCHEMA_REFUSE) {
+            if (act == (FGS_SCHEMA_TYPED | ch->type)) {
+                fgs_schema_typed(ctx, &obj->fields[e->field], child);
+
+            } else if (act != FGS_SCHEMA_REFUSE) {
+                fgs_schema_value(ctx, &obj->fields[e->field], child);
+
+            } else {
                 fgs_schema_fail(ctx, child, NULL, "is not a field of %s in "
                                 "the FunctionGraph API reference; remove "
                                 "it", ctx->api);
                 continue;
             }
-
-            fgs_schema_value(ctx, &obj->fields[i], child);
         }
 
-        seen |= (uint64_t) 1 << i;
-        found.node[i] = child;
+        seen |= e->bit;
+        found.node[e->field] = child;
     }
 
     found.seen = seen;
@@ -402,8 +412,7 @@ static void
 fgs_schema_value(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node)
 {
-    int      type;
-    int64_t  v;
+    int  type;
 
     type = ctx->nodes[node].type;
 
@@ -413,21 +422,65 @@ fgs_schema_value(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         return;
     }
 
+    if (!fgs_schema_type_ok(f->type, type)) {
+        fgs_schema_type_error(ctx, f, node, type);
+        return;
+    }
+
+    fgs_schema_typed(ctx, f, node);
+}
+
+
+/* whether a JSON value of this type can be a value of the field's type */
+
+static int
+fgs_schema_type_ok(int field, int type)
+{
+    switch (field) {
+
+    case FGS_SCHEMA_STRING:
+        return type == FGS_JSON_STRING;
+
+    case FGS_SCHEMA_INTEGER:
+        return type == FGS_JSON_INTEGER;
+
+    case FGS_SCHEMA_BOOLEAN:
+        return type == FGS_JSON_TRUE || type == FGS_JSON_FALSE;
+
+    case FGS_SCHEMA_OBJECT:
+    case FGS_SCHEMA_MAP:
+        return type == FGS_JSON_OBJECT;
+
+    case FGS_SCHEMA_ARRAY:
+        return type == FGS_JSON_ARRAY;
+
+    case FGS_SCHEMA_ID:
+        return type == FGS_JSON_INTEGER || type == FGS_JSON_STRING;
+
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * The checks of a value that has a type of the field's (type_ok);
+ * inlined in the walk of the members, which knows the type.
+ */
+
+static FGS_SCHEMA_INLINE void
+fgs_schema_typed(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
+    uint32_t node)
+{
+    int64_t  v;
+
     switch (f->type) {
 
     case FGS_SCHEMA_STRING:
-        if (type != FGS_JSON_STRING) {
-            break;
-        }
-
         fgs_schema_string(ctx, f, node);
         return;
 
     case FGS_SCHEMA_INTEGER:
-        if (type != FGS_JSON_INTEGER) {
-            break;
-        }
-
         if (ctx->nodes[node].len <= FGS_SCHEMA_SHORT_INT) {
             if (f->check == FGS_CHECK_RANGE) {
                 v = fgs_schema_short_int(ctx, node);
@@ -440,47 +493,25 @@ fgs_schema_value(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         fgs_schema_integer(ctx, f, node);
         return;
 
-    case FGS_SCHEMA_BOOLEAN:
-        if (type != FGS_JSON_TRUE && type != FGS_JSON_FALSE) {
-            break;
-        }
-
-        return;
-
     case FGS_SCHEMA_OBJECT:
-        if (type != FGS_JSON_OBJECT) {
-            break;
-        }
-
         fgs_schema_object(ctx, f->object, node);
         return;
 
     case FGS_SCHEMA_ARRAY:
-        if (type != FGS_JSON_ARRAY) {
-            break;
-        }
-
         fgs_schema_array(ctx, f, node);
         return;
 
     case FGS_SCHEMA_MAP:
-        if (type != FGS_JSON_OBJECT) {
-            break;
-        }
-
         fgs_schema_map(ctx, node);
         return;
 
     case FGS_SCHEMA_ID:
-        if (type != FGS_JSON_INTEGER && type != FGS_JSON_STRING) {
-            break;
-        }
-
         fgs_schema_id(ctx, f, node);
         return;
-    }
 
-    fgs_schema_type_error(ctx, f, node, type);
+    default:    /* FGS_SCHEMA_BOOLEAN: either value */
+        return;
+    }
 }
 
 
@@ -747,7 +778,7 @@ fgs_schema_type_error(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 }
 
 
-static void
+static FGS_SCHEMA_INLINE void
 fgs_schema_string(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node)
 {
@@ -1409,7 +1440,7 @@ fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
 
     idx = fgs_schema_index(obj);
 
-    e = fgs_schema_lookup(idx, key, len);
+    e = fgs_schema_lookup(obj, idx, key, len);
 
     return e ? e->field : fgs_schema_search(obj, idx, key, len);
 }
@@ -1423,37 +1454,45 @@ fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
  */
 
 static FGS_SCHEMA_INLINE const fgs_schema_entry_t *
-fgs_schema_lookup(const fgs_schema_index_t *idx, const char *key,
-    size_t len)
+fgs_schema_lookup(const fgs_schema_object_t *obj,
+    const fgs_schema_index_t *idx, const char *key, size_t len)
 {
     uint32_t                   slot;
     uint64_t                   head, tail;
     const fgs_schema_entry_t  *e;
 
-    /* FGS_SCHEMA_MIN_NAME to FGS_SCHEMA_MAX_NAME bytes, in one test */
+    /*
+     * Most names have 8 to 16 bytes: two words that are the whole name,
+     * one test of the length.  Others are FGS_SCHEMA_MIN_NAME to
+     * FGS_SCHEMA_MAX_NAME bytes long, and a longer one has bytes
+     * between the words.
+     */
 
-    if (len - FGS_SCHEMA_MIN_NAME
-        > FGS_SCHEMA_MAX_NAME - FGS_SCHEMA_MIN_NAME)
+    if (fgs_schema_likely(len - 8 <= 8)) {
+        memcpy(&head, key, 8);
+        memcpy(&tail, key + len - 8, 8);
+
+    } else if (len - FGS_SCHEMA_MIN_NAME
+               <= FGS_SCHEMA_MAX_NAME - FGS_SCHEMA_MIN_NAME)
     {
+        fgs_schema_words((const u_char *) key, len, &head, &tail);
+
+    } else {
         return NULL;
     }
-
-    fgs_schema_words((const u_char *) key, len, &head, &tail);
 
     /* an empty slot is entry 0, whose length no key has */
 
     slot = idx->slot[fgs_schema_hash(idx->mult, head, tail, len)];
     e = &idx->entry[slot];
 
-    /*
-     * Up to 16 bytes, the two words are the whole name; a longer one
-     * has bytes between them.
-     */
+    if (e->len != len || e->head != head || e->tail != tail) {
+        return NULL;
+    }
 
-    if (e->len != len || e->head != head || e->tail != tail
-        || (len > 16
-            && !fgs_schema_same((const u_char *) e->name + 8,
-                                (const u_char *) key + 8, len - 16)))
+    if (len > 16
+        && !fgs_schema_same((const u_char *) obj->fields[e->field].name + 8,
+                            (const u_char *) key + 8, len - 16))
     {
         return NULL;
     }
@@ -1505,7 +1544,7 @@ fgs_schema_words(const u_char *key, size_t len, uint64_t *head,
     uint16_t  h2, t2;
     uint32_t  h4, t4;
 
-    if (len >= 8) {
+    if (fgs_schema_likely(len >= 8)) {
         memcpy(head, key, 8);
         memcpy(tail, key + len - 8, 8);
         return;
@@ -1527,8 +1566,10 @@ fgs_schema_words(const u_char *key, size_t len, uint64_t *head,
 
 
 /*
- * The two words and the length, mixed by multiplications, the last
- * with the object's own multiplier; the top bits pick the slot.
+ * The two words and the length, mixed by one multiplication with the
+ * object's own multiplier; the top bits pick the slot.  The sum is
+ * cheap, and weak: the multiplier is chosen for the names (a key that
+ * shares its slot with a name is no name).
  */
 
 static FGS_SCHEMA_INLINE uint32_t
@@ -1536,7 +1577,7 @@ fgs_schema_hash(uint64_t mult, uint64_t head, uint64_t tail, size_t len)
 {
     uint64_t  x;
 
-    x = (head ^ (tail * FGS_SCHEMA_HASH_MIX)) + len;
+    x = head + 2 * tail + len;
 
     return (uint32_t) ((x * mult) >> (64 - FGS_SCHEMA_SLOT_BITS));
 }
@@ -1636,8 +1677,7 @@ fgs_schema_index(const fgs_schema_object_t *obj)
 static const fgs_schema_index_t *
 fgs_schema_index_build(const fgs_schema_object_t *obj)
 {
-    int                        text;
-    uint32_t                   i, op, bit, shared, fewest;
+    uint32_t                   i, op, bit, act, shared, fewest;
     uint64_t                   mult, best;
     fgs_schema_entry_t        *e;
     fgs_schema_index_t        *idx;
@@ -1654,33 +1694,23 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
     for (i = 0; i < obj->n && i < FGS_SCHEMA_MAX_FIELDS; i++) {
         f = &obj->fields[i];
         e = &idx->entry[i + 1];
+        e->field = (uint8_t) i;
+        e->bit = (uint64_t) 1 << i;
 
         /* a name of another length stays out of the hash: the self-test
            refuses it */
 
         if (f->len >= FGS_SCHEMA_MIN_NAME && f->len <= FGS_SCHEMA_MAX_NAME) {
-            e->name = f->name;
             e->len = f->len;
-            e->field = (uint8_t) i;
             fgs_schema_words((const u_char *) f->name, f->len, &e->head,
                              &e->tail);
         }
 
-        /*
-         * A string field is done with once its value is a string, but
-         * for the checks of its value; the handler's is made with the
-         * runtime, in the body's rules.
-         */
-
-        text = f->type == FGS_SCHEMA_STRING
-               && (f->check == FGS_CHECK_NONE
-                   || f->check == FGS_CHECK_HANDLER);
+        act = fgs_schema_act(f);
 
         for (op = 0; op <= FGS_OP_CREATE; op++) {
             bit = fgs_schema_opbit(op);
-
-            e->act[op] = !(f->ops & bit) ? FGS_SCHEMA_REFUSE
-                         : text ? FGS_JSON_STRING : FGS_SCHEMA_VALUE;
+            e->act[op] = (f->ops & bit) ? act : FGS_SCHEMA_REFUSE;
         }
 
         for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {
@@ -1692,7 +1722,8 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
 
     /*
      * The first multiplier of a fixed sequence that gives every name a
-     * slot of its own; that takes a few tries at most.  Should none of
+     * slot of its own: one try for most objects, about a hundred for
+     * the 48 names of the request body.  Should none of
      * them, the one that leaves the fewest names without a slot is kept,
      * and fgs_schema_search() finds those.
      */
@@ -1718,6 +1749,42 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
     idx->ready = 1;
 
     return idx;
+}
+
+
+/* what the walk of the members does with a field that is accepted */
+
+static uint32_t
+fgs_schema_act(const fgs_schema_field_t *f)
+{
+    switch (f->type) {
+
+    case FGS_SCHEMA_STRING:
+
+        /*
+         * A string is all most string fields need; the handler is
+         * checked with the runtime, in the body's rules.
+         */
+
+        if (f->check == FGS_CHECK_NONE || f->check == FGS_CHECK_HANDLER) {
+            return FGS_JSON_STRING;
+        }
+
+        return FGS_SCHEMA_TYPED | FGS_JSON_STRING;
+
+    case FGS_SCHEMA_INTEGER:
+        return FGS_SCHEMA_TYPED | FGS_JSON_INTEGER;
+
+    case FGS_SCHEMA_OBJECT:
+    case FGS_SCHEMA_MAP:
+        return FGS_SCHEMA_TYPED | FGS_JSON_OBJECT;
+
+    case FGS_SCHEMA_ARRAY:
+        return FGS_SCHEMA_TYPED | FGS_JSON_ARRAY;
+
+    default:    /* BOOLEAN and ID: values of two JSON types */
+        return FGS_SCHEMA_VALUE;
+    }
 }
 
 

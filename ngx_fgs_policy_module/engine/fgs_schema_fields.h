@@ -93,10 +93,13 @@ typedef struct {
 
 /*
  * What the walk of the members does with a field, by operation: refuse
- * it, check its value by the field's type, or accept a value of the one
- * JSON type (fgs_json_type_e) that needs no more checks.
+ * it; accept a value of the one JSON type (fgs_json_type_e) that needs
+ * no more checks; check a value of the JSON type in FGS_SCHEMA_TYPED |
+ * type by the field's type, and any other as any value; or check every
+ * value (FGS_SCHEMA_VALUE).
  */
 #define FGS_SCHEMA_REFUSE      0
+#define FGS_SCHEMA_TYPED       0x80
 #define FGS_SCHEMA_VALUE       0xff
 
 
@@ -104,7 +107,7 @@ typedef struct {
 typedef struct {
     uint64_t                    head;       /* the name's first and last */
     uint64_t                    tail;       /* bytes (fgs_schema.c) */
-    const char                 *name;
+    uint64_t                    bit;        /* 1 << field */
     uint8_t                     len;        /* 0 in entry 0: no key */
     uint8_t                     field;      /* its index in the table */
     uint8_t                     act[FGS_OP_CREATE + 1];
