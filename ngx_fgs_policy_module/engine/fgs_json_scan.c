@@ -120,6 +120,7 @@ static inline const u_char *fgs_json_skip_ws(const u_char *p,
     const u_char *end);
 #if (FGS_JSON_LE)
 static inline unsigned int fgs_json_ws8(const u_char *p);
+static inline unsigned int fgs_json_digits8(const u_char *p);
 #endif
 static inline const u_char *fgs_json_plain_end(const u_char *p,
     const u_char *end) FGS_JSON_ALWAYS_INLINE;
@@ -234,6 +235,28 @@ fgs_json_ws8(const u_char *p)
     return w ? (unsigned int) __builtin_ctzll(w) >> 3 : 8;
 }
 
+
+/*
+ * How many of the eight bytes at p are digits before the first that is
+ * not: a byte is a digit when its high half is 3 and its low half plus 6
+ * stays below 16 (no carry can cross into the next byte).  8 when all
+ * of them are.
+ */
+
+static inline unsigned int
+fgs_json_digits8(const u_char *p)
+{
+    uint64_t  x, w;
+
+    memcpy(&x, p, 8);
+
+    w = ((x & 0xf0f0f0f0f0f0f0f0ULL) ^ 0x3030303030303030ULL)
+        | (((x & 0x0f0f0f0f0f0f0f0fULL) + 0x0606060606060606ULL)
+           & 0xf0f0f0f0f0f0f0f0ULL);
+
+    return w ? (unsigned int) __builtin_ctzll(w) >> 3 : 8;
+}
+
 #endif
 
 
@@ -251,14 +274,17 @@ fgs_json_skip_ws_slow(const u_char *p, const u_char *end)
 #if (FGS_JSON_SSE2)
 
 /*
- * 0xff in each byte that ends a run of plain string bytes.  A signed
- * compare with 0x20 catches both the control characters and every byte
- * >= 0x80, which reads as negative.
+ * The top bit set in each byte that ends a run of plain string bytes
+ * (only the top bits are read, by _mm_movemask_epi8()).  With bit 1
+ * flipped, '"' (0x22) reads as 0x20 and a space as 0x22, while the
+ * control characters stay below 0x20: a signed subtraction of 0x21 that
+ * stops at -128 then leaves the top bit set for '"', the control
+ * characters and every byte >= 0x80, which reads as negative.  One
+ * compare is left, for '\\'.
  */
 #define fgs_json_stops(v)                                                   \
-    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),                     \
-                              _mm_cmpeq_epi8(v, bslash)),                   \
-                 _mm_cmplt_epi8(v, space))
+    _mm_or_si128(_mm_subs_epi8(_mm_xor_si128(v, flip), below),              \
+                 _mm_cmpeq_epi8(v, bslash))
 
 #endif
 
@@ -271,11 +297,11 @@ fgs_json_plain_end(const u_char *p, const u_char *end)
 #if (FGS_JSON_SSE2)
     int        m;
     uint64_t   mm;
-    __m128i    quote, bslash, space, s0, s1, s2, s3;
+    __m128i    flip, bslash, below, s0, s1, s2, s3;
 
-    quote = _mm_set1_epi8('"');
+    flip = _mm_set1_epi8(0x02);
     bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(0x20);
+    below = _mm_set1_epi8(0x21);
 
     /* keys and short values end within the first 16 bytes */
 
@@ -432,6 +458,9 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     u_char             c;
     uint8_t            flags;
     uint32_t           idx, n, cap, top, dup, klen;
+#if (FGS_JSON_LE)
+    unsigned int       k;
+#endif
     const u_char      *p, *q, *end;
     fgs_json_node_t   *nodes, *nd, *cont;
     fgs_json_scan_t    st;
@@ -552,6 +581,14 @@ value:
                                   "than %d levels", FGS_JSON_MAX_DEPTH);
     }
 
+value_near:
+
+    /*
+     * The short paths come here, with p before st.bfast: p is not at the
+     * end, and the nesting is not too deep, as st.bfast is the body's
+     * start once it is (see below).
+     */
+
     if (n == cap) {
 
         if (n == FGS_JSON_MAX_NODES) {
@@ -612,6 +649,11 @@ value:
 
         f++;
         top++;
+
+        if (top > FGS_JSON_MAX_DEPTH) {
+            /* no short paths from here on: they skip the depth check */
+            st.bfast = body;
+        }
         f->kin.parent = idx;
         f->kin.next = FGS_NONE;
         f->kin.count = 0;
@@ -643,9 +685,28 @@ value:
 
         goto element;
 
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
+    case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
+
+#if (FGS_JSON_LE)
+        /* an integer of up to seven digits, as most are, from one load */
+
+        if (p < st.bfast) {
+            k = fgs_json_digits8(p);
+
+            if (k < 8 && p[k] != '.' && (p[k] | 0x20) != 'e') {
+                nd->type = FGS_JSON_INTEGER;
+                nd->len = k;
+                p += k;
+                goto after;
+            }
+        }
+#endif
+
+        /* fall through */
+
+    case '-':
+    case '0':
         q = fgs_json_scan_number(&st, p, &nd->type);
         if (q == NULL) {
             return st.rc;
@@ -709,14 +770,15 @@ quoted_key:
 
     /*
      * Most keys are plain and shorter than 32 bytes: the blocks that
-     * find their end are stored as their copy, NUL and all.
+     * find their end are stored as their copy, NUL and all.  The stops
+     * are found as by fgs_json_stops().
      */
 
 #define fgs_json_key_stops(v)                                               \
     _mm_movemask_epi8(                                                      \
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),    \
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),  \
-                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))))
+        _mm_or_si128(_mm_subs_epi8(_mm_xor_si128(v, _mm_set1_epi8(0x02)),   \
+                                   _mm_set1_epi8(0x21)),                    \
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))))
 
     if (p < st.bfast && (uintptr_t) st.kpos <= st.kfast) {
         s0 = _mm_loadu_si128((const __m128i *) (p + 1));
@@ -798,7 +860,7 @@ key_read:
 
     if (p < st.bfast && p[0] == ':' && p[1] == ' ' && p[2] > ' ') {
         p += 2;
-        goto value;
+        goto value_near;
     }
 
     if (p == end || *p != ':') {
@@ -938,11 +1000,11 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p,
 #if (FGS_JSON_SSE2)
     int            m;
     const u_char  *q;
-    __m128i        quote, bslash, space, s0;
+    __m128i        flip, bslash, below, s0;
 
-    quote = _mm_set1_epi8('"');
+    flip = _mm_set1_epi8(0x02);
     bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(0x20);
+    below = _mm_set1_epi8(0x21);
 
     /* up to 64 bytes here: keys, names, ids and most short values */
 
@@ -997,11 +1059,11 @@ fgs_json_scan_string_slow(fgs_json_scan_t *st, const u_char *p,
     const u_char  *end;
 #if (FGS_JSON_SSE2)
     int            i, m;
-    __m128i        quote, bslash, space;
+    __m128i        flip, bslash, below;
 
-    quote = _mm_set1_epi8('"');
+    flip = _mm_set1_epi8(0x02);
     bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(0x20);
+    below = _mm_set1_epi8(0x21);
 #endif
 
     end = st->end;
