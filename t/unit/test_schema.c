@@ -223,6 +223,165 @@ test_examples(void)
 }
 
 
+/* whether key is a name of obj, once folded as look-alikes are */
+
+static int
+lookalike(const fgs_schema_object_t *obj, const char *key)
+{
+    uint32_t     j;
+    const char  *a, *b;
+
+    for (j = 0; j < obj->n; j++) {
+        a = obj->fields[j].name;
+        b = key;
+
+        for ( ;; ) {
+            while (*a == '_' || *a == '-') {
+                a++;
+            }
+
+            while (*b == '_' || *b == '-') {
+                b++;
+            }
+
+            if ((*a | 0x20) != (*b | 0x20) || *a == '\0' || *b == '\0') {
+                break;
+            }
+
+            a++;
+            b++;
+        }
+
+        if (*a == '\0' && *b == '\0') {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Every name of an object is found as itself, and no near miss of it is:
+ * one byte changed at any position (the names are compared as their
+ * first and last 8 bytes, and the bytes between), one byte more or less
+ * at either end.  pre and post put a key into the object; path is where
+ * the key's violation is reported.
+ */
+
+static void
+lookup_object(const fgs_schema_object_t *obj, const char *pre,
+    const char *post, const char *path)
+{
+    int                        found, missed, tries;
+    char                       key[FGS_SCHEMA_MAX_NAME + 2];
+    char                       body[1024], field[256];
+    size_t                     i, k, n;
+    uint32_t                   j;
+    const fgs_schema_field_t  *f;
+
+    found = 1;
+    missed = 1;
+    tries = 0;
+
+    for (j = 0; j < obj->n; j++) {
+        f = &obj->fields[j];
+
+        snprintf(body, sizeof(body), "%s\"%s\":0%s", pre, f->name, post);
+        snprintf(field, sizeof(field), "%s%s", path, f->name);
+        check(FGS_OP_CREATE, body);
+
+        if (find(field, "is not in the FunctionGraph API reference") != NULL
+            || find(field, "differs from the documented field") != NULL)
+        {
+            printf("# %s is not found\n", field);
+            found = 0;
+        }
+
+        /* k: the kind of near miss; i: the byte it is at */
+
+        for (k = 0; k < 5; k++) {
+            for (i = 0; i < (k == 0 ? f->len : 1); i++) {
+                n = f->len;
+                memcpy(key, f->name, n);
+
+                switch (k) {
+                case 0:
+                    key[i] = (key[i] >= '0' && key[i] <= '9') ? 'Q' : '7';
+                    break;
+                case 1:
+                    key[n++] = 'q';
+                    break;
+                case 2:
+                    n--;
+                    break;
+                case 3:
+                    memmove(key + 1, key, n++);
+                    key[0] = 'q';
+                    break;
+                default:
+                    memmove(key, key + 1, --n);
+                    break;
+                }
+
+                key[n] = '\0';
+
+                if (lookalike(obj, key)) {
+                    continue;
+                }
+
+                snprintf(body, sizeof(body), "%s\"%s\":0%s", pre, key, post);
+                snprintf(field, sizeof(field), "%s%s", path, key);
+                check(FGS_OP_CREATE, body);
+                tries++;
+
+                if (check_rc != FGS_DECLINED
+                    || find(field, "is not in the FunctionGraph API "
+                            "reference") == NULL)
+                {
+                    printf("# near miss %s is not refused\n", field);
+                    dump();
+                    missed = 0;
+                }
+            }
+        }
+    }
+
+    ok(found, "%s: every field is found by its name", obj->name);
+    ok(missed && tries > 0, "%s: %d near misses of its names are refused "
+       "as unknown", obj->name, tries);
+}
+
+
+static void
+test_lookup(void)
+{
+    int                         i;
+    char                        key[64], body[256];
+    const fgs_schema_object_t  *vpc, *mount, *mounts;
+
+    vpc = fgs_schema_function.fields[FGS_F_FUNC_VPC].object;
+    mount = fgs_schema_function.fields[FGS_F_MOUNT_CONFIG].object;
+    mounts = mount->fields[1].object;
+
+    lookup_object(&fgs_schema_function, "{", "}", "");
+    lookup_object(vpc, "{\"func_vpc\":{", "}}", "func_vpc.");
+    lookup_object(mounts, "{\"mount_config\":{\"func_mounts\":[{",
+                  "}]}}", "mount_config.func_mounts[0].");
+
+    /* keys shorter and longer than any name */
+
+    for (i = 0; i < 40; i += (i < 3 ? 1 : 30)) {
+        memset(key, 'k', i);
+        key[i] = '\0';
+        snprintf(body, sizeof(body), CONFIG_HEAD ",\"%s\":1}", key);
+
+        refused(FGS_OP_CONFIG, body, key, "is not in the FunctionGraph API "
+                "reference", "a key shorter or longer than any name");
+    }
+}
+
+
 static void
 test_types(void)
 {
@@ -1040,6 +1199,7 @@ main(void)
     fgs_arena_init(&arena);
 
     test_examples();
+    test_lookup();
     test_types();
     test_sdk_fields();
     test_keys();
