@@ -1722,8 +1722,8 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
 
     /*
      * The first multiplier of a fixed sequence that gives every name a
-     * slot of its own: one try for most objects, about a hundred for
-     * the 48 names of the request body.  Should none of
+     * slot of its own: one try for most objects, 17 for the 48 names of
+     * the request body.  Should none of
      * them, the one that leaves the fewest names without a slot is kept,
      * and fgs_schema_search() finds those.
      */
