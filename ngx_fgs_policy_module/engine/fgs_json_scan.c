@@ -10,6 +10,13 @@
  * bytes at a time (SSE2, or 8 bytes at a time in portable C elsewhere),
  * stopping only at '"', '\\', control characters and bytes >= 0x80; the
  * rest of the grammar runs byte by byte.
+ *
+ * Small bodies count too, as every PUT /config has one: there the cost
+ * is per member, and the shapes most members take (a line break and its
+ * indentation, a short key, ": ", a short string or integer) are read a
+ * word or a 16-byte block at a time, with the end of the body checked
+ * once against a bound 32 bytes before it.  Anything else, and the last
+ * 32 bytes, take the general path, which decides the same.
  */
 
 
@@ -109,6 +116,8 @@ typedef struct {
                                        room for two 16-byte blocks */
     const u_char       *bfast;      /* end - 32: from a p before this,
                                        32 bytes can be read */
+    uintptr_t           b64;        /* end - 64, or 0: from a p up to
+                                       this, 64 bytes can be read */
     const fgs_base64_run_t  *runs;  /* known plain bytes, in order */
     uint32_t            nruns;
     uint32_t            run;        /* the first that may lie ahead */
@@ -196,13 +205,10 @@ static inline const u_char *
 fgs_json_skip_ws(const u_char *p, const u_char *end)
 {
 #if (FGS_JSON_LE)
-    unsigned int  k;
-
     if (end - p >= 8) {
-        k = fgs_json_ws8(p);
-        p += k;
+        p += fgs_json_ws8(p);
 
-        if (k < 8 && *p > ' ') {
+        if (*p > ' ') {
             return p;
         }
     }
@@ -216,8 +222,8 @@ fgs_json_skip_ws(const u_char *p, const u_char *end)
 
 /*
  * How many of the eight bytes at p are spaces, after a line break if it
- * comes first: a line break and its indentation in one step.  8 when
- * all of them are.
+ * comes first: a line break and its indentation in one step.  At most
+ * 7: when the first seven are, the eighth is the byte to look at next.
  */
 
 static inline unsigned int
@@ -232,15 +238,15 @@ fgs_json_ws8(const u_char *p)
         w &= ~(uint64_t) 0xff;
     }
 
-    return w ? (unsigned int) __builtin_ctzll(w) >> 3 : 8;
+    return (unsigned int) __builtin_ctzll(w | 1ULL << 63) >> 3;
 }
 
 
 /*
  * How many of the eight bytes at p are digits before the first that is
  * not: a byte is a digit when its high half is 3 and its low half plus 6
- * stays below 16 (no carry can cross into the next byte).  8 when all
- * of them are.
+ * stays below 16 (no carry can cross into the next byte).  At most 7:
+ * when the first seven are, the eighth may be a digit too.
  */
 
 static inline unsigned int
@@ -254,7 +260,7 @@ fgs_json_digits8(const u_char *p)
         | (((x & 0x0f0f0f0f0f0f0f0fULL) + 0x0606060606060606ULL)
            & 0xf0f0f0f0f0f0f0f0ULL);
 
-    return w ? (unsigned int) __builtin_ctzll(w) >> 3 : 8;
+    return (unsigned int) __builtin_ctzll(w | 1ULL << 63) >> 3;
 }
 
 #endif
@@ -458,13 +464,13 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     u_char             c;
     uint8_t            flags;
     uint32_t           idx, n, cap, top, dup, klen;
-#if (FGS_JSON_LE)
-    unsigned int       k;
-#endif
     const u_char      *p, *q, *end;
     fgs_json_node_t   *nodes, *nd, *cont;
     fgs_json_scan_t    st;
     fgs_json_frame_t  *f, frames[FGS_JSON_MAX_DEPTH + 1];
+#if (FGS_JSON_LE)
+    unsigned int       k;
+#endif
 #if (FGS_JSON_SSE2)
     u_char            *d;
     unsigned int       m;
@@ -491,6 +497,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     st.kend = NULL;
     st.kfast = 0;
     st.bfast = (len > 32) ? body + len - 32 : body;
+    st.b64 = (len >= 64) ? (uintptr_t) (body + len - 64) : 0;
     st.runs = doc->runs ? doc->runs->run : NULL;
     st.nruns = doc->runs ? doc->runs->n : 0;
     st.run = 0;
@@ -654,6 +661,7 @@ value_near:
             /* no short paths from here on: they skip the depth check */
             st.bfast = body;
         }
+
         f->kin.parent = idx;
         f->kin.next = FGS_NONE;
         f->kin.count = 0;
@@ -689,12 +697,12 @@ value_near:
     case '5': case '6': case '7': case '8': case '9':
 
 #if (FGS_JSON_LE)
-        /* an integer of up to seven digits, as most are, from one load */
+        /* an integer of up to six digits, as most are, from one load */
 
         if (p < st.bfast) {
             k = fgs_json_digits8(p);
 
-            if (k < 8 && p[k] != '.' && (p[k] | 0x20) != 'e') {
+            if (k < 7 && p[k] != '.' && (p[k] | 0x20) != 'e') {
                 nd->type = FGS_JSON_INTEGER;
                 nd->len = k;
                 p += k;
@@ -1023,7 +1031,7 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p,
         return fgs_json_scan_string_slow(st, q, flags);                     \
     }
 
-    if (end - p >= 64) {
+    if ((uintptr_t) p <= st->b64) {
         fgs_json_string_block(p);
         fgs_json_string_block(p + 16);
         fgs_json_string_block(p + 32);
