@@ -1449,8 +1449,8 @@ fgs_schema_find(const fgs_schema_object_t *obj, const char *key, size_t len)
 /*
  * The same with the object's index at hand, inlined in the walk of the
  * members: the key's slot names the one field the key can be, when
- * every name has a slot of its own.  -1 otherwise: then
- * fgs_schema_search() decides.
+ * every name has a slot of its own.  NULL when it is not that field:
+ * then fgs_schema_search() decides.
  */
 
 static FGS_SCHEMA_INLINE const fgs_schema_entry_t *
@@ -1568,8 +1568,8 @@ fgs_schema_words(const u_char *key, size_t len, uint64_t *head,
 /*
  * The two words and the length, mixed by one multiplication with the
  * object's own multiplier; the top bits pick the slot.  The sum is
- * cheap, and weak: the multiplier is chosen for the names (a key that
- * shares its slot with a name is no name).
+ * cheap and weak, but the multiplier is chosen for the names, and a key
+ * that is no name but has a name's slot fails the comparison.
  */
 
 static FGS_SCHEMA_INLINE uint32_t
@@ -1697,8 +1697,8 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
         e->field = (uint8_t) i;
         e->bit = (uint64_t) 1 << i;
 
-        /* a name of another length stays out of the hash: the self-test
-           refuses it */
+        /* a name of another length stays out of the hash (the self-test
+           refuses it), and fgs_schema_search() finds it */
 
         if (f->len >= FGS_SCHEMA_MIN_NAME && f->len <= FGS_SCHEMA_MAX_NAME) {
             e->len = f->len;
@@ -1723,9 +1723,9 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
     /*
      * The first multiplier of a fixed sequence that gives every name a
      * slot of its own: one try for most objects, 17 for the 48 names of
-     * the request body.  Should none of
-     * them, the one that leaves the fewest names without a slot is kept,
-     * and fgs_schema_search() finds those.
+     * the request body.  Should none of them, the one that leaves the
+     * fewest names without a slot is kept, and fgs_schema_search()
+     * finds those.
      */
 
     best = FGS_SCHEMA_HASH_MULT;
@@ -2138,6 +2138,12 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
         return "an object table is empty, too large or nested too deep";
     }
 
+    /* a key is compared with one name only: the one of its slot */
+
+    if (!fgs_schema_index(obj)->perfect) {
+        return "two names of an object share a slot of its hash";
+    }
+
     for (i = 0; i < obj->n; i++) {
         f = &obj->fields[i];
 
@@ -2159,10 +2165,6 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
 
         if (fgs_schema_find(obj, f->name, f->len) != (int) i) {
             return "a field is not found by its own name";
-        }
-
-        if (!fgs_schema_index(obj)->perfect) {
-            return "two names of an object share a slot of its hash";
         }
 
         if ((f->check == FGS_CHECK_ENUM || f->check == FGS_CHECK_CODE_TYPE)
