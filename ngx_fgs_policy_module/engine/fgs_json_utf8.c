@@ -12,8 +12,14 @@
 #include "fgs_json_private.h"
 
 
+/*
+ * Words where the bytes are little-endian; byte by byte otherwise, and in
+ * the portable build (FGS_JSON_NO_SIMD), so that its tests run that path.
+ */
+
 #if defined(__GNUC__) && defined(__BYTE_ORDER__)                            \
-    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__                            \
+    && !defined(FGS_JSON_NO_SIMD)
 #define FGS_JSON_UNESCAPE_WORDS  1
 #else
 #define FGS_JSON_UNESCAPE_WORDS  0
