@@ -9,8 +9,13 @@
 #     a warm-up, then wrk with the workload's PUT; requests/s, p50 and p99
 #     latency, the worker's CPU time per request (/proc/PID/stat) and its
 #     peak RSS (VmHWM);
-#  3. bench/profile.sh counts the instructions per request (callgrind);
-#  4. bench/report.pl writes bench/RESULTS.md, bench/results.png and the
+#  3. head to head, for the targets against plain proxying: a plain and
+#     a module gateway both started once, then FGS_BENCH_PAIRS pairs of
+#     short wrk slices, one against each, the order turned round every
+#     pair, so that what the machine's neighbours do in one slice falls
+#     on both variants alike;
+#  4. bench/profile.sh counts the instructions per request (callgrind);
+#  5. bench/report.pl writes bench/RESULTS.md, bench/results.png and the
 #     table of targets in the README.
 #
 # Pinning: the gateway (master and worker) on FGS_BENCH_GATEWAY_CPU
@@ -22,10 +27,13 @@
 #   FGS_BENCH_WORKLOADS ["config-1k-allowed config-1k-denied
 #                        code-10m-allowed code-10m-rewritten"]
 #   FGS_BENCH_CONNS_1K [16]  FGS_BENCH_CONNS_10M [4]  (wrk connections)
+#   FGS_BENCH_PAIRS [20]  FGS_BENCH_SLICE_1K [1s]  FGS_BENCH_SLICE_10M [2s]
+#     (head to head: pairs, and the length of a slice)
 #   FGS_BENCH_PORT [18400]  (first of the loopback ports used)
 #   FGS_BENCH_MODULE [build/ngx_http_fgs_policy_module.so]
 #   FGS_BENCH_POLICY [conf/policy.json]
-#   FGS_BENCH_SKIP_CORPUS=1  FGS_BENCH_SKIP_LOAD=1  FGS_BENCH_SKIP_PROFILE=1
+#   FGS_BENCH_SKIP_CORPUS=1  FGS_BENCH_SKIP_LOAD=1  FGS_BENCH_SKIP_PAIRS=1
+#   FGS_BENCH_SKIP_PROFILE=1
 #   FGS_BENCH_RESULTS [bench/RESULTS.md]  FGS_BENCH_CHART [bench/results.png]
 #   FGS_BENCH_README [README.md: its bench:start/end block gets the targets;
 #                     empty: leave it alone]
@@ -44,6 +52,9 @@ variants=${FGS_BENCH_VARIANTS:-plain module audit njs lua modsec}
 workloads=${FGS_BENCH_WORKLOADS:-config-1k-allowed config-1k-denied code-10m-allowed code-10m-rewritten}
 conns_1k=${FGS_BENCH_CONNS_1K:-16}
 conns_10m=${FGS_BENCH_CONNS_10M:-4}
+pairs=${FGS_BENCH_PAIRS:-20}
+slice_1k=${FGS_BENCH_SLICE_1K:-1s}
+slice_10m=${FGS_BENCH_SLICE_10M:-2s}
 port=${FGS_BENCH_PORT:-18400}
 gw_cpu=${FGS_BENCH_GATEWAY_CPU:-1}
 load_cpu=${FGS_BENCH_LOAD_CPU:-0}
@@ -171,6 +182,13 @@ workload_conns() {
     esac
 }
 
+workload_slice() {
+    case $1 in
+        *-1k-*)  echo "$slice_1k" ;;
+        *)       echo "$slice_10m" ;;
+    esac
+}
+
 cpu_ticks() {
     # utime + stime: fields 14 and 15, counted after the ")" of comm
     sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
@@ -235,6 +253,88 @@ measure() {
     printf '  run %s %-20s %-7s %s\n' "$run" "$w" "$v" "${line#FGSBENCH }"
 }
 
+# one slice of head to head: wrk for $6 (a length) with workload $1
+# against variant $2, whose worker is $3 and port $4; pairs.tsv gets a
+# line for pair $5, with the worker's CPU ticks
+slice() {
+    local w=$1 v=$2 worker=$3 listen=$4 pair=$5 length=$6 t0 t1 line
+    t0=$(cpu_ticks "$worker")
+    line=$($pin_load wrk -t1 -c"$(workload_conns "$w")" -d"$length" \
+               --timeout 30s -s "$bench/lib/put.lua" \
+               "http://127.0.0.1:$listen" 2>&1 | grep '^FGSBENCH ' | tail -1)
+    settle "$worker"
+    t1=$(cpu_ticks "$worker")
+    if [ -z "$line" ]; then
+        printf '%s\t%s\t%s\tfailed\n' "$w" "$pair" "$v" >> "$out/pairs.tsv"
+        return
+    fi
+    # workload pair variant ok ticks FGSBENCH fields
+    printf '%s\t%s\t%s\tok\t%s\t%s\n' "$w" "$pair" "$v" "$((t1 - t0))" \
+        "${line#FGSBENCH }" >> "$out/pairs.tsv"
+}
+
+# head to head on workload $1: plain and the module, both started once
+head_to_head() {
+    local w=$1 length pair listen plain_pid plain_worker plain_port
+    local module_worker module_port
+    length=$(workload_slice "$w")
+    plain_port=$((port + 7))
+    module_port=$((port + 8))
+    export FGS_BENCH_PATH=$(workload_target "$w") FGS_BENCH_BODY=$bodies/$w.json
+
+    start_gateway plain "$out/run/h2h-plain" "$plain_port" "$upstream_port" \
+        || return
+    plain_pid=$gw_pid plain_worker=$gw_worker
+    if ! start_gateway module "$out/run/h2h-module" "$module_port" \
+             "$upstream_port"
+    then
+        gw_pid=$plain_pid
+        stop_gateway
+        return
+    fi
+    module_worker=$gw_worker
+
+    # a warm-up of each, not counted
+    for listen in "$plain_port" "$module_port"; do
+        $pin_load wrk -t1 -c"$(workload_conns "$w")" -d"$warmup" \
+            --timeout 30s -s "$bench/lib/put.lua" \
+            "http://127.0.0.1:$listen" > /dev/null 2>&1 || true
+    done
+    settle "$plain_worker"
+    settle "$module_worker"
+
+    for pair in $(seq "$pairs"); do
+        if [ $((pair % 2)) = 1 ]; then
+            slice "$w" plain "$plain_worker" "$plain_port" "$pair" "$length"
+            slice "$w" module "$module_worker" "$module_port" "$pair" "$length"
+        else
+            slice "$w" module "$module_worker" "$module_port" "$pair" "$length"
+            slice "$w" plain "$plain_worker" "$plain_port" "$pair" "$length"
+        fi
+    done
+
+    # the median of the pairs' ratios, for the log; report.pl does the rest
+    awk -F'\t' -v w="$w" '$1 == w && $4 == "ok" {
+            n = split($6, f, " ")
+            for (i = 1; i <= n; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+            rps[$2 "/" $3] = v["requests"] / v["duration_us"] * 1e6
+        }
+        END {
+            for (k in rps) {
+                split(k, pv, "/")
+                if (pv[2] == "module" && rps[pv[1] "/plain"])
+                    print rps[k] / rps[pv[1] "/plain"]
+            }
+        }' "$out/pairs.tsv" | sort -n \
+        | awk -v w="$w" '{ r[NR] = $1 }
+            END { if (NR) printf "  %-20s %d pairs, module/plain req/s: median %.3f\n",
+                                 w, NR, r[int((NR + 1) / 2)] }'
+
+    stop_gateway
+    gw_pid=$plain_pid
+    stop_gateway
+}
+
 echo "== request bodies"
 perl "$bench/gen-bodies.pl" "$bodies"
 
@@ -276,9 +376,9 @@ if [ "${FGS_BENCH_SKIP_CORPUS:-}" != 1 ]; then
 fi
 
 : > "$out/runs.tsv"
-if [ "${FGS_BENCH_SKIP_LOAD:-}" != 1 ]; then
-    echo "== load: $runs run(s) of $duration (after $warmup of warm-up)," \
-         "gateway on cpu $gw_cpu, wrk and upstream on cpu $load_cpu"
+: > "$out/pairs.tsv"
+if [ "${FGS_BENCH_SKIP_LOAD:-}" != 1 ] || [ "${FGS_BENCH_SKIP_PAIRS:-}" != 1 ]
+then
     mkdir -p "$out/run/upstream/client_body"
     sed -e "s|@RUN@|$out/run/upstream|g" -e "s|@PORT@|$upstream_port|g" \
         "$bench/conf/upstream.conf" > "$out/run/upstream/nginx.conf"
@@ -288,15 +388,30 @@ if [ "${FGS_BENCH_SKIP_LOAD:-}" != 1 ]; then
     started+=("$upstream_pid")
     wait_port "$upstream_port" || { echo "$0: the upstream did not start" >&2; exit 1; }
 
-    for run in $(seq "$runs"); do
-        for w in $workloads; do
-            i=0
-            for v in "${ready[@]}"; do
-                i=$((i + 1))
-                measure "$run" "$w" "$v" "$i"
+    if [ "${FGS_BENCH_SKIP_LOAD:-}" != 1 ]; then
+        echo "== load: $runs run(s) of $duration (after $warmup of warm-up)," \
+             "gateway on cpu $gw_cpu, wrk and upstream on cpu $load_cpu"
+        for run in $(seq "$runs"); do
+            for w in $workloads; do
+                i=0
+                for v in "${ready[@]}"; do
+                    i=$((i + 1))
+                    measure "$run" "$w" "$v" "$i"
+                done
             done
         done
-    done
+    fi
+
+    if [ "${FGS_BENCH_SKIP_PAIRS:-}" != 1 ] \
+       && [[ " ${ready[*]} " == *" plain "* ]] \
+       && [[ " ${ready[*]} " == *" module "* ]]
+    then
+        echo "== head to head, module against plain: $pairs pair(s) of" \
+             "$slice_1k (1 KB) or $slice_10m (10 MB) slices"
+        for w in $workloads; do
+            head_to_head "$w"
+        done
+    fi
 
     kill "$upstream_pid" 2>/dev/null || true
     wait "$upstream_pid" 2>/dev/null || true
@@ -319,6 +434,8 @@ fi
 
 echo "== report"
 FGS_BENCH_RUNS=$runs FGS_BENCH_DURATION=$duration FGS_BENCH_WARMUP=$warmup \
+FGS_BENCH_PAIRS=$pairs FGS_BENCH_SLICE_1K=$slice_1k \
+FGS_BENCH_SLICE_10M=$slice_10m \
 FGS_BENCH_GATEWAY_CPU=$gw_cpu FGS_BENCH_LOAD_CPU=$load_cpu \
 FGS_BENCH_MODULE=$module FGS_BENCH_POLICY=$policy \
 FGS_BENCH_README=${FGS_BENCH_README-$top/README.md} \
