@@ -134,7 +134,8 @@ FGS_OBJECT(fgs_mount_user, "MountUser", fgs_mount_user_fields,
 /*
  * Table 7 FuncMount.  mount_type: "sfs" (SFS Capacity-Oriented),
  * "sfsTurbo" (SFS Turbo, as in the example request) and "ecs";
- * mount_share_path is mandatory when mount_type is "ecs" (fgs_schema.c).
+ * mount_share_path is mandatory when mount_type is "ecs"
+ * (fgs_schema_rules.c).
  * The order must follow fgs_schema_func_mount_e.
  */
 
@@ -288,7 +289,7 @@ static const char *const  fgs_function_types[] = {
  * handler and memory_size mandatory; /code Table 3 code_type and
  * func_code.  Fields whose check needs another field (handler and the
  * runtime, code_type and code_filename or code_url, an initializer
- * handler and its timeout) are finished in fgs_schema.c.
+ * handler and its timeout) are finished in fgs_schema_rules.c.
  */
 
 static const fgs_schema_field_t  fgs_function_fields[] = {
@@ -301,7 +302,7 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
         STR("code_encrypt_kms_key_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0,
             NULL),
 
-    /* mandatory for zip and jar (fgs_schema.c) */
+    /* mandatory for zip and jar (fgs_schema_rules.c) */
     [FGS_F_CODE_FILENAME] =
         STR("code_filename", FGS_CODE, 0, FGS_CHECK_FILENAME, 0, 255, NULL),
 
@@ -309,7 +310,7 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
         STR("code_type", FGS_CODE, FGS_CODE, FGS_CHECK_CODE_TYPE, 0, 0,
             fgs_code_types),
 
-    /* mandatory for obs, blank otherwise (fgs_schema.c) */
+    /* mandatory for obs, blank otherwise (fgs_schema_rules.c) */
     [FGS_F_CODE_URL] =
         STR("code_url", FGS_CODE, 0, FGS_CHECK_NONE, 0, 0, NULL),
 
@@ -387,7 +388,7 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
     [FGS_F_HEARTBEAT_HANDLER] =
         STR("heartbeat_handler", FGS_CFG, 0, FGS_CHECK_DOTTED, 0, 0, NULL),
 
-    /* "xx.xx", with initializer_timeout (fgs_schema.c) */
+    /* "xx.xx", with initializer_timeout (fgs_schema_rules.c) */
     [FGS_F_INITIALIZER_HANDLER] =
         STR("initializer_handler", FGS_CFG, 0, FGS_CHECK_DOTTED, 0, 0,
             NULL),
@@ -435,7 +436,7 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
         STR("restore_hook_handler", FGS_CFG, 0, FGS_CHECK_DOTTED, 0, 0,
             NULL),
 
-    /* needs restore_hook_handler (fgs_schema.c) */
+    /* needs restore_hook_handler (fgs_schema_rules.c) */
     [FGS_F_RESTORE_HOOK_TIMEOUT] =
         INT("restore_hook_timeout", FGS_CFG, 0, FGS_CHECK_RANGE, 1, 300),
 

@@ -66,7 +66,7 @@ typedef enum {
 } fgs_schema_check_e;
 
 
-/* objects that have rules across their fields (fgs_schema.c) */
+/* objects that have rules across their fields (fgs_schema_rules.c) */
 typedef enum {
     FGS_OBJ_PLAIN = 0,
     FGS_OBJ_FUNCTION,           /* the request body */
@@ -106,7 +106,7 @@ typedef struct {
 /* a field as the walk of the members reads it */
 typedef struct {
     uint64_t                    head;       /* the name's first and last */
-    uint64_t                    tail;       /* bytes (fgs_schema.c) */
+    uint64_t                    tail;       /* bytes (see fgs_schema_index.h) */
     uint64_t                    bit;        /* 1 << field */
     uint8_t                     len;        /* 0 in entry 0: no key */
     uint8_t                     field;      /* its index in the table */
@@ -145,7 +145,7 @@ struct fgs_schema_object_s {
     const fgs_schema_field_t   *fields;
     uint32_t                    n;
     uint32_t                    id;         /* fgs_schema_obj_e */
-    fgs_schema_index_t         *index;      /* built by fgs_schema.c */
+    fgs_schema_index_t         *index;      /* fgs_schema_index.c builds it */
 };
 
 
