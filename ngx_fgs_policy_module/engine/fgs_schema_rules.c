@@ -29,6 +29,8 @@ static void fgs_schema_code_source(fgs_schema_ctx_t *ctx, uint32_t node,
 static inline uint32_t fgs_schema_at(const fgs_schema_found_t *found,
     uint32_t field);
 static int fgs_schema_nonempty(fgs_schema_ctx_t *ctx, uint32_t node);
+static void fgs_schema_needed(fgs_schema_ctx_t *ctx, uint32_t node,
+    uint32_t member, const char *name, const char *when);
 
 
 /* the rules of the request body that involve more than one field */
@@ -182,25 +184,12 @@ fgs_schema_code_source(fgs_schema_ctx_t *ctx, uint32_t node,
     if ((fgs_schema_is(&type, "zip") || fgs_schema_is(&type, "jar"))
         && !fgs_schema_nonempty(ctx, fn))
     {
-        if (fn == FGS_NONE) {
-            fgs_schema_fail(ctx, node, "code_filename", "is required when "
-                            "code_type is zip or jar");
-
-        } else if (ctx->nodes[fn].type == FGS_JSON_STRING) {
-            fgs_schema_fail(ctx, fn, NULL, "is empty; it is required when "
-                            "code_type is zip or jar");
-        }
+        fgs_schema_needed(ctx, node, fn, "code_filename",
+                          "code_type is zip or jar");
     }
 
     if (obs && !fgs_schema_nonempty(ctx, url)) {
-        if (url == FGS_NONE) {
-            fgs_schema_fail(ctx, node, "code_url", "is required when "
-                            "code_type is obs");
-
-        } else if (ctx->nodes[url].type == FGS_JSON_STRING) {
-            fgs_schema_fail(ctx, url, NULL, "is empty; it is required when "
-                            "code_type is obs");
-        }
+        fgs_schema_needed(ctx, node, url, "code_url", "code_type is obs");
     }
 
     if (!obs && fgs_schema_nonempty(ctx, url)) {
@@ -234,14 +223,8 @@ fgs_schema_func_mount_rules(fgs_schema_ctx_t *ctx, uint32_t node,
         return;
     }
 
-    if (sp == FGS_NONE) {
-        fgs_schema_fail(ctx, node, "mount_share_path", "is required when "
-                        "mount_type is ecs");
-
-    } else if (ctx->nodes[sp].type == FGS_JSON_STRING) {
-        fgs_schema_fail(ctx, sp, NULL, "is empty; it is required when "
-                        "mount_type is ecs");
-    }
+    fgs_schema_needed(ctx, node, sp, "mount_share_path",
+                      "mount_type is ecs");
 }
 
 
@@ -261,4 +244,24 @@ fgs_schema_nonempty(fgs_schema_ctx_t *ctx, uint32_t node)
 {
     return node != FGS_NONE && ctx->nodes[node].type == FGS_JSON_STRING
            && ctx->nodes[node].len > 2;
+}
+
+
+/*
+ * A field of node that a rule requires "when" and that is not a string
+ * with a value: missing (member FGS_NONE), or empty.  A member of
+ * another type has had its type error from the walk already.
+ */
+
+static void
+fgs_schema_needed(fgs_schema_ctx_t *ctx, uint32_t node, uint32_t member,
+    const char *name, const char *when)
+{
+    if (member == FGS_NONE) {
+        fgs_schema_fail(ctx, node, name, "is required when %s", when);
+
+    } else if (ctx->nodes[member].type == FGS_JSON_STRING) {
+        fgs_schema_fail(ctx, member, NULL, "is empty; it is required when "
+                        "%s", when);
+    }
 }
