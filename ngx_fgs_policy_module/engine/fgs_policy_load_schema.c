@@ -73,7 +73,7 @@ static const char  *fgs_load_mut_names[] = { "set_default", "set", "remove" };
     "code_type decides whether code_filename and code_url are required or " \
     "must be blank"
 
-/* the cross-field rules of fgs_schema.c (fgs_schema_function_rules) */
+/* the cross-field rules of fgs_schema_rules.c (fgs_schema_function_rules) */
 
 static const fgs_load_joint_t  fgs_load_joints[] = {
     { "handler", FGS_LOAD_CFG, FGS_LOAD_HANDLER_RULE },
