@@ -206,14 +206,19 @@ settle() {
     done
 }
 
+# wrk with workload $1's PUT, its connections, against 127.0.0.1:$2 for
+# $3; the caller exports FGS_BENCH_PATH and FGS_BENCH_BODY for put.lua
+load() {
+    $pin_load wrk -t1 -c"$(workload_conns "$1")" -d"$3" --timeout 30s \
+        --latency -s "$bench/lib/put.lua" "http://127.0.0.1:$2" 2>&1
+}
+
 # one measurement: $1 run, $2 workload, $3 variant, $4 its index
 measure() {
-    local run=$1 w=$2 v=$3 i=$4 dir listen target conns status t0 t1 hwm
-    local line log
+    local run=$1 w=$2 v=$3 i=$4 dir listen target status t0 t1 hwm line log
     dir=$out/run/$v
     listen=$((port + 10 + i))
     target=$(workload_target "$w")
-    conns=$(workload_conns "$w")
     log=$out/wrk-$w-$v-$run.txt
 
     start_gateway "$v" "$dir" "$listen" "$upstream_port" || {
@@ -227,15 +232,13 @@ measure() {
         || echo 000)
 
     export FGS_BENCH_PATH=$target FGS_BENCH_BODY=$bodies/$w.json
-    $pin_load wrk -t1 -c"$conns" -d"$warmup" --timeout 30s \
-        -s "$bench/lib/put.lua" "http://127.0.0.1:$listen" > /dev/null 2>&1 || true
+    load "$w" "$listen" "$warmup" > /dev/null || true
 
     # requests the warm-up left in flight must not count in the measurement
     settle "$gw_worker"
 
     t0=$(cpu_ticks "$gw_worker")
-    $pin_load wrk -t1 -c"$conns" -d"$duration" --timeout 30s --latency \
-        -s "$bench/lib/put.lua" "http://127.0.0.1:$listen" > "$log" 2>&1 || true
+    load "$w" "$listen" "$duration" > "$log" || true
     t1=$(cpu_ticks "$gw_worker")
     hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$gw_worker/status")
 
@@ -248,20 +251,19 @@ measure() {
     fi
     # run workload variant ok status conns ticks hwm_kb FGSBENCH fields
     printf '%s\t%s\t%s\tok\t%s\t%s\t%s\t%s\t%s\n' "$run" "$w" "$v" \
-        "$status" "$conns" "$((t1 - t0))" "$hwm" "${line#FGSBENCH }" \
+        "$status" "$(workload_conns "$w")" "$((t1 - t0))" "$hwm" \
+        "${line#FGSBENCH }" \
         >> "$out/runs.tsv"
     printf '  run %s %-20s %-7s %s\n' "$run" "$w" "$v" "${line#FGSBENCH }"
 }
 
-# one slice of head to head: wrk for $6 (a length) with workload $1
-# against variant $2, whose worker is $3 and port $4; pairs.tsv gets a
-# line for pair $5, with the worker's CPU ticks
+# one slice of head to head: workload $1 for $6 against variant $2,
+# whose worker is $3 and port $4; pairs.tsv gets a line for pair $5,
+# with the worker's CPU ticks
 slice() {
     local w=$1 v=$2 worker=$3 listen=$4 pair=$5 length=$6 t0 t1 line
     t0=$(cpu_ticks "$worker")
-    line=$($pin_load wrk -t1 -c"$(workload_conns "$w")" -d"$length" \
-               --timeout 30s -s "$bench/lib/put.lua" \
-               "http://127.0.0.1:$listen" 2>&1 | grep '^FGSBENCH ' | tail -1)
+    line=$(load "$w" "$listen" "$length" | grep '^FGSBENCH ' | tail -1)
     settle "$worker"
     t1=$(cpu_ticks "$worker")
     if [ -z "$line" ]; then
@@ -271,6 +273,7 @@ slice() {
     # workload pair variant ok ticks FGSBENCH fields
     printf '%s\t%s\t%s\tok\t%s\t%s\n' "$w" "$pair" "$v" "$((t1 - t0))" \
         "${line#FGSBENCH }" >> "$out/pairs.tsv"
+    printf '  pair %s %-20s %-7s %s\n' "$pair" "$w" "$v" "${line#FGSBENCH }"
 }
 
 # head to head on workload $1: plain and the module, both started once
@@ -296,9 +299,7 @@ head_to_head() {
 
     # a warm-up of each, not counted
     for listen in "$plain_port" "$module_port"; do
-        $pin_load wrk -t1 -c"$(workload_conns "$w")" -d"$warmup" \
-            --timeout 30s -s "$bench/lib/put.lua" \
-            "http://127.0.0.1:$listen" > /dev/null 2>&1 || true
+        load "$w" "$listen" "$warmup" > /dev/null || true
     done
     settle "$plain_worker"
     settle "$module_worker"
@@ -312,23 +313,6 @@ head_to_head() {
             slice "$w" plain "$plain_worker" "$plain_port" "$pair" "$length"
         fi
     done
-
-    # the median of the pairs' ratios, for the log; report.pl does the rest
-    awk -F'\t' -v w="$w" '$1 == w && $4 == "ok" {
-            n = split($6, f, " ")
-            for (i = 1; i <= n; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
-            rps[$2 "/" $3] = v["requests"] / v["duration_us"] * 1e6
-        }
-        END {
-            for (k in rps) {
-                split(k, pv, "/")
-                if (pv[2] == "module" && rps[pv[1] "/plain"])
-                    print rps[k] / rps[pv[1] "/plain"]
-            }
-        }' "$out/pairs.tsv" | sort -n \
-        | awk -v w="$w" '{ r[NR] = $1 }
-            END { if (NR) printf "  %-20s %d pairs, module/plain req/s: median %.3f\n",
-                                 w, NR, r[int((NR + 1) / 2)] }'
 
     stop_gateway
     gw_pid=$plain_pid
