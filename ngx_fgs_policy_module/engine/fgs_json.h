@@ -147,6 +147,12 @@ int fgs_json_number(const fgs_json_doc_t *doc, uint32_t node, double *out);
 
 const char *fgs_json_type_name(fgs_json_type_e type);
 
+/*
+ * The kind of a value in a sentence: "an object", "an integer", ...;
+ * "absent" for anything that is not a type (no value at all).
+ */
+const char *fgs_json_kind(int type);
+
 
 /*
  * Escapes src for use inside a JSON string: '"', '\\', and every control

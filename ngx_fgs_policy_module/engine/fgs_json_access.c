@@ -196,3 +196,36 @@ fgs_json_type_name(fgs_json_type_e type)
 
     return fgs_json_type_names[type];
 }
+
+
+const char *
+fgs_json_kind(int type)
+{
+    switch (type) {
+
+    case FGS_JSON_OBJECT:
+        return "an object";
+
+    case FGS_JSON_ARRAY:
+        return "an array";
+
+    case FGS_JSON_STRING:
+        return "a string";
+
+    case FGS_JSON_INTEGER:
+        return "an integer";
+
+    case FGS_JSON_REAL:
+        return "a number";
+
+    case FGS_JSON_TRUE:
+    case FGS_JSON_FALSE:
+        return "a boolean";
+
+    case FGS_JSON_NULL:
+        return "null";
+
+    default:
+        return "absent";
+    }
+}

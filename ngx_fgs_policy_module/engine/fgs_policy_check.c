@@ -249,7 +249,7 @@ fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
 
         return rc != FGS_OK ? rc
                : fgs_check_fail(sink, ck.field, "%s is %s; it must be %s",
-                                ck.field, fgs_value_kind(type),
+                                ck.field, fgs_json_kind(type),
                                 c->types_text);
     }
 
@@ -463,7 +463,7 @@ fgs_check_patterns(fgs_checking_t *ck)
             if (ck->type != FGS_JSON_STRING) {
                 rc = fgs_check_fail(ck->sink, ck->field, "%s is %s, not a "
                                     "string that matches %s", ck->field,
-                                    fgs_value_kind(ck->type),
+                                    fgs_json_kind(ck->type),
                                     c->pattern->source);
 
             } else if (m == FGS_REGEX_FAILED) {
@@ -535,7 +535,7 @@ fgs_check_number(fgs_checking_t *ck)
 
         return rc != FGS_OK ? rc
                : fgs_check_fail(ck->sink, ck->field, "%s is %s, not a "
-                                "number", ck->field, fgs_value_kind(ck->type));
+                                "number", ck->field, fgs_json_kind(ck->type));
     }
 
     if (fgs_value_number(ck->v.doc, ck->v.node, &num) != FGS_OK) {
@@ -616,7 +616,7 @@ fgs_check_length(fgs_checking_t *ck)
     }
 
     return fgs_check_fail(ck->sink, ck->field, "%s is %s, not a string or an "
-                          "array", ck->field, fgs_value_kind(ck->type));
+                          "array", ck->field, fgs_json_kind(ck->type));
 }
 
 
@@ -642,7 +642,7 @@ fgs_check_decoded(fgs_checking_t *ck)
         return rc != FGS_OK ? rc
                : fgs_check_fail(ck->sink, ck->field, "%s is %s, not a base64 "
                                 "string", ck->field,
-                                fgs_value_kind(ck->type));
+                                fgs_json_kind(ck->type));
     }
 
     /* the inside of the string, raw: a 20 MB func_code.file is not copied */

@@ -410,7 +410,6 @@ int fgs_value_equal(const fgs_json_doc_t *da, uint32_t a,
     const fgs_json_doc_t *db, uint32_t b, fgs_alloc_t *alloc);
 int fgs_value_number(const fgs_json_doc_t *doc, uint32_t node,
     long double *out);
-const char *fgs_value_kind(int type);
 char *fgs_value_quote(const u_char *s, size_t len, fgs_alloc_t *a);
 char *fgs_value_echo(const fgs_json_doc_t *doc, uint32_t node,
     fgs_alloc_t *a);

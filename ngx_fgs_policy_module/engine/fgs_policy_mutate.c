@@ -102,7 +102,7 @@ fgs_mutate_one(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
             return fgs_violation_add(out, ctx->a, rule->id, m->path.text,
                                      "cannot %s %s: %s is %s, not an object",
                                      fgs_mut_names[m->action], m->path.text,
-                                     parent, fgs_value_kind(type));
+                                     parent, fgs_json_kind(type));
         }
     }
 

@@ -156,41 +156,6 @@ fgs_value_number(const fgs_json_doc_t *doc, uint32_t node, long double *out)
 }
 
 
-/* "an object", "a string", ...: the kind of a value in a sentence */
-
-const char *
-fgs_value_kind(int type)
-{
-    switch (type) {
-
-    case FGS_JSON_OBJECT:
-        return "an object";
-
-    case FGS_JSON_ARRAY:
-        return "an array";
-
-    case FGS_JSON_STRING:
-        return "a string";
-
-    case FGS_JSON_INTEGER:
-        return "an integer";
-
-    case FGS_JSON_REAL:
-        return "a number";
-
-    case FGS_JSON_TRUE:
-    case FGS_JSON_FALSE:
-        return "a boolean";
-
-    case FGS_JSON_NULL:
-        return "null";
-
-    default:
-        return "absent";
-    }
-}
-
-
 /*
  * A string for a message: quoted, escaped (no control character can end
  * a line), cut after FGS_POLICY_ECHO_MAX bytes on a character boundary.
@@ -270,6 +235,6 @@ fgs_value_echo(const fgs_json_doc_t *doc, uint32_t node, fgs_alloc_t *a)
                           ? FGS_POLICY_ECHO_MAX : n->len);
 
     default:
-        return fgs_sprintf(a, "(%s)", fgs_value_kind(n->type));
+        return fgs_sprintf(a, "(%s)", fgs_json_kind(n->type));
     }
 }
