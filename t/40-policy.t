@@ -52,7 +52,6 @@ $t->seed_functions(map { urn($_) } @names);
 my $AKSK = 'SDK-HMAC-SHA256 Access=TESTAK, SignedHeaders=content-type;host;'
            . 'x-sdk-date, Signature=' . ('0a' x 32);
 
-
 my $prod_vpc = { vpc_id => 'vpc-0a1b2c', subnet_id => 'subnet-7d8e9f' };
 my $r;
 

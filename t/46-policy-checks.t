@@ -34,8 +34,6 @@ my @names = qw(required-a forbidden-a type-a in-a notin-a pattern-a
                auditrule-a mut-a mutaudit-a plain-a);
 $t->seed_functions(map { urn($_) } @names);
 
-# a config body for function $name: the mandatory fields, then %o
-
 sub b64_of { return encode_base64('x' x $_[0], ''); }
 
 sub code_json {

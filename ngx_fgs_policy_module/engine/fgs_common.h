@@ -26,8 +26,9 @@
 
 
 /*
- * Memory for the engine: a region allocator owned by the caller (an nginx
- * pool in the module, fgs_arena_t in the CLI and the tests).  The engine
+ * Memory for the engine: a region allocator owned by the caller (the
+ * request arena of ngx_http_fgs_policy_arena.c in the module, fgs_arena_t
+ * in the CLI and the tests).  The engine
  * never frees; everything it allocates lives as long as the region.
  * alloc() returns memory aligned for any type, or NULL.
  */
@@ -106,7 +107,7 @@ char *fgs_vsprintf(fgs_alloc_t *a, const char *fmt, va_list args);
 
 /*
  * A growable arena over malloc() for the CLI, tests, fuzzers and benches
- * (the module uses nginx pools instead).
+ * (the module has its own, over blocks that each worker keeps).
  */
 
 typedef struct fgs_arena_block_s  fgs_arena_block_t;
