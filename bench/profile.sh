@@ -93,7 +93,13 @@ run_one() {
         -g 'daemon off; master_process off;' 2> "$dir/valgrind.log" &
     pid=$!
     pids+=("$pid")
-    wait_port "$listen" 600 || { echo "$0: $v did not start" >&2; exit 1; }
+    if ! wait_port "$listen" 600; then
+        # run_one runs in a subshell: the EXIT trap does not know this pid
+        echo "$0: $v did not start" >&2
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        exit 1
+    fi
 
     url="http://127.0.0.1:$listen$(workload_target "$w")"
     args=()

@@ -112,7 +112,11 @@ for my $l (lines("$out/pairs.tsv")) {
         rps      => $f{requests} / ($f{duration_us} / 1e6),
         requests => $f{requests},
         ticks    => $ticks,
-        bad      => $f{status_errors} + $f{socket_errors},
+        # every answer as the workload expects (wrk counts 4xx and 5xx as
+        # status errors), no socket error
+        bad      => $f{socket_errors}
+                    || $f{status_errors}
+                       != ($EXPECT_STATUS{$w} ? $f{requests} : 0),
     };
 }
 
@@ -133,9 +137,13 @@ sub quantile {
 sub head_to_head {
     my ($w) = @_;
     my (@r, %sum);
+    my $left = 0;
     for my $pair (keys %{$h{$w} // {}}) {
         my ($p, $x) = @{$h{$w}{$pair}}{qw(plain module)};
-        next unless $p && $x;
+        if (!$p || !$x || $p->{bad} || $x->{bad}) {
+            $left++;
+            next;
+        }
         push @r, $x->{rps} / $p->{rps};
         for my $v (qw(plain module)) {
             $sum{$v}{$_} += $h{$w}{$pair}{$v}{$_} for qw(requests ticks rps);
@@ -147,6 +155,7 @@ sub head_to_head {
           / ($sum{plain}{ticks} / $sum{plain}{requests}) : undef;
     return {
         pairs  => scalar @r,
+        left   => $left,
         median => quantile(0.5, @r),
         q1     => quantile(0.25, @r),
         q3     => quantile(0.75, @r),
@@ -397,7 +406,10 @@ if (%h) {
         . "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for my $w (grep { $h{$_} } @WORKLOADS) {
         my $x = head_to_head($w) or next;
-        $md .= "| $w | $x->{pairs} | " . fmt($x->{plain}, 0) . ' | '
+        $md .= "| $w | $x->{pairs}"
+            . ($x->{left} ? " ($x->{left} left out: a slice failed, or "
+                            . "answered other than expected)" : '')
+            . ' | ' . fmt($x->{plain}, 0) . ' | '
             . fmt($x->{module}, 0) . ' | ' . ratio($x->{median}) . ' | '
             . ratio($x->{q1}) . ' - ' . ratio($x->{q3}) . ' | '
             . ratio($x->{cpu}) . " |\n";

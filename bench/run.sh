@@ -140,10 +140,12 @@ start_gateway() {
     fi
 }
 
+# stops the gateway whose master is $1 (default: the last one started)
 stop_gateway() {
-    kill -TERM "$gw_pid" 2>/dev/null || true
-    wait "$gw_pid" 2>/dev/null || true
-    forget "$gw_pid"
+    local pid=${1:-$gw_pid}
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    forget "$pid"
 }
 
 # "yes", or why the variant cannot run here
@@ -291,8 +293,7 @@ head_to_head() {
     if ! start_gateway module "$out/run/h2h-module" "$module_port" \
              "$upstream_port"
     then
-        gw_pid=$plain_pid
-        stop_gateway
+        stop_gateway "$plain_pid"
         return
     fi
     module_worker=$gw_worker
@@ -315,8 +316,7 @@ head_to_head() {
     done
 
     stop_gateway
-    gw_pid=$plain_pid
-    stop_gateway
+    stop_gateway "$plain_pid"
 }
 
 echo "== request bodies"
