@@ -229,7 +229,9 @@ check_record($r, 'chunked rewrite: its record', decision => 'rewrite',
 # even one that nginx wrote to a temp file), or as it arrives (chunked,
 # whatever its size, or 64 KB and more); chosen at the first buffer.
 # Every hash is computed here from the bytes sent and the bytes the
-# upstream got.
+# upstream got.  Both ways give the same hash, so these cases show that
+# each is right around the sizes where the choice changes, not which
+# one ran.
 
 # A /code body of exactly $len bytes: random code, then as many spaces
 # as are left before the closing brace (JSON allows them there), so
