@@ -151,6 +151,9 @@ typedef enum {
     FGS_MUT_REMOVE
 } fgs_mut_e;
 
+/* the policy's name of each action, by fgs_mut_e */
+extern const char  *fgs_mut_names[];
+
 
 typedef struct {
     fgs_mut_e                action;

@@ -61,9 +61,6 @@ static const char *fgs_load_schema_field_text(const fgs_mutation_t *m,
     char *buf, size_t len);
 
 
-static const char  *fgs_load_mut_names[] = { "set_default", "set", "remove" };
-
-
 #define FGS_LOAD_CFG   (FGS_SCHEMA_CONFIG | FGS_SCHEMA_CREATE)
 #define FGS_LOAD_CODE  (FGS_SCHEMA_CODE | FGS_SCHEMA_CREATE)
 
@@ -177,7 +174,7 @@ fgs_load_schema_one(fgs_load_t *ld, const fgs_mutation_t *m, fgs_op_e op,
                                  "FunctionGraph API reference ties it to "
                                  "other fields (%s), so whether the "
                                  "rewritten body conforms would depend on "
-                                 "the request", fgs_load_mut_names[m->action],
+                                 "the request", fgs_mut_names[m->action],
                                  m->path.text, fgs_op_name(op), j->why);
         }
     }
@@ -263,7 +260,22 @@ fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op)
 
         n = strcspn(v->field, ".[");
 
-        if (n == 0 || n >= sizeof(key)) {
+        if (n == 0) {
+
+            /*
+             * No field: the list was cut short (or the body was no
+             * object), so what the rule writes cannot be shown to
+             * conform; refuse rather than pass what was not listed.
+             */
+
+            rc = fgs_load_fail(ld, NULL, "the body the rule writes could "
+                               "not be checked against the FunctionGraph "
+                               "API reference for the %s operation: %s",
+                               fgs_op_name(op), v->message);
+            break;
+        }
+
+        if (n >= sizeof(key)) {
             continue;
         }
 
@@ -503,7 +515,7 @@ fgs_load_schema_is(const fgs_path_t *path, const char *dotted)
 static const char *
 fgs_load_schema_field_text(const fgs_mutation_t *m, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s[%.100s]", fgs_load_mut_names[m->action],
+    snprintf(buf, len, "%s[%.100s]", fgs_mut_names[m->action],
              m->path.text);
 
     return buf;

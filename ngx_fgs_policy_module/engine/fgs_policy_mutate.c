@@ -33,7 +33,7 @@ static int fgs_mutate_note(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
     const fgs_mutation_t *m);
 
 
-static const char  *fgs_mut_names[] = { "set_default", "set", "remove" };
+const char  *fgs_mut_names[] = { "set_default", "set", "remove" };
 
 
 int
