@@ -4,8 +4,8 @@
  *
  * Checks a scanned body against the API reference tables
  * (fgs_schema_fields.c) in one walk over the tape: each member is found
- * in its object's table by its length and name, its value checked in
- * place.
+ * in its object's table through the object's hash (fgs_schema_index.h),
+ * its value checked in place.
  * A body that conforms costs no allocation, except for the unescaped
  * copy of a checked string that carries escapes.
  *

@@ -3,8 +3,9 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * The shape of the API reference tables that fgs_schema_fields.c fills
- * and fgs_schema.c walks.  Only the schema uses this header (and its unit
- * test, for the self-check of the tables).
+ * and fgs_schema.c walks.  The schema uses this header, and so do the
+ * policy's load-time check of rewrites (fgs_policy_load_schema.c) and
+ * the schema's unit test.
  */
 
 

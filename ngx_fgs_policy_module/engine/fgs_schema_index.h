@@ -78,80 +78,28 @@ fgs_schema_hash(uint64_t mult, uint64_t head, uint64_t tail, size_t len)
 
 
 /*
- * The names are short, and a call to memcmp() would cost more than the
- * comparison: eight bytes at a time (the last eight overlapping the ones
- * before; most names take two words, without a loop), and below eight
- * the first and the last four, two or one.
- * Both sides have len bytes; nothing past them is read.
+ * The middle bytes of a name longer than 16, which the key's two words
+ * leave out: at most FGS_SCHEMA_MAX_NAME - 16 of them, so the same two
+ * overlapping words as fgs_schema_words() takes cover them all (a call
+ * to memcmp() would cost more).  Both sides have len bytes.
  */
+
+_Static_assert(FGS_SCHEMA_MAX_NAME - 16 <= 16,
+               "fgs_schema_same() compares at most 16 middle bytes");
 
 static FGS_SCHEMA_INLINE int
 fgs_schema_same(const u_char *a, const u_char *b, size_t len)
 {
-    size_t    i;
-    uint16_t  x2, y2;
-    uint32_t  x4, y4;
-    uint64_t  x8, y8;
+    uint64_t  ah, at, bh, bt;
 
-    if (len > 16) {
-        for (i = 0; i + 8 < len; i += 8) {
-            memcpy(&x8, a + i, 8);
-            memcpy(&y8, b + i, 8);
-
-            if (x8 != y8) {
-                return 0;
-            }
-        }
-
-        memcpy(&x8, a + len - 8, 8);
-        memcpy(&y8, b + len - 8, 8);
-
-        return x8 == y8;
+    if (len < FGS_SCHEMA_MIN_NAME) {
+        return len == 0 || a[0] == b[0];
     }
 
-    if (len >= 8) {
-        memcpy(&x8, a, 8);
-        memcpy(&y8, b, 8);
+    fgs_schema_words(a, len, &ah, &at);
+    fgs_schema_words(b, len, &bh, &bt);
 
-        if (x8 != y8) {
-            return 0;
-        }
-
-        memcpy(&x8, a + len - 8, 8);
-        memcpy(&y8, b + len - 8, 8);
-
-        return x8 == y8;
-    }
-
-    if (len >= 4) {
-        memcpy(&x4, a, 4);
-        memcpy(&y4, b, 4);
-
-        if (x4 != y4) {
-            return 0;
-        }
-
-        memcpy(&x4, a + len - 4, 4);
-        memcpy(&y4, b + len - 4, 4);
-
-        return x4 == y4;
-    }
-
-    if (len >= 2) {
-        memcpy(&x2, a, 2);
-        memcpy(&y2, b, 2);
-
-        if (x2 != y2) {
-            return 0;
-        }
-
-        memcpy(&x2, a + len - 2, 2);
-        memcpy(&y2, b + len - 2, 2);
-
-        return x2 == y2;
-    }
-
-    return len == 0 || a[0] == b[0];
+    return ah == bh && at == bt;
 }
 
 

@@ -138,8 +138,8 @@ fgs_schema_opbit(fgs_op_e op)
 /*
  * The value of an INTEGER node of at most FGS_SCHEMA_SHORT_INT bytes,
  * which the scanner checked to be an optional '-' and digits without a
- * leading zero: it fits in 32 bits, so it needs neither a check per
- * digit nor fgs_json_int()'s, which would cost more than the digits.
+ * leading zero: it fits in 32 bits, so it is read here, without the
+ * call to fgs_json_int() and its checks of the node.
  */
 
 static inline int64_t
@@ -218,6 +218,19 @@ fgs_schema_chars(const fgs_str_t *s)
     }
 
     return n;
+}
+
+
+/* whether s is exactly the NUL-terminated value */
+
+static inline int
+fgs_schema_is(const fgs_str_t *s, const char *value)
+{
+    size_t  n;
+
+    n = strlen(value);
+
+    return s->len == n && memcmp(s->data, value, n) == 0;
 }
 
 

@@ -16,12 +16,6 @@
 #include "fgs_schema_int.h"
 
 
-/* s is the string literal (only a literal compiles), its length known */
-#define fgs_schema_is(s, literal)                                             \
-    ((s)->len == sizeof("" literal) - 1                                       \
-     && memcmp((s)->data, literal, sizeof(literal) - 1) == 0)
-
-
 static void fgs_schema_handler(fgs_schema_ctx_t *ctx, uint32_t node,
     const fgs_schema_found_t *found);
 static void fgs_schema_code_source(fgs_schema_ctx_t *ctx, uint32_t node,

@@ -23,7 +23,6 @@
 static int fgs_schema_cidr(const u_char *p, const u_char *end);
 static int fgs_schema_decimal(const u_char **pp, const u_char *end,
     uint32_t max, uint32_t *out);
-static int fgs_schema_is_value(const fgs_str_t *s, const char *value);
 
 
 void
@@ -360,13 +359,13 @@ fgs_schema_enum(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s,
     const char *const  *v;
 
     for (v = values; *v; v++) {
-        if (fgs_schema_is_value(s, *v)) {
+        if (fgs_schema_is(s, *v)) {
             return;
         }
     }
 
     for (v = more; v && *v; v++) {
-        if (fgs_schema_is_value(s, *v)) {
+        if (fgs_schema_is(s, *v)) {
             return;
         }
     }
@@ -490,15 +489,4 @@ fgs_schema_max_bytes(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         fgs_schema_fail(ctx, node, NULL, "is %zu bytes; the API reference "
                         "allows at most %lld", len, (long long) f->max);
     }
-}
-
-
-static int
-fgs_schema_is_value(const fgs_str_t *s, const char *value)
-{
-    size_t  n;
-
-    n = strlen(value);
-
-    return s->len == n && memcmp(s->data, value, n) == 0;
 }
