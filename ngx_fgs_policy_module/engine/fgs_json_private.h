@@ -23,7 +23,7 @@
 /*
  * The members of one open object, for the duplicate key check.  While
  * the object is small, slots stays NULL and each member's fingerprint
- * (its length and three of its bytes) is kept in fp; bloom has one bit
+ * (its length, first and last bytes) is kept in fp; bloom has one bit
  * set per fingerprint, so that most new keys are known to be new after
  * one test, and the fingerprints are compared only when the bit is set.
  */

@@ -289,8 +289,9 @@ fgs_json_skip_ws_slow(const u_char *p, const u_char *end)
  * compare is left, for '\\'.
  */
 #define fgs_json_stops(v)                                                   \
-    _mm_or_si128(_mm_subs_epi8(_mm_xor_si128(v, flip), below),              \
-                 _mm_cmpeq_epi8(v, bslash))
+    _mm_or_si128(_mm_subs_epi8(_mm_xor_si128(v, _mm_set1_epi8(0x02)),       \
+                               _mm_set1_epi8(0x21)),                        \
+                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))
 
 #endif
 
@@ -303,11 +304,7 @@ fgs_json_plain_end(const u_char *p, const u_char *end)
 #if (FGS_JSON_SSE2)
     int        m;
     uint64_t   mm;
-    __m128i    flip, bslash, below, s0, s1, s2, s3;
-
-    flip = _mm_set1_epi8(0x02);
-    bslash = _mm_set1_epi8('\\');
-    below = _mm_set1_epi8(0x21);
+    __m128i    s0, s1, s2, s3;
 
     /* keys and short values end within the first 16 bytes */
 
@@ -779,22 +776,16 @@ quoted_key:
     /*
      * Most keys are plain and shorter than 32 bytes: the blocks that
      * find their end are stored as their copy, NUL and all.  The stops
-     * are found as by fgs_json_stops().
+     * are found with fgs_json_stops().
      */
-
-#define fgs_json_key_stops(v)                                               \
-    _mm_movemask_epi8(                                                      \
-        _mm_or_si128(_mm_subs_epi8(_mm_xor_si128(v, _mm_set1_epi8(0x02)),   \
-                                   _mm_set1_epi8(0x21)),                    \
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))))
 
     if (p < st.bfast && (uintptr_t) st.kpos <= st.kfast) {
         s0 = _mm_loadu_si128((const __m128i *) (p + 1));
-        m = fgs_json_key_stops(s0);
+        m = _mm_movemask_epi8(fgs_json_stops(s0));
 
         if (m == 0) {
             s1 = _mm_loadu_si128((const __m128i *) (p + 17));
-            m = (unsigned int) fgs_json_key_stops(s1) << 16;
+            m = (unsigned int) _mm_movemask_epi8(fgs_json_stops(s1)) << 16;
             _mm_storeu_si128((__m128i *) (st.kpos + 16), s1);
         }
 
@@ -818,7 +809,6 @@ quoted_key:
         }
     }
 
-#undef fgs_json_key_stops
 
 #endif
 
@@ -1008,11 +998,7 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p,
 #if (FGS_JSON_SSE2)
     int            m;
     const u_char  *q;
-    __m128i        flip, bslash, below, s0;
-
-    flip = _mm_set1_epi8(0x02);
-    bslash = _mm_set1_epi8('\\');
-    below = _mm_set1_epi8(0x21);
+    __m128i        s0;
 
     /* up to 64 bytes here: keys, names, ids and most short values */
 
@@ -1067,11 +1053,6 @@ fgs_json_scan_string_slow(fgs_json_scan_t *st, const u_char *p,
     const u_char  *end;
 #if (FGS_JSON_SSE2)
     int            i, m;
-    __m128i        flip, bslash, below;
-
-    flip = _mm_set1_epi8(0x02);
-    bslash = _mm_set1_epi8('\\');
-    below = _mm_set1_epi8(0x21);
 #endif
 
     end = st->end;

@@ -90,8 +90,10 @@ same_result(const result_t *a, const result_t *b, size_t content_len)
                && strcmp(a->error, b->error) == 0;
     }
 
+    /* out of memory is no result to compare */
+
     if (a->rc != FGS_OK || a->n != b->n) {
-        return a->rc != FGS_OK;
+        return 0;
     }
 
     for (i = 0; i < a->n; i++) {
