@@ -288,7 +288,11 @@ typedef struct {
 } fgs_view_t;
 
 
-/* the state of one evaluation */
+/*
+ * The state of one evaluation.  fgs_policy_eval() zeroes the members
+ * from root up to root_nodes (which fgs_path_index_body() fills) and
+ * sets those before root: a new member goes between them.
+ */
 
 struct fgs_eval_ctx_s {
     const fgs_policy_t      *policy;

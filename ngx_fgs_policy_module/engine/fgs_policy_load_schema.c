@@ -192,8 +192,7 @@ static int
 fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op)
 {
     int                    rc;
-    char                  *json, key[FGS_POLICY_MAX_KEY + 1];
-    char                   field[160];
+    char                  *json, field[160];
     size_t                 n;
     json_t                *body;
     uint32_t               i;
@@ -275,14 +274,7 @@ fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op)
             break;
         }
 
-        if (n >= sizeof(key)) {
-            continue;
-        }
-
-        memcpy(key, v->field, n);
-        key[n] = '\0';
-
-        if (fgs_json_child(&doc, 0, key, n) == FGS_NONE) {
+        if (fgs_json_child(&doc, 0, v->field, n) == FGS_NONE) {
             continue;
         }
 
