@@ -7,8 +7,8 @@
 # Built by "make fuzz-build" into $BUILD/fuzz/ (BUILD defaults to build).
 # Each target starts from its working corpus $BUILD/fuzz/corpus-NAME (kept
 # between runs, never committed) and reads its seeds in place: t/fuzz/seeds/
-# NAME, the repository's bodies and policies, and JSONTestSuite from
-# ../shared/corpora when it is there.  Findings (crash-*, leak-*, timeout-*,
+# NAME, the repository's bodies and policies, and the JSONTestSuite corpus
+# vendored in t/data/JSONTestSuite.  Findings (crash-*, leak-*, timeout-*,
 # oom-*) go to $BUILD/fuzz/findings-NAME/; the output to $BUILD/fuzz/NAME.log.
 # Exits 1 when any target found something new in this run.  FGS_FUZZ_NICE=19
 # runs the fuzzers at that niceness.
@@ -24,15 +24,14 @@ SECONDS_EACH=${1:-60}
 
 names=${*:-json schema json_diff target policy_load policy_eval}
 
-suite=${FGS_SHARED:-../shared}/corpora/JSONTestSuite/test_parsing
+suite=t/data/JSONTestSuite/test_parsing
 
 seeds() {
     echo "t/fuzz/seeds/$1"
 
     case "$1" in
         json|json_diff)
-            echo t/data/seeds t/fuzz/seeds/schema conf/policy.tests
-            [ -d "$suite" ] && echo "$suite" ;;
+            echo t/data/seeds t/fuzz/seeds/schema conf/policy.tests "$suite" ;;
         schema|policy_eval)
             echo t/data/seeds ;;
         policy_load)

@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The JSON scanner against JSONTestSuite's test_parsing files, found in
- * $FGS_SHARED/corpora or else ../shared/corpora from the repository root:
+ * The JSON scanner against JSONTestSuite's test_parsing files, vendored
+ * with their MIT licence in t/data/JSONTestSuite (run from the repository
+ * root, or set FGS_CORPUS to another test_parsing directory):
  *
  *   n_  must be refused;
  *   y_  must be accepted when the top level is an object, and otherwise
@@ -26,7 +27,7 @@
 #include "fgs_json.h"
 
 
-#define CORPUS  "/corpora/JSONTestSuite/test_parsing"
+#define CORPUS  "t/data/JSONTestSuite/test_parsing"
 
 
 typedef struct {
@@ -212,16 +213,16 @@ main(void)
     char             dir[4096];
     size_t           len;
     u_char          *body, *wrapped;
-    const char      *shared;
+    const char      *corpus;
     struct dirent  **list;
 
-    shared = getenv("FGS_SHARED");
-    snprintf(dir, sizeof(dir), "%s" CORPUS, shared ? shared : "../shared");
+    corpus = getenv("FGS_CORPUS");
+    snprintf(dir, sizeof(dir), "%s", corpus ? corpus : CORPUS);
 
     nfiles = scandir(dir, &list, json_file, alphasort);
 
     if (nfiles < 0) {
-        ok(0, "JSONTestSuite found in %s (set FGS_SHARED or run from the "
+        ok(0, "JSONTestSuite found in %s (set FGS_CORPUS or run from the "
            "repository root)", dir);
         return done_testing();
     }
