@@ -30,9 +30,10 @@
  */
 
 
-#include <sys/mman.h>
-
 #include "ngx_http_fgs_policy_module.h"
+
+/* after nginx's headers, so that nginx's feature macros are in force */
+#include <sys/mman.h>
 
 
 static ngx_int_t ngx_http_fgs_policy_request_body_filter(

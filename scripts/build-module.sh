@@ -1,10 +1,20 @@
 #!/bin/bash
 # Builds build/ngx_http_fgs_policy_module.so (or $FGS_BUILD/...).
 #
-# Against Debian's nginx (nginx-dev), configured with the very flags of the
-# packaged binary so that the module loads into /usr/sbin/nginx; or, with
-# NGINX_SRC=/path/to/nginx-x.y.z, against any nginx source tree.
-# FGS_CC_OPT and FGS_LD_OPT add compiler and linker flags (sanitizers).
+#   (nothing)             against Debian's nginx (nginx-dev), configured with
+#                         the very flags of the packaged binary, so that the
+#                         module loads into /usr/sbin/nginx;
+#   NGINX_SRC=/path       against that nginx source tree (a release tarball's
+#                         ./configure or a repository tree's auto/configure),
+#                         with the flags of nginx's own packages;
+#   NGINX_SRC=/path NGINX_BIN=/usr/local/nginx/sbin/nginx
+#                         against that tree, configured with the arguments
+#                         the installed binary prints in `nginx -V`, so that
+#                         its load_module accepts the result.
+#
+# FGS_NGINX_FLAGS replaces the configure flags; FGS_NGINX_FULL=1 builds
+# nginx itself too ($FGS_BUILD/objs/nginx); FGS_CC_OPT and FGS_LD_OPT add
+# compiler and linker flags (sanitizers).
 
 set -e
 
@@ -14,10 +24,21 @@ mkdir -p "$build"
 
 flags=()
 
-if [ -n "$NGINX_SRC" ]; then
+if [ -n "${NGINX_SRC:-}" ]; then
     src=$(cd "$NGINX_SRC" && pwd)
-    flags=(--with-compat --with-http_ssl_module --with-http_v2_module
-           --with-debug)
+    if [ ! -f "$src/src/core/nginx.h" ]; then
+        echo "$0: $src is not an nginx source tree" >&2
+        exit 1
+    fi
+    if [ -n "${FGS_NGINX_FLAGS:-}" ]; then
+        read -r -a flags <<< "$FGS_NGINX_FLAGS"
+    elif [ -n "${NGINX_BIN:-}" ]; then
+        . "$top/scripts/nginx-v-flags.sh"
+        nginx_v_flags "$NGINX_BIN" "$src" || exit 1
+    else
+        flags=(--with-compat --with-http_ssl_module --with-http_v2_module
+               --with-debug)
+    fi
 else
     if [ ! -f /usr/share/nginx/src/conf_flags ]; then
         echo "$0: Debian's nginx-dev is not installed (run make deps)" >&2
@@ -44,7 +65,9 @@ stamp=$( (cd "$top" && ls ngx_fgs_policy_module/*.[ch] \
 
 if [ ! -f "$objs/Makefile" ] || [ "$(cat "$objs/.fgs-stamp" 2>/dev/null)" != "$stamp" ]
 then
-    (cd "$src" && ./configure "${flags[@]}" --builddir="$objs" \
+    configure=./configure
+    [ -x "$src/configure" ] || configure=auto/configure
+    (cd "$src" && $configure "${flags[@]}" --builddir="$objs" \
         --with-cc-opt="$cc_opt" --with-ld-opt="$ld_opt" \
         --add-dynamic-module="$top") > "$build/configure.log" 2>&1 || {
         tail -30 "$build/configure.log" >&2
@@ -54,7 +77,11 @@ then
     echo "$stamp" > "$objs/.fgs-stamp"
 fi
 
-(cd "$src" && make -s -f "$objs/Makefile" modules)
+if [ -n "${FGS_NGINX_FULL:-}" ]; then
+    (cd "$src" && make -s -j"$(nproc)" -f "$objs/Makefile" binary modules)
+else
+    (cd "$src" && make -s -f "$objs/Makefile" modules)
+fi
 
 # a new file, renamed into place: writing over the loaded module would
 # change the code under a running nginx
