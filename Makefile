@@ -6,6 +6,10 @@
 #   make bench      the side-by-side benchmark (bench/)
 #   make bench-profile  instructions per request, by function (callgrind)
 #   make NGINX_SRC=/path/to/nginx-x.y.z   build against that source tree
+#   make NGINX_SRC=... NGINX_BIN=/path/to/sbin/nginx
+#                   build for that installed nginx, from its `nginx -V`
+#   make test-nginx-versions NGINX_SRC=/path/to/nginx-x.y.z (or
+#        NGINX_TREES=/dir/of/trees)   the nginx suite against those versions
 
 BUILD     ?= build
 CC        ?= cc
@@ -37,7 +41,7 @@ ALL += $(CLI)
 endif
 
 .PHONY: all deps module cli unit test test-unit test-portable test-nginx run \
-        stop bench bench-profile clean
+        stop bench bench-profile clean test-nginx-versions
 
 all: $(ALL)
 
@@ -90,6 +94,13 @@ test: deps
 test-portable:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/portable \
 	    OPT="$(OPT) -DFGS_JSON_NO_SIMD" test-unit
+
+# nginx and the module built from each given nginx source, with the flags
+# of nginx's own packages, and the nginx suite run against each
+# (scripts/test-nginx-versions.sh); the CLI the tests use is built here
+test-nginx-versions: deps
+	@$(MAKE) --no-print-directory NGINX_SRC= NGINX_BIN= cli
+	@BUILD=$(BUILD) scripts/test-nginx-versions.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

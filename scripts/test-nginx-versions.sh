@@ -28,6 +28,30 @@ core=${FGS_VERSIONS_TESTS:-"t/01-build.t t/10-target.t t/20-body.t
     t/22-forwarding.t t/30-errors.t t/40-policy.t t/42-rewrite.t
     t/60-audit.t t/63-audit-fail.t t/70-bypass.t t/90-http3.t"}
 
+# nginx -t with the module loaded and a policy in force
+check_load() {
+    local nginx=$1 so=$2 dir=$3
+
+    mkdir -p "$dir/t/logs"
+    cat > "$dir/t/nginx.conf" <<EOF
+load_module $so;
+error_log $dir/t/logs/error.log;
+events { }
+http {
+    server {
+        listen 127.0.0.1:1;
+        fgs_policy $top/conf/policy.json;
+        location / { return 204; }
+    }
+}
+EOF
+    "$nginx" -t -q -p "$dir/t/" -c "$dir/t/nginx.conf" \
+             -e "$dir/t/logs/error.log" || {
+        echo "$nginx does not load $so" >&2
+        return 1
+    }
+}
+
 sources=()
 if [ -n "${NGINX_SRC:-}" ]; then
     sources+=("$NGINX_SRC")
@@ -68,7 +92,7 @@ for s in "${sources[@]}"; do
     fi
 
     # the flags of nginx's own packages, less what needs other libraries
-    flags=(--prefix="$dir/prefix" --with-compat --with-threads
+    flags=(--prefix="$dir/prefix" --with-compat --with-threads --with-debug
            --with-http_ssl_module --with-http_v2_module
            --with-http_realip_module --with-http_stub_status_module
            --with-stream --with-stream_ssl_module)
@@ -83,6 +107,21 @@ for s in "${sources[@]}"; do
         failed+=("$ver (build)")
         continue
     fi
+
+    # the way the README gives to build for an installed nginx: the
+    # arguments read from its `nginx -V`, then its load_module takes it
+    case " $full " in
+        *" ${ver%.*} "*|*" $ver "*)
+            echo "== nginx $ver: the module for the binary, from its -V"
+            if ! FGS_BUILD="$dir/from-v" NGINX_SRC="$src" \
+                 NGINX_BIN="$dir/objs/nginx" "$top/scripts/build-module.sh" \
+               || ! check_load "$dir/objs/nginx" \
+                               "$dir/from-v/ngx_http_fgs_policy_module.so" \
+                               "$dir/from-v"
+            then
+                failed+=("$ver (built from nginx -V)")
+            fi ;;
+    esac
 
     case " $full " in
         *" ${ver%.*} "*|*" $ver "*) tests=(t/) ;;
