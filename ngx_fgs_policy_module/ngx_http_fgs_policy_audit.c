@@ -4,12 +4,15 @@
  *
  * The audit records of governed requests (DESIGN sections 8 and 9):
  *
- *   fgs_policy_audit_log PATH | syslog:server=... | off;
+ *   fgs_policy_audit_log PATH | syslog:server=... [best_effort] | off;
  *   fgs_policy_audit_fail closed | open;
  *
  * fgs_policy_audit_log may be given more than once in a context (a file
  * and a collector, say): every record goes to each destination, and
- * each destination has its own chains.
+ * each destination has its own chains.  A destination declared
+ * "best_effort" gets every record too, but the guarantee below does not
+ * rest on it: a collector that is down then costs its records, counted
+ * and logged, not the gateway's service (README, "Audit trail").
  *
  * Every governed request gets one "request" record, written in the log
  * phase, when the status sent to the client and the upstream's answer
@@ -23,7 +26,8 @@
  * mirror or try_files can send it on.  When that write fails (at any
  * of the destinations) the request is refused with 503 FGSPOL.5030 and
  * nothing is forwarded: no change reaches FunctionGraph without a
- * record of it having been accepted by every destination beforehand.
+ * record of it having been accepted by every destination beforehand
+ * (every one not declared best_effort).
  * With "open" there is no
  * intent: the request goes on whatever happens to its record, and a
  * record that cannot be written is an alert.
@@ -67,12 +71,29 @@ ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_fgs_policy_loc_conf_t *flcf = conf;
 
     ngx_str_t                         *value;
-    ngx_uint_t                         i;
+    ngx_uint_t                         i, best_effort;
     ngx_http_fgs_policy_audit_log_t   *al, **alp;
 
     value = cf->args->elts;
 
+    best_effort = 0;
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strcmp(value[2].data, "best_effort") != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": the only one is "
+                               "\"best_effort\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        best_effort = 1;
+    }
+
     if (ngx_strcmp(value[1].data, "off") == 0) {
+
+        if (best_effort) {
+            return "off takes no parameter";
+        }
 
         if (flcf->audit_log != NGX_CONF_UNSET_PTR) {
             return "off cannot be combined with another "
@@ -97,7 +118,7 @@ ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    al = ngx_http_fgs_policy_audit_log_add(cf, &value[1]);
+    al = ngx_http_fgs_policy_audit_log_add(cf, &value[1], best_effort);
     if (al == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -140,6 +161,42 @@ ngx_http_fgs_policy_audit_fail_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return rv;
+}
+
+
+/*
+ * "closed" promises that no change is forwarded before a destination
+ * accepted its record: with only best_effort destinations nothing would
+ * keep that promise, and a configuration that says it is refused.
+ */
+
+char *
+ngx_http_fgs_policy_audit_merge_check(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *flcf)
+{
+    ngx_uint_t                         i;
+    ngx_http_fgs_policy_audit_log_t  **alp;
+
+    if (flcf->audit_log == NULL
+        || flcf->audit_fail != NGX_HTTP_FGS_POLICY_AUDIT_CLOSED)
+    {
+        return NGX_CONF_OK;
+    }
+
+    alp = flcf->audit_log->elts;
+
+    for (i = 0; i < flcf->audit_log->nelts; i++) {
+        if (ngx_http_fgs_policy_audit_log_required(alp[i])) {
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"fgs_policy_audit_fail closed\" needs an audit "
+                       "destination that is not best_effort, such as a "
+                       "local file");
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -535,14 +592,18 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
         ngx_http_fgs_policy_audit_outcome(r, &rec);
     }
 
-    /* every destination, even after one failed: NGX_ERROR if any did */
+    /*
+     * every destination, even after one failed: NGX_ERROR if any that
+     * carries the guarantee did
+     */
 
     rc = NGX_OK;
     alp = flcf->audit_log->elts;
 
     for (i = 0; i < flcf->audit_log->nelts; i++) {
         if (ngx_http_fgs_policy_audit_write(alp[i], &rec, r->connection->log)
-            != NGX_OK)
+            != NGX_OK
+            && ngx_http_fgs_policy_audit_log_required(alp[i]))
         {
             rc = NGX_ERROR;
         }

@@ -62,11 +62,20 @@ ngx_int_t ngx_http_fgs_policy_audit_body_hashes(
 
 
 /*
- * The destination named by "fgs_policy_audit_log NAME": a file or
- * "syslog:server=...", one per name in the configuration.
+ * The destination named by "fgs_policy_audit_log NAME [best_effort]": a
+ * file or "syslog:server=...", one per name in the configuration, which
+ * every mention must declare alike.  NULL on an error, logged.
  */
 ngx_http_fgs_policy_audit_log_t *ngx_http_fgs_policy_audit_log_add(
-    ngx_conf_t *cf, ngx_str_t *name);
+    ngx_conf_t *cf, ngx_str_t *name, ngx_uint_t best_effort);
+
+/*
+ * Whether the destination carries the guarantee of "fgs_policy_audit_fail
+ * closed": one declared best_effort does not, and a record it refuses
+ * refuses no request.
+ */
+ngx_uint_t ngx_http_fgs_policy_audit_log_required(
+    ngx_http_fgs_policy_audit_log_t *al);
 
 /*
  * Writes rec as the next record of this worker's chain.  Returns NGX_OK

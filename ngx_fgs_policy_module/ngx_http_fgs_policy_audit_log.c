@@ -17,6 +17,12 @@
  * "syslog:server=..." sends each record as one datagram with nginx's
  * syslog code (as access_log does), at most 8 KB.
  *
+ * A destination declared "best_effort" takes every record like any
+ * other; a record it refuses is counted and logged as an error, not an
+ * alert, and refuses no request (ngx_http_fgs_policy_audit.c).  Its
+ * chain goes on from the last record it accepted, so what it did keep
+ * still verifies.
+ *
  * Each worker process keeps its own chain per destination, in its own
  * copy of this structure (the master writes none): drawn at its first
  * record; when the file is reopened, a "rotate" record seals the old
@@ -55,6 +61,8 @@ struct ngx_http_fgs_policy_audit_log_s {
                                                file open now */
     unsigned                  torn:1;       /* a write was cut short: the
                                                next begins a new line */
+
+    unsigned                  best_effort:1;
 };
 
 
@@ -72,7 +80,8 @@ static void ngx_http_fgs_policy_audit_failed(
 
 
 ngx_http_fgs_policy_audit_log_t *
-ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name)
+ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_uint_t best_effort)
 {
     size_t                            size;
     ngx_str_t                         full;
@@ -106,6 +115,14 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name)
         if (alp[i]->name.len == full.len
             && ngx_strncmp(alp[i]->name.data, full.data, full.len) == 0)
         {
+            if (alp[i]->best_effort != best_effort) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "the audit destination \"%V\" is "
+                                   "declared both with and without "
+                                   "best_effort", name);
+                return NULL;
+            }
+
             return alp[i];
         }
     }
@@ -116,6 +133,8 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name)
     }
 
     /* a copy: ngx_syslog_process_conf() cuts the argument at its commas */
+
+    al->best_effort = best_effort;
 
     al->name.len = full.len;
     al->name.data = ngx_pstrdup(cf->pool, &full);
@@ -215,6 +234,13 @@ failed:
     ngx_http_fgs_policy_audit_failed(al, log, rec, err);
 
     return NGX_ERROR;
+}
+
+
+ngx_uint_t
+ngx_http_fgs_policy_audit_log_required(ngx_http_fgs_policy_audit_log_t *al)
+{
+    return !al->best_effort;
 }
 
 
@@ -364,8 +390,9 @@ ngx_http_fgs_policy_audit_seal(ngx_http_fgs_policy_audit_log_t *al,
 
 
 /*
- * A record that was not written: counted, and an alert at most once a
- * second per destination in this worker, with the number of failures
+ * A record that was not written: counted, and an alert (an error for a
+ * best_effort destination) at most once a second per destination in
+ * this worker, with the number of failures
  * since the last one, naming the record the caller wrote (a request's,
  * or the one that seals a chain).  (With fgs_policy_audit_fail closed
  * the request itself is refused by the caller.)
@@ -375,8 +402,9 @@ static void
 ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
     ngx_log_t *log, fgs_audit_record_t *rec, ngx_err_t err)
 {
-    u_char  *p;
-    u_char   what[96];
+    u_char      *p;
+    u_char       what[96];
+    ngx_uint_t   level;
 
     ngx_http_fgs_policy_metrics_audit_failure();
 
@@ -398,10 +426,14 @@ ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
                        sizeof("that seals the chain") - 1);
     }
 
-    ngx_log_error(NGX_LOG_ALERT, log, err,
+    level = al->best_effort ? NGX_LOG_ERR : NGX_LOG_ALERT;
+
+    ngx_log_error(level, log, err,
                   "fgs_policy: the audit record %*s could not be written "
-                  "to \"%V\" (%ui not written since the last alert)",
-                  p - what, what, &al->name, al->failed);
+                  "to \"%V\"%s (%ui not written since the last report)",
+                  p - what, what, &al->name,
+                  al->best_effort ? ", a best_effort destination" : "",
+                  al->failed);
 
     al->alert_time = ngx_time();
     al->failed = 0;

@@ -8,7 +8,8 @@
  *   fgs_policy FILE | off;                      http, server, location
  *   fgs_policy_mode enforce | audit;            http, server, location
  *   fgs_policy_max_body_size SIZE;              http, server, location
- *   fgs_policy_audit_log PATH | syslog:... | off;   http, server, location
+ *   fgs_policy_audit_log PATH | syslog:... [best_effort] | off;
+ *                                                    http, server, location
  *   fgs_policy_audit_fail closed | open;        http, server, location
  *   fgs_policy_metrics;                         location
  *
@@ -78,7 +79,7 @@ static ngx_command_t  ngx_http_fgs_policy_commands[] = {
       NULL },
 
     { ngx_string("fgs_policy_audit_log"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_fgs_policy_audit_log_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -476,7 +477,7 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->audit_log = prev->audit_log;
         conf->audit_fail = prev->audit_fail;
 
-        return NGX_CONF_OK;
+        return ngx_http_fgs_policy_audit_merge_check(cf, conf);
     }
 
     if (conf->file == NGX_CONF_UNSET_PTR) {
@@ -491,7 +492,7 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->audit_fail, prev->audit_fail,
                               NGX_HTTP_FGS_POLICY_AUDIT_CLOSED);
 
-    return NGX_CONF_OK;
+    return ngx_http_fgs_policy_audit_merge_check(cf, conf);
 }
 
 

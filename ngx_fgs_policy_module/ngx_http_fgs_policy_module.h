@@ -207,6 +207,8 @@ char *ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_fgs_policy_audit_fail_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+char *ngx_http_fgs_policy_audit_merge_check(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *flcf);
 
 /* ngx_http_fgs_policy_audit_log.c */
 void ngx_http_fgs_policy_audit_exit_process(ngx_cycle_t *cycle);

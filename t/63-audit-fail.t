@@ -113,7 +113,7 @@ my $secs = int(time - $t0) + 1;
 ok($n >= 1 && $n <= $secs + 1,
    "open: the failures are alerts, at most one a second ($n in "
    . "$secs s)") or diag($t->error_log($mark));
-like($t->error_log($mark), qr/\((\d+) not written since the last alert\)/,
+like($t->error_log($mark), qr/\((\d+) not written since the last report\)/,
      'each alert counts the records not written');
 
 
