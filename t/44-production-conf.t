@@ -60,8 +60,8 @@ unlike($gw_server, qr/^\s+location[^\n]*\{(?:[^{}]*)\bfgs_policy\s+off;/m,
        'no location switches it off');
 like($gw_server, qr/^        fgs_policy_audit_log\s+\/\S+;/m,
      'audit to a file');
-like($gw_server, qr/^        fgs_policy_audit_log\s+syslog:server=\S+;/m,
-     'and to syslog');
+like($gw_server, qr/^        fgs_policy_audit_log\s+syslog:server=\S+\s+best_effort;/m,
+     'and to syslog, best_effort: a collector outage refuses no change');
 like($shipped, qr/location\s+=\s+\/metrics\s+\{\s*allow\s+127\.0\.0\.1;
                   \s*deny\s+all;\s*fgs_policy_metrics;/x,
      'metrics for this host only');
