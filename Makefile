@@ -27,6 +27,7 @@ CFLAGS    ?= $(OPT) -g
 ENG_CFLAGS = $(CFLAGS) -std=gnu99 -Wall -Wextra -Wpointer-arith \
              -Wno-unused-parameter -Werror -fPIC -I$(ENG_DIR) $(XCFLAGS)
 LIBS       = -ljansson -lpcre2-8 -lcrypto
+CLI_LIBS   = $(LIBS) -lz
 
 MODULE    := $(BUILD)/ngx_http_fgs_policy_module.so
 CLI       := $(BUILD)/fgs-policy
@@ -60,7 +61,7 @@ $(BUILD)/libfgs_engine.a: $(ENG_OBJS)
 cli: $(CLI)
 
 $(CLI): $(CLI_SRCS) $(BUILD)/libfgs_engine.a
-	$(CC) $(ENG_CFLAGS) -o $@ $(CLI_SRCS) $(BUILD)/libfgs_engine.a $(LIBS)
+	$(CC) $(ENG_CFLAGS) -o $@ $(CLI_SRCS) $(BUILD)/libfgs_engine.a $(CLI_LIBS)
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/tap.h $(BUILD)/libfgs_engine.a
 	@mkdir -p $(dir $@)
