@@ -122,7 +122,8 @@ sub localise {
     my $user = $> == 0 ? 'user root root;' : '';
     my @subst = (
         # the harness runs nginx in the foreground
-        [ qr{load_module \S+;}, "load_module $FgsTest::MODULE;\ndaemon off;" ],
+        [ qr{include\s+/etc/nginx/modules-enabled/\*\.conf;},
+          "load_module $FgsTest::MODULE;\ndaemon off;" ],
         [ qr{user\s+www-data;}, $user ],
         [ qr{pid\s+/run/nginx\.pid;}, "pid $p/logs/nginx.pid;" ],
         [ qr{error_log\s+/var/log/nginx/error\.log},
