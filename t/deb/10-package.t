@@ -105,7 +105,9 @@ for my $f ($SO, $SNIPPET, $CLI, '/usr/share/man/man1/fgs-policy.1.gz',
            $ROTATE, "/usr/share/doc/$PKG/copyright",
            "/usr/share/doc/$PKG/changelog.Debian.gz",
            "/usr/share/doc/$PKG/examples/nginx.conf",
-           "/usr/share/doc/$PKG/examples/policy.json")
+           "/usr/share/doc/$PKG/examples/policy.json",
+           "/usr/share/doc/$PKG/examples/fgs-policy.json",
+           "/usr/share/doc/$PKG/examples/fgs-policy-rules.yml")
 {
     ok($has{$f} && -f $f, "ships $f");
 }
