@@ -181,18 +181,23 @@ EOF
 
 
 # nginx under the limit a host gives a process by default: 1024 open
-# files, soft and hard
+# files, soft and hard.  What nginx alone runs with (LD_PRELOAD of a
+# sanitizer build) is set by env(1) after prlimit, not for prlimit.
 my @limit = ('prlimit', '--nofile=1024:1024', '--');
-sub limited { return [@limit, @{ $t->nginx_argv(@_) }]; }
+sub limited {
+    my $env = $t->nginx_env // {};
+    my @env = map { "$_=$env->{$_}" } sort keys %$env;
+    return [@limit, (@env ? ('env', @env) : ()), @{ $t->nginx_argv(@_) }];
+}
 
 # --- nginx -t: the shipped file, the system CA bundle
 
 my $conf_t = localise($shipped, undef);
 FgsTest::spew("$p/conf/production-t.conf", $conf_t);
 my $rc = FgsTest::run_cmd(limited('-t', '-p', "$p/", '-c',
-                                         "$p/conf/production-t.conf",
-                                         '-e', "$p/logs/t-production.log"),
-                          "$p/logs/t-production.out", 30, $t->nginx_env);
+                                  "$p/conf/production-t.conf",
+                                  '-e', "$p/logs/t-production.log"),
+                          "$p/logs/t-production.out", 30);
 my $said = FgsTest::slurp("$p/logs/t-production.out");
 is($rc, 0, 'nginx -t accepts the production configuration') or diag($said);
 like($said, qr/test is successful/, 'and says so');
@@ -210,10 +215,9 @@ sub start_production {
 
     FgsTest::spew("$p/conf/production.conf", $conf);
     $t->{nginx_pid} = FgsTest::spawn(limited('-p', "$p/", '-c',
-                                                    "$p/conf/production.conf",
-                                                    '-e',
-                                                    "$p/logs/error.log"),
-                                     "$p/logs/nginx.stderr", $t->nginx_env);
+                                             "$p/conf/production.conf",
+                                             '-e', "$p/logs/error.log"),
+                                     "$p/logs/nginx.stderr");
     ok(FgsTest::wait_port($gw_port, $t->{nginx_pid}, 15)
        && FgsTest::wait_port($metrics_port, $t->{nginx_pid}, 5),
        'nginx runs it')
