@@ -56,9 +56,20 @@ unlike(FgsTest::slurp("$p/logs/check.out"), qr/\Q$version\E/,
 my $policy = FgsTest::slurp("$FgsTest::ROOT/conf/policy.json");
 FgsTest::spew("$p/conf/policy.json", $policy);
 
-my ($trc, $said) = $t->nginx_t;
-is($trc, 0, 'nginx -t');
+# nginx -t without -q, its log at info: what a user sees
+$t->write_conf("$p/conf/t.conf");
+my $trc = FgsTest::run_cmd($t->nginx_argv('-t', '-p', "$p/", '-c',
+                                          "$p/conf/t.conf", '-e',
+                                          "$p/logs/t.log"),
+                           "$p/logs/t.out", 30, $t->nginx_env);
+my $said = FgsTest::slurp("$p/logs/t.out")
+           . (-f "$p/logs/t.log" ? FgsTest::slurp("$p/logs/t.log") : '')
+           . (-f "$p/logs/error.log" ? FgsTest::slurp("$p/logs/error.log")
+                                     : '');
+is($trc, 0, 'nginx -t') or diag($said);
+like($said, qr/test is successful/, 'says the test is successful');
 unlike($said, qr/fgs_policy \Q$version\E/, 'nginx -t prints no notice');
+unlink "$p/logs/error.log";
 
 $t->start;
 
