@@ -466,6 +466,11 @@ ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
                          rec->kind == FGS_AUDIT_INTENT ? " (its intent)"
                                                        : "");
 
+    } else if (rec->kind == FGS_AUDIT_START) {
+        p = ngx_cpymem(what, "that begins the chain in the reopened file",
+                       sizeof("that begins the chain in the reopened file")
+                       - 1);
+
     } else {
         p = ngx_cpymem(what, "that seals the chain",
                        sizeof("that seals the chain") - 1);
