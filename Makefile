@@ -2,7 +2,9 @@
 #
 #   make            the dynamic module and the CLI, in build/
 #   make run        the demo: the gateway in front of the mock FunctionGraph
-#   make test       every test (engine unit tests, then the nginx suite)
+#   make test       every test (engine unit tests, the nginx suite, the
+#                   Debian package and the Prometheus rules)
+#   make deb        build/libnginx-mod-http-fgs-policy_VERSION-1_ARCH.deb
 #   make bench      the side-by-side benchmark (bench/)
 #   make bench-profile  instructions per request, by function (callgrind)
 #   make NGINX_SRC=/path/to/nginx-x.y.z   build against that source tree
@@ -31,6 +33,7 @@ CFLAGS    ?= $(OPT) -g
 ENG_CFLAGS = $(CFLAGS) -std=gnu99 -Wall -Wextra -Wpointer-arith \
              -Wno-unused-parameter -Werror -fPIC -I$(ENG_DIR) $(XCFLAGS)
 LIBS       = -ljansson -lpcre2-8 -lcrypto
+CLI_LIBS   = $(LIBS) -lz
 
 MODULE    := $(BUILD)/ngx_http_fgs_policy_module.so
 CLI       := $(BUILD)/fgs-policy
@@ -41,7 +44,8 @@ ALL += $(CLI)
 endif
 
 .PHONY: all deps module cli unit test test-unit test-portable test-nginx run \
-        stop bench bench-profile clean test-nginx-versions
+        stop bench bench-profile clean test-nginx-versions deb test-deb \
+        test-contrib test-release
 
 all: $(ALL)
 
@@ -64,7 +68,7 @@ $(BUILD)/libfgs_engine.a: $(ENG_OBJS)
 cli: $(CLI)
 
 $(CLI): $(CLI_SRCS) $(BUILD)/libfgs_engine.a
-	$(CC) $(ENG_CFLAGS) -o $@ $(CLI_SRCS) $(BUILD)/libfgs_engine.a $(LIBS)
+	$(CC) $(ENG_CFLAGS) -o $@ $(CLI_SRCS) $(BUILD)/libfgs_engine.a $(CLI_LIBS)
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/tap.h $(BUILD)/libfgs_engine.a
 	@mkdir -p $(dir $@)
@@ -88,6 +92,28 @@ test: deps
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-portable
 	@$(MAKE) --no-print-directory test-nginx
+	@$(MAKE) --no-print-directory test-release
+
+# the release: the Debian package built, linted, installed, used through
+# Debian's nginx and purged (t/deb/, as root), and the Prometheus rules
+# checked and unit-tested with promtool against the module's metrics
+test-release:
+	@scripts/deps.sh --release
+	@$(MAKE) --no-print-directory test-contrib
+	@$(MAKE) --no-print-directory test-deb
+
+deb: all
+	@pkg/build-deb.sh
+
+test-deb: deb
+	@scripts/t-prepare.sh
+	prove -I t/lib t/deb/
+
+test-contrib: all
+	promtool check rules contrib/prometheus/fgs-policy-rules.yml
+	promtool test rules contrib/prometheus/fgs-policy-rules.test.yml
+	@scripts/t-prepare.sh
+	prove -I t/lib t/contrib/
 
 # the engine's unit tests on the scanner's portable path (no SSE2), as
 # on aarch64

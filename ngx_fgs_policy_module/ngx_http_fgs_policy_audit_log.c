@@ -29,6 +29,10 @@
  * file and a "start" record resumes the chain in the new one; when the
  * worker exits, an "end" record ends it (nginx calls the entry's
  * flush() in each process before it reopens a file, and as it exits).
+ * The "start" is written as soon as the file is reopened, from an event
+ * that flush() posts for the worker's next turn of its event loop (nginx
+ * has no hook after a reopen), not with the worker's next record: so the
+ * files verify right after a rotation, even when a worker stays idle.
  * A chain seals every file of its life, even one it wrote nothing else
  * to ("start" and "rotate"), so that a missing file shows.  A reload
  * starts new workers, hence new chains; the old workers end theirs as
@@ -54,6 +58,7 @@ struct ngx_http_fgs_policy_audit_log_s {
 
     /* this process's own */
     fgs_audit_chain_t         chain;
+    ngx_event_t               start_ev;     /* "start" after a reopen */
     time_t                    alert_time;
     ngx_uint_t                failed;       /* since the last alert */
     unsigned                  started:1;    /* the chain is drawn */
@@ -69,6 +74,10 @@ struct ngx_http_fgs_policy_audit_log_s {
 static ngx_int_t ngx_http_fgs_policy_audit_write_one(
     ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec,
     ngx_err_t *err);
+static ngx_int_t ngx_http_fgs_policy_audit_start(
+    ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec,
+    ngx_err_t *err);
+static void ngx_http_fgs_policy_audit_start_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_fgs_policy_audit_seal(
     ngx_http_fgs_policy_audit_log_t *al, fgs_audit_kind_e kind,
     ngx_log_t *log);
@@ -197,8 +206,7 @@ ngx_int_t
 ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
     fgs_audit_record_t *rec, ngx_log_t *log)
 {
-    ngx_err_t           err;
-    fgs_audit_record_t  start;
+    ngx_err_t  err;
 
     err = 0;
 
@@ -210,19 +218,8 @@ ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
         al->started = 1;
     }
 
-    if (al->need_start) {
-        ngx_memzero(&start, sizeof(fgs_audit_record_t));
-
-        start.kind = FGS_AUDIT_START;
-        start.sec = rec->sec;
-        start.msec = rec->msec;
-
-        if (ngx_http_fgs_policy_audit_write_one(al, &start, &err) != NGX_OK)
-        {
-            goto failed;
-        }
-
-        al->need_start = 0;
+    if (ngx_http_fgs_policy_audit_start(al, rec, &err) != NGX_OK) {
+        goto failed;
     }
 
     if (ngx_http_fgs_policy_audit_write_one(al, rec, &err) == NGX_OK) {
@@ -241,6 +238,69 @@ ngx_uint_t
 ngx_http_fgs_policy_audit_log_required(ngx_http_fgs_policy_audit_log_t *al)
 {
     return !al->best_effort;
+}
+
+
+/* the "start" the chain needs in this file, if any, dated as rec */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_start(ngx_http_fgs_policy_audit_log_t *al,
+    fgs_audit_record_t *rec, ngx_err_t *err)
+{
+    fgs_audit_record_t  start;
+
+    if (!al->need_start) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&start, sizeof(fgs_audit_record_t));
+
+    start.kind = FGS_AUDIT_START;
+    start.sec = rec->sec;
+    start.msec = rec->msec;
+
+    if (ngx_http_fgs_policy_audit_write_one(al, &start, err) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    al->need_start = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Posted by flush() before a reopen: by now the file is the new one.
+ * A failure is counted and alerted like any record's; the chain then
+ * tries again with its next record.
+ */
+
+static void
+ngx_http_fgs_policy_audit_start_handler(ngx_event_t *ev)
+{
+    ngx_http_fgs_policy_audit_log_t *al = ev->data;
+
+    ngx_err_t           err;
+    ngx_time_t         *tp;
+    fgs_audit_record_t  rec;
+
+    if (!al->need_start || ngx_exiting || ngx_terminate) {
+        return;
+    }
+
+    ngx_memzero(&rec, sizeof(fgs_audit_record_t));
+
+    tp = ngx_timeofday();
+
+    rec.kind = FGS_AUDIT_START;
+    rec.sec = tp->sec;
+    rec.msec = tp->msec;
+
+    err = 0;
+
+    if (ngx_http_fgs_policy_audit_start(al, &rec, &err) != NGX_OK) {
+        ngx_http_fgs_policy_audit_failed(al, ev->log, &rec, err);
+    }
 }
 
 
@@ -327,11 +387,24 @@ ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
         return;
     }
 
-    (void) ngx_http_fgs_policy_audit_seal(al,
-                                          (ngx_exiting || ngx_terminate)
-                                          ? FGS_AUDIT_END : FGS_AUDIT_ROTATE,
-                                          log);
+    if (ngx_exiting || ngx_terminate) {
+        (void) ngx_http_fgs_policy_audit_seal(al, FGS_AUDIT_END, log);
+        al->torn = 0;
+        return;
+    }
+
+    (void) ngx_http_fgs_policy_audit_seal(al, FGS_AUDIT_ROTATE, log);
     al->torn = 0;
+
+    /* the "start" in the new file, once nginx has opened it */
+
+    if (!al->start_ev.posted) {
+        al->start_ev.handler = ngx_http_fgs_policy_audit_start_handler;
+        al->start_ev.data = al;
+        al->start_ev.log = ngx_cycle->log;
+
+        ngx_post_event(&al->start_ev, &ngx_posted_next_events);
+    }
 }
 
 
@@ -420,6 +493,11 @@ ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
                          rec->request_id.data,
                          rec->kind == FGS_AUDIT_INTENT ? " (its intent)"
                                                        : "");
+
+    } else if (rec->kind == FGS_AUDIT_START) {
+        p = ngx_cpymem(what, "that begins the chain in the reopened file",
+                       sizeof("that begins the chain in the reopened file")
+                       - 1);
 
     } else {
         p = ngx_cpymem(what, "that seals the chain",

@@ -13,6 +13,22 @@
  *                                                waived it for
  *   fgs_policy_errors_total{error_code}          the gateway's own errors
  *   fgs_policy_audit_write_failures_total
+ *   fgs_policy_reload_failures_total             configurations that
+ *                                                failed to load on a
+ *                                                reload
+ *   fgs_policy_last_reload_successful            gauge: 1 or 0
+ *   fgs_policy_exception_expiry_timestamp_seconds{policy,rule,exception}
+ *                                                gauge: when each
+ *                                                exception of the loaded
+ *                                                policies expires
+ *   fgs_policy_build_info{version,jansson,pcre2,openssl}   gauge: 1
+ *
+ * A reload that fails is seen by the master only: a cleanup of the new
+ * configuration's pool, which nginx destroys when the configuration
+ * does not load, counts it in the zone of the configuration that keeps
+ * running (found in ngx_cycle by its name and this module's tag), unless
+ * init_module marked the new one loaded.  The exceptions are read from
+ * the policies of the worker's own configuration at each scrape.
  *
  * The counters live in one shared memory zone with a fixed name and this
  * module's tag: every worker adds to the same numbers, and a reload that
@@ -32,6 +48,7 @@
 
 
 #include "ngx_http_fgs_policy_metrics.h"
+#include "fgs_version.h"
 
 
 #define NGX_HTTP_FGS_POLICY_METRICS_OPS        5   /* fgs_op_e */
@@ -75,6 +92,9 @@ typedef struct {
     ngx_atomic_t              requests[NGX_HTTP_FGS_POLICY_METRICS_OPS]
                                       [NGX_HTTP_FGS_POLICY_METRICS_DECISIONS];
     ngx_atomic_t              audit_failures;
+    ngx_atomic_t              reload_failures;
+    ngx_atomic_t              reload_ok;    /* the last load: 1 loaded,
+                                               0 failed */
 
     ngx_http_fgs_policy_metrics_table_t  rules;
     ngx_http_fgs_policy_metrics_table_t  codes;
@@ -126,7 +146,14 @@ static void ngx_http_fgs_policy_metrics_add(
 static ngx_http_fgs_policy_metrics_slot_t *ngx_http_fgs_policy_metrics_find(
     ngx_http_fgs_policy_metrics_table_t *t, ngx_uint_t key,
     const u_char *name, size_t len);
+static void ngx_http_fgs_policy_metrics_conf_cleanup(void *data);
+static ngx_http_fgs_policy_metrics_sh_t *
+    ngx_http_fgs_policy_metrics_running(void);
 static ngx_int_t ngx_http_fgs_policy_metrics_handler(ngx_http_request_t *r);
+static size_t ngx_http_fgs_policy_metrics_waivers_size(
+    ngx_http_fgs_policy_main_conf_t *fmcf);
+static u_char *ngx_http_fgs_policy_metrics_waivers(u_char *p, u_char *last,
+    ngx_http_fgs_policy_main_conf_t *fmcf);
 static ngx_int_t ngx_http_fgs_policy_metrics_snapshot(ngx_pool_t *pool,
     ngx_http_fgs_policy_metrics_table_t *t, ngx_array_t *rows);
 static int ngx_libc_cdecl ngx_http_fgs_policy_metrics_cmp(const void *one,
@@ -651,6 +678,110 @@ ngx_http_fgs_policy_metrics_find(ngx_http_fgs_policy_metrics_table_t *t,
 }
 
 
+ngx_int_t
+ngx_http_fgs_policy_metrics_conf(ngx_conf_t *cf,
+    ngx_http_fgs_policy_main_conf_t *fmcf)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_fgs_policy_metrics_conf_cleanup;
+    cln->data = fmcf;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_fgs_policy_metrics_loaded(ngx_cycle_t *cycle)
+{
+    ngx_http_fgs_policy_main_conf_t   *fmcf;
+    ngx_http_fgs_policy_metrics_sh_t  *sh;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_fgs_policy_module);
+    if (fmcf == NULL) {
+        return;
+    }
+
+    fmcf->loaded = 1;
+
+    sh = ngx_http_fgs_policy_metrics_sh(fmcf);
+
+    if (sh != NULL) {
+        sh->reload_ok = 1;
+    }
+}
+
+
+/*
+ * The pool of a configuration is destroyed when the configuration fails
+ * to load, or later, when a newer one replaced it (then it was loaded).
+ * Only the master reloads; its ngx_cycle is still the running
+ * configuration when a new one fails.
+ */
+
+static void
+ngx_http_fgs_policy_metrics_conf_cleanup(void *data)
+{
+    ngx_http_fgs_policy_main_conf_t *fmcf = data;
+
+    ngx_http_fgs_policy_metrics_sh_t  *sh;
+
+    if (fmcf->loaded || ngx_process != NGX_PROCESS_MASTER) {
+        return;
+    }
+
+    sh = ngx_http_fgs_policy_metrics_running();
+
+    if (sh != NULL) {
+        (void) ngx_atomic_fetch_add(&sh->reload_failures, 1);
+        sh->reload_ok = 0;
+    }
+}
+
+
+/* the counters of the running configuration, or NULL when it has none */
+
+static ngx_http_fgs_policy_metrics_sh_t *
+ngx_http_fgs_policy_metrics_running(void)
+{
+    ngx_uint_t        i;
+    ngx_shm_zone_t   *zone;
+    ngx_list_part_t  *part;
+
+    part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].tag == &ngx_http_fgs_policy_module
+            && zone[i].shm.name.len == ngx_http_fgs_policy_metrics_name.len
+            && ngx_strncmp(zone[i].shm.name.data,
+                           ngx_http_fgs_policy_metrics_name.data,
+                           ngx_http_fgs_policy_metrics_name.len)
+               == 0)
+        {
+            return zone[i].data;
+        }
+    }
+}
+
+
 static ngx_int_t
 ngx_http_fgs_policy_metrics_handler(ngx_http_request_t *r)
 {
@@ -664,6 +795,7 @@ ngx_http_fgs_policy_metrics_handler(ngx_http_request_t *r)
     ngx_http_fgs_policy_main_conf_t      *fmcf;
     ngx_http_fgs_policy_metrics_sh_t     *sh;
     ngx_http_fgs_policy_metrics_family_t *f;
+    fgs_version_libs_t                    libs;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -693,7 +825,8 @@ ngx_http_fgs_policy_metrics_handler(ngx_http_request_t *r)
     size = NGX_HTTP_FGS_POLICY_METRICS_FIXED
            + (rules.nelts * (NGX_HTTP_FGS_POLICY_METRICS_NCOUNTS)
               + codes.nelts)
-             * NGX_HTTP_FGS_POLICY_METRICS_LINE;
+             * NGX_HTTP_FGS_POLICY_METRICS_LINE
+           + ngx_http_fgs_policy_metrics_waivers_size(fmcf);
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
@@ -736,6 +869,32 @@ ngx_http_fgs_policy_metrics_handler(ngx_http_request_t *r)
                      "# TYPE fgs_policy_audit_write_failures_total counter\n"
                      "fgs_policy_audit_write_failures_total %uA\n",
                      sh->audit_failures);
+
+    p = ngx_slprintf(p, last,
+                     "# HELP fgs_policy_reload_failures_total Reloads whose "
+                     "configuration did not load (a policy that does not "
+                     "load, among others): the previous configuration and "
+                     "policy keep serving.\n"
+                     "# TYPE fgs_policy_reload_failures_total counter\n"
+                     "fgs_policy_reload_failures_total %uA\n"
+                     "# HELP fgs_policy_last_reload_successful Whether the "
+                     "last configuration nginx tried to load, at start or "
+                     "on a reload, loaded (1) or not (0).\n"
+                     "# TYPE fgs_policy_last_reload_successful gauge\n"
+                     "fgs_policy_last_reload_successful %uA\n",
+                     sh->reload_failures, sh->reload_ok);
+
+    p = ngx_http_fgs_policy_metrics_waivers(p, last, fmcf);
+
+    fgs_version_libs(&libs);
+
+    p = ngx_slprintf(p, last,
+                     "# HELP fgs_policy_build_info The module's version "
+                     "and the versions of the libraries it runs with.\n"
+                     "# TYPE fgs_policy_build_info gauge\n"
+                     "fgs_policy_build_info{version=\"" FGS_VERSION "\","
+                     "jansson=\"%s\",pcre2=\"%s\",openssl=\"%s\"} 1\n",
+                     libs.jansson, libs.pcre2, libs.openssl);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;
@@ -907,6 +1066,105 @@ ngx_http_fgs_policy_metrics_escape(u_char *p, u_char *last, const u_char *s,
         }
 
         *p++ = c;
+    }
+
+    return p;
+}
+
+
+/*
+ * The exceptions of every policy file of the configuration, one line
+ * per rule each waives, with its expiry as Unix time.  Labels: the
+ * policy file, the rule and the exception (a file's ids are unique).
+ */
+
+#define NGX_HTTP_FGS_POLICY_METRICS_WAIVER                                    \
+    "fgs_policy_exception_expiry_timestamp_seconds"
+
+static size_t
+ngx_http_fgs_policy_metrics_waivers_size(
+    ngx_http_fgs_policy_main_conf_t *fmcf)
+{
+    size_t                       size;
+    time_t                       expires;
+    uint32_t                     i, j;
+    ngx_uint_t                   k;
+    const char                  *rule, *id;
+    ngx_http_fgs_policy_file_t  *file;
+
+    size = 0;
+    file = fmcf->files.elts;
+
+    for (k = 0; k < fmcf->files.nelts; k++) {
+        for (i = 0; i < fgs_policy_nrules(file[k].policy); i++) {
+            for (j = 0; /* void */ ; j++) {
+                id = fgs_policy_waiver(file[k].policy, i, j, &rule,
+                                       &expires);
+                if (id == NULL) {
+                    break;
+                }
+
+                /* each label value escaped: at most twice its length */
+
+                size += sizeof(NGX_HTTP_FGS_POLICY_METRICS_WAIVER)
+                        + sizeof("{policy=\"\",rule=\"\",exception=\"\"} \n")
+                        + 2 * (file[k].file.len + ngx_strlen(rule)
+                               + ngx_strlen(id))
+                        + NGX_TIME_T_LEN;
+            }
+        }
+    }
+
+    return size + 512;      /* HELP and TYPE */
+}
+
+
+static u_char *
+ngx_http_fgs_policy_metrics_waivers(u_char *p, u_char *last,
+    ngx_http_fgs_policy_main_conf_t *fmcf)
+{
+    time_t                       expires;
+    uint32_t                     i, j;
+    ngx_uint_t                   k;
+    const char                  *rule, *id;
+    ngx_http_fgs_policy_file_t  *file;
+
+    p = ngx_slprintf(p, last,
+                     "# HELP " NGX_HTTP_FGS_POLICY_METRICS_WAIVER
+                     " When each exception of the loaded policies expires "
+                     "(Unix time), by policy file, rule waived and "
+                     "exception.\n"
+                     "# TYPE " NGX_HTTP_FGS_POLICY_METRICS_WAIVER
+                     " gauge\n");
+
+    file = fmcf->files.elts;
+
+    for (k = 0; k < fmcf->files.nelts; k++) {
+        for (i = 0; i < fgs_policy_nrules(file[k].policy); i++) {
+            for (j = 0; /* void */ ; j++) {
+                id = fgs_policy_waiver(file[k].policy, i, j, &rule,
+                                       &expires);
+                if (id == NULL) {
+                    break;
+                }
+
+                p = ngx_slprintf(p, last,
+                                 NGX_HTTP_FGS_POLICY_METRICS_WAIVER
+                                 "{policy=\"");
+                p = ngx_http_fgs_policy_metrics_escape(p, last,
+                                                       file[k].file.data,
+                                                       file[k].file.len);
+                p = ngx_slprintf(p, last, "\",rule=\"");
+                p = ngx_http_fgs_policy_metrics_escape(p, last,
+                                                       (u_char *) rule,
+                                                       ngx_strlen(rule));
+                p = ngx_slprintf(p, last, "\",exception=\"");
+                p = ngx_http_fgs_policy_metrics_escape(p, last,
+                                                       (u_char *) id,
+                                                       ngx_strlen(id));
+                p = ngx_slprintf(p, last, "\"} %T\n", expires);
+            }
+        }
     }
 
     return p;

@@ -23,6 +23,17 @@
  */
 ngx_int_t ngx_http_fgs_policy_metrics_init(ngx_conf_t *cf);
 
+/*
+ * In create_main_conf: when this configuration fails to load on a
+ * reload, the running configuration's counters say so
+ * (fgs_policy_reload_failures_total, fgs_policy_last_reload_successful).
+ */
+ngx_int_t ngx_http_fgs_policy_metrics_conf(ngx_conf_t *cf,
+    ngx_http_fgs_policy_main_conf_t *fmcf);
+
+/* init_module: the configuration of cycle loaded whole */
+void ngx_http_fgs_policy_metrics_loaded(ngx_cycle_t *cycle);
+
 /* the "fgs_policy_metrics" directive: location only, no arguments */
 char *ngx_http_fgs_policy_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

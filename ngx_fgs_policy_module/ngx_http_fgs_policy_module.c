@@ -23,8 +23,10 @@
 
 #include "ngx_http_fgs_policy_module.h"
 #include "ngx_http_fgs_policy_metrics.h"
+#include "fgs_version.h"
 
 
+static ngx_int_t ngx_http_fgs_policy_init_module(ngx_cycle_t *cycle);
 static void ngx_http_fgs_policy_exit_process(ngx_cycle_t *cycle);
 static void ngx_http_fgs_policy_exit_master(ngx_cycle_t *cycle);
 static char *ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -124,7 +126,7 @@ ngx_module_t  ngx_http_fgs_policy_module = {
     ngx_http_fgs_policy_commands,          /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_fgs_policy_init_module,       /* init module */
     ngx_http_fgs_policy_redact_init_process, /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -402,6 +404,10 @@ ngx_http_fgs_policy_create_main_conf(ngx_conf_t *cf)
 
     fmcf->request_id_index = NGX_ERROR;
 
+    if (ngx_http_fgs_policy_metrics_conf(cf, fmcf) != NGX_OK) {
+        return NULL;
+    }
+
     return fmcf;
 }
 
@@ -493,6 +499,33 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_FGS_POLICY_AUDIT_CLOSED);
 
     return ngx_http_fgs_policy_audit_merge_check(cf, conf);
+}
+
+
+/*
+ * A configuration loaded whole, at start or on a reload (in the master):
+ * one notice with the module's version and its libraries', and the
+ * metrics learn that the load succeeded.  "nginx -t" and "nginx -s" say
+ * nothing.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_init_module(ngx_cycle_t *cycle)
+{
+    fgs_version_libs_t  libs;
+
+    if (!ngx_test_config && ngx_process != NGX_PROCESS_SIGNALLER) {
+        fgs_version_libs(&libs);
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "fgs_policy " FGS_VERSION
+                      " (jansson %s, PCRE2 %s, OpenSSL %s)",
+                      libs.jansson, libs.pcre2, libs.openssl);
+    }
+
+    ngx_http_fgs_policy_metrics_loaded(cycle);
+
+    return NGX_OK;
 }
 
 

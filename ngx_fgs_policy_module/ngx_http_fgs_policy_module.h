@@ -54,6 +54,8 @@ typedef struct {
     ngx_shm_zone_t           *metrics_zone;     /* the counters, or NULL */
     ngx_array_t              *audit_logs;   /* the audit destinations, one
                                                per name; NULL if none */
+    unsigned                  loaded:1;     /* this configuration cycle
+                                               was loaded whole */
 } ngx_http_fgs_policy_main_conf_t;
 
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the build, the demo and the tests need,
 # only those that are missing.  Run as root (or with sudo available).
+# Groups: --bench, --fuzz, --release (make deb, make test-release).
 
 set -e
 
@@ -8,12 +9,18 @@ pkgs="nginx nginx-dev libjansson-dev libpcre2-dev libssl-dev zlib1g-dev
       gcc make libtest-base-perl libjson-pp-perl curl nodejs npm
       ngtcp2-client"
 
-case "$1" in
-    --bench) pkgs="$pkgs wrk libnginx-mod-http-js libnginx-mod-http-lua
-                   libnginx-mod-http-modsecurity lua-cjson gnuplot-nox
-                   valgrind" ;;
-    --fuzz)  pkgs="$pkgs clang libclang-rt-14-dev" ;;
-esac
+for group in "$@"; do
+    case "$group" in
+        --bench)   pkgs="$pkgs wrk libnginx-mod-http-js libnginx-mod-http-lua
+                         libnginx-mod-http-modsecurity lua-cjson gnuplot-nox
+                         valgrind" ;;
+        --fuzz)    pkgs="$pkgs clang libclang-rt-14-dev" ;;
+        # make deb and its test, the Prometheus rules' tests (promtool)
+        --release) pkgs="$pkgs dpkg-dev binutils lintian logrotate
+                         prometheus" ;;
+        *)         echo "deps.sh: unknown group $group" >&2; exit 2 ;;
+    esac
+done
 
 missing=
 for p in $pkgs; do
@@ -37,5 +44,7 @@ sudo=
 [ "$(id -u)" = 0 ] || sudo=sudo
 
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends $missing
+# another apt-get may hold dpkg's lock: wait for it, not fail
+$sudo apt-get -o DPkg::Lock::Timeout=300 update -q
+$sudo apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+    --no-install-recommends $missing

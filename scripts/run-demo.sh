@@ -1,7 +1,9 @@
 #!/bin/bash
 # make run: starts the mock FunctionGraph and the gateway on loopback with
-# conf/policy.json, then prints curl lines that show an allowed, a
-# rewritten and a denied change.  `make stop` stops both.
+# conf/policy.json, an audit file and the metrics location, then prints
+# curl lines that show an allowed, a rewritten and a denied change, and
+# the commands that verify the audit file and show the metrics.
+# `make stop` stops both.
 
 set -eu
 
@@ -73,5 +75,16 @@ curl -i -X PUT $base/$urn:prod-orders:latest/config \\
 # what the mock FunctionGraph received, byte for byte
 curl -s http://127.0.0.1:$mock_port/__mock/requests
 
-Logs: $run/error.log.  Stop with: make stop
+# the audit trail: one hash-chained record per change; verify it
+# (--live: nginx is still writing it)
+$top/build/fgs-policy verify-audit --live $run/audit.log
+
+# the metrics, in the Prometheus text format
+curl -s http://127.0.0.1:$port/metrics
+
+# the policy offline: check it, and run its test cases
+$top/build/fgs-policy check $top/conf/policy.json
+$top/build/fgs-policy test $top/conf/policy.json $top/conf/policy.tests
+
+Logs: $run/error.log, audit: $run/audit.log.  Stop with: make stop
 TXT

@@ -50,6 +50,12 @@ my $P = PROJECT;
 my $KMS = '5f0c4b1e-7d2a-4c3e-9b1f-0a2b3c4d5e6f';
 $t->seed_functions(map { urn($_) } qw(dev-reports prod-orders legacy-billing));
 
+# The release's gauges and the reload counter are t/90-release.t's:
+# checked for the format here, left out of the series compared.
+my $theirs = qr/^fgs_policy_(?:build_info|exception_expiry_timestamp_seconds
+                               |reload_failures_total
+                               |last_reload_successful)\b/x;
+
 # ($response, { 'family{labels}' => value }), and every line checked
 # against the text format
 sub scrape {
@@ -59,8 +65,9 @@ sub scrape {
         next if $line =~ /^# (HELP|TYPE) fgs_policy_\w+ /;
         my $label = qr/\w+="(?:[^"\\]|\\.)*"/;
         if ($line =~ /^(fgs_policy_\w+(?:\{$label(?:,$label)*\})?) (\d+)$/) {
-            push @bad, "twice: $line" if exists $s{$1};
-            $s{$1} = $2;
+            my ($key, $value) = ($1, $2);
+            push @bad, "twice: $line" if exists $s{$key};
+            $s{$key} = $value unless $key =~ $theirs;
         } else {
             push @bad, $line;
         }

@@ -2,7 +2,10 @@
 # shipped, with the system CA bundle, once the site's paths point into a
 # private prefix, the endpoint's name into loopback (nginx resolves an
 # upstream's name at configuration time, and a test has no DNS) and the
-# certificates at throwaway ones made here with openssl.  Then it serves:
+# certificates at throwaway ones made here with openssl; its process
+# limits as shipped, with nginx run under the default limit of 1024 open
+# files (prlimit), without an [alert] or a warning about them.  Then it
+# serves:
 # over TLS (HTTP/1.1 and HTTP/2) to a stand-in for the regional endpoint
 # whose certificate is checked against proxy_ssl_name, audits to the file
 # and to syslog, and shows its metrics to this host only.  With the system
@@ -62,6 +65,15 @@ like($gw_server, qr/^        fgs_policy_audit_log\s+\/\S+;/m,
      'audit to a file');
 like($gw_server, qr/^        fgs_policy_audit_log\s+syslog:server=\S+\s+best_effort;/m,
      'and to syslog, best_effort: a collector outage refuses no change');
+my ($conns) = $shipped =~ /^\s*worker_connections\s+(\d+);/m;
+ok(defined $conns && $conns <= 1024,
+   'worker_connections within the default limit of 1024 open files');
+unlike($shipped, qr/^\s*worker_rlimit_nofile\b/m,
+       'no worker_rlimit_nofile, which fails where the hard limit is lower');
+like($shipped, qr{^\s*fgs_policy_audit_log\s+/var/log/fgs-policy/\S+\.log;}m,
+     'the audit file out of /var/log/nginx/*.log, which Debian\'s '
+     . 'logrotate rule compresses and deletes');
+
 like($shipped, qr/location\s+=\s+\/metrics\s+\{\s*allow\s+127\.0\.0\.1;
                   \s*deny\s+all;\s*fgs_policy_metrics;/x,
      'metrics for this host only');
@@ -110,14 +122,15 @@ sub localise {
     my $user = $> == 0 ? 'user root root;' : '';
     my @subst = (
         # the harness runs nginx in the foreground
-        [ qr{load_module \S+;}, "load_module $FgsTest::MODULE;\ndaemon off;" ],
+        [ qr{include\s+/etc/nginx/modules-enabled/\*\.conf;},
+          "load_module $FgsTest::MODULE;\ndaemon off;" ],
         [ qr{user\s+www-data;}, $user ],
         [ qr{pid\s+/run/nginx\.pid;}, "pid $p/logs/nginx.pid;" ],
         [ qr{error_log\s+/var/log/nginx/error\.log},
           "error_log $p/logs/error.log" ],
         [ qr{access_log\s+/var/log/nginx/}, "access_log $p/logs/" ],
-        [ qr{fgs_policy_audit_log\s+/var/log/nginx/},
-          "fgs_policy_audit_log $p/logs/" ],
+        [ qr{fgs_policy_audit_log\s+/var/log/fgs-policy/},
+          "fgs_policy_audit_log $p/logs/fgs-" ],
         [ qr{syslog:server=[^,;]+}, "syslog:server=127.0.0.1:$syslog_port" ],
         [ qr{server\s+\Q$ENDPOINT\E:443;}, "server 127.0.0.1:$fg_port;" ],
         [ qr{listen\s+443 ssl http2;}, "listen 127.0.0.1:$gw_port ssl http2;" ],
@@ -128,8 +141,6 @@ sub localise {
           "ssl_certificate_key $tls/" ],
         [ qr{fgs_policy\s+/etc/nginx/fgs/policy\.json;},
           "fgs_policy $FgsTest::ROOT/conf/policy.json;" ],
-        [ qr{worker_connections\s+8192;}, 'worker_connections 256;' ],
-        [ qr{worker_rlimit_nofile\s+\d+;}, '' ],
         # temp files in the prefix
         [ qr{\nhttp \{\n}, "\nhttp {\n    client_body_temp_path $p/body;\n"
                            . "    proxy_temp_path $p/proxy;\n"
@@ -169,17 +180,29 @@ EOF
 }
 
 
+# nginx under the limit a host gives a process by default: 1024 open
+# files, soft and hard.  What nginx alone runs with (LD_PRELOAD of a
+# sanitizer build) is set by env(1) after prlimit, not for prlimit.
+my @limit = ('prlimit', '--nofile=1024:1024', '--');
+sub limited {
+    my $env = $t->nginx_env // {};
+    my @env = map { "$_=$env->{$_}" } sort keys %$env;
+    return [@limit, (@env ? ('env', @env) : ()), @{ $t->nginx_argv(@_) }];
+}
+
 # --- nginx -t: the shipped file, the system CA bundle
 
 my $conf_t = localise($shipped, undef);
 FgsTest::spew("$p/conf/production-t.conf", $conf_t);
-my $rc = FgsTest::run_cmd($t->nginx_argv('-t', '-p', "$p/", '-c',
-                                         "$p/conf/production-t.conf",
-                                         '-e', "$p/logs/t-production.log"),
-                          "$p/logs/t-production.out", 30, $t->nginx_env);
+my $rc = FgsTest::run_cmd(limited('-t', '-p', "$p/", '-c',
+                                  "$p/conf/production-t.conf",
+                                  '-e', "$p/logs/t-production.log"),
+                          "$p/logs/t-production.out", 30);
 my $said = FgsTest::slurp("$p/logs/t-production.out");
 is($rc, 0, 'nginx -t accepts the production configuration') or diag($said);
 like($said, qr/test is successful/, 'and says so');
+unlike($said, qr/\[(?:alert|emerg|crit|warn)\]/,
+       'without an alert or a warning') or diag($said);
 
 
 # --- it serves
@@ -191,11 +214,10 @@ sub start_production {
     my ($conf) = @_;
 
     FgsTest::spew("$p/conf/production.conf", $conf);
-    $t->{nginx_pid} = FgsTest::spawn($t->nginx_argv('-p', "$p/", '-c',
-                                                    "$p/conf/production.conf",
-                                                    '-e',
-                                                    "$p/logs/error.log"),
-                                     "$p/logs/nginx.stderr", $t->nginx_env);
+    $t->{nginx_pid} = FgsTest::spawn(limited('-p', "$p/", '-c',
+                                             "$p/conf/production.conf",
+                                             '-e', "$p/logs/error.log"),
+                                     "$p/logs/nginx.stderr");
     ok(FgsTest::wait_port($gw_port, $t->{nginx_pid}, 15)
        && FgsTest::wait_port($metrics_port, $t->{nginx_pid}, 5),
        'nginx runs it')
@@ -256,6 +278,13 @@ my $bad = canonical_json({ func_name => 'prod-orders',
     func_vpc => { vpc_id => 'vpc-0a1b2c', subnet_id => 'subnet-7d8e9f' } });
 
 start_production(localise($shipped, "$tls/ca.crt"));
+
+my @workers = $t->worker_pids;
+ok(@workers, 'its workers run');
+my $limits = -r "/proc/$workers[0]/limits"
+             ? FgsTest::slurp("/proc/$workers[0]/limits") : '';
+like($limits, qr/^Max open files\s+1024\s+1024\s/m,
+     'a worker runs with 1024 open files at most') or diag($limits);
 
 my ($status, $h, $body) = curl(method => 'PUT', url => $url,
                                headers => \@json, body => $good);
@@ -344,6 +373,10 @@ is($status, 404, 'nor on the clients\' server');
 is($status, 200, 'the health check answers');
 is(scalar @{ $t->mock_requests }, 0, 'by itself');
 
+my $elog = $t->error_log;
+unlike($elog, qr/\[alert\]/, 'no [alert] in the error log') or diag($elog);
+unlike($elog, qr/open file resource limit|setrlimit/,
+       'nothing about the open file limit') or diag($elog);
 ok(FgsTest::stop_pid($t->{nginx_pid}, 10), 'stopped');
 delete $t->{nginx_pid};
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fgs_cli.h"
+#include "fgs_version.h"
 
 
 typedef struct {
@@ -20,6 +21,7 @@ typedef struct {
 
 
 static void fgs_cli_usage(FILE *f);
+static void fgs_cli_version(FILE *f);
 
 
 static const fgs_cli_command_t  fgs_cli_commands[] = {
@@ -70,6 +72,13 @@ main(int argc, char **argv)
         return 0;
     }
 
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0
+        || strcmp(argv[1], "version") == 0)
+    {
+        fgs_cli_version(stdout);
+        return 0;
+    }
+
     for (c = fgs_cli_commands; c->name; c++) {
         if (strcmp(argv[1], c->name) == 0) {
             return c->run(argc - 2, argv + 2);
@@ -88,9 +97,26 @@ fgs_cli_usage(FILE *f)
 {
     const fgs_cli_command_t  *c;
 
-    fprintf(f, "usage: fgs-policy COMMAND ...\n\n");
+    fgs_cli_version(f);
+
+    fprintf(f, "\nusage: fgs-policy COMMAND ...\n"
+               "       fgs-policy --version | --help\n\n");
 
     for (c = fgs_cli_commands; c->name; c++) {
         fprintf(f, "fgs-policy %s\n\n", c->usage);
     }
+}
+
+
+/* "fgs-policy 1.0.0 (jansson 2.14, PCRE2 10.42, OpenSSL 3.0.15)" */
+
+static void
+fgs_cli_version(FILE *f)
+{
+    fgs_version_libs_t  libs;
+
+    fgs_version_libs(&libs);
+
+    fprintf(f, "fgs-policy %s (jansson %s, PCRE2 %s, OpenSSL %s)\n",
+            FGS_VERSION, libs.jansson, libs.pcre2, libs.openssl);
 }

@@ -15,6 +15,12 @@
  * summary line.  Exit 0 when there is no error, 1 otherwise, 4 when
  * a file cannot be read.  --live: the last file is still being written,
  * so its chains need not have ended.
+ *
+ * A file compressed with gzip (as logrotate leaves rotated files) is
+ * read through zlib, which reads a plain file as it is: whether a file
+ * is compressed is told by its content, not its name, and a compressed
+ * file verifies exactly as the plain one.  A compressed file that is cut
+ * short or damaged cannot be read (exit 4).
  */
 
 
@@ -22,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "fgs_cli.h"
 #include "fgs_audit.h"
@@ -35,12 +43,19 @@ typedef struct {
 
 static int fgs_cli_verify_read(fgs_audit_verify_t *v, const char *path,
     int last);
+static int fgs_cli_verify_lines(fgs_audit_verify_t *v, gzFile f,
+    const char *path);
+static int fgs_cli_verify_append(char **line, size_t *len, size_t *cap,
+    const char *data, size_t n);
 static void fgs_cli_verify_report(void *data, fgs_audit_severity_e sev,
     const char *file, uint64_t line, const char *msg);
 
 
 /* beyond this many problems only the count goes on */
 #define FGS_CLI_VERIFY_MAX_PRINTED  200
+
+/* what is read (decompressed) at once */
+#define FGS_CLI_VERIFY_CHUNK        65536
 
 
 int
@@ -113,49 +128,143 @@ fgs_cli_verify_audit(int argc, char **argv)
 static int
 fgs_cli_verify_read(fgs_audit_verify_t *v, const char *path, int last)
 {
-    int       newline;
-    FILE     *f;
-    char     *line;
-    size_t    cap;
-    ssize_t   n;
+    int     rc;
+    gzFile  f;
 
-    f = fopen(path, "r");
+    errno = 0;
+
+    f = gzopen(path, "rb");
     if (f == NULL) {
-        fprintf(stderr, "fgs-policy: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "fgs-policy: %s: %s\n", path,
+                errno ? strerror(errno) : "out of memory");
         return FGS_ERROR;
     }
 
     if (fgs_audit_verify_file(v, path, last) != FGS_OK) {
         fprintf(stderr, "fgs-policy: out of memory\n");
-        fclose(f);
+        (void) gzclose(f);
+        return FGS_ERROR;
+    }
+
+    rc = fgs_cli_verify_lines(v, f, path);
+
+    if (gzclose(f) != Z_OK && rc == FGS_OK) {
+        fprintf(stderr, "fgs-policy: %s: cannot be read to its end\n",
+                path);
+        rc = FGS_ERROR;
+    }
+
+    return rc;
+}
+
+
+/*
+ * Feeds the file's lines to the verifier, each without its newline,
+ * whatever bytes they hold (a NUL in a tampered line included).
+ */
+
+static int
+fgs_cli_verify_lines(fgs_audit_verify_t *v, gzFile f, const char *path)
+{
+    int          n, errnum;
+    char        *line, *buf, *p, *nl, *end;
+    size_t       len, cap;
+    const char  *msg;
+
+    buf = malloc(FGS_CLI_VERIFY_CHUNK);
+    if (buf == NULL) {
+        fprintf(stderr, "fgs-policy: out of memory\n");
         return FGS_ERROR;
     }
 
     line = NULL;
+    len = 0;
     cap = 0;
 
-    while ((n = getline(&line, &cap, f)) > 0) {
-        newline = (line[n - 1] == '\n');
+    while ((n = gzread(f, buf, FGS_CLI_VERIFY_CHUNK)) > 0) {
+        p = buf;
+        end = buf + n;
 
-        if (fgs_audit_verify_line(v, (u_char *) line, n - newline, newline)
-            != FGS_OK)
-        {
-            fprintf(stderr, "fgs-policy: out of memory\n");
-            free(line);
-            fclose(f);
-            return FGS_ERROR;
+        while (p < end) {
+            nl = memchr(p, '\n', end - p);
+
+            if (fgs_cli_verify_append(&line, &len, &cap, p,
+                                      (nl ? nl : end) - p)
+                != FGS_OK)
+            {
+                goto nomem;
+            }
+
+            if (nl == NULL) {
+                break;
+            }
+
+            if (fgs_audit_verify_line(v, (u_char *) line, len, 1) != FGS_OK)
+            {
+                goto nomem;
+            }
+
+            len = 0;
+            p = nl + 1;
         }
     }
 
-    if (ferror(f)) {
-        fprintf(stderr, "fgs-policy: %s: %s\n", path, strerror(errno));
+    if (n < 0) {
+        msg = gzerror(f, &errnum);
+        fprintf(stderr, "fgs-policy: %s: %s\n", path,
+                errnum == Z_ERRNO ? strerror(errno) : msg);
         free(line);
-        fclose(f);
+        free(buf);
         return FGS_ERROR;
     }
 
+    /* the last line, without its newline */
+
+    if (len && fgs_audit_verify_line(v, (u_char *) line, len, 0) != FGS_OK)
+    {
+        goto nomem;
+    }
+
     free(line);
-    fclose(f);
+    free(buf);
+
+    return FGS_OK;
+
+nomem:
+
+    fprintf(stderr, "fgs-policy: out of memory\n");
+    free(line);
+    free(buf);
+
+    return FGS_ERROR;
+}
+
+
+static int
+fgs_cli_verify_append(char **line, size_t *len, size_t *cap,
+    const char *data, size_t n)
+{
+    char    *p;
+    size_t   want;
+
+    if (*len + n + 1 > *cap) {
+        want = *cap ? *cap : 4096;
+
+        while (want < *len + n + 1) {
+            want *= 2;
+        }
+
+        p = realloc(*line, want);
+        if (p == NULL) {
+            return FGS_ERROR;
+        }
+
+        *line = p;
+        *cap = want;
+    }
+
+    memcpy(*line + *len, data, n);
+    *len += n;
 
     return FGS_OK;
 }

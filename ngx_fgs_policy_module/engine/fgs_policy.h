@@ -85,6 +85,14 @@ const char *fgs_policy_exception(const fgs_policy_t *policy, uint32_t i,
     time_t *expires);
 
 /*
+ * The j-th exception that waives rule i, both in file order: its id,
+ * with the rule's id in *rule and its expiry in *expires; NULL when i or
+ * j is past the last (for the module's per-exception expiry metric).
+ */
+const char *fgs_policy_waiver(const fgs_policy_t *policy, uint32_t i,
+    uint32_t j, const char **rule, time_t *expires);
+
+/*
  * Parses an RFC 3339 date-time ("2027-03-31T00:00:00Z", an offset such
  * as "+08:00", an optional fraction).  Returns FGS_OK or FGS_DECLINED.
  */

@@ -1069,6 +1069,25 @@ fgs_policy_exception(const fgs_policy_t *policy, uint32_t i,
 
 
 const char *
+fgs_policy_waiver(const fgs_policy_t *policy, uint32_t i, uint32_t j,
+    const char **rule, time_t *expires)
+{
+    const fgs_exception_t  *e;
+
+    if (i >= policy->nrules || j >= policy->rules[i].nexceptions) {
+        return NULL;
+    }
+
+    e = policy->rules[i].exceptions[j];
+
+    *rule = policy->rules[i].id;
+    *expires = e->expires;
+
+    return e->id;
+}
+
+
+const char *
 fgs_decision_name(fgs_decision_e decision)
 {
     static const char  *names[] = {

@@ -50,7 +50,7 @@ test_good(void)
     time_t               expires;
     u_char               md[32];
     uint32_t             i;
-    const char          *id;
+    const char          *id, *rule;
     unsigned int         mdlen;
     fgs_policy_t        *p;
     fgs_policy_error_t   err;
@@ -121,6 +121,23 @@ test_good(void)
     is_str(id, "EXC-2", "exception 1");
     is_int(expires, 1577836800, "an offset is applied");
     ok(fgs_policy_exception(p, 2, NULL) == NULL, "no exception 2");
+
+    /* the waivers of each rule, for the expiry metric */
+    id = fgs_policy_waiver(p, 0, 0, &rule, &expires);
+    is_str(id, "EXC-1", "rule 0 is waived by EXC-1");
+    is_str(rule, "runtime-allowlist", "rule 0's id");
+    is_int(expires, 1806451200, "EXC-1's expiry");
+    ok(fgs_policy_waiver(p, 0, 1, &rule, &expires) == NULL,
+       "and by nothing else");
+    id = fgs_policy_waiver(p, 1, 0, &rule, &expires);
+    is_str(id, "EXC-1", "rule 1 by EXC-1");
+    is_str(rule, "b.2_x-Y", "rule 1's id");
+    id = fgs_policy_waiver(p, 1, 1, &rule, &expires);
+    is_str(id, "EXC-2", "and by EXC-2");
+    is_int(expires, 1577836800, "EXC-2's expiry");
+    ok(fgs_policy_waiver(p, 1, 2, &rule, &expires) == NULL,
+       "rule 1 by nothing else");
+    ok(fgs_policy_waiver(p, 2, 0, &rule, &expires) == NULL, "no rule 2");
 
     /* the hash of the file's bytes */
     EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL);
