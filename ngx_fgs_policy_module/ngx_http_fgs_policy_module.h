@@ -167,9 +167,19 @@ typedef struct {
     ngx_uint_t                content_types;
     ngx_table_elt_t          *content_encoding;     /* not "identity" */
     ngx_table_elt_t          *method_override;
-    unsigned                  aksk:1;               /* SDK-HMAC-SHA256 */
+    unsigned                  aksk:1;               /* an SDK signature */
     unsigned                  unsigned_payload:1;
 } ngx_http_fgs_policy_headers_t;
+
+/* what an Authorization header's SDK signature says */
+typedef struct {
+    ngx_str_t                 access_key;   /* empty if not a valid AK */
+    unsigned                  sm3:1;        /* hashes with SM3: its body
+                                               header is X-Sdk-Content-Sm3 */
+} ngx_http_fgs_policy_signature_t;
+
+ngx_int_t ngx_http_fgs_policy_signature(ngx_str_t *value,
+    ngx_http_fgs_policy_signature_t *sig);
 
 void ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
     ngx_http_fgs_policy_headers_t *h);
