@@ -197,7 +197,26 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         return FGS_ERROR;
     }
 
-    return fgs_eval_decide(&ctx);
+    if (fgs_eval_decide(&ctx) != FGS_OK) {
+        return FGS_ERROR;
+    }
+
+    /*
+     * At most FGS_VIOLATIONS_MAX listed in an answer and in an audit
+     * record, which holds both lists: the audited ones get the room the
+     * enforced ones leave.
+     */
+
+    if (fgs_violations_trim(&out->audited,
+                            FGS_VIOLATIONS_MAX - out->violations.n, a)
+        != FGS_OK
+        || fgs_violations_close(&out->violations, a, "the policy") != FGS_OK
+        || fgs_violations_close(&out->audited, a, "the policy") != FGS_OK)
+    {
+        return FGS_ERROR;
+    }
+
+    return FGS_OK;
 }
 
 
@@ -492,16 +511,17 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
     fgs_eval_t  *out;
 
     out = ctx->out;
-    enforced = out->violations.n;
+    enforced = out->violations.n + out->violations.dropped;
 
     if (out->nedits > 0 && ctx->in->signed_body) {
 
         /* the caller makes the changes, or the signature breaks */
 
-        if (ctx->signed_fixes.n > 0) {
-            *out->violations.tail = ctx->signed_fixes.head;
-            out->violations.tail = ctx->signed_fixes.tail;
-            out->violations.n += ctx->signed_fixes.n;
+        if (fgs_violations_append(&out->violations, &ctx->signed_fixes,
+                                  ctx->a)
+            != FGS_OK)
+        {
+            return FGS_ERROR;
         }
 
         return fgs_eval_deny(ctx, enforced ? "FGSPOL.4030" : "FGSPOL.4031");
@@ -514,7 +534,7 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
     if (out->nedits > 0) {
         out->decision = FGS_DECISION_REWRITE;
 
-    } else if (out->audited.n > 0) {
+    } else if (out->audited.n + out->audited.dropped > 0) {
         out->decision = FGS_DECISION_AUDIT;
 
     } else {
@@ -551,11 +571,13 @@ fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code)
     p = more + sizeof(more);
     *--p = '\0';
 
-    if (out->violations.n > 1) {
+    n = out->violations.n + out->violations.dropped;
+
+    if (n > 1) {
         p -= sizeof(" more)") - 1;
         memcpy(p, " more)", sizeof(" more)") - 1);
 
-        n = out->violations.n - 1;
+        n--;
 
         do {
             *--p = (char) ('0' + n % 10);
