@@ -97,6 +97,14 @@ typedef struct {
     fgs_alloc_t               alloc;        /* the engine's memory: */
     ngx_http_fgs_policy_arena_t  arena;     /* from this arena */
 
+    /*
+     * What the scan and the checks work in, released as soon as the
+     * request is decided (README, Memory): a decided request holds only
+     * what alloc holds.
+     */
+    fgs_alloc_t               scan_alloc;
+    ngx_http_fgs_policy_arena_t  scan_arena;
+
     /* the settings that govern the request, fixed when it is decided */
     ngx_http_fgs_policy_loc_conf_t  *conf;
 

@@ -203,6 +203,44 @@ fgs_violations_trim(fgs_violations_t *v, uint32_t keep, fgs_alloc_t *a)
 
 
 int
+fgs_violations_copy(fgs_violations_t *v, fgs_alloc_t *a)
+{
+    fgs_violation_t   *vi, *c, **tail;
+
+    tail = &v->head;
+
+    for (vi = v->head; vi; vi = vi->next) {
+        c = a->alloc(a->data, sizeof(fgs_violation_t));
+        if (c == NULL) {
+            return FGS_ERROR;
+        }
+
+        *c = *vi;
+
+        c->field = fgs_strdup(a, vi->field, strlen(vi->field));
+        c->message = fgs_strdup(a, vi->message, strlen(vi->message));
+
+        if (c->field == NULL || c->message == NULL) {
+            return FGS_ERROR;
+        }
+
+        /* a rule id is the policy's, which outlives every request */
+
+        *tail = c;
+        tail = &c->next;
+    }
+
+    *tail = NULL;
+    v->tail = tail;
+
+    /* summaries to come would be in the old memory: close first */
+    v->more = NULL;
+
+    return FGS_OK;
+}
+
+
+int
 fgs_violations_close(fgs_violations_t *v, fgs_alloc_t *a, const char *what)
 {
     fgs_violation_t  *m, *next, *rev;

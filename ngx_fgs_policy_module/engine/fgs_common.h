@@ -129,6 +129,12 @@ int fgs_violations_append(fgs_violations_t *dst, fgs_violations_t *src,
 int fgs_violations_trim(fgs_violations_t *v, uint32_t keep, fgs_alloc_t *a);
 
 /*
+ * Copies the list (its violations and their strings) into a's memory, in
+ * place: for a list built in memory released before it is read.
+ */
+int fgs_violations_copy(fgs_violations_t *v, fgs_alloc_t *a);
+
+/*
  * Appends the summaries of what was not listed, "of what" naming the
  * kind for a rule of NULL ("the API reference"); once.
  */

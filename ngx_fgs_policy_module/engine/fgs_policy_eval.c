@@ -60,6 +60,7 @@ static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
 static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
 static int fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code);
+static int fgs_eval_keep_notes(fgs_rule_note_t **list, fgs_alloc_t *a);
 
 
 int
@@ -656,4 +657,85 @@ fgs_eval_other(fgs_eval_ctx_t *ctx)
                                  "config and create operations", path);
 
     return out->error_msg ? FGS_OK : FGS_ERROR;
+}
+
+
+int
+fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a)
+{
+    u_char      *p;
+    size_t       len;
+    uint32_t     i;
+    fgs_edit_t  *edits;
+
+    if (e->error_msg != NULL) {
+        e->error_msg = fgs_strdup(a, e->error_msg, strlen(e->error_msg));
+        if (e->error_msg == NULL) {
+            return FGS_ERROR;
+        }
+    }
+
+    if (fgs_violations_copy(&e->violations, a) != FGS_OK
+        || fgs_violations_copy(&e->audited, a) != FGS_OK
+        || fgs_eval_keep_notes(&e->rewrites, a) != FGS_OK
+        || fgs_eval_keep_notes(&e->waived, a) != FGS_OK
+        || fgs_eval_keep_notes(&e->applied, a) != FGS_OK)
+    {
+        return FGS_ERROR;
+    }
+
+    if (e->nedits == 0) {
+        return FGS_OK;
+    }
+
+    /* the edits and their bytes in one block */
+
+    len = e->nedits * sizeof(fgs_edit_t);
+
+    for (i = 0; i < e->nedits; i++) {
+        len += e->edits[i].data_len;
+    }
+
+    edits = a->alloc(a->data, len);
+    if (edits == NULL) {
+        return FGS_ERROR;
+    }
+
+    p = (u_char *) (edits + e->nedits);
+
+    for (i = 0; i < e->nedits; i++) {
+        edits[i] = e->edits[i];
+
+        if (e->edits[i].data_len) {
+            memcpy(p, e->edits[i].data, e->edits[i].data_len);
+            edits[i].data = p;
+            p += e->edits[i].data_len;
+        }
+    }
+
+    e->edits = edits;
+
+    return FGS_OK;
+}
+
+
+/* the notes themselves; their strings are the policy's */
+
+static int
+fgs_eval_keep_notes(fgs_rule_note_t **list, fgs_alloc_t *a)
+{
+    fgs_rule_note_t  *n, *c;
+
+    for (n = *list; n; n = n->next) {
+        c = a->alloc(a->data, sizeof(fgs_rule_note_t));
+        if (c == NULL) {
+            return FGS_ERROR;
+        }
+
+        *c = *n;
+        *list = c;
+        list = &c->next;
+    }
+
+    return FGS_OK;
 }
