@@ -131,6 +131,27 @@ ngx_http_fgs_policy_arena_alloc(void *data, size_t size)
 }
 
 
+void
+ngx_http_fgs_policy_arena_free(void *data, void *p)
+{
+    ngx_http_fgs_policy_arena_t *arena = data;
+
+    ngx_http_fgs_policy_block_t  *b, **link;
+
+    /* the scan frees what it outgrew, one of few: the list is short */
+
+    for (link = &arena->large; *link; link = &(*link)->next) {
+        b = *link;
+
+        if (ngx_http_fgs_policy_block_data(b) == (u_char *) p) {
+            *link = b->next;
+            ngx_free(b);
+            return;
+        }
+    }
+}
+
+
 static ngx_http_fgs_policy_block_t *
 ngx_http_fgs_policy_block_take(ngx_pool_t *pool)
 {

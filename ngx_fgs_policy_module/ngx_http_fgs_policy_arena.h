@@ -34,6 +34,12 @@ typedef struct {
 void *ngx_http_fgs_policy_arena_alloc(void *data, size_t size);
 
 /*
+ * An fgs_alloc_t free function: a large allocation is freed at once, a
+ * small one stays in its block until the arena is released.
+ */
+void ngx_http_fgs_policy_arena_free(void *data, void *p);
+
+/*
  * Gives the arena's blocks back (and frees its large allocations): at the
  * decision for the scan's arena, from the request pool's cleanup for the
  * request's; the arena can be used again after it.

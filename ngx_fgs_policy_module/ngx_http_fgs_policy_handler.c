@@ -617,9 +617,11 @@ ngx_http_fgs_policy_create_ctx(ngx_http_request_t *r)
     ctx->arena.pool = r->pool;
     ctx->alloc.alloc = ngx_http_fgs_policy_arena_alloc;
     ctx->alloc.data = &ctx->arena;
+    ctx->alloc.free = ngx_http_fgs_policy_arena_free;
     ctx->scan_arena.pool = r->pool;
     ctx->scan_alloc.alloc = ngx_http_fgs_policy_arena_alloc;
     ctx->scan_alloc.data = &ctx->scan_arena;
+    ctx->scan_alloc.free = ngx_http_fgs_policy_arena_free;
     ctx->op = FGS_OP_NONE;
     ctx->decision = FGS_DECISION_ERROR;
 

@@ -24,6 +24,7 @@ struct fgs_arena_block_s {
 
 
 static void *fgs_arena_alloc(void *data, size_t size);
+static void fgs_arena_free(void *data, void *p);
 static int fgs_violations_count(fgs_violations_t *v, fgs_alloc_t *a,
     const char *rule, uint32_t n);
 
@@ -356,6 +357,7 @@ fgs_arena_init(fgs_arena_t *arena)
 {
     arena->alloc.alloc = fgs_arena_alloc;
     arena->alloc.data = arena;
+    arena->alloc.free = fgs_arena_free;
     arena->blocks = NULL;
 }
 
@@ -403,4 +405,34 @@ fgs_arena_alloc(void *data, size_t size)
     b->used += size;
 
     return (u_char *) b + hdr + b->used - size;
+}
+
+
+/*
+ * An allocation larger than a block has a block of its own, which goes
+ * at once; anything else stays until fgs_arena_reset().  So the unit
+ * tests and the fuzzers, under the sanitizers, see the scanner give its
+ * outgrown arrays back as the module does.
+ */
+
+static void
+fgs_arena_free(void *data, void *p)
+{
+    size_t              hdr;
+    fgs_arena_t        *arena = data;
+    fgs_arena_block_t  *b, **link;
+
+    hdr = (sizeof(fgs_arena_block_t) + FGS_ALIGN - 1) & ~(FGS_ALIGN - 1);
+
+    for (link = &arena->blocks; *link; link = &(*link)->next) {
+        b = *link;
+
+        if ((u_char *) b + hdr == (u_char *) p
+            && b->size > FGS_ARENA_BLOCK_SIZE)
+        {
+            *link = b->next;
+            free(b);
+            return;
+        }
+    }
 }

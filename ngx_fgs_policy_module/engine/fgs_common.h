@@ -27,15 +27,20 @@
 
 /*
  * Memory for the engine: a region allocator owned by the caller (the
- * request arena of ngx_http_fgs_policy_arena.c in the module, fgs_arena_t
- * in the CLI and the tests).  The engine
- * never frees; everything it allocates lives as long as the region.
- * alloc() returns memory aligned for any type, or NULL.
+ * request arenas of ngx_http_fgs_policy_arena.c in the module, fgs_arena_t
+ * in the CLI and the tests).  Everything the engine allocates lives as
+ * long as the region, but for what it gives back through free(), where
+ * the region has one (NULL: memory goes only with the region): the old
+ * copies of what grows while a body is scanned (the node array, key
+ * tables), so that a scan holds one of each (README, Memory).  alloc()
+ * returns memory aligned for any type, or NULL; free() takes only what
+ * alloc() returned, and may keep it.
  */
 
 typedef struct {
     void    *(*alloc)(void *data, size_t size);
     void     *data;
+    void     (*free)(void *data, void *p);
 } fgs_alloc_t;
 
 
