@@ -151,7 +151,8 @@ typedef struct {
  * so that the memory the evaluation worked in (the body's tape, its key
  * tables, unescaped copies) can be released as soon as the decision is
  * made (README, Memory).  The strings of the policy are not copied: the
- * policy outlives every request.  Returns FGS_OK or FGS_ERROR.
+ * policy outlives every request.  applied is left NULL: only the CLI,
+ * which keeps its memory, reads it.  Returns FGS_OK or FGS_ERROR.
  */
 int fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a);
 

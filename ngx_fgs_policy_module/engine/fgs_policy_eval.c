@@ -675,11 +675,15 @@ fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a)
         }
     }
 
-    if (fgs_violations_copy(&e->violations, a) != FGS_OK
-        || fgs_violations_copy(&e->audited, a) != FGS_OK
+    /* "applied" is for the CLI, which keeps its one arena: not kept */
+
+    e->applied = NULL;
+
+    if ((e->violations.head
+         && fgs_violations_copy(&e->violations, a) != FGS_OK)
+        || (e->audited.head && fgs_violations_copy(&e->audited, a) != FGS_OK)
         || fgs_eval_keep_notes(&e->rewrites, a) != FGS_OK
-        || fgs_eval_keep_notes(&e->waived, a) != FGS_OK
-        || fgs_eval_keep_notes(&e->applied, a) != FGS_OK)
+        || fgs_eval_keep_notes(&e->waived, a) != FGS_OK)
     {
         return FGS_ERROR;
     }
