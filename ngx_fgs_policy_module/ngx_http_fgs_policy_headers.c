@@ -114,9 +114,9 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
             } else if (ngx_http_fgs_policy_key_is(e, "authorization")) {
 
                 /*
-                 * Any Authorization header that carries a signature makes
-                 * the body signed, whatever the others say: two of them
-                 * are read as the stricter.
+                 * nginx refuses a second Authorization header itself
+                 * (400 FGSPOL.4000); should two ever reach here, one
+                 * that carries a signature makes the body signed.
                  */
 
                 if (ngx_http_fgs_policy_signature(&e->value, &sig)

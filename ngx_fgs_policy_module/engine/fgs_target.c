@@ -1282,7 +1282,9 @@ fgs_target_query_override(const fgs_str_t *query)
             p++;
         }
 
-        p++;
+        if (p < end) {
+            p++;
+        }
     }
 
     return 0;
