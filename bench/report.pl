@@ -565,6 +565,14 @@ GP
     $md .= "## Chart\n\nNot drawn: gnuplot is not installed (scripts/deps.sh --bench installs gnuplot-nox).\n";
 }
 
+# the memory section is bench/memory.pl's: kept as it was
+if (open(my $old, '<', $results)) {
+    local $/;
+    my $text = <$old>;
+    close $old;
+    $md .= "\n$1" if $text =~ /(<!-- memory:start.*?<!-- memory:end -->\n)/s;
+}
+
 open(my $o, '>', $results) or die "$results: $!\n";
 print $o $md;
 close $o;

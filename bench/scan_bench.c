@@ -56,7 +56,7 @@ static double measure_base64(const u_char *s, size_t len, long *iterations);
 
 
 static pool_t       pool;
-static fgs_alloc_t  alloc = { pool_alloc, &pool };
+static fgs_alloc_t  alloc = { pool_alloc, &pool, NULL };
 static double       seconds = 1.5;
 
 

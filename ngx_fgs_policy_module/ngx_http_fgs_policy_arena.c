@@ -12,6 +12,14 @@
  * about a page fault per request, which cost more than all the checks.
  * Blocks that stay with the worker make the module's memory use steady.
  *
+ * A request has two arenas (README, Memory): one for what the scan and
+ * the checks work in (the tape, key tables, unescaped copies), released
+ * as soon as the decision is made, and one for what lives until the
+ * response (the violations listed, the edits, the messages).  Allocations
+ * larger than half a block are malloc()ed one by one and freed with their
+ * arena, so that a large tape does not stay in the request's pool until
+ * the request ends.
+ *
  * The free list holds no request state: a block belongs to one request
  * from the allocation that takes it to the cleanup of that request's
  * pool, like nginx's own free lists of connections and buffers.  Under
@@ -47,7 +55,7 @@
 /* a block, its header included: a multiple of 16, so its end is aligned */
 #define NGX_HTTP_FGS_POLICY_BLOCK_SIZE  8192
 
-/* larger allocations (a big body's tape) come from the request's pool */
+/* larger allocations (a big body's tape) are malloc()ed one by one */
 #define NGX_HTTP_FGS_POLICY_ARENA_LARGE  (NGX_HTTP_FGS_POLICY_BLOCK_SIZE / 2)
 
 /* at most this many free blocks are kept per worker: 512 KB */
@@ -95,12 +103,16 @@ ngx_http_fgs_policy_arena_alloc(void *data, size_t size)
     }
 
     if (size > NGX_HTTP_FGS_POLICY_ARENA_LARGE) {
-        p = ngx_palloc(arena->pool, size + 15);
-        if (p == NULL) {
+        b = ngx_memalign(16, ngx_http_fgs_policy_block_header + size,
+                         arena->pool->log);
+        if (b == NULL) {
             return NULL;
         }
 
-        return ngx_align_ptr(p, 16);
+        b->next = arena->large;
+        arena->large = b;
+
+        return ngx_http_fgs_policy_block_data(b);
     }
 
     b = ngx_http_fgs_policy_block_take(arena->pool);
@@ -116,6 +128,27 @@ ngx_http_fgs_policy_arena_alloc(void *data, size_t size)
     arena->end = p + ngx_http_fgs_policy_block_room;
 
     return p;
+}
+
+
+void
+ngx_http_fgs_policy_arena_free(void *data, void *p)
+{
+    ngx_http_fgs_policy_arena_t *arena = data;
+
+    ngx_http_fgs_policy_block_t  *b, **link;
+
+    /* the scan frees what it outgrew, one of few: the list is short */
+
+    for (link = &arena->large; *link; link = &(*link)->next) {
+        b = *link;
+
+        if (ngx_http_fgs_policy_block_data(b) == (u_char *) p) {
+            *link = b->next;
+            ngx_free(b);
+            return;
+        }
+    }
 }
 
 
@@ -159,7 +192,13 @@ ngx_http_fgs_policy_arena_release(ngx_http_fgs_policy_arena_t *arena)
         ngx_http_fgs_policy_poison(b, NGX_HTTP_FGS_POLICY_BLOCK_SIZE);
     }
 
+    for (b = arena->large; b; b = next) {
+        next = b->next;
+        ngx_free(b);
+    }
+
     arena->blocks = NULL;
+    arena->large = NULL;
     arena->pos = NULL;
     arena->end = NULL;
 }

@@ -18,11 +18,12 @@ typedef struct ngx_http_fgs_policy_block_s  ngx_http_fgs_policy_block_t;
 
 
 typedef struct {
-    ngx_pool_t                   *pool;     /* the request's, for large
-                                               allocations */
+    ngx_pool_t                   *pool;     /* the request's, for its log */
     u_char                       *pos;      /* free room in the current */
     u_char                       *end;      /* block */
     ngx_http_fgs_policy_block_t  *blocks;   /* taken by this request */
+    ngx_http_fgs_policy_block_t  *large;    /* allocations larger than
+                                               half a block, each its own */
 } ngx_http_fgs_policy_arena_t;
 
 
@@ -32,7 +33,17 @@ typedef struct {
  */
 void *ngx_http_fgs_policy_arena_alloc(void *data, size_t size);
 
-/* gives the arena's blocks back; called from the request pool's cleanup */
+/*
+ * An fgs_alloc_t free function: a large allocation is freed at once, a
+ * small one stays in its block until the arena is released.
+ */
+void ngx_http_fgs_policy_arena_free(void *data, void *p);
+
+/*
+ * Gives the arena's blocks back (and frees its large allocations): at the
+ * decision for the scan's arena, from the request pool's cleanup for the
+ * request's; the arena can be used again after it.
+ */
 void ngx_http_fgs_policy_arena_release(ngx_http_fgs_policy_arena_t *arena);
 
 /* frees the blocks the worker keeps, when it exits */

@@ -48,8 +48,6 @@ static ngx_int_t ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r);
 static void ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar);
-static void ngx_http_fgs_policy_audit_access_key(ngx_str_t *value,
-    ngx_http_fgs_policy_audit_req_t *ar);
 static ngx_int_t ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
     ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind);
@@ -348,19 +346,21 @@ ngx_http_fgs_policy_audit_req(ngx_http_request_t *r,
 
 
 /*
- * The caller: the access key of an SDK-HMAC-SHA256 signature (an
- * identifier, not a secret), else an X-Auth-Token by the first 16 hex
- * digits of its SHA-256, else none.  No other header value is kept.
+ * The caller: the access key of an SDK signature (an identifier, not a
+ * secret; ngx_http_fgs_policy_signature() reads it, as it does for the
+ * decision), else an X-Auth-Token by the first 16 hex digits of its
+ * SHA-256, else none.  No other header value is kept.
  */
 
 static void
 ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar)
 {
-    ngx_str_t        *token;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_str_t                        *token;
+    ngx_uint_t                        i;
+    ngx_list_part_t                  *part;
+    ngx_table_elt_t                  *h;
+    ngx_http_fgs_policy_signature_t   sig;
 
     token = NULL;
 
@@ -384,7 +384,11 @@ ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
                                sizeof("Authorization") - 1) == 0
             && ar->identity == FGS_AUDIT_ID_NONE)
         {
-            ngx_http_fgs_policy_audit_access_key(&h[i].value, ar);
+            if (ngx_http_fgs_policy_signature(&h[i].value, &sig) == NGX_OK)
+            {
+                ar->identity = FGS_AUDIT_ID_AKSK;
+                ar->access_key = sig.access_key;
+            }
 
         } else if (h[i].key.len == sizeof("X-Auth-Token") - 1
                    && ngx_strncasecmp(h[i].key.data,
@@ -407,76 +411,6 @@ ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
 
     ar->token_sha256[16] = '\0';
     ar->identity = FGS_AUDIT_ID_TOKEN;
-}
-
-
-/*
- * "SDK-HMAC-SHA256 Access=AK, SignedHeaders=..., Signature=...": the
- * AK when it is 1 to 128 letters and digits (anything else is not
- * kept: the record says access_key null).
- */
-
-static void
-ngx_http_fgs_policy_audit_access_key(ngx_str_t *value,
-    ngx_http_fgs_policy_audit_req_t *ar)
-{
-    u_char  *p, *end, *ak;
-
-    p = value->data;
-    end = value->data + value->len;
-
-    while (p < end && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
-
-    if ((size_t) (end - p) <= sizeof("SDK-HMAC-SHA256") - 1
-        || ngx_strncasecmp(p, (u_char *) "SDK-HMAC-SHA256",
-                           sizeof("SDK-HMAC-SHA256") - 1) != 0
-        || (p[sizeof("SDK-HMAC-SHA256") - 1] != ' '
-            && p[sizeof("SDK-HMAC-SHA256") - 1] != '\t'))
-    {
-        return;
-    }
-
-    ar->identity = FGS_AUDIT_ID_AKSK;
-
-    p += sizeof("SDK-HMAC-SHA256") - 1;
-
-    /* the parameters, comma-separated */
-
-    while (p < end) {
-
-        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
-            p++;
-        }
-
-        if ((size_t) (end - p) > sizeof("Access=") - 1
-            && ngx_strncmp(p, "Access=", sizeof("Access=") - 1) == 0)
-        {
-            ak = p + sizeof("Access=") - 1;
-
-            for (p = ak; p < end && p - ak <= 128; p++) {
-                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
-                      || (*p >= '0' && *p <= '9')))
-                {
-                    break;
-                }
-            }
-
-            if (p > ak && p - ak <= 128
-                && (p == end || *p == ',' || *p == ' ' || *p == '\t'))
-            {
-                ar->access_key.data = ak;
-                ar->access_key.len = p - ak;
-            }
-
-            return;
-        }
-
-        while (p < end && *p != ',') {
-            p++;
-        }
-    }
 }
 
 

@@ -336,9 +336,17 @@ ngx_http_fgs_policy_unmap(ngx_http_fgs_policy_ctx_t *ctx)
 
 
 /*
- * Several buffers: small ones in memory in practice (nginx writes a body
- * that outgrows client_body_buffer_size to one temp file).  A file part,
- * should a body ever come as both, is read.
+ * Several buffers: in memory in practice (the part read with the header
+ * and the rest, or HTTP/2's preread part and the rest; nginx writes a
+ * body that outgrows client_body_buffer_size to one temp file).  A file
+ * part, should a body ever come as both, is read.
+ *
+ * The copy then becomes the request body that is forwarded, and the
+ * buffers it was copied from are freed where they are the request
+ * pool's own large allocations: a held request keeps one copy of its
+ * body, not two (README, Memory).  The body is read whole by now, and
+ * nothing reads those buffers again; the buffer of the request's header
+ * is the connection's and stays.
  */
 
 static ngx_int_t
@@ -348,11 +356,14 @@ ngx_http_fgs_policy_coalesce(ngx_http_request_t *r,
     off_t        size;
     u_char      *p, *body;
     ssize_t      n;
-    ngx_buf_t   *b;
-    ngx_chain_t *cl;
+    ngx_buf_t   *b, *one;
+    ngx_chain_t *cl, *chain;
 
     body = ngx_pnalloc(r->pool, (size_t) total);
-    if (body == NULL) {
+    one = ngx_calloc_buf(r->pool);
+    chain = ngx_alloc_chain_link(r->pool);
+
+    if (body == NULL || one == NULL || chain == NULL) {
         return NGX_ERROR;
     }
 
@@ -382,6 +393,29 @@ ngx_http_fgs_policy_coalesce(ngx_http_request_t *r,
 
         p += size;
     }
+
+    one->start = body;
+    one->pos = body;
+    one->last = body + total;
+    one->end = body + total;
+    one->memory = 1;
+    one->last_buf = 1;
+    one->last_in_chain = 1;
+
+    chain->buf = one;
+    chain->next = NULL;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b) && b->start != NULL) {
+            /* NGX_DECLINED for what is not a large allocation */
+            (void) ngx_pfree(r->pool, b->start);
+        }
+    }
+
+    r->request_body->bufs = chain;
+    r->request_body->buf = NULL;
 
     ctx->body = body;
     ctx->body_len = (size_t) total;

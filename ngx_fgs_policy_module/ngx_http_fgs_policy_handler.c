@@ -441,6 +441,14 @@ ngx_http_fgs_policy_body_handler(ngx_http_request_t *r)
 
     (void) ngx_http_fgs_policy_check_body(r, ctx);
 
+    /*
+     * Decided, allowed or refused: what the scan and the checks worked in
+     * goes now, not when the response has been sent (README, Memory).
+     */
+
+    ngx_http_fgs_policy_arena_release(&ctx->scan_arena);
+    ngx_memzero(&ctx->doc, sizeof(fgs_json_doc_t));
+
     ctx->reading = 0;
     ctx->decided = 1;
 
@@ -480,7 +488,8 @@ ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
     }
 
     rc = fgs_json_scan_runs(&ctx->doc, ctx->body, ctx->body_len,
-                            ctx->runs_on ? &ctx->runs : NULL, &ctx->alloc);
+                            ctx->runs_on ? &ctx->runs : NULL,
+                            &ctx->scan_alloc);
 
     if (rc == FGS_DECLINED) {
         msg = fgs_error_scan_msg(&ctx->alloc, &ctx->doc);
@@ -499,11 +508,17 @@ ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
 
     fgs_violations_init(&ctx->schema);
 
-    rc = fgs_schema_check(&ctx->doc, ctx->op, &ctx->schema, &ctx->alloc);
+    rc = fgs_schema_check(&ctx->doc, ctx->op, &ctx->schema,
+                          &ctx->scan_alloc);
 
     if (rc == FGS_DECLINED && ctx->schema.n > 0) {
         msg = fgs_error_schema_msg(&ctx->alloc, &ctx->schema);
-        if (msg == NULL) {
+
+        /* the list outlives the scan's memory: it makes the answer */
+
+        if (msg == NULL
+            || fgs_violations_copy(&ctx->schema, &ctx->alloc) != FGS_OK)
+        {
             return ngx_http_fgs_policy_internal_error(r, ctx, "no memory");
         }
 
@@ -539,8 +554,9 @@ ngx_http_fgs_policy_evaluate(ngx_http_request_t *r,
 
     e = &ctx->eval;
 
-    if (fgs_policy_eval(ctx->conf->file->policy, &in, e, &ctx->alloc)
-        != FGS_OK)
+    if (fgs_policy_eval(ctx->conf->file->policy, &in, e, &ctx->scan_alloc)
+        != FGS_OK
+        || fgs_eval_keep(e, &ctx->alloc) != FGS_OK)
     {
         return ngx_http_fgs_policy_internal_error(r, ctx,
                                                   "the policy failed");
@@ -619,6 +635,11 @@ ngx_http_fgs_policy_create_ctx(ngx_http_request_t *r)
     ctx->arena.pool = r->pool;
     ctx->alloc.alloc = ngx_http_fgs_policy_arena_alloc;
     ctx->alloc.data = &ctx->arena;
+    ctx->alloc.free = ngx_http_fgs_policy_arena_free;
+    ctx->scan_arena.pool = r->pool;
+    ctx->scan_alloc.alloc = ngx_http_fgs_policy_arena_alloc;
+    ctx->scan_alloc.data = &ctx->scan_arena;
+    ctx->scan_alloc.free = ngx_http_fgs_policy_arena_free;
     ctx->op = FGS_OP_NONE;
     ctx->decision = FGS_DECISION_ERROR;
 
@@ -661,6 +682,7 @@ ngx_http_fgs_policy_cleanup(void *data)
     ngx_http_fgs_policy_ctx_t  *ctx = data;
 
     ngx_http_fgs_policy_unmap(ctx);
+    ngx_http_fgs_policy_arena_release(&ctx->scan_arena);
     ngx_http_fgs_policy_arena_release(&ctx->arena);
 }
 

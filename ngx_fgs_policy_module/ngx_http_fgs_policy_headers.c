@@ -5,6 +5,8 @@
  * What a governed request's headers say about its body (DESIGN 4, 6):
  * its media type, its content coding, whether an AK/SK signature covers
  * it, and whether a header asks the upstream to read another method.
+ * The Authorization header is parsed here only, for the decision and for
+ * the audit record's caller alike (ngx_http_fgs_policy_signature()).
  *
  * nginx keeps only the first of several Content-Type headers in
  * r->headers_in.content_type, while an upstream may read the last: the
@@ -18,7 +20,7 @@
 
 
 static ngx_uint_t ngx_http_fgs_policy_is_identity(ngx_str_t *value);
-static ngx_uint_t ngx_http_fgs_policy_is_aksk(ngx_str_t *value);
+static ngx_uint_t ngx_http_fgs_policy_is_unsigned(ngx_str_t *value);
 static u_char *ngx_http_fgs_policy_ows(u_char *p, u_char *end);
 static u_char *ngx_http_fgs_policy_token(u_char *p, u_char *end);
 
@@ -41,14 +43,20 @@ void
 ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
     ngx_http_fgs_policy_headers_t *h)
 {
-    ngx_uint_t        i, sha256_headers, sha256_signed;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *header, *e;
+    ngx_uint_t                        i, sha256_headers, sha256_signed;
+    ngx_uint_t                        sm3_headers, sm3_signed, sha256, sm3;
+    ngx_list_part_t                  *part;
+    ngx_table_elt_t                  *header, *e;
+    ngx_http_fgs_policy_signature_t   sig;
 
     ngx_memzero(h, sizeof(ngx_http_fgs_policy_headers_t));
 
     sha256_headers = 0;
     sha256_signed = 0;
+    sm3_headers = 0;
+    sm3_signed = 0;
+    sha256 = 0;
+    sm3 = 0;
 
     part = &r->headers_in.headers.part;
     header = part->elts;
@@ -92,7 +100,7 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
             break;
 
         case sizeof("x-http-method-override") - 1:
-        case sizeof("x-method-override") - 1:
+        case sizeof("x-method-override") - 1:   /* and x-sdk-content-sm3 */
         case sizeof("x-http-method") - 1:   /* and "authorization" */
 
             if (ngx_http_fgs_policy_key_is(e, "x-http-method-override")
@@ -103,10 +111,33 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
                     h->method_override = e;
                 }
 
-            } else if (ngx_http_fgs_policy_key_is(e, "authorization")
-                       && ngx_http_fgs_policy_is_aksk(&e->value))
-            {
-                h->aksk = 1;
+            } else if (ngx_http_fgs_policy_key_is(e, "authorization")) {
+
+                /*
+                 * nginx refuses a second Authorization header itself
+                 * (400 FGSPOL.4000); should two ever reach here, one
+                 * that carries a signature makes the body signed.
+                 */
+
+                if (ngx_http_fgs_policy_signature(&e->value, &sig)
+                    == NGX_OK)
+                {
+                    h->aksk = 1;
+
+                    if (sig.sm3) {
+                        sm3 = 1;
+
+                    } else {
+                        sha256 = 1;
+                    }
+                }
+
+            } else if (ngx_http_fgs_policy_key_is(e, "x-sdk-content-sm3")) {
+                sm3_headers++;
+
+                if (!ngx_http_fgs_policy_is_unsigned(&e->value)) {
+                    sm3_signed = 1;
+                }
             }
 
             break;
@@ -118,11 +149,7 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
 
             sha256_headers++;
 
-            if (e->value.len != sizeof("UNSIGNED-PAYLOAD") - 1
-                || ngx_strncmp(e->value.data, "UNSIGNED-PAYLOAD",
-                               sizeof("UNSIGNED-PAYLOAD") - 1)
-                   != 0)
-            {
+            if (!ngx_http_fgs_policy_is_unsigned(&e->value)) {
                 sha256_signed = 1;
             }
 
@@ -133,9 +160,17 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
         }
     }
 
-    /* every one of them must say so, or the body counts as signed */
+    /*
+     * The signers that hash with SHA-256 declare an unsigned body in
+     * X-Sdk-Content-Sha256, those that hash with SM3 in
+     * X-Sdk-Content-Sm3: the header of each scheme used must be there,
+     * and every one of either kind must say so, or the body counts as
+     * signed.
+     */
 
-    h->unsigned_payload = (sha256_headers && !sha256_signed);
+    h->unsigned_payload = (!sha256_signed && !sm3_signed
+                           && (!sha256 || sha256_headers)
+                           && (!sm3 || sm3_headers));
 }
 
 
@@ -302,27 +337,105 @@ ngx_http_fgs_policy_is_identity(ngx_str_t *value)
 }
 
 
-/* "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=..." */
-
 static ngx_uint_t
-ngx_http_fgs_policy_is_aksk(ngx_str_t *value)
+ngx_http_fgs_policy_is_unsigned(ngx_str_t *value)
 {
-    u_char  *p, *end;
+    return (value->len == sizeof("UNSIGNED-PAYLOAD") - 1
+            && ngx_strncmp(value->data, "UNSIGNED-PAYLOAD",
+                           sizeof("UNSIGNED-PAYLOAD") - 1)
+               == 0);
+}
+
+
+/*
+ * "SCHEME Access=AK, SignedHeaders=..., Signature=...": the signing
+ * schemes of the official SDKs' core (README, AK/SK signing and
+ * rewrites), each a signature over a hash of the body.  The scheme is
+ * compared case-insensitively and must be the whole first word (the end
+ * of the value, or a space or tab after it): NGX_OK for a signature,
+ * NGX_DECLINED for anything else.  sig->access_key is the AK when it is
+ * 1 to 128 letters and digits, else empty (the audit record then says
+ * access_key null); nothing else of the value is kept.
+ */
+
+ngx_int_t
+ngx_http_fgs_policy_signature(ngx_str_t *value,
+    ngx_http_fgs_policy_signature_t *sig)
+{
+    u_char      *p, *end, *ak;
+    size_t       len;
+    ngx_uint_t   i;
+
+    static const struct {
+        ngx_str_t   name;
+        ngx_uint_t  sm3;
+    } schemes[] = {
+        { ngx_string("SDK-HMAC-SHA256"), 0 },
+        { ngx_string("SDK-HMAC-SM3"), 1 },
+        { ngx_string("SDK-ECDSA-P256-SHA256"), 0 },
+        { ngx_string("SDK-SM2-SM3"), 1 }
+    };
+
+    ngx_memzero(sig, sizeof(ngx_http_fgs_policy_signature_t));
 
     p = ngx_http_fgs_policy_ows(value->data, value->data + value->len);
     end = value->data + value->len;
 
-    if ((size_t) (end - p) < sizeof("SDK-HMAC-SHA256") - 1
-        || ngx_strncasecmp(p, (u_char *) "SDK-HMAC-SHA256",
-                           sizeof("SDK-HMAC-SHA256") - 1)
-           != 0)
-    {
-        return 0;
+    for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        len = schemes[i].name.len;
+
+        if ((size_t) (end - p) >= len
+            && ngx_strncasecmp(p, schemes[i].name.data, len) == 0
+            && (p + len == end || p[len] == ' ' || p[len] == '\t'))
+        {
+            break;
+        }
     }
 
-    p += sizeof("SDK-HMAC-SHA256") - 1;
+    if (i == sizeof(schemes) / sizeof(schemes[0])) {
+        return NGX_DECLINED;
+    }
 
-    return (p == end || *p == ' ' || *p == '\t');
+    sig->sm3 = schemes[i].sm3;
+    p += schemes[i].name.len;
+
+    /* the parameters, comma-separated */
+
+    while (p < end) {
+
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
+            p++;
+        }
+
+        if ((size_t) (end - p) > sizeof("Access=") - 1
+            && ngx_strncmp(p, "Access=", sizeof("Access=") - 1) == 0)
+        {
+            ak = p + sizeof("Access=") - 1;
+
+            for (p = ak; p < end && p - ak <= 128; p++) {
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
+                      || (*p >= '0' && *p <= '9')))
+                {
+                    break;
+                }
+            }
+
+            if (p > ak && p - ak <= 128
+                && (p == end || *p == ',' || *p == ' ' || *p == '\t'))
+            {
+                sig->access_key.data = ak;
+                sig->access_key.len = p - ak;
+            }
+
+            return NGX_OK;
+        }
+
+        while (p < end && *p != ',') {
+            p++;
+        }
+    }
+
+    return NGX_OK;
 }
 
 

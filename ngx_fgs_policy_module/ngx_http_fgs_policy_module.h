@@ -99,6 +99,14 @@ typedef struct {
     fgs_alloc_t               alloc;        /* the engine's memory: */
     ngx_http_fgs_policy_arena_t  arena;     /* from this arena */
 
+    /*
+     * What the scan and the checks work in, released as soon as the
+     * request is decided (README, Memory): a decided request holds only
+     * what alloc holds.
+     */
+    fgs_alloc_t               scan_alloc;
+    ngx_http_fgs_policy_arena_t  scan_arena;
+
     /* the settings that govern the request, fixed when it is decided */
     ngx_http_fgs_policy_loc_conf_t  *conf;
 
@@ -169,9 +177,19 @@ typedef struct {
     ngx_uint_t                content_types;
     ngx_table_elt_t          *content_encoding;     /* not "identity" */
     ngx_table_elt_t          *method_override;
-    unsigned                  aksk:1;               /* SDK-HMAC-SHA256 */
+    unsigned                  aksk:1;               /* an SDK signature */
     unsigned                  unsigned_payload:1;
 } ngx_http_fgs_policy_headers_t;
+
+/* what an Authorization header's SDK signature says */
+typedef struct {
+    ngx_str_t                 access_key;   /* empty if not a valid AK */
+    unsigned                  sm3:1;        /* hashes with SM3: its body
+                                               header is X-Sdk-Content-Sm3 */
+} ngx_http_fgs_policy_signature_t;
+
+ngx_int_t ngx_http_fgs_policy_signature(ngx_str_t *value,
+    ngx_http_fgs_policy_signature_t *sig);
 
 void ngx_http_fgs_policy_read_headers(ngx_http_request_t *r,
     ngx_http_fgs_policy_headers_t *h);

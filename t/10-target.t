@@ -121,6 +121,17 @@ my $Uother = urn('fn-test', project => OTHER_PROJECT);
 my $Ushort = urn('fn-test', project => '0123456789');
 
 my @noncanonical = (
+    # a suffix that a router reads as a format, and a method override in
+    # the query: read as code, config or create by some router
+    [ 'PUT',  "$base/config.json",                     'suffix' ],
+    [ 'PUT',  "$base/code.zip",                        'suffix' ],
+    [ 'POST', "/v2/$P/fgs/functions.json",             'suffix' ],
+    [ 'POST', "/v2/$P/fgs/functions.xml",              'suffix' ],
+    [ 'POST', "$base/config?_method=PUT",              'override' ],
+    [ 'POST', "$base/code?a=1&_Method=PUT",            'override' ],
+    [ 'PUT',  "$base/config?method=PATCH",             'override' ],
+    [ 'POST', "/v2/$P/fgs/functions/x?x-http-method-override=PUT",
+      'override' ],
     # percent-encoding
     [ 'PUT',  "$base/%63ode",                          'percent' ],
     [ 'PUT',  "$base/confi%67",                        'percent' ],

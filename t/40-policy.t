@@ -272,6 +272,63 @@ $t->is_fgs_error($r, 403, 'FGSPOL.4031',
                  'X-Auth-Token and an AK/SK signature together: 4031');
 $t->upstream_got_nothing('token and signature: nothing forwarded');
 
+# every signing scheme of the official SDKs' core signs the body: 4031
+for my $scheme ('SDK-HMAC-SM3', 'SDK-ECDSA-P256-SHA256', 'SDK-SM2-SM3',
+                'sdk-ecdsa-p256-sha256')
+{
+    (my $auth = $AKSK) =~ s/^SDK-HMAC-SHA256/$scheme/;
+    $r = $t->json_put(config_path('dev-reports'), $nokms,
+                      'X-Auth-Token' => undef, 'Authorization' => $auth);
+    $t->is_fgs_error($r, 403, 'FGSPOL.4031',
+                     "a rewrite needed on a body signed with $scheme: 4031",
+                     msg => qr/code_encrypt_kms_key_id/);
+    $t->upstream_got_nothing("$scheme: nothing forwarded");
+}
+
+# the SM3 schemes declare an unsigned body in X-Sdk-Content-Sm3
+(my $sm3 = $AKSK) =~ s/^SDK-HMAC-SHA256/SDK-SM2-SM3/;
+$r = $t->json_put(config_path('dev-reports'), $nokms,
+                  'X-Auth-Token' => undef, 'Authorization' => $sm3,
+                  'X-Sdk-Content-Sm3' => 'UNSIGNED-PAYLOAD');
+$t->is_status($r, 200, 'SDK-SM2-SM3 with X-Sdk-Content-Sm3: UNSIGNED-PAYLOAD');
+$rec = $t->mock_requests->[-1];
+is_insertion($rec->{body}, $nokms, 'code_encrypt_kms_key_id', $KMS,
+             'the unsigned SM2 body is rewritten') if $rec;
+
+$r = $t->json_put(config_path('dev-reports'), $nokms,
+                  'X-Auth-Token' => undef, 'Authorization' => $sm3,
+                  'X-Sdk-Content-Sha256' => 'UNSIGNED-PAYLOAD');
+$t->is_fgs_error($r, 403, 'FGSPOL.4031',
+                 'SDK-SM2-SM3 unsigned only in X-Sdk-Content-Sha256: 4031');
+
+$r = $t->json_put(config_path('dev-reports'), $nokms,
+                  'X-Auth-Token' => undef, 'Authorization' => $sm3,
+                  'X-Sdk-Content-Sm3' => 'UNSIGNED-PAYLOAD',
+                  'X-Sdk-Content-Sha256' => sha256_hex($nokms));
+$t->is_fgs_error($r, 403, 'FGSPOL.4031',
+                 'a body hash in the other content header: still signed');
+
+# two Authorization headers are ambiguous, with any scheme: nginx refuses
+# them (a duplicate header line) and the gateway answers in JSON
+for my $pair ([ 'Basic eDp5', $sm3 ], [ $sm3, 'Basic eDp5' ],
+              [ $AKSK, $sm3 ])
+{
+    $r = $t->json_put(config_path('dev-reports'), $nokms,
+                      'X-Auth-Token' => undef,
+                      'Authorization' => $pair->[0],
+                      'Authorization' => $pair->[1],
+                      'X-Sdk-Content-Sm3' => 'UNSIGNED-PAYLOAD');
+    $t->is_fgs_error($r, 400, 'FGSPOL.4000',
+                     'two Authorization headers, one a signature: refused');
+    $t->upstream_got_nothing('two Authorization headers: nothing forwarded');
+}
+
+# a scheme that merely starts like one is no signature
+$r = $t->json_put(config_path('dev-reports'), $nokms,
+                  'X-Auth-Token' => undef,
+                  'Authorization' => 'SDK-HMAC-SM3X Access=TESTAK');
+$t->is_status($r, 200, 'SDK-HMAC-SM3X is not a signing scheme: rewritten');
+
 # rewrites of bodies in temp files (client_body_buffer_size 4k here)
 my $long = config_json('dev-reports', description => 'd' x 20_000);
 $r = $t->json_put(config_path('dev-reports'), $long);

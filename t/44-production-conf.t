@@ -373,6 +373,40 @@ is($status, 404, 'nor on the clients\' server');
 is($status, 200, 'the health check answers');
 is(scalar @{ $t->mock_requests }, 0, 'by itself');
 
+# governed requests in flight per client: 16 (limit_conn; each HTTP/2
+# stream counts).  Sixteen TLS connections hold a request whose body is
+# still to come; the seventeenth is refused with 503 FGSPOL.5031.
+{
+    require IO::Socket::SSL;
+    my @held;
+    my $head = "PUT $config HTTP/1.1\r\nHost: $ENDPOINT\r\n"
+               . "Content-Type: application/json\r\n"
+               . "X-Auth-Token: MIIEhgYJKoZIhvcNAQcCoIIEdzCCBHMCAQExDTAL\r\n"
+               . 'Content-Length: ' . length($good) . "\r\n\r\n";
+    for (1 .. 16) {
+        my $c = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $gw_port,
+                                     SSL_hostname => $ENDPOINT,
+                                     SSL_ca_file => "$tls/ca.crt",
+                                     Timeout => 5)
+            or last;
+        print $c $head . substr($good, 0, 10);
+        push @held, $c;
+    }
+    is(scalar @held, 16, 'sixteen requests held by one client');
+    select(undef, undef, undef, 0.3);
+    ($status, $h, $body) = curl(method => 'PUT', url => $url,
+                                headers => \@json, body => $good);
+    is($status, 503, 'the seventeenth at once is refused: 503');
+    $e = eval { json_decode($body) } // {};
+    is($e->{error_code}, 'FGSPOL.5031', 'FGSPOL.5031');
+    close $_ for @held;
+    select(undef, undef, undef, 0.3);
+    ($status) = curl(method => 'PUT', url => $url, headers => \@json,
+                     body => $good);
+    is($status, 200, 'once they are gone, the client is served again');
+}
+
 my $elog = $t->error_log;
 unlike($elog, qr/\[alert\]/, 'no [alert] in the error log') or diag($elog);
 unlike($elog, qr/open file resource limit|setrlimit/,

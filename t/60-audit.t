@@ -449,6 +449,29 @@ $t->is_status($r, 200, 'an AK/SK request');
 check_record($r, 'AK/SK: identity by access key',
              identity => { type => 'aksk', access_key => 'TESTAK' });
 
+for my $scheme ('SDK-HMAC-SM3', 'SDK-ECDSA-P256-SHA256', 'SDK-SM2-SM3') {
+    my $unsigned = $scheme =~ /SM3$/ ? 'X-Sdk-Content-Sm3'
+                                     : 'X-Sdk-Content-Sha256';
+    $r = $t->json_put(config_path('dev-reports'), config_body(),
+        'X-Auth-Token' => undef,
+        'Authorization' => "$scheme Access=AK${\ length $scheme}X, "
+                           . "SignedHeaders=content-type;host, "
+                           . "Signature=$sig",
+        $unsigned => 'UNSIGNED-PAYLOAD');
+    $t->is_status($r, 200, "a request signed with $scheme");
+    check_record($r, "$scheme: identity by access key",
+                 identity => { type => 'aksk',
+                               access_key => 'AK' . length($scheme) . 'X' });
+}
+
+# the same parser for the decision and the record: a scheme alone
+$r = $t->json_put(config_path('dev-reports'), config_body(),
+                  'X-Auth-Token' => undef,
+                  'Authorization' => 'SDK-HMAC-SHA256',
+                  'X-Sdk-Content-Sha256' => 'UNSIGNED-PAYLOAD');
+check_record($r, 'a scheme without parameters: aksk, no access key',
+             identity => { type => 'aksk', access_key => undef });
+
 $r = $t->json_put(config_path('dev-reports'), config_body(),
                   'X-Auth-Token' => undef);
 check_record($r, 'no credentials: identity none', identity => 'none');

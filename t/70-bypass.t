@@ -624,6 +624,15 @@ add(
     target => $CODE, body => $BAD, expect => $API },
   { class => 'target', name => 'harmless: a query string',
     target => "$BASE/config?x=1", body => $OK, expect => 'pass' },
+  # a suffix that routers read as a format: /config.json is /config
+  map({ my ($m, $target) = @$_;
+        +{ class => 'target', name => "a suffix: $m $target",
+          method => $m, target => $target, body => $BAD,
+          expect => $TARGET } }
+      [ 'PUT', "$BASE/config.json" ], [ 'PUT', "$BASE/code.zip" ],
+      [ 'PUT', "$BASE/Config.xml" ],
+      [ 'POST', "/v2/$P/fgs/functions.json" ],
+      [ 'PUT', "/v2/$P/fgs/functions.xml/" . urn('fn-test') . '/config' ]),
 );
 
 # method-override headers, and methods an upstream may read differently
@@ -642,9 +651,16 @@ add(
   { class => 'override', name => 'an empty override header',
     method => 'POST', target => $CFG, body => $BAD,
     headers => [ 'X-HTTP-Method-Override' => '' ], expect => $TARGET },
-  { class => 'override', name => '_method=PUT in the query: POST is other',
-    method => 'POST', target => "$CFG?_method=PUT", body => $BAD,
-    expect => $DENY },
+  map({ my ($m, $q) = @$_;
+        +{ class => 'override', name => "$m with ?$q in the query",
+          method => $m, target => "$CFG?$q", body => $BAD,
+          expect => $TARGET } }
+      [ 'POST', '_method=PUT' ], [ 'POST', 'x=1&_METHOD=PUT' ],
+      [ 'POST', 'method=PUT' ], [ 'POST', 'X-HTTP-Method-Override=PUT' ],
+      [ 'POST', 'x_http_method=PUT' ], [ 'POST', '%5Fmethod=PUT' ],
+      [ 'PUT', '_method=PATCH' ], [ 'GET', '_method=PUT' ]),
+  { class => 'override', name => 'harmless: _method as a query value',
+    target => "$CFG?x=_method", body => $OK, expect => 'pass' },
   { class => 'override', name => 'PATCH of the config is an other write',
     method => 'PATCH', target => $CFG, body => $BAD, expect => $DENY },
   { class => 'override', name => 'a method nobody knows is an other write',

@@ -27,15 +27,20 @@
 
 /*
  * Memory for the engine: a region allocator owned by the caller (the
- * request arena of ngx_http_fgs_policy_arena.c in the module, fgs_arena_t
- * in the CLI and the tests).  The engine
- * never frees; everything it allocates lives as long as the region.
- * alloc() returns memory aligned for any type, or NULL.
+ * request arenas of ngx_http_fgs_policy_arena.c in the module, fgs_arena_t
+ * in the CLI and the tests).  Everything the engine allocates lives as
+ * long as the region, but for what it gives back through free(), where
+ * the region has one (NULL: memory goes only with the region): the old
+ * copies of what grows while a body is scanned (the node array, key
+ * tables), so that a scan holds one of each (README, Memory).  alloc()
+ * returns memory aligned for any type, or NULL; free() takes only what
+ * alloc() returned, and may keep it.
  */
 
 typedef struct {
     void    *(*alloc)(void *data, size_t size);
     void     *data;
+    void     (*free)(void *data, void *p);
 } fgs_alloc_t;
 
 
@@ -73,28 +78,73 @@ struct fgs_violation_s {
     const char         *field;
     const char         *message;
     fgs_violation_t    *next;
+    uint32_t            more;           /* 0, or a summary: this many
+                                           more were not listed */
 };
 
 
-typedef struct {
+/*
+ * At most FGS_VIOLATIONS_MAX violations are listed per answer and per
+ * audit record (README, Errors): the API reference's and the policy's
+ * alike.  Past that, a violation is only counted, per rule, without
+ * formatting or allocating anything, and fgs_violations_close() ends the
+ * list with one summary per rule ("N more violations of rule R were
+ * found and not listed").
+ */
+
+#define FGS_VIOLATIONS_MAX  100
+
+typedef struct fgs_violations_s  fgs_violations_t;
+
+struct fgs_violations_s {
     fgs_violation_t    *head;
     fgs_violation_t   **tail;
-    uint32_t            n;
+    uint32_t            n;              /* listed */
+    uint32_t            dropped;        /* found but not listed */
+    fgs_violation_t    *more;           /* the summaries to come, one
+                                           per rule, most recent first */
     unsigned            ambiguous:1;    /* a violation makes the body
                                            ambiguous (a look-alike key):
                                            FGSPOL.4000 rather than 4001 */
-} fgs_violations_t;
+    unsigned            closed:1;
+};
 
 
 void fgs_violations_init(fgs_violations_t *v);
 
-/* returns FGS_OK or FGS_ERROR (no memory); message is printf-formatted */
+/*
+ * Returns FGS_OK (listed, or only counted once the list is full) or
+ * FGS_ERROR (no memory); message is printf-formatted.
+ */
 int fgs_violation_add(fgs_violations_t *v, fgs_alloc_t *a, const char *rule,
     const char *field, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__ ((format (printf, 5, 6)))
 #endif
     ;
+
+/* whether another violation would only be counted */
+int fgs_violations_full(const fgs_violations_t *v);
+
+/* moves src's violations, listed and counted, to the end of dst */
+int fgs_violations_append(fgs_violations_t *dst, fgs_violations_t *src,
+    fgs_alloc_t *a);
+
+/* lists only the first keep violations and counts the others */
+int fgs_violations_trim(fgs_violations_t *v, uint32_t keep, fgs_alloc_t *a);
+
+/*
+ * Copies the list (its violations and their strings) into a's memory, in
+ * place: for a list built in memory released before it is read.
+ */
+int fgs_violations_copy(fgs_violations_t *v, fgs_alloc_t *a);
+
+/*
+ * Appends the summaries of what was not listed, "of what" naming the
+ * kind for a rule of NULL ("the API reference"); once.
+ */
+int fgs_violations_close(fgs_violations_t *v, fgs_alloc_t *a,
+    const char *what);
 
 char *fgs_strdup(fgs_alloc_t *a, const char *s, size_t len);
 char *fgs_sprintf(fgs_alloc_t *a, const char *fmt, ...)

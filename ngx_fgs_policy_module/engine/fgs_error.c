@@ -155,12 +155,21 @@ fgs_error_schema_msg(fgs_alloc_t *a, const fgs_violations_t *v)
         return fgs_sprintf(a, "%s", what);
     }
 
-    if (v->n <= 1) {
+    if (v->n + v->dropped <= 1) {
         return fgs_sprintf(a, "%s: %s", what, v->head->message);
     }
 
-    return fgs_sprintf(a, "%s: %s (and %u more problems, listed in "
-                       "violations)", what, v->head->message,
+    if (v->dropped == 0) {
+        return fgs_sprintf(a, "%s: %s (and %u more problem%s, listed in "
+                           "violations)", what, v->head->message,
+                           (unsigned) (v->n - 1), v->n == 2 ? "" : "s");
+    }
+
+    /* FGS_VIOLATIONS_MAX listed, and how many more were found */
+
+    return fgs_sprintf(a, "%s: %s (and %u more problems; violations lists "
+                       "%u of them)", what, v->head->message,
+                       (unsigned) (v->n + v->dropped - 1),
                        (unsigned) (v->n - 1));
 }
 

@@ -179,7 +179,7 @@ fgs_json_keys_grow(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
         n *= 2;
     }
 
-    /* the old table, if any, stays in the region: the engine never frees */
+    /* the old table, if any, is given back once moved (fgs_alloc_t) */
 
     set->slots = a->alloc(a->data, n * 2 * sizeof(uint32_t));
     if (set->slots == NULL) {
@@ -195,6 +195,10 @@ fgs_json_keys_grow(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
             if (old[2 * i]) {
                 fgs_json_keys_put(set, old[2 * i] - 1, old[2 * i + 1]);
             }
+        }
+
+        if (a->free) {
+            a->free(a->data, old);
         }
 
         return FGS_OK;

@@ -110,6 +110,8 @@ typedef struct {
     fgs_json_node_t    *nodes;
     uint32_t            n;
     uint32_t            cap;
+    unsigned            nodes_own:1;    /* nodes is an allocation of its
+                                           own (not the first block) */
     u_char             *kpos;       /* free room for key copies */
     u_char             *kend;
     uintptr_t           kfast;      /* kend - 32: a kpos up to this has
@@ -490,6 +492,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     st.n = 0;
     st.cap = 0;
     st.nodes = NULL;
+    st.nodes_own = 0;
     st.kpos = NULL;
     st.kend = NULL;
     st.kfast = 0;
@@ -1459,7 +1462,9 @@ fgs_json_scan_first(fgs_json_scan_t *st)
 
 /*
  * The node array doubles, with room for one node more than cap as at
- * first; old arrays stay in the region.
+ * first.  The array it replaces is given back where the region can (all
+ * but the first, which shares its block with the first keys): a scan
+ * holds one array, not every size it went through.
  */
 
 static int
@@ -1483,7 +1488,12 @@ fgs_json_scan_grow(fgs_json_scan_t *st)
 
     memcpy(nodes, st->nodes, (st->n + 1) * sizeof(fgs_json_node_t));
 
+    if (st->nodes_own && st->a->free) {
+        st->a->free(st->a->data, st->nodes);
+    }
+
     st->nodes = nodes;
+    st->nodes_own = 1;
     st->cap = cap;
 
     return FGS_OK;

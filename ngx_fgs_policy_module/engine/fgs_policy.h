@@ -154,6 +154,18 @@ typedef struct {
 
 
 /*
+ * Copies what an evaluation leaves for after the decision (the message,
+ * the violations, the notes, the edits and their bytes) into a's memory,
+ * so that the memory the evaluation worked in (the body's tape, its key
+ * tables, unescaped copies) can be released as soon as the decision is
+ * made (README, Memory).  The strings of the policy are not copied: the
+ * policy outlives every request.  applied is left NULL: only the CLI,
+ * which keeps its memory, reads it.  Returns FGS_OK or FGS_ERROR.
+ */
+int fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a);
+
+
+/*
  * What evaluation means where DESIGN section 5 and 6 leave it open:
  *
  * - scope: a rule applies when its operations include the request's

@@ -118,7 +118,8 @@ fgs_check_added(fgs_check_sink_t *sink, int rc)
 {
     fgs_violation_t  *last;
 
-    if (rc != FGS_OK) {
+    if (rc != FGS_OK || sink->out->dropped) {
+        /* once one is only counted, none is listed after it */
         return rc;
     }
 
@@ -314,6 +315,17 @@ fgs_check_quote(fgs_checking_t *ck)
     }
 
     if (ck->field != NULL) {
+        return FGS_OK;
+    }
+
+    if (fgs_violations_full(ck->sink->out)) {
+        /*
+         * The violation is only counted (FGS_VIOLATIONS_MAX): no name
+         * and no quote are made for it, so that a check over every
+         * element of a large array costs no memory per element.
+         */
+        ck->field = "";
+        ck->echo = "";
         return FGS_OK;
     }
 

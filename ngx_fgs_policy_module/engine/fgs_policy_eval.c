@@ -60,6 +60,7 @@ static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
 static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
 static int fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code);
+static int fgs_eval_keep_notes(fgs_rule_note_t **list, fgs_alloc_t *a);
 
 
 int
@@ -197,7 +198,26 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         return FGS_ERROR;
     }
 
-    return fgs_eval_decide(&ctx);
+    if (fgs_eval_decide(&ctx) != FGS_OK) {
+        return FGS_ERROR;
+    }
+
+    /*
+     * At most FGS_VIOLATIONS_MAX listed in an answer and in an audit
+     * record, which holds both lists: the audited ones get the room the
+     * enforced ones leave.
+     */
+
+    if (fgs_violations_trim(&out->audited,
+                            FGS_VIOLATIONS_MAX - out->violations.n, a)
+        != FGS_OK
+        || fgs_violations_close(&out->violations, a, "the policy") != FGS_OK
+        || fgs_violations_close(&out->audited, a, "the policy") != FGS_OK)
+    {
+        return FGS_ERROR;
+    }
+
+    return FGS_OK;
 }
 
 
@@ -492,16 +512,17 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
     fgs_eval_t  *out;
 
     out = ctx->out;
-    enforced = out->violations.n;
+    enforced = out->violations.n + out->violations.dropped;
 
     if (out->nedits > 0 && ctx->in->signed_body) {
 
         /* the caller makes the changes, or the signature breaks */
 
-        if (ctx->signed_fixes.n > 0) {
-            *out->violations.tail = ctx->signed_fixes.head;
-            out->violations.tail = ctx->signed_fixes.tail;
-            out->violations.n += ctx->signed_fixes.n;
+        if (fgs_violations_append(&out->violations, &ctx->signed_fixes,
+                                  ctx->a)
+            != FGS_OK)
+        {
+            return FGS_ERROR;
         }
 
         return fgs_eval_deny(ctx, enforced ? "FGSPOL.4030" : "FGSPOL.4031");
@@ -514,7 +535,7 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
     if (out->nedits > 0) {
         out->decision = FGS_DECISION_REWRITE;
 
-    } else if (out->audited.n > 0) {
+    } else if (out->audited.n + out->audited.dropped > 0) {
         out->decision = FGS_DECISION_AUDIT;
 
     } else {
@@ -551,11 +572,13 @@ fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code)
     p = more + sizeof(more);
     *--p = '\0';
 
-    if (out->violations.n > 1) {
+    n = out->violations.n + out->violations.dropped;
+
+    if (n > 1) {
         p -= sizeof(" more)") - 1;
         memcpy(p, " more)", sizeof(" more)") - 1);
 
-        n = out->violations.n - 1;
+        n--;
 
         do {
             *--p = (char) ('0' + n % 10);
@@ -634,4 +657,89 @@ fgs_eval_other(fgs_eval_ctx_t *ctx)
                                  "config and create operations", path);
 
     return out->error_msg ? FGS_OK : FGS_ERROR;
+}
+
+
+int
+fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a)
+{
+    u_char      *p;
+    size_t       len;
+    uint32_t     i;
+    fgs_edit_t  *edits;
+
+    if (e->error_msg != NULL) {
+        e->error_msg = fgs_strdup(a, e->error_msg, strlen(e->error_msg));
+        if (e->error_msg == NULL) {
+            return FGS_ERROR;
+        }
+    }
+
+    /* "applied" is for the CLI, which keeps its one arena: not kept */
+
+    e->applied = NULL;
+
+    if ((e->violations.head
+         && fgs_violations_copy(&e->violations, a) != FGS_OK)
+        || (e->audited.head && fgs_violations_copy(&e->audited, a) != FGS_OK)
+        || fgs_eval_keep_notes(&e->rewrites, a) != FGS_OK
+        || fgs_eval_keep_notes(&e->waived, a) != FGS_OK)
+    {
+        return FGS_ERROR;
+    }
+
+    if (e->nedits == 0) {
+        return FGS_OK;
+    }
+
+    /* the edits and their bytes in one block */
+
+    len = e->nedits * sizeof(fgs_edit_t);
+
+    for (i = 0; i < e->nedits; i++) {
+        len += e->edits[i].data_len;
+    }
+
+    edits = a->alloc(a->data, len);
+    if (edits == NULL) {
+        return FGS_ERROR;
+    }
+
+    p = (u_char *) (edits + e->nedits);
+
+    for (i = 0; i < e->nedits; i++) {
+        edits[i] = e->edits[i];
+
+        if (e->edits[i].data_len) {
+            memcpy(p, e->edits[i].data, e->edits[i].data_len);
+            edits[i].data = p;
+            p += e->edits[i].data_len;
+        }
+    }
+
+    e->edits = edits;
+
+    return FGS_OK;
+}
+
+
+/* the notes themselves; their strings are the policy's */
+
+static int
+fgs_eval_keep_notes(fgs_rule_note_t **list, fgs_alloc_t *a)
+{
+    fgs_rule_note_t  *n, *c;
+
+    for (n = *list; n; n = n->next) {
+        c = a->alloc(a->data, sizeof(fgs_rule_note_t));
+        if (c == NULL) {
+            return FGS_ERROR;
+        }
+
+        *c = *n;
+        *list = c;
+        list = &c->next;
+    }
+
+    return FGS_OK;
 }

@@ -20,8 +20,12 @@
  * parts.  No UCP: "\d" and "\w" stay ASCII, which is what a pattern that
  * validates an identifier means; a pattern can still ask for (*UCP).
  * NEVER_BACKSLASH_C: "\C" could split a UTF-8 character.
+ * DOLLAR_ENDONLY: "$" matches at the very end of the subject only, not
+ * before a final newline as by PCRE2's default, so that "^approved$"
+ * refuses "approved\n" (README, The policy file).
  */
-#define FGS_REGEX_OPTIONS  (PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C)
+#define FGS_REGEX_OPTIONS                                                     \
+    (PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C | PCRE2_DOLLAR_ENDONLY)
 
 
 static void fgs_regex_literal(fgs_regex_t *re, size_t len);
@@ -205,8 +209,8 @@ fgs_regex_literal(fgs_regex_t *re, size_t len)
 
 
 /*
- * As PCRE2 matches such a pattern by default: "^" at the start of the
- * subject only, "$" at its end or before a newline that ends it.
+ * As PCRE2 matches such a pattern with FGS_REGEX_OPTIONS: "^" at the
+ * start of the subject only, "$" at its very end only.
  */
 
 static fgs_regex_result_e
@@ -221,14 +225,6 @@ fgs_regex_match_literal(const fgs_regex_t *re, const u_char *subject,
 
     if (subject == NULL) {
         subject = (const u_char *) "";
-    }
-
-    if (re->lit_end && len > 0 && subject[len - 1] == '\n'
-        && (len - 1 >= n)
-        && (!re->lit_start || len - 1 == n)
-        && memcmp(subject + len - 1 - n, lit, n) == 0)
-    {
-        return FGS_REGEX_MATCH;
     }
 
     if (len < n) {

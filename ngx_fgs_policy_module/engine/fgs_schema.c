@@ -96,7 +96,6 @@ fgs_schema_check(const fgs_json_doc_t *doc, fgs_op_e op,
     ctx.a = a;
     ctx.op = op;
     ctx.added = 0;
-    ctx.dropped = 0;
     ctx.rc = FGS_OK;
 
     if (doc->n == 0 || doc->nodes == NULL
@@ -115,14 +114,10 @@ fgs_schema_check(const fgs_json_doc_t *doc, fgs_op_e op,
 
     fgs_schema_object(&ctx, &fgs_schema_function, 0);
 
-    if (ctx.rc == FGS_OK && ctx.dropped) {
-        if (fgs_violation_add(out, a, NULL, "", "%u more violations of the "
-                              "API reference were found and not listed; "
-                              "fix the ones above first", ctx.dropped)
-            != FGS_OK)
-        {
-            ctx.rc = FGS_ERROR;
-        }
+    if (ctx.rc == FGS_OK
+        && fgs_violations_close(out, a, "the API reference") != FGS_OK)
+    {
+        ctx.rc = FGS_ERROR;
     }
 
     if (ctx.rc != FGS_OK) {

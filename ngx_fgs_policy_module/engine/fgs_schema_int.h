@@ -22,13 +22,6 @@
 #include "fgs_schema_fields.h"
 
 
-/*
- * A body can hold up to FGS_JSON_MAX_NODES members: listing a violation
- * for each would turn a small request into a large error response.
- * After this many the rest are counted in one last violation.
- */
-#define FGS_SCHEMA_MAX_VIOLATIONS  100
-
 /* an integer of at most this many bytes, '-' included, fits 32 bits */
 #define FGS_SCHEMA_SHORT_INT       9
 
@@ -53,8 +46,7 @@ typedef struct {
     const char             *api;        /* the operation, as documented */
     fgs_op_e                op;
     uint32_t                opbit;      /* FGS_SCHEMA_CODE, ... */
-    uint32_t                added;
-    uint32_t                dropped;
+    uint32_t                added;      /* found, listed or not */
     int                     rc;         /* FGS_ERROR once memory ran out */
 } fgs_schema_ctx_t;
 

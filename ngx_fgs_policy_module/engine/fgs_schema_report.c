@@ -45,8 +45,22 @@ fgs_schema_fail(fgs_schema_ctx_t *ctx, uint32_t node, const char *member,
         return;
     }
 
-    if (ctx->added >= FGS_SCHEMA_MAX_VIOLATIONS) {
-        ctx->dropped++;
+    /*
+     * A body can hold up to FGS_JSON_MAX_NODES members: listing a
+     * violation for each would turn a small request into a large error
+     * response.  Past FGS_VIOLATIONS_MAX the rest are only counted, with
+     * no path built and no message formatted.
+     */
+
+    if (fgs_violations_full(ctx->out)) {
+        ctx->added++;
+
+        if (fgs_violation_add(ctx->out, ctx->a, NULL, "", "%s", "")
+            != FGS_OK)
+        {
+            ctx->rc = FGS_ERROR;
+        }
+
         return;
     }
 

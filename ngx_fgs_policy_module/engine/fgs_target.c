@@ -87,9 +87,15 @@ typedef struct {
 #define FGS_TOKEN_HAS_8BIT    0x02
 
 
+static fgs_target_result_e fgs_target_classify(fgs_target_t *t,
+    const u_char *method, size_t method_len, const u_char *target,
+    size_t target_len, int fast);
 static int fgs_target_function_put(fgs_target_t *t);
 static fgs_target_result_e fgs_target_canonical(fgs_target_t *t,
-    fgs_target_method_e m);
+    fgs_target_method_e m, const fgs_str_t *query);
+static int fgs_target_suffixed(const fgs_str_t *s, const char *w, size_t n);
+static int fgs_target_query_override(const fgs_str_t *query);
+static int fgs_target_override_key(const u_char *p, size_t len);
 static const char *fgs_target_urn(fgs_target_t *t, const fgs_str_t *urn,
     const fgs_str_t *project);
 static fgs_target_method_e fgs_target_method(const u_char *m, size_t len);
@@ -118,6 +124,10 @@ static int fgs_target_eq_nocase(const fgs_str_t *s, const char *w,
 
 #define fgs_target_like(s, w)                                                 \
     fgs_target_eq_nocase(s, w, sizeof(w) - 1)
+
+/* s is the word w in any letter case, then '.' and a suffix */
+#define fgs_target_with_suffix(s, w)                                          \
+    fgs_target_suffixed(s, w, sizeof(w) - 1)
 
 
 static const char  fgs_target_err_absolute[] =
@@ -159,6 +169,14 @@ static const char  fgs_target_err_case[] =
     "the request target has a fixed word of the path in other letters "
     "than lowercase; write \"v2\", \"fgs\", \"functions\", \"code\", "
     "\"config\" and \"invocations\" in lowercase";
+static const char  fgs_target_err_suffix[] =
+    "the request target has \"functions\", \"code\" or \"config\" with a "
+    "suffix (such as \".json\") as a segment; send the path without the "
+    "suffix";
+static const char  fgs_target_err_override[] =
+    "the request target has a method override (\"_method\", \"method\", "
+    "\"x-http-method-override\", ...) in its query; send the request "
+    "with the method itself";
 static const char  fgs_target_err_project[] =
     "the project id in the path is not 32 letters or digits; use the "
     "project id of the function's region";
@@ -226,7 +244,26 @@ fgs_target_result_e
 fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
     const u_char *target, size_t target_len)
 {
+    return fgs_target_classify(t, method, method_len, target, target_len, 1);
+}
+
+
+/* the general reading alone, which the fast path must agree with */
+
+fgs_target_result_e
+fgs_target_parse_general(fgs_target_t *t, const u_char *method,
+    size_t method_len, const u_char *target, size_t target_len)
+{
+    return fgs_target_classify(t, method, method_len, target, target_len, 0);
+}
+
+
+static fgs_target_result_e
+fgs_target_classify(fgs_target_t *t, const u_char *method, size_t method_len,
+    const u_char *target, size_t target_len, int fast)
+{
     size_t               len;
+    fgs_str_t            query;
     const char          *err;
     const u_char        *q;
     fgs_target_method_e  m;
@@ -234,24 +271,41 @@ fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
     memset(t, 0, sizeof(fgs_target_t));
     t->op = FGS_OP_NONE;
 
-    /* the query never changes the operation and may hold anything */
+    /*
+     * The query never changes the operation and may hold anything, but
+     * a method override in it, which some routers obey, is refused on a
+     * FunctionGraph path (fgs_target_query_override()).
+     */
 
     q = target_len ? memchr(target, '?', target_len) : NULL;
     len = q ? (size_t) (q - target) : target_len;
+
+    query.data = q ? q + 1 : NULL;
+    query.len = q ? target_len - len - 1 : 0;
 
     t->path.data = target;
     t->path.len = len;
 
     m = fgs_target_method(method, method_len);
 
-    if (m == FGS_TARGET_PUT && fgs_target_function_put(t) == FGS_OK) {
-        return FGS_TARGET_GOVERN;
+    if (fast && m == FGS_TARGET_PUT && fgs_target_function_put(t) == FGS_OK) {
+
+        if (query.len == 0 || !fgs_target_query_override(&query)) {
+            return FGS_TARGET_GOVERN;
+        }
+
+        /* refused by the general reading, which sets what it sets */
+
+        memset(t, 0, sizeof(fgs_target_t));
+        t->op = FGS_OP_NONE;
+        t->path.data = target;
+        t->path.len = len;
     }
 
     err = fgs_target_form(target, len);
 
     if (err == NULL) {
-        return fgs_target_canonical(t, m);
+        return fgs_target_canonical(t, m, &query);
     }
 
     /*
@@ -338,7 +392,8 @@ fgs_target_function_put(fgs_target_t *t)
  */
 
 static fgs_target_result_e
-fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m)
+fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
+    const fgs_str_t *query)
 {
     int            functions, pass, urn_like;
     size_t         n;
@@ -391,6 +446,17 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m)
         return FGS_TARGET_REJECT;
     }
 
+    /*
+     * A method override in the query, for any method (README, What it
+     * governs): a router that obeys it would read another operation
+     * than the one decided here.
+     */
+
+    if (query->len && fgs_target_query_override(query)) {
+        t->error = fgs_target_err_override;
+        return FGS_TARGET_REJECT;
+    }
+
     functions = 0;
     action = NULL;
 
@@ -401,6 +467,24 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m)
             t->error = fgs_target_err_case;
             return FGS_TARGET_REJECT;
         }
+
+        /*
+         * "functions.json", "config.xml": routers that match a suffix
+         * ("format") read them as the segments without it.
+         */
+
+        if (fgs_target_with_suffix(&seg[3], "functions")) {
+            t->error = fgs_target_err_suffix;
+            return FGS_TARGET_REJECT;
+        }
+    }
+
+    if (functions && n == 6
+        && (fgs_target_with_suffix(&seg[5], "code")
+            || fgs_target_with_suffix(&seg[5], "config")))
+    {
+        t->error = fgs_target_err_suffix;
+        return FGS_TARGET_REJECT;
     }
 
     if (functions && n == 6) {
@@ -1150,4 +1234,129 @@ fgs_target_eq_nocase(const fgs_str_t *s, const char *w, size_t n)
     }
 
     return 1;
+}
+
+
+static int
+fgs_target_suffixed(const fgs_str_t *s, const char *w, size_t n)
+{
+    fgs_str_t  head;
+
+    if (s->len <= n || s->data[n] != '.') {
+        return 0;
+    }
+
+    head.data = s->data;
+    head.len = n;
+
+    return fgs_target_eq_nocase(&head, w, n);
+}
+
+
+/*
+ * Whether a key of the query names a method override.  Keys end at '='
+ * and pairs at '&' or ';' (both are used as separators); a key is
+ * compared after the rounds of percent-decoding that the path gets.
+ */
+
+static int
+fgs_target_query_override(const fgs_str_t *query)
+{
+    const u_char  *p, *end, *key;
+
+    p = query->data;
+    end = p + query->len;
+
+    while (p < end) {
+        key = p;
+
+        while (p < end && *p != '=' && *p != '&' && *p != ';') {
+            p++;
+        }
+
+        if (fgs_target_override_key(key, p - key)) {
+            return 1;
+        }
+
+        while (p < end && *p != '&' && *p != ';') {
+            p++;
+        }
+
+        if (p < end) {
+            p++;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The override keys of the frameworks that read one from the query
+ * ("_method" in Rails, Laravel and Express's method-override, and the
+ * names of the override headers), in any letter case and with '-', '_',
+ * '.' and ' ' taken for one another (PHP, for one, turns '.' and ' ' in
+ * a key into '_').  A key that would decode to one of them after four
+ * rounds is at most 9 bytes per character: longer keys are none.
+ */
+
+#define FGS_TARGET_KEY_MAX  256
+
+static int
+fgs_target_override_key(const u_char *p, size_t len)
+{
+    size_t         n, i, k, w, decoded, round;
+    u_char         c, buf[FGS_TARGET_KEY_MAX];
+    const u_char  *key;
+
+    static const char  *names[] = {
+        "_method", "method", "x-http-method-override", "x-http-method",
+        "x-method-override"
+    };
+
+    if (len < sizeof("method") - 1 || len > FGS_TARGET_KEY_MAX) {
+        return 0;
+    }
+
+    key = p;
+    n = len;
+
+    if (memchr(p, '%', len) != NULL) {
+        n = fgs_target_decode(buf, p, len, &decoded);
+
+        for (round = 1; decoded && round < FGS_TARGET_DECODE_ROUNDS; round++) {
+            n = fgs_target_decode(buf, buf, n, &decoded);
+        }
+
+        key = buf;
+    }
+
+    for (w = 0; w < sizeof(names) / sizeof(names[0]); w++) {
+        k = strlen(names[w]);
+
+        if (n != k) {
+            continue;
+        }
+
+        for (i = 0; i < n; i++) {
+            c = key[i];
+
+            if (c >= 'A' && c <= 'Z') {
+                c |= 0x20;
+
+            } else if (c == '_' || c == '.' || c == ' ') {
+                c = '-';
+            }
+
+            if (c != (names[w][i] == '_' ? '-' : (u_char) names[w][i])) {
+                break;
+            }
+        }
+
+        if (i == n) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

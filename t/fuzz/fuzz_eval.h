@@ -238,7 +238,8 @@ fuzz_eval_result(const fgs_eval_t *out, const fuzz_req_t *rq, size_t len)
         break;
 
     case FGS_DECISION_AUDIT:
-        FUZZ_CHECK(out->nedits == 0 && out->audited.n > 0,
+        FUZZ_CHECK(out->nedits == 0
+                   && out->audited.n + out->audited.dropped > 0,
                    "an audit without audited violations, or with edits");
         break;
 
@@ -286,10 +287,11 @@ fuzz_eval_result(const fgs_eval_t *out, const fuzz_req_t *rq, size_t len)
 static int
 fuzz_eval_violations(const fgs_violations_t *v)
 {
-    uint32_t                n;
+    uint32_t                n, more;
     const fgs_violation_t  *vi;
 
     n = 0;
+    more = 0;
 
     for (vi = v->head; vi != NULL; vi = vi->next) {
         FUZZ_CHECK(vi->rule != NULL && vi->field != NULL
@@ -297,10 +299,20 @@ fuzz_eval_violations(const fgs_violations_t *v)
         FUZZ_CHECK(!fuzz_has_control(vi->message)
                    && !fuzz_has_control(vi->field),
                    "a policy violation with a control character");
-        n++;
+
+        if (vi->more) {
+            more += vi->more;
+
+        } else {
+            FUZZ_CHECK(more == 0, "a violation after a summary");
+            n++;
+        }
     }
 
-    FUZZ_CHECK(n == v->n, "violation count differs from the list");
+    /* at most FGS_VIOLATIONS_MAX listed, the rest in summaries */
+
+    FUZZ_CHECK(n == v->n && n <= FGS_VIOLATIONS_MAX && more == v->dropped,
+               "violation count differs from the list");
 
     return 0;
 }

@@ -91,12 +91,13 @@ static int
 fuzz_schema_violations(const fgs_json_doc_t *doc, const fgs_violations_t *v,
     fgs_alloc_t *a)
 {
-    uint32_t                n, node;
+    uint32_t                n, more, node;
     const fgs_violation_t  *vi;
 
     FUZZ_CHECK(v->n > 0 && v->head != NULL, "DECLINED without violations");
 
     n = 0;
+    more = 0;
 
     for (vi = v->head; vi != NULL; vi = vi->next) {
         FUZZ_CHECK(vi->rule == NULL, "a schema violation with a rule");
@@ -105,10 +106,21 @@ fuzz_schema_violations(const fgs_json_doc_t *doc, const fgs_violations_t *v,
         FUZZ_CHECK(!fuzz_has_control(vi->message)
                    && !fuzz_has_control(vi->field),
                    "a violation with a control character");
-        n++;
+
+        if (vi->more) {
+            FUZZ_CHECK(vi->next == NULL, "the summary is not the last");
+            more += vi->more;
+
+        } else {
+            n++;
+        }
     }
 
-    FUZZ_CHECK(n == v->n, "violation count differs from the list");
+    /* at most FGS_VIOLATIONS_MAX listed, the rest in one summary */
+
+    FUZZ_CHECK(n == v->n && n <= FGS_VIOLATIONS_MAX && more == v->dropped
+               && (more == 0 || n == FGS_VIOLATIONS_MAX),
+               "violation count differs from the list");
 
     node = fgs_json_child(doc, 0, "user_data", 9);
     if (fuzz_schema_secret(doc, node, v, a) != 0) {

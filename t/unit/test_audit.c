@@ -61,13 +61,13 @@ static fgs_str_t str(const char *s);
 
 
 static fgs_violation_t  viol2 = { NULL, "memory_size", "is not an integer",
-                                  NULL };
+                                  NULL, 0 };
 static fgs_violation_t  viol1 = { "runtime-allowlist", "runtime",
                                   "runtime \"Python2.7\" is not allowed",
-                                  &viol2 };
+                                  &viol2, 0 };
 static fgs_violation_t  aud1 = { "no-plaintext-secrets", "user_data",
                                  "user_data matches a forbidden pattern",
-                                 NULL };
+                                 NULL, 0 };
 static fgs_rule_note_t  rw1 = { "kms-default", "code_encrypt_kms_key_id",
                                 "set_default", NULL };
 static fgs_rule_note_t  wv1 = { "runtime-allowlist", NULL, "EXC-142", NULL };

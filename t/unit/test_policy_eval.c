@@ -23,6 +23,9 @@ static void test_decision(void);
 static void test_signed(void);
 static void test_other(void);
 static void test_fail_closed(void);
+static void test_capped(void);
+static char *capped_body(uint32_t n);
+static uint32_t listed(const fgs_violation_t *v, uint32_t *summaries);
 
 
 static const char  base_body[] =
@@ -44,6 +47,7 @@ main(void)
     test_signed();
     test_other();
     test_fail_closed();
+    test_capped();
 
     return done_testing();
 }
@@ -643,6 +647,138 @@ test_fail_closed(void)
     ok(r.out.waived == NULL,
        "an exception whose match cannot be decided waives nothing");
     tp_done(&r);
+
+    fgs_policy_free(p);
+}
+
+
+/*
+ * A wildcard rule over a large array: at most FGS_VIOLATIONS_MAX listed,
+ * one summary per rule with the count, the total in the message; the
+ * audited ones get the room left in the one audit record.
+ */
+
+static char *
+capped_body(uint32_t n)
+{
+    char      *body, *p;
+    uint32_t   i;
+
+    body = malloc(64 + n * 8);
+    if (body == NULL) {
+        printf("Bail out! no memory\n");
+        exit(1);
+    }
+
+    p = body + sprintf(body, "{\"func_name\":\"prod-a\",\"xs\":[");
+
+    for (i = 0; i < n; i++) {
+        p += sprintf(p, "%s%u", i ? "," : "", i % 10);
+    }
+
+    strcpy(p, "]}");
+
+    return body;
+}
+
+
+static uint32_t
+listed(const fgs_violation_t *v, uint32_t *summaries)
+{
+    uint32_t  n;
+
+    n = 0;
+    *summaries = 0;
+
+    for ( /* void */ ; v; v = v->next) {
+        if (v->more) {
+            (*summaries)++;
+
+        } else {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+static void
+test_capped(void)
+{
+    char                   *body;
+    uint32_t                n, sums;
+    tp_req_t                r;
+    fgs_policy_t           *p;
+    const fgs_violation_t  *v;
+
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
+        "{\"id\":\"small\",\"check\":{\"xs[*]\":{\"max\":-1}}}]}");
+
+    body = capped_body(65000);
+    tp_eval(&r, p, FGS_OP_CONFIG, "prod-a", body);
+
+    ok(r.out.decision == FGS_DECISION_DENY, "65,000 violations: denied");
+    n = listed(r.out.violations.head, &sums);
+    is_int(n, FGS_VIOLATIONS_MAX, "at most 100 violations listed");
+    is_int(sums, 1, "and one summary");
+    is_int(r.out.violations.dropped, 65000 - FGS_VIOLATIONS_MAX,
+           "the others counted");
+
+    for (v = r.out.violations.head; v && v->more == 0; v = v->next) {
+        /* void */
+    }
+
+    ok(v && v->rule && strcmp(v->rule, "small") == 0
+       && strstr(v->message, "64900 more violations of rule small were "
+                 "found and not listed") != NULL,
+       "the summary names the rule and the count");
+    ok(r.out.error_msg && strstr(r.out.error_msg, "(and 64999 more)"),
+       "the message states the total");
+    tp_done(&r);
+    free(body);
+
+    body = capped_body(101);
+    tp_eval(&r, p, FGS_OP_CONFIG, "prod-a", body);
+    n = listed(r.out.violations.head, &sums);
+    ok(n == 100 && sums == 1 && r.out.violations.dropped == 1,
+       "101 violations: 100 listed and one summary");
+
+    for (v = r.out.violations.head; v && v->more == 0; v = v->next) {
+        /* void */
+    }
+
+    ok(v && strstr(v->message, "1 more violation of rule small was found"),
+       "the summary of one is singular");
+    tp_done(&r);
+    free(body);
+
+    body = capped_body(100);
+    tp_eval(&r, p, FGS_OP_CONFIG, "prod-a", body);
+    n = listed(r.out.violations.head, &sums);
+    ok(n == 100 && sums == 0 && r.out.violations.dropped == 0,
+       "100 violations: all listed, no summary");
+    tp_done(&r);
+    free(body);
+
+    fgs_policy_free(p);
+
+    /* enforced and audited share the room of one record */
+
+    p = tp_policy_any_shape("{\"fgs_policy\":1,\"rules\":["
+        "{\"id\":\"enf\",\"check\":{\"xs[*]\":{\"max\":-1}}},"
+        "{\"id\":\"aud\",\"mode\":\"audit\","
+        " \"check\":{\"xs[*]\":{\"min\":100}}}]}");
+
+    body = capped_body(60);
+    tp_eval(&r, p, FGS_OP_CONFIG, "prod-a", body);
+    ok(listed(r.out.violations.head, &sums) == 60 && sums == 0,
+       "60 enforced: all listed");
+    ok(listed(r.out.audited.head, &sums) == 40 && sums == 1
+       && r.out.audited.dropped == 20,
+       "60 audited: 40 listed in the room left, 20 counted");
+    tp_done(&r);
+    free(body);
 
     fgs_policy_free(p);
 }

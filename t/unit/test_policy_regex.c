@@ -5,6 +5,8 @@
  * Patterns that are plain strings are matched by comparing bytes: which
  * patterns take that way, and that it answers exactly as PCRE2 does for
  * every pattern and subject here ("$" before a final newline included).
+ * "$" is the very end of the subject (PCRE2_DOLLAR_ENDONLY): a final
+ * newline does not match, on either path.
  * Messages that quote a pattern are made one line: every control byte,
  * wherever it is in a long message, becomes '?', and nothing else.
  */
@@ -14,6 +16,7 @@
 #include "fgs_policy_int.h"
 
 
+static void test_dollar_endonly(fgs_policy_t *policy);
 static void test_oneline(void);
 
 
@@ -100,6 +103,8 @@ main(void)
         ok(good, "\"%s\" matches as PCRE2 does", patterns[i]);
     }
 
+    test_dollar_endonly(policy);
+
     /* invalid UTF-8 still fails closed, whatever the pattern */
 
     re = fgs_regex_compile(policy, "^prod-", 6, errbuf, sizeof(errbuf));
@@ -114,6 +119,37 @@ main(void)
     test_oneline();
 
     return done_testing();
+}
+
+
+static void
+test_dollar_endonly(fgs_policy_t *policy)
+{
+    size_t        i;
+    fgs_regex_t  *re;
+    char          errbuf[256];
+
+    static const char  *dollar[] = {
+        "^approved$", "approved$", "^approv[e]d$", "^(approved)$"
+    };
+
+    for (i = 0; i < sizeof(dollar) / sizeof(dollar[0]); i++) {
+        re = fgs_regex_compile(policy, dollar[i], strlen(dollar[i]),
+                               errbuf, sizeof(errbuf));
+        if (re == NULL) {
+            ok(0, "\"%s\" compiles: %s", dollar[i], errbuf);
+            continue;
+        }
+
+        is_int(fgs_regex_match(re, (const u_char *) "approved", 8),
+               FGS_REGEX_MATCH, "\"%s\" matches \"approved\"", dollar[i]);
+        is_int(fgs_regex_match(re, (const u_char *) "approved\n", 9),
+               FGS_REGEX_NOMATCH, "\"%s\" does not match \"approved\\n\"",
+               dollar[i]);
+        is_int(fgs_regex_match_utf8(re, (const u_char *) "approved\n", 9),
+               FGS_REGEX_NOMATCH, "\"%s\" does not match \"approved\\n\" "
+               "(validated UTF-8)", dollar[i]);
+    }
 }
 
 

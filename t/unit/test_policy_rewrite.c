@@ -353,6 +353,7 @@ test_large(void)
     count.real = &r.arena.alloc;
     count.bytes = 0;
     alloc.alloc = count_alloc;
+    alloc.free = NULL;
     alloc.data = &count;
 
     r.in.op = FGS_OP_CODE;

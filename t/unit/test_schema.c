@@ -1009,9 +1009,39 @@ test_collect(void)
     strcpy(p, "}");
 
     check(FGS_OP_CONFIG, big);
-    ok(check_rc == FGS_DECLINED && viols.n == 101
-       && find("", "50 more violations of the API reference"),
+    ok(check_rc == FGS_DECLINED && viols.n == 100 && viols.dropped == 50
+       && find("", "50 more violations of the API reference were found"),
        "150 unknown keys: 100 listed and one that counts the rest");
+
+    /* one more than the bound: the count is singular */
+
+    p = big + sprintf(big, CONFIG_HEAD);
+
+    for (i = 0; i < 101; i++) {
+        p += sprintf(p, ",\"k%d\":1", i);
+    }
+
+    strcpy(p, "}");
+
+    check(FGS_OP_CONFIG, big);
+    ok(check_rc == FGS_DECLINED && viols.n == 100 && viols.dropped == 1
+       && find("", "1 more violation of the API reference was found"),
+       "101 unknown keys: \"1 more violation ... was found\"");
+
+    /* exactly the bound: no summary */
+
+    p = big + sprintf(big, CONFIG_HEAD);
+
+    for (i = 0; i < 100; i++) {
+        p += sprintf(p, ",\"k%d\":1", i);
+    }
+
+    strcpy(p, "}");
+
+    check(FGS_OP_CONFIG, big);
+    ok(check_rc == FGS_DECLINED && viols.n == 100 && viols.dropped == 0
+       && !find("", "more violation"),
+       "100 unknown keys: all listed, no summary");
 
     free(big);
 }

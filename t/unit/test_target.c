@@ -46,6 +46,8 @@
 #define E_UFUNC   "\"function\" after its project"
 #define E_UEMPTY  "empty region"
 #define E_UPROJ   "differs from the path's project"
+#define E_SUFFIX  "with a suffix"
+#define E_OVERR   "method override"
 
 
 typedef struct {
@@ -383,6 +385,49 @@ static const case_t  cases[] = {
     { "PUT", B U "/code^", REJECT, FGS_OP_NONE, E_CHAR },
     { "PUT", B U "/`code`", REJECT, FGS_OP_NONE, E_CHAR },
     { "PUT", B U "/[code]", REJECT, FGS_OP_NONE, E_CHAR },
+
+    /* a suffix that routers strip as a format: never "other" */
+    { "PUT", B U "/config.json", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "PUT", B U "/code.zip", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "PUT", B U "/CONFIG.json", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "PUT", B U "/config.json?x=1", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "PATCH", B U "/config.x", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "GET", B U "/config.json", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "POST", F ".json", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "POST", F ".xml", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "PUT", F ".json/" U "/code", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "GET", F ".json", REJECT, FGS_OP_NONE, E_SUFFIX },
+    { "PUT", B U "/configs", GOVERN, FGS_OP_OTHER, NULL },
+    { "PUT", B U "/config-json", GOVERN, FGS_OP_OTHER, NULL },
+    { "PUT", B U "/x.config", GOVERN, FGS_OP_OTHER, NULL },
+    { "POST", B U "/invocations.json", GOVERN, FGS_OP_OTHER, NULL },
+    { "PUT", B U "/config/x.json", GOVERN, FGS_OP_OTHER, NULL },
+    { "PUT", "/static/config.json", PASS, FGS_OP_NONE, NULL },
+
+    /* a method override in the query, in every spelling */
+    { "PUT", B U "/code?_method=DELETE", REJECT, FGS_OP_NONE, E_OVERR },
+    { "PUT", B U "/config?a=1&_method=PATCH", REJECT, FGS_OP_NONE,
+      E_OVERR },
+    { "POST", B U "/config?_method=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", B U "/code?_METHOD=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", F "?method=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "PUT", F "?X-HTTP-Method-Override=POST", REJECT, FGS_OP_NONE,
+      E_OVERR },
+    { "POST", B U "?x_http_method=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", B U "?x.method.override=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", B U "/config?a=b;_method=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", B U "/config?%5Fmethod=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", B U "/config?%255fmethod=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", B U "/config?_method", REJECT, FGS_OP_NONE, E_OVERR },
+    { "GET", B U "/config?_method=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "POST", B U "/invocations?_method=PUT", REJECT, FGS_OP_NONE,
+      E_OVERR },
+    { "DELETE", "/v2/" P "/fgs?_method=PUT", REJECT, FGS_OP_NONE, E_OVERR },
+    { "PUT", B U "/code?x=_method", GOVERN, FGS_OP_CODE, NULL },
+    { "PUT", B U "/code?methods=1", GOVERN, FGS_OP_CODE, NULL },
+    { "PUT", B U "/code?my_method=1", GOVERN, FGS_OP_CODE, NULL },
+    { "POST", F "?a=_method&b", GOVERN, FGS_OP_CREATE, NULL },
+    { "PUT", "/static/x?_method=PUT", PASS, FGS_OP_NONE, NULL },
 };
 
 
@@ -421,12 +466,21 @@ check(const char *method, const u_char *target, size_t len, int result,
     fgs_op_e op, const char *error, fgs_target_t *t)
 {
     char                 d[120];
-    fgs_target_result_e  rc;
+    fgs_target_t         g;
+    fgs_target_result_e  rc, grc;
 
     desc(d, sizeof(d), method, target, len);
 
     rc = fgs_target_parse(t, (const u_char *) method, strlen(method), target,
                           len);
+
+    /* the fast path answers exactly as the general reading does */
+
+    grc = fgs_target_parse_general(&g, (const u_char *) method,
+                                   strlen(method), target, len);
+
+    ok(rc == grc && memcmp(t, &g, sizeof(fgs_target_t)) == 0,
+       "%s: the general reading agrees", d);
 
     is_int(rc, result, "%s: result", d);
     is_int(t->op, op, "%s: operation %s", d, fgs_op_name(op));
