@@ -22,6 +22,7 @@
 #endif
 
 #include "fgs_policy_int.h"
+#include "fgs_policy_load_schema.h"
 
 
 static u_char *fgs_load_file(fgs_load_t *ld, const char *path, size_t *len);
@@ -53,9 +54,9 @@ fgs_policy_load(const char *path, fgs_policy_error_t *err)
 
 
 /*
- * For the unit tests of the rewrite mechanics, which move fields of any
- * shape: the same load, but a mutation is not checked against the API
- * reference (fgs_policy_load_schema.c).  The gateway and the CLI never
+ * For the unit tests of the rewrite and path mechanics, which use fields
+ * of any shape: the same load, but neither a mutation nor a check is
+ * held to the API reference (fgs_policy_load_schema.c).  The gateway and the CLI never
  * load a policy this way.
  */
 
@@ -476,6 +477,12 @@ fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj, size_t index)
     if (rule->nchecks == 0 && rule->nmuts == 0) {
         return fgs_load_fail(ld, NULL, "the rule does nothing: give it a "
                              "check, set_default, set or remove");
+    }
+
+    /* what checks read is held to the API reference, as what they write */
+
+    if (!ld->any_shape && fgs_load_checks_schema(ld, rule) != FGS_OK) {
+        return FGS_DECLINED;
     }
 
     return FGS_OK;
