@@ -46,12 +46,25 @@ static ngx_http_fgs_policy_ctx_t *ngx_http_fgs_policy_error_ctx(
 static void ngx_http_fgs_policy_nginx_error(ngx_http_request_t *r,
     ngx_uint_t status, const char **code, const char **msg);
 static ngx_int_t ngx_http_fgs_policy_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_fgs_policy_id_header(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_http_variable_value_t **value);
 static ngx_int_t ngx_http_fgs_policy_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+/*
+ * The gateway's request id on every governed answer: FunctionGraph's own
+ * X-Request-Id passes through on a forwarded answer, so the gateway's
+ * has a header of its own (README, section "Errors").
+ */
+static ngx_str_t  ngx_http_fgs_policy_id_name =
+    ngx_string("X-Fgs-Policy-Request-Id");
+static ngx_str_t  ngx_http_fgs_policy_sdk_id_name =
+    ngx_string("X-Request-Id");
 
 
 static ngx_http_fgs_policy_status_t  ngx_http_fgs_policy_statuses[] = {
@@ -210,6 +223,48 @@ ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
 
 
 /*
+ * Adds "name: $request_id" to the answer; *value is the id, or NULL when
+ * the variable has none.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_id_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_http_variable_value_t **value)
+{
+    ngx_table_elt_t                  *h;
+    ngx_http_variable_value_t        *vv;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    *value = NULL;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
+
+    vv = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+
+    if (vv == NULL || vv->not_found) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    h->key = *name;
+    h->value.len = vv->len;
+    h->value.data = vv->data;
+
+    *value = vv;
+
+    return NGX_OK;
+}
+
+
+/*
  * Replaces nginx's special response (r->err_status >= 400) on a governed
  * request with the JSON error, and an upstream answer that is not HTTP
  * with a 502.
@@ -218,18 +273,18 @@ ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
 {
-    size_t                            len;
-    ngx_buf_t                        *b;
-    ngx_uint_t                        status;
-    fgs_error_t                       e;
-    ngx_table_elt_t                  *h;
-    ngx_http_variable_value_t        *vv;
-    ngx_http_fgs_policy_ctx_t        *ctx;
-    ngx_http_fgs_policy_main_conf_t  *fmcf;
+    size_t                      len;
+    ngx_buf_t                  *b;
+    ngx_uint_t                  status;
+    fgs_error_t                 e;
+    ngx_http_variable_value_t  *vv;
+    ngx_http_fgs_policy_ctx_t  *ctx;
 
     if (r != r->main) {
         return ngx_http_next_header_filter(r);
     }
+
+    ctx = ngx_http_fgs_policy_get_ctx(r);
 
     if (r->err_status >= NGX_HTTP_BAD_REQUEST) {
         status = r->err_status;
@@ -246,10 +301,18 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
         status = NGX_HTTP_BAD_GATEWAY;
 
     } else {
+        /* a forwarded answer of a governed request: the gateway's id */
+
+        if (ctx != NULL
+            && ngx_http_fgs_policy_id_header(r, &ngx_http_fgs_policy_id_name,
+                                             &vv)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         return ngx_http_next_header_filter(r);
     }
-
-    ctx = ngx_http_fgs_policy_get_ctx(r);
 
     if (ctx == NULL) {
         ctx = ngx_http_fgs_policy_error_ctx(r);
@@ -288,31 +351,25 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
     e.request_id.len = 0;
     e.request_id.data = NULL;
 
-    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
+    /*
+     * FunctionGraph's SDKs report the request id of an error from
+     * X-Request-Id, not from the body; X-Fgs-Policy-Request-Id is on
+     * every governed answer, forwarded or not.
+     */
 
-    vv = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+    if (ngx_http_fgs_policy_id_header(r, &ngx_http_fgs_policy_sdk_id_name,
+                                      &vv)
+        != NGX_OK
+        || ngx_http_fgs_policy_id_header(r, &ngx_http_fgs_policy_id_name,
+                                         &vv)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-    if (vv && !vv->not_found) {
+    if (vv != NULL) {
         e.request_id.len = vv->len;
         e.request_id.data = vv->data;
-
-        /*
-         * FunctionGraph's SDKs report the request id of an error from
-         * this header, not from the body.
-         */
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = 1;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-        ngx_str_set(&h->key, "X-Request-Id");
-        h->value.len = vv->len;
-        h->value.data = vv->data;
     }
 
     len = fgs_error_len(&e);

@@ -277,10 +277,17 @@ sub rules_of {
     return join ',', @r;
 }
 
+# the variant's exceptions expire relative to the real now: a denial
+# that names an expired exception names its own date
 sub strip_applied {
     my ($res) = @_;
     my %r = %$res;
     delete @r{qw(body body_file)};
+    my $date = sub { my ($s) = @_; $s =~ s/(expired on )[^)]+\)/$1DATE)/g;
+                     return $s };
+    $r{error_msg} = $date->($r{error_msg}) if defined $r{error_msg};
+    $r{violations} = [ map { { %$_, message => $date->($_->{message}) } }
+                       @{ $r{violations} // [] } ];
     return \%r;
 }
 

@@ -11,6 +11,7 @@
 #define _FGS_CLI_H_INCLUDED_
 
 
+#include <stdio.h>
 #include <jansson.h>
 
 #include "fgs_common.h"
@@ -70,8 +71,14 @@ int fgs_cli_parse_op(const char *s, fgs_op_e *op);
 int fgs_cli_parse_mode(const char *s, fgs_mode_e *mode);
 int fgs_cli_parse_now(const char *s, time_t *now);
 
+/* fgs_cli_help.c: "COMMAND --help" */
+int fgs_cli_is_help(const char *arg);
+void fgs_cli_help(const char *command, FILE *f);
+
 /* fgs_cli_util.c */
 u_char *fgs_cli_read_file(const char *path, size_t *len, char *err,
+    size_t errlen);
+u_char *fgs_cli_read_stdin(size_t *len, size_t limit, char *err,
     size_t errlen);
 fgs_policy_t *fgs_cli_load_policy(const char *path);
 json_t *fgs_cli_result_json(const fgs_cli_result_t *res, int with_body);

@@ -85,6 +85,27 @@ const char *fgs_policy_exception(const fgs_policy_t *policy, uint32_t i,
     time_t *expires);
 
 /*
+ * What a loaded policy should tell its operator: an exception that has
+ * expired (it waives nothing any more) or that expires within the
+ * policy's warning window ("expiry_warning_days", 14 by default).  Calls
+ * warn once per warning, exception by exception in file order, with the
+ * exception's id and one sentence; returns how many there were.  nginx
+ * logs each at NGX_LOG_WARN on nginx -t, start and reload; fgs-policy
+ * check prints them.  Reads the clock it is given, nothing else.
+ */
+typedef void (*fgs_policy_warn_pt)(void *data, const char *exception,
+    const char *message);
+
+uint32_t fgs_policy_warnings(const fgs_policy_t *policy, time_t now,
+    fgs_policy_warn_pt warn, void *data);
+
+/* the warning window in seconds */
+time_t fgs_policy_warn_window(const fgs_policy_t *policy);
+
+/* "2027-03-31T00:00:00Z" into buf (at least 21 bytes) */
+void fgs_policy_format_time(time_t t, char *buf, size_t len);
+
+/*
  * Parses an RFC 3339 date-time ("2027-03-31T00:00:00Z", an offset such
  * as "+08:00", an optional fraction).  Returns FGS_OK or FGS_DECLINED.
  */

@@ -58,7 +58,9 @@ static const fgs_exception_t *fgs_eval_waiver(fgs_eval_ctx_t *ctx,
 static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
     uint32_t rule, const char *action);
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
+static int fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
 static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
+static int fgs_eval_signed_msg(fgs_eval_ctx_t *ctx);
 static int fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code);
 
 
@@ -197,7 +199,70 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         return FGS_ERROR;
     }
 
+    /* only on the way to a denial: nothing for a request that passes */
+
+    if (out->violations.n > 0 && fgs_eval_expired(&ctx, &subject) != FGS_OK)
+    {
+        return FGS_ERROR;
+    }
+
     return fgs_eval_decide(&ctx);
+}
+
+
+/*
+ * A violation of a rule that an exception would have waived had it not
+ * expired says so: the caller whose exception ran out learns why, and
+ * whom to ask, instead of only "runtime not allowed".
+ */
+
+static int
+fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
+{
+    char                    when[32];
+    uint32_t                i, r;
+    const char             *msg;
+    fgs_violation_t        *v;
+    const fgs_rule_t       *rule;
+    const fgs_exception_t  *exc;
+
+    for (v = ctx->out->violations.head; v != NULL; v = v->next) {
+        rule = NULL;
+
+        for (r = 0; v->rule != NULL && r < ctx->policy->nrules; r++) {
+            if (ctx->policy->rules[r].id == v->rule) {
+                rule = &ctx->policy->rules[r];
+                break;
+            }
+        }
+
+        if (rule == NULL) {
+            continue;
+        }
+
+        for (i = 0; i < rule->nexceptions; i++) {
+            exc = rule->exceptions[i];
+
+            if (ctx->in->now < exc->expires
+                || !fgs_eval_match(&exc->match, s, 0))
+            {
+                continue;
+            }
+
+            fgs_policy_format_time(exc->expires, when, sizeof(when));
+
+            msg = fgs_policy_cat(ctx->a, v->message, " (exception ", exc->id,
+                                 " for this expired on ", when, ")", NULL);
+            if (msg == NULL) {
+                return FGS_ERROR;
+            }
+
+            v->message = msg;
+            break;
+        }
+    }
+
+    return FGS_OK;
 }
 
 
@@ -504,7 +569,15 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
             out->violations.n += ctx->signed_fixes.n;
         }
 
-        return fgs_eval_deny(ctx, enforced ? "FGSPOL.4030" : "FGSPOL.4031");
+        if (enforced) {
+            return fgs_eval_deny(ctx, "FGSPOL.4030");
+        }
+
+        if (fgs_eval_deny(ctx, "FGSPOL.4031") != FGS_OK) {
+            return FGS_ERROR;
+        }
+
+        return fgs_eval_signed_msg(ctx);
     }
 
     if (enforced > 0) {
@@ -522,6 +595,58 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
     }
 
     return FGS_OK;
+}
+
+
+/*
+ * FGSPOL.4031: the policy's only objection is a rewrite that the body's
+ * signature forbids.  The sentence names both ways out: leave the body
+ * unsigned for the gateway to rewrite, or make each change yourself.
+ */
+
+static int
+fgs_eval_signed_msg(fgs_eval_ctx_t *ctx)
+{
+    char                   *fields, *p;
+    size_t                  len;
+    const fgs_violation_t  *v;
+
+    len = 1;
+
+    for (v = ctx->signed_fixes.head; v != NULL; v = v->next) {
+        len += strlen(v->field) + 2;
+    }
+
+    fields = ctx->a->alloc(ctx->a->data, len);
+    if (fields == NULL) {
+        return FGS_ERROR;
+    }
+
+    p = fields;
+
+    for (v = ctx->signed_fixes.head; v != NULL; v = v->next) {
+        if (p != fields) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
+
+        len = strlen(v->field);
+        memcpy(p, v->field, len);
+        p += len;
+    }
+
+    *p = '\0';
+
+    ctx->out->error_msg = fgs_policy_cat(ctx->a, "denied by policy: the "
+                                         "body is signed with AK/SK and the "
+                                         "policy would rewrite it; either "
+                                         "send X-Sdk-Content-Sha256: "
+                                         "UNSIGNED-PAYLOAD and let the "
+                                         "gateway rewrite it, or make the "
+                                         "change yourself in ", fields,
+                                         " (each violation says how)", NULL);
+
+    return ctx->out->error_msg ? FGS_OK : FGS_ERROR;
 }
 
 

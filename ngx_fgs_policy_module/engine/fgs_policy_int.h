@@ -27,6 +27,7 @@
 #define FGS_POLICY_LIST_MAX    12       /* values listed in a message */
 #define FGS_POLICY_ROOT_KEYS   64       /* top-level keys found in one pass */
 #define FGS_POLICY_ROOT_HASH   64       /* buckets of those keys */
+#define FGS_POLICY_WARN_DAYS   14       /* expiry_warning_days */
 
 
 /* a compiled PCRE2 pattern with the match data it is matched with */
@@ -224,6 +225,8 @@ struct fgs_policy_s {
     char                     sha256[65];
     fgs_mode_e               mode;
     fgs_other_writes_e       other_writes;
+    time_t                   warn_window;   /* expiry_warning_days, in
+                                               seconds */
     fgs_rule_t              *rules;
     uint32_t                 nrules;
     fgs_exception_t         *exceptions;

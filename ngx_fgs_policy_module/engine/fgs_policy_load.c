@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <openssl/evp.h>
 
 #if defined(__SSE2__)
@@ -97,6 +98,7 @@ fgs_policy_load_file(const char *path, fgs_policy_error_t *err,
     fgs_arena_init(&policy->arena);
     policy->mode = FGS_MODE_ENFORCE;
     policy->other_writes = FGS_OTHER_AUDIT;
+    policy->warn_window = (time_t) FGS_POLICY_WARN_DAYS * 86400;
 
     ld.policy = policy;
     ld.a = &policy->arena.alloc;
@@ -277,13 +279,27 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
             continue;
         }
 
+        if (strcmp(key, "expiry_warning_days") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0
+                || json_integer_value(v) > 3650)
+            {
+                return fgs_load_fail(ld, key, "must be a number of days, "
+                                     "0 to 3650 (0: warn only of expired "
+                                     "exceptions)");
+            }
+
+            policy->warn_window = (time_t) json_integer_value(v) * 86400;
+            continue;
+        }
+
         if (strcmp(key, "rules") == 0 || strcmp(key, "exceptions") == 0) {
             continue;
         }
 
         return fgs_load_fail(ld, key, "unknown key \"%s\"; a policy has "
                              "fgs_policy, description, mode, other_writes, "
-                             "rules and exceptions", key);
+                             "expiry_warning_days, rules and exceptions",
+                             key);
     }
 
     rules = json_object_get(root, "rules");
@@ -1072,6 +1088,69 @@ fgs_policy_exception(const fgs_policy_t *policy, uint32_t i,
     }
 
     return policy->exceptions[i].id;
+}
+
+
+time_t
+fgs_policy_warn_window(const fgs_policy_t *policy)
+{
+    return policy->warn_window;
+}
+
+
+uint32_t
+fgs_policy_warnings(const fgs_policy_t *policy, time_t now,
+    fgs_policy_warn_pt warn, void *data)
+{
+    char                    when[32], msg[256];
+    time_t                  left;
+    uint32_t                i, n;
+    const fgs_exception_t  *exc;
+
+    n = 0;
+
+    for (i = 0; i < policy->nexceptions; i++) {
+        exc = &policy->exceptions[i];
+        fgs_policy_format_time(exc->expires, when, sizeof(when));
+
+        if (exc->expires <= now) {
+            snprintf(msg, sizeof(msg), "exception %s expired at %s: it "
+                     "waives nothing; renew its \"expires\" or remove it",
+                     exc->id, when);
+
+        } else if (exc->expires - now <= policy->warn_window) {
+            left = (exc->expires - now + 86399) / 86400;
+
+            snprintf(msg, sizeof(msg), "exception %s expires at %s, in %ld "
+                     "day%s (expiry_warning_days: %ld)", exc->id, when,
+                     (long) left, (left == 1) ? "" : "s",
+                     (long) (policy->warn_window / 86400));
+
+        } else {
+            continue;
+        }
+
+        n++;
+
+        if (warn != NULL) {
+            warn(data, exc->id, msg);
+        }
+    }
+
+    return n;
+}
+
+
+void
+fgs_policy_format_time(time_t t, char *buf, size_t len)
+{
+    struct tm  tm;
+
+    if (gmtime_r(&t, &tm) == NULL
+        || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    {
+        snprintf(buf, len, "%lld", (long long) t);
+    }
 }
 
 
