@@ -41,10 +41,17 @@ my $TOKEN = 'MIIEhgYJKoZIhvcNAQcCoIIEdzCCBHMCAQExDTALBglgparity';
 # --- the CLI's own run of the cases passes: they are the reference
 
 my $tout = "$ROOT/t/tmp/45-cli-parity.$$.test.out";
-my $rc = FgsTest::run_cmd([$CLI, 'test', $POLICY, $CASES], $tout, 60);
+my $rc = FgsTest::run_cmd([$CLI, 'test', '--coverage', '--coverage-min',
+                           '100', $POLICY, $CASES], $tout, 60);
 my $said = FgsTest::slurp($tout);
 unlink $tout;
-is($rc, 0, 'fgs-policy test conf/policy.json conf/policy.tests passes')
+is($rc, 0, 'fgs-policy test --coverage --coverage-min 100 conf/policy.json '
+   . 'conf/policy.tests passes: every case, and every rule exercised')
+    or diag($said);
+like($said, qr/^ok \d+ - rule coverage 100% \(at least 100%\)$/m,
+     'the suite exercises every rule of conf/policy.json');
+unlike($said, qr/^# not covered: (rule|exception) /m,
+       'no rule nor exception is left out')
     or diag($said);
 
 

@@ -52,6 +52,7 @@ typedef struct {
     fgs_violations_t    schema;         /* FGSPOL.4001: the API reference */
     fgs_target_t        target;
     fgs_json_doc_t      doc;
+    fgs_eval_input_t    in;             /* what the policy ran on */
     fgs_eval_t          eval;           /* when the policy ran */
     unsigned            evaluated:1;
     const u_char       *forwarded;      /* the body sent upstream, or NULL */
@@ -67,6 +68,9 @@ int fgs_cli_verify_audit(int argc, char **argv);
 /* fgs_cli_request.c */
 int fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     fgs_cli_result_t *res, fgs_alloc_t *a, char *err, size_t errlen);
+int fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
+    const fgs_cli_result_t *res, fgs_alloc_t *a, fgs_policy_print_pt print,
+    void *data);
 int fgs_cli_parse_op(const char *s, fgs_op_e *op);
 int fgs_cli_parse_mode(const char *s, fgs_mode_e *mode);
 int fgs_cli_parse_now(const char *s, time_t *now);

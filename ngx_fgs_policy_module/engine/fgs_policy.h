@@ -220,6 +220,32 @@ int fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     fgs_eval_t *out, fgs_alloc_t *a);
 
 /*
+ * Why a request was decided so, for "fgs-policy eval --explain": after
+ * fgs_policy_eval() with the same input, calls print once per line, rule
+ * by rule in file order: whether the rule is for the operation, whether
+ * its match and each "when" held, each exception's effect (waives the
+ * rule, expired, does not match), each mutation's and each check's
+ * outcome.  Never used on the request path.  FGS_OK or FGS_ERROR (no
+ * memory).
+ */
+typedef void (*fgs_policy_print_pt)(void *data, const char *line);
+
+int fgs_policy_explain(const fgs_policy_t *policy, const fgs_eval_input_t *in,
+    const fgs_eval_t *out, fgs_alloc_t *a, fgs_policy_print_pt print,
+    void *data);
+
+/*
+ * What a policy holds, for coverage: the id of rule i (NULL past the
+ * last), the path of its check j (NULL past the last), and whether a
+ * violation's field ("func_mounts[2].mount_type") is one of a check's
+ * path ("func_mounts[*].mount_type").
+ */
+const char *fgs_policy_rule_id(const fgs_policy_t *policy, uint32_t i);
+const char *fgs_policy_rule_check(const fgs_policy_t *policy, uint32_t i,
+    uint32_t j);
+int fgs_policy_field_of(const char *path, const char *field);
+
+/*
  * Writes body with edits applied (sorted, disjoint, as fgs_eval_t holds
  * them) to out, which has room for the new length; returns the bytes
  * written.  For the CLI and the tests; the module streams the edits.

@@ -30,13 +30,6 @@
 #define FGS_SUBJECT_PACKAGE   1
 #define FGS_SUBJECT_VERSION   2
 
-typedef struct {
-    fgs_str_t   project;
-    fgs_str_t   parts[3];
-    uint8_t     ascii[3];       /* 0 unknown, 1 ASCII, 2 not */
-} fgs_subject_t;
-
-
 static int fgs_eval_other(fgs_eval_ctx_t *ctx);
 static int fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
 static int fgs_eval_body_string(fgs_eval_ctx_t *ctx, uint32_t root_key,
@@ -207,6 +200,33 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     }
 
     return fgs_eval_decide(&ctx);
+}
+
+
+/*
+ * For fgs_policy_explain(): the subject of a request (its function,
+ * package, version and project) and whether a rule's or an exception's
+ * match holds on it; ctx is set up as fgs_policy_eval() sets it.
+ */
+
+int
+fgs_eval_explain_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
+{
+    memset(&ctx->root, 0, offsetof(fgs_eval_ctx_t, root_nodes)
+                          - offsetof(fgs_eval_ctx_t, root));
+    ctx->root.state = FGS_PATCH_INNER;
+    ctx->root.eval = ctx;
+
+    fgs_path_index_body(ctx);
+
+    return fgs_eval_subject(ctx, s);
+}
+
+
+int
+fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s)
+{
+    return fgs_eval_match_none(m) || fgs_eval_match(m, s, 1);
 }
 
 

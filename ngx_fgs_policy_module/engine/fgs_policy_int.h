@@ -316,6 +316,15 @@ struct fgs_eval_ctx_s {
 };
 
 
+/* what a match reads: the request's function, package, version, project */
+
+typedef struct {
+    fgs_str_t                project;
+    fgs_str_t                parts[3];      /* function, package, version */
+    uint8_t                  ascii[3];      /* 0 unknown, 1 ASCII, 2 not */
+} fgs_subject_t;
+
+
 /* the state of loading a policy file */
 
 typedef struct {
@@ -423,6 +432,10 @@ int fgs_value_number(const fgs_json_doc_t *doc, uint32_t node,
 char *fgs_value_quote(const u_char *s, size_t len, fgs_alloc_t *a);
 char *fgs_value_echo(const fgs_json_doc_t *doc, uint32_t node,
     fgs_alloc_t *a);
+
+/* fgs_policy_eval.c, for fgs_policy_explain.c */
+int fgs_eval_explain_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
+int fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s);
 
 /* fgs_policy_mutate.c */
 int fgs_mutate(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,

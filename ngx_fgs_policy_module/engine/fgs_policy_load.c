@@ -57,8 +57,8 @@ fgs_policy_load(const char *path, fgs_policy_error_t *err)
 /*
  * For the unit tests of the rewrite and path mechanics, which use fields
  * of any shape: the same load, but neither a mutation nor a check is
- * held to the API reference (fgs_policy_load_schema.c).  The gateway and the CLI never
- * load a policy this way.
+ * held to the API reference (fgs_policy_load_schema.c).  The gateway and
+ * the CLI never load a policy this way.
  */
 
 fgs_policy_t *
