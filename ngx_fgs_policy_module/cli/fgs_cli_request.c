@@ -242,10 +242,9 @@ fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     char  line[1024];
 
     if (!res->evaluated) {
-        snprintf(line, sizeof(line), "refused before the policy: %s %s: %s",
-                 res->error_code ? res->error_code : "",
-                 fgs_decision_name(res->decision),
-                 res->error_msg ? res->error_msg : "");
+        snprintf(line, sizeof(line), "refused before the policy (%s): %s",
+                 res->error_code ? res->error_code : "no code",
+                 res->error_msg ? res->error_msg : "no reason given");
         print(data, line);
         return FGS_OK;
     }
