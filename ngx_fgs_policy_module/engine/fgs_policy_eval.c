@@ -45,9 +45,9 @@ static int fgs_eval_match(const fgs_match_t *m, fgs_subject_t *s,
 static fgs_regex_result_e fgs_eval_part(const fgs_regex_t *re,
     fgs_subject_t *s, uint32_t part);
 static int fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    fgs_subject_t *s);
+    fgs_subject_t *s, const fgs_check_t **checks);
 static const fgs_exception_t *fgs_eval_waiver(fgs_eval_ctx_t *ctx,
-    const fgs_rule_t *rule, fgs_subject_t *s);
+    const fgs_rule_t *rule, fgs_subject_t *s, uint32_t *k);
 static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
     uint32_t rule, const char *action);
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
@@ -64,6 +64,7 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     int                rc;
     uint8_t           *applies;
     uint32_t           i, j, nop_rules;
+    const fgs_check_t **checks;
     fgs_mode_e         mode;
     fgs_subject_t      subject;
     fgs_eval_ctx_t     ctx;
@@ -120,15 +121,21 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         return rc;
     }
 
-    /* a rule is noted once, as applied or as waived: one block for all */
+    /*
+     * a rule is noted once as applied, once as waived (an exception that
+     * narrows it notes both), and has the checks it applies: one block
+     */
 
-    ctx.notes = a->alloc(a->data, policy->nrules * sizeof(fgs_rule_note_t)
+    ctx.notes = a->alloc(a->data, policy->nrules
+                                  * (2 * sizeof(fgs_rule_note_t)
+                                     + sizeof(fgs_check_t *))
                                   + policy->nrules + 1);
     if (ctx.notes == NULL) {
         return FGS_ERROR;
     }
 
-    applies = (uint8_t *) (ctx.notes + policy->nrules);
+    checks = (const fgs_check_t **) (ctx.notes + 2 * policy->nrules);
+    applies = (uint8_t *) (checks + policy->nrules);
 
     /*
      * which rules of the operation apply, and their mutations in file
@@ -143,7 +150,9 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         i = op_rules[j];
         rule = &policy->rules[i];
 
-        rc = fgs_eval_rule_applies(&ctx, rule, &subject);
+        checks[i] = rule->checks;
+
+        rc = fgs_eval_rule_applies(&ctx, rule, &subject, &checks[i]);
         if (rc == FGS_ERROR) {
             return FGS_ERROR;
         }
@@ -181,7 +190,7 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
                                             : &out->violations;
         sink.failed = 0;
 
-        rc = fgs_check_all(rule->checks, rule->nchecks,
+        rc = fgs_check_all(checks[i], rule->nchecks,
                            fgs_view_root(in->doc, &ctx.root), &sink);
         if (rc != FGS_OK) {
             return FGS_ERROR;
@@ -288,14 +297,17 @@ fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
 
 /*
  * Whether rule applies: FGS_OK, FGS_DECLINED (not, or waived: then
- * recorded), FGS_ERROR.
+ * recorded), FGS_ERROR.  An exception with "allow" narrows the rule
+ * instead: it applies, with *checks widened, and the exception is
+ * recorded as used.
  */
 
 static int
 fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    fgs_subject_t *s)
+    fgs_subject_t *s, const fgs_check_t **checks)
 {
     int                     rc;
+    uint32_t                k;
     fgs_check_sink_t        sink;
     const fgs_exception_t  *exc;
 
@@ -327,21 +339,27 @@ fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
         }
     }
 
-    exc = fgs_eval_waiver(ctx, rule, s);
+    exc = fgs_eval_waiver(ctx, rule, s, &k);
 
-    if (exc != NULL) {
-        fgs_eval_note(ctx, &ctx->waived_tail, rule - ctx->policy->rules,
-                      exc->id);
-        return FGS_DECLINED;
+    if (exc == NULL) {
+        return FGS_OK;
     }
 
-    return FGS_OK;
+    fgs_eval_note(ctx, &ctx->waived_tail, rule - ctx->policy->rules,
+                  exc->id);
+
+    if (rule->narrowed[k] != NULL) {
+        *checks = rule->narrowed[k];
+        return FGS_OK;
+    }
+
+    return FGS_DECLINED;
 }
 
 
 static const fgs_exception_t *
 fgs_eval_waiver(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    fgs_subject_t *s)
+    fgs_subject_t *s, uint32_t *k)
 {
     uint32_t                i;
     const fgs_exception_t  *exc;
@@ -352,6 +370,7 @@ fgs_eval_waiver(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
         /* a pattern that cannot be matched waives nothing: fail closed */
         if (ctx->in->now < exc->expires && fgs_eval_match(&exc->match, s, 0))
         {
+            *k = i;
             return exc;
         }
     }
@@ -558,7 +577,9 @@ fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail, uint32_t rule,
 {
     fgs_rule_note_t  *note;
 
-    note = &ctx->notes[rule];
+    /* the applied notes first, then the waived ones: a rule may be both */
+    note = &ctx->notes[(tail == &ctx->waived_tail) ? ctx->policy->nrules + rule
+                                                   : rule];
 
     note->rule = ctx->policy->rules[rule].id;
     note->field = NULL;

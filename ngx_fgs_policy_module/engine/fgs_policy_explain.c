@@ -143,11 +143,11 @@ fgs_explain_rule(fgs_explain_t *x, const fgs_rule_t *rule)
 
     fgs_explain_exceptions(x, rule);
 
-    if (fgs_explain_note(x->out->waived, rule->id, NULL) != NULL) {
-        return;
-    }
-
     if (fgs_explain_note(x->out->applied, rule->id, NULL) == NULL) {
+        if (fgs_explain_note(x->out->waived, rule->id, NULL) != NULL) {
+            return;
+        }
+
         fgs_explain_say(x, "  the rule did not apply");
         return;
     }
@@ -249,8 +249,11 @@ fgs_explain_exceptions(fgs_explain_t *x, const fgs_rule_t *rule)
         fgs_policy_format_time(exc->expires, when, sizeof(when));
 
         if (n != NULL && strcmp(n->action, exc->id) == 0) {
-            fgs_explain_say(x, "  exception %s: waives the rule (until %s: "
-                            "%s)", exc->id, when, exc->reason);
+            fgs_explain_say(x, "  exception %s: %s (until %s: %s)", exc->id,
+                            exc->narrows ? "narrows the rule: its \"allow\" "
+                                           "values pass the rule's \"in\""
+                                         : "waives the rule",
+                            when, exc->reason);
 
         } else if (!fgs_eval_explain_match(&exc->match, &x->subject)) {
             fgs_explain_say(x, "  exception %s: its match does not hold",

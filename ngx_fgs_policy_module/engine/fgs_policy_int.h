@@ -189,6 +189,11 @@ typedef struct {
     fgs_mutation_t          *muts;          /* set_default, set, remove */
     uint32_t                 nmuts;
     fgs_exception_t        **exceptions;    /* those that name this rule */
+    const fgs_check_t      **narrowed;      /* by exception: the rule's
+                                               checks as an exception
+                                               with "allow" widens them,
+                                               or NULL: it waives the
+                                               rule whole */
     uint32_t                 nexceptions;
 } fgs_rule_t;
 
@@ -196,6 +201,7 @@ typedef struct {
 struct fgs_exception_s {
     const char              *id;
     const char              *reason;
+    unsigned                 narrows:1;     /* has "allow" */
     time_t                   expires;
     fgs_match_t              match;
 };
@@ -334,6 +340,8 @@ typedef struct {
     const char              *file;
     const char              *rule;          /* id, or "rules[3]" */
     char                     rule_buf[96];
+    json_t                  *lists;         /* the file's named lists, or
+                                               NULL */
     unsigned                 any_shape:1;   /* mutations not checked
                                                against the API
                                                reference */
@@ -368,8 +376,13 @@ void fgs_load_locate(fgs_load_t *ld, const u_char *p, size_t len, size_t pos,
     char *field, size_t field_len);
 
 /* fgs_policy_load_check.c */
+json_t *fgs_load_values(fgs_load_t *ld, json_t *v, const char *field);
+int fgs_load_pattern(fgs_load_t *ld, json_t *v, const char *field,
+    fgs_regex_t **re);
 int fgs_load_checks(fgs_load_t *ld, json_t *obj, const char *what,
     fgs_check_t **out, uint32_t *n);
+int fgs_load_allow(fgs_load_t *ld, const fgs_rule_t *rule, json_t *allow,
+    const fgs_check_t **out);
 int fgs_load_mutations(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj);
 int fgs_load_value_empty(fgs_load_t *ld);
 

@@ -28,6 +28,7 @@
 
 static u_char *fgs_load_file(fgs_load_t *ld, const char *path, size_t *len);
 static int fgs_load_top(fgs_load_t *ld, json_t *root);
+static int fgs_load_lists(fgs_load_t *ld, json_t *lists);
 static int fgs_load_rules(fgs_load_t *ld, json_t *rules);
 static int fgs_load_op_rules(fgs_load_t *ld);
 static int fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj,
@@ -40,7 +41,7 @@ static int fgs_load_exceptions(fgs_load_t *ld, json_t *list);
 static int fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc,
     json_t *obj, size_t index);
 static int fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
-    json_t *rules);
+    json_t *rules, json_t *allow);
 static fgs_policy_t *fgs_policy_load_file(const char *path,
     fgs_policy_error_t *err, unsigned any_shape);
 static int fgs_load_id_ok(const char *id, size_t len);
@@ -87,6 +88,7 @@ fgs_policy_load_file(const char *path, fgs_policy_error_t *err,
     ld.file = path;
     ld.rule = NULL;
     ld.policy = NULL;
+    ld.lists = NULL;
     ld.any_shape = any_shape;
 
     policy = calloc(1, sizeof(fgs_policy_t));
@@ -296,10 +298,18 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
             continue;
         }
 
+        if (strcmp(key, "lists") == 0) {
+            if (fgs_load_lists(ld, v) != FGS_OK) {
+                return FGS_DECLINED;
+            }
+
+            continue;
+        }
+
         return fgs_load_fail(ld, key, "unknown key \"%s\"; a policy has "
                              "fgs_policy, description, mode, other_writes, "
-                             "expiry_warning_days, rules and exceptions",
-                             key);
+                             "expiry_warning_days, lists, rules and "
+                             "exceptions", key);
     }
 
     rules = json_object_get(root, "rules");
@@ -327,6 +337,55 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
     if (v != NULL && fgs_load_exceptions(ld, v) != FGS_OK) {
         return FGS_DECLINED;
     }
+
+    return FGS_OK;
+}
+
+
+/*
+ * "lists": {"approved_vpcs": ["vpc-1", "vpc-2"], ...}: named lists of
+ * values (or of patterns) that checks, matches and exceptions refer to
+ * as {"list": "approved_vpcs"}, so that one list serves several rules.
+ * They are read where they are used (fgs_load_values()), and kept only
+ * for the load.
+ */
+
+static int
+fgs_load_lists(fgs_load_t *ld, json_t *lists)
+{
+    char         field[96];
+    json_t      *v, *e;
+    size_t       i;
+    const char  *name;
+
+    if (!json_is_object(lists)) {
+        return fgs_load_fail(ld, "lists", "must be an object of name -> "
+                             "list of values");
+    }
+
+    json_object_foreach(lists, name, v) {
+        snprintf(field, sizeof(field), "lists.%.64s", name);
+
+        if (!fgs_load_id_ok(name, strlen(name))) {
+            return fgs_load_fail(ld, field, "a list's name is 1 to 64 "
+                                 "letters, digits, \"_\", \".\" or \"-\"");
+        }
+
+        if (!json_is_array(v) || json_array_size(v) == 0) {
+            return fgs_load_fail(ld, field, "must be a non-empty list of "
+                                 "strings, numbers, booleans or null");
+        }
+
+        json_array_foreach(v, i, e) {
+            if (json_is_object(e) || json_is_array(e)) {
+                return fgs_load_fail(ld, field, "lists strings, numbers, "
+                                     "booleans or null, not objects or "
+                                     "arrays");
+            }
+        }
+    }
+
+    ld->lists = lists;
 
     return FGS_OK;
 }
@@ -600,7 +659,7 @@ fgs_load_mode(fgs_load_t *ld, json_t *v, fgs_mode_e *mode)
 int
 fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
 {
-    char          field[32], errbuf[256];
+    char          field[32];
     size_t        i;
     json_t       *v, *p;
     const char   *key, *s;
@@ -617,7 +676,12 @@ fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
         snprintf(field, sizeof(field), "%s.%.16s", name, key);
 
         if (strcmp(key, "project_id") == 0) {
-            if (!json_is_array(v) || json_array_size(v) == 0) {
+            v = fgs_load_values(ld, v, field);
+            if (v == NULL) {
+                return FGS_DECLINED;
+            }
+
+            if (json_array_size(v) == 0) {
                 return fgs_load_fail(ld, field, "must be a non-empty list "
                                      "of project ids");
             }
@@ -666,16 +730,8 @@ fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
                                  key);
         }
 
-        if (!json_is_string(v)) {
-            return fgs_load_fail(ld, field, "must be a PCRE2 pattern "
-                                 "(a string)");
-        }
-
-        *re = fgs_regex_compile(ld->policy, json_string_value(v),
-                                json_string_length(v), errbuf,
-                                sizeof(errbuf));
-        if (*re == NULL) {
-            return fgs_load_fail(ld, field, "%s", errbuf);
+        if (fgs_load_pattern(ld, v, field, re) != FGS_OK) {
+            return FGS_DECLINED;
         }
     }
 
@@ -733,7 +789,7 @@ static int
 fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
     size_t index)
 {
-    json_t      *v, *rules;
+    json_t      *v, *rules, *allow;
     const char  *key;
 
     snprintf(ld->rule_buf, sizeof(ld->rule_buf), "exceptions[%zu]", index);
@@ -759,6 +815,7 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
 
     ld->rule = exc->id;
     rules = NULL;
+    allow = NULL;
 
     json_object_foreach(obj, key, v) {
 
@@ -786,6 +843,17 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
                                      "\"2027-03-31T00:00:00Z\"");
             }
 
+        } else if (strcmp(key, "allow") == 0) {
+            if (!json_is_object(v) || json_object_size(v) == 0) {
+                return fgs_load_fail(ld, key, "must be an object of path "
+                                     "-> {\"in\": [values]}: the values "
+                                     "the exception allows besides the "
+                                     "rule's own");
+            }
+
+            allow = v;
+            exc->narrows = 1;
+
         } else if (strcmp(key, "reason") == 0) {
             if (!json_is_string(v) || json_string_length(v) == 0) {
                 return fgs_load_fail(ld, key, "must be a non-empty string");
@@ -799,8 +867,8 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
 
         } else {
             return fgs_load_fail(ld, key, "unknown key \"%s\"; an exception "
-                                 "has id, rules, match, expires and reason",
-                                 key);
+                                 "has id, rules, match, expires, reason and "
+                                 "allow", key);
         }
     }
 
@@ -818,20 +886,21 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
                              "rule ids it waives");
     }
 
-    return fgs_load_exception_rules(ld, exc, rules);
+    return fgs_load_exception_rules(ld, exc, rules, allow);
 }
 
 
 static int
 fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
-    json_t *rules)
+    json_t *rules, json_t *allow)
 {
-    size_t        i;
-    json_t       *v;
-    uint32_t      r;
-    const char   *s;
-    fgs_rule_t   *rule;
-    fgs_exception_t  **list;
+    size_t                i;
+    json_t               *v;
+    uint32_t              r;
+    const char           *s;
+    fgs_rule_t           *rule;
+    fgs_exception_t     **list;
+    const fgs_check_t    *narrowed, **nlist;
 
     if (!json_is_array(rules) || json_array_size(rules) == 0) {
         return fgs_load_fail(ld, "rules", "must be a non-empty list of rule "
@@ -861,19 +930,35 @@ fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
 
         /* the rule's list of exceptions grows by one (few, at load) */
 
+        /* "allow": the rule's checks widened, made once, here */
+
+        narrowed = NULL;
+
+        if (allow != NULL
+            && fgs_load_allow(ld, rule, allow, &narrowed) != FGS_OK)
+        {
+            return FGS_DECLINED;
+        }
+
         list = ld->a->alloc(ld->a->data, (rule->nexceptions + 1)
                                          * sizeof(fgs_exception_t *));
-        if (list == NULL) {
+        nlist = ld->a->alloc(ld->a->data, (rule->nexceptions + 1)
+                                          * sizeof(fgs_check_t *));
+        if (list == NULL || nlist == NULL) {
             return fgs_load_fail(ld, NULL, "out of memory");
         }
 
         if (rule->nexceptions) {
             memcpy(list, rule->exceptions,
                    rule->nexceptions * sizeof(fgs_exception_t *));
+            memcpy(nlist, rule->narrowed,
+                   rule->nexceptions * sizeof(fgs_check_t *));
         }
 
+        nlist[rule->nexceptions] = narrowed;
         list[rule->nexceptions++] = exc;
         rule->exceptions = list;
+        rule->narrowed = nlist;
     }
 
     return FGS_OK;
