@@ -103,8 +103,8 @@ for my $line (
 ($rc, $out) = cli("'$CLI' eval '$POLICY' --op config --urn '$URN' "
                   . "--now 2027-03-01T00:00:00Z --explain '$tmp/body.json' "
                   . "2>&1 >/dev/null");
-like($out, qr/^  exception EXC-142: waives the rule \(until 2027-03-31T00:00:00Z: migration ticket 142/m,
-     'explain: a live exception waives the rule');
+like($out, qr/^  exception EXC-142: narrows the rule: its "allow" values pass the rule.s "in" \(until 2027-03-31T00:00:00Z: migration ticket 142/m,
+     'explain: a live exception narrows the rule');
 like($out, qr/^  set_default code_encrypt_kms_key_id: changed the body$/m,
      'explain: a mutation that rewrote the body');
 
