@@ -811,7 +811,7 @@ fgs_case_scan_dir(const char *dir, fgs_case_file_t *files)
 
     d = opendir(dir);
     if (d == NULL) {
-        printf("# cannot open %s\n", dir);
+        fprintf(stderr, "fgs-policy test: cannot open %s\n", dir);
         return 0;
     }
 
