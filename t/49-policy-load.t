@@ -212,6 +212,10 @@ my @bad = (
     [ '[*] on a field that is no array', with_rules('{"id":"rt-rule",'
       . '"operations":["config"],"check":{"runtime[*]":{"in":["a"]}}}'),
       'rt-rule', qr/^check\[runtime\[\*\]\]$/, qr/remove the "\[\*\]"/ ],
+    [ 'a value the reference never takes in an "in"', with_rules('{"id":'
+      . '"ct-rule","operations":["code"],"check":{"code_type":'
+      . '{"in":["zip","jra"]}}}'), 'ct-rule', qr/^check\[code_type\]$/,
+      qr/"in" lists "jra" \(item 2\), but code_type is one of inline, zip,/ ],
     [ 'a when of a misspelt field', with_rules('{"id":"w-rule",'
       . '"operations":["config"],"when":{"runtme":{"in":["Go1.x"]}},'
       . '"check":{"memory_size":{"max":1024}}}'), 'w-rule',

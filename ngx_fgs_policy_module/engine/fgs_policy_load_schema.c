@@ -530,6 +530,8 @@ static int fgs_load_check_schema(fgs_load_t *ld, const fgs_check_t *c,
 static int fgs_load_check_kind(fgs_load_t *ld, const fgs_check_t *c,
     const char *field, const char *name, const fgs_schema_field_t *f,
     uint32_t kind, fgs_op_e op);
+static int fgs_load_schema_enum(const fgs_schema_field_t *f, fgs_op_e op,
+    const fgs_scalar_t *v, char *values, size_t len);
 static const char *fgs_load_schema_closest(const fgs_schema_object_t *obj,
     const char *key, size_t len, uint8_t bit);
 static size_t fgs_load_schema_fold(const char *s, size_t len, char *out);
@@ -697,6 +699,7 @@ fgs_load_check_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
     const char *name, const fgs_schema_field_t *f, uint32_t kind,
     fgs_op_e op)
 {
+    char                 values[256];
     uint32_t             i, types, list, nl, want;
     const char          *what, *is;
     const fgs_scalar_t  *l;
@@ -837,9 +840,73 @@ fgs_load_check_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
                                    ? "a number" : "a boolean",
                                  i + 1, name, is, fgs_op_name(op));
         }
+
+        /* a documented set of values: one outside it never matches */
+
+        for (i = 0; f != NULL && i < nl; i++) {
+            if (l[i].type != FGS_JSON_STRING
+                || fgs_load_schema_enum(f, op, &l[i], values, sizeof(values))
+                   == FGS_OK)
+            {
+                continue;
+            }
+
+            return fgs_load_fail(ld, field, "\"%s\" lists \"%.*s\" (item "
+                                 "%u), but %s is one of %s in the "
+                                 "FunctionGraph API reference for the %s "
+                                 "operation", what,
+                                 (int) (l[i].str.len > 64 ? 64
+                                                          : l[i].str.len),
+                                 (const char *) l[i].str.data, i + 1, name,
+                                 values, fgs_op_name(op));
+        }
     }
 
     return FGS_OK;
+}
+
+
+/*
+ * FGS_OK when the string v may be a value of f for the operation: any
+ * string, unless the reference lists the values (an enum, code_type);
+ * otherwise the values, "a, b, c", in values.
+ */
+
+static int
+fgs_load_schema_enum(const fgs_schema_field_t *f, fgs_op_e op,
+    const fgs_scalar_t *v, char *values, size_t len)
+{
+    size_t              n;
+    uint32_t            k, pass;
+    const char *const  *list;
+
+    if (f->check != FGS_CHECK_ENUM && f->check != FGS_CHECK_CODE_TYPE) {
+        return FGS_OK;
+    }
+
+    n = 0;
+    values[0] = '\0';
+
+    for (pass = 0; pass < 2; pass++) {
+        list = (pass == 0) ? f->values
+               : (f->check == FGS_CHECK_CODE_TYPE && op == FGS_OP_CREATE)
+                 ? fgs_schema_create_code_types : NULL;
+
+        for (k = 0; list != NULL && list[k] != NULL; k++) {
+            if (strlen(list[k]) == v->str.len
+                && memcmp(list[k], v->str.data, v->str.len) == 0)
+            {
+                return FGS_OK;
+            }
+
+            if (n < len) {
+                n += (size_t) snprintf(values + n, len - n, "%s%s",
+                                       n ? ", " : "", list[k]);
+            }
+        }
+    }
+
+    return FGS_DECLINED;
 }
 
 

@@ -467,7 +467,25 @@ test_check_schema(void)
                     "{\"max\":1}}"), "r1", "when[runtme]",
                "did you mean `runtime`?", "a misspelt when");
 
+    load_fails(RULE("\"operations\":[\"code\"],\"check\":{\"code_type\":"
+                    "{\"in\":[\"zip\",\"jra\"]}}"), "r1", "check[code_type]",
+               "\"in\" lists \"jra\" (item 2), but code_type is one of "
+               "inline, zip, obs, jar", "a value outside a documented enum");
+    load_fails(RULE("\"operations\":[\"code\",\"create\"],\"check\":"
+                    "{\"code_type\":{\"in\":[\"Custom-Image-Swr\"]}}"), "r1",
+               "check[code_type]", "for the code operation",
+               "a code_type only create takes, in a rule for code too");
+    load_fails(CFG("mount_config.func_mounts[*].mount_type",
+                   "{\"not_in\":[\"sfsturbo\"]}"), "r1",
+               "check[mount_config.func_mounts[*].mount_type]",
+               "is one of sfs, sfsTurbo, ecs", "an enum's value in the "
+               "wrong case");
+
     /* what the reference allows loads */
+
+    load_ok(RULE("\"operations\":[\"create\"],\"check\":{\"code_type\":"
+                 "{\"in\":[\"zip\",\"Custom-Image-Swr\"]}}"),
+            "create's own code_type value loads for create");
 
     load_ok(CFG("func_vpc.security_groups[*]",
                 "{\"pattern\":\"^sg-\",\"max_length\":36}"),
