@@ -46,7 +46,8 @@ static char *ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 
 
-static ngx_str_t  ngx_http_fgs_policy_request_id = ngx_string("request_id");
+static ngx_str_t  ngx_http_fgs_policy_request_id_name =
+    ngx_string("request_id");
 
 
 static ngx_conf_enum_t  ngx_http_fgs_policy_modes[] = {
@@ -385,7 +386,7 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
 
     fmcf->request_id_index = ngx_http_get_variable_index(cf,
-                                             &ngx_http_fgs_policy_request_id);
+                                 &ngx_http_fgs_policy_request_id_name);
     if (fmcf->request_id_index == NGX_ERROR) {
         return NGX_ERROR;
     }

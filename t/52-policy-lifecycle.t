@@ -21,6 +21,7 @@ use POSIX qw(strftime);
 my $t = FgsTest->new(server => <<'CONF');
     fgs_policy %%PREFIX%%/conf/policy-life.json;
     add_header X-Fgs-Decision $fgs_policy_decision always;
+    add_header X-Var-Request-Id $request_id always;
     location / {
         %%PROXY%%
     }
@@ -120,6 +121,20 @@ my $fgs = $r->header('x-request-id');
 ok(defined $fgs && $fgs ne $id,
    '  while FunctionGraph\'s own X-Request-Id passes through unchanged')
     or diag("X-Request-Id $fgs, X-Fgs-Policy-Request-Id $id");
+
+is($r->header('x-var-request-id'), $id,
+   '  the same as nginx\'s $request_id, which logs and the audit record use');
+
+# the ids come from blocks of 256: across blocks they stay unique
+my (%seen, $bad);
+for my $i (1 .. 300) {
+    my $x = put('soon-x', 'Python2.7');
+    my $h = $x->header('x-fgs-policy-request-id') // '';
+    $bad++ if $h !~ /^[0-9a-f]{32}$/ || $seen{$h}++
+              || ($x->header('x-var-request-id') // '') ne $h;
+}
+ok(!$bad && keys %seen == 300,
+   '300 answers: 300 distinct ids of 32 hex digits, each $request_id');
 
 $r = $t->json_put(config_path('dev-x'),
                   canonical_json({ func_name => 'dev-x',
