@@ -233,9 +233,10 @@ fgs_eval_explain_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
 
 
 int
-fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s)
+fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s,
+    int on_failure)
 {
-    return fgs_eval_match_none(m) || fgs_eval_match(m, s, 1);
+    return fgs_eval_match_none(m) || fgs_eval_match(m, s, on_failure);
 }
 
 

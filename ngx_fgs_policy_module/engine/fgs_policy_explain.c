@@ -126,7 +126,7 @@ fgs_explain_rule(fgs_explain_t *x, const fgs_rule_t *rule)
         fgs_explain_say(x, "rule %s: for the %s operation; no match: every "
                         "function", rule->id, fgs_op_name(x->ctx->in->op));
 
-    } else if (fgs_eval_explain_match(&rule->match, &x->subject)) {
+    } else if (fgs_eval_explain_match(&rule->match, &x->subject, 1)) {
         fgs_explain_say(x, "rule %s: for the %s operation; its match holds",
                         rule->id, fgs_op_name(x->ctx->in->op));
 
@@ -255,7 +255,7 @@ fgs_explain_exceptions(fgs_explain_t *x, const fgs_rule_t *rule)
                                          : "waives the rule",
                             when, exc->reason);
 
-        } else if (!fgs_eval_explain_match(&exc->match, &x->subject)) {
+        } else if (!fgs_eval_explain_match(&exc->match, &x->subject, 0)) {
             fgs_explain_say(x, "  exception %s: its match does not hold",
                             exc->id);
 

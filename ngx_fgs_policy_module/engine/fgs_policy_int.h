@@ -448,7 +448,8 @@ char *fgs_value_echo(const fgs_json_doc_t *doc, uint32_t node,
 
 /* fgs_policy_eval.c, for fgs_policy_explain.c */
 int fgs_eval_explain_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
-int fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s);
+int fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s,
+    int on_failure);
 
 /* fgs_policy_mutate.c */
 int fgs_mutate(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
