@@ -427,7 +427,6 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     fgs_audit_record_t                rec;
     ngx_http_variable_value_t        *vv;
     ngx_http_fgs_policy_audit_log_t **alp;
-    ngx_http_fgs_policy_main_conf_t  *fmcf;
 
     /* the caller and the hashes, once the body is decided */
 
@@ -449,9 +448,7 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     rec.sec = tp->sec;
     rec.msec = tp->msec;
 
-    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
-
-    vv = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+    vv = ngx_http_fgs_policy_request_id(r);
 
     if (vv && !vv->not_found) {
         rec.request_id.data = vv->data;

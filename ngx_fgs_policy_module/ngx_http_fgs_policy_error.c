@@ -30,6 +30,8 @@
  */
 
 
+#include <openssl/rand.h>
+
 #include "ngx_http_fgs_policy_module.h"
 #include "fgs_error.h"
 
@@ -46,12 +48,42 @@ static ngx_http_fgs_policy_ctx_t *ngx_http_fgs_policy_error_ctx(
 static void ngx_http_fgs_policy_nginx_error(ngx_http_request_t *r,
     ngx_uint_t status, const char **code, const char **msg);
 static ngx_int_t ngx_http_fgs_policy_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_fgs_policy_id_header(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_http_variable_value_t **value);
+static uint64_t ngx_http_fgs_policy_siphash(const uint64_t key[2],
+    uint64_t m);
 static ngx_int_t ngx_http_fgs_policy_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+/*
+ * The gateway's request id on every governed answer: FunctionGraph's own
+ * X-Request-Id passes through on a forwarded answer, so the gateway's
+ * has a header of its own (README, section "Errors").
+ */
+static ngx_str_t  ngx_http_fgs_policy_id_name =
+    ngx_string("X-Fgs-Policy-Request-Id");
+static ngx_str_t  ngx_http_fgs_policy_sdk_id_name =
+    ngx_string("X-Request-Id");
+
+
+/*
+ * Request ids: 16 bytes, as nginx's $request_id, but not one RAND_bytes()
+ * call per request (about 10,000 instructions, more than the policy's
+ * evaluation): SipHash-2-4, keyed once per worker with 16 bytes of
+ * RAND_bytes(), of a per-worker counter, twice.  Without the key the ids
+ * are as unpredictable as random ones; with a counter no two of a worker
+ * are alike.  The key is drawn in the worker that uses it (the pid
+ * tells), so no two workers share one.
+ */
+
+static uint64_t    ngx_http_fgs_policy_id_key[2];
+static uint64_t    ngx_http_fgs_policy_id_count;
+static ngx_pid_t   ngx_http_fgs_policy_id_pid = NGX_INVALID_PID;
 
 
 static ngx_http_fgs_policy_status_t  ngx_http_fgs_policy_statuses[] = {
@@ -209,6 +241,147 @@ ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
 }
 
 
+ngx_http_variable_value_t *
+ngx_http_fgs_policy_request_id(ngx_http_request_t *r)
+{
+    u_char                           *id;
+    uint64_t                          n, half[2];
+    ngx_http_variable_value_t        *vv;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
+
+    if (fmcf->request_id_index == NGX_ERROR) {
+        return NULL;
+    }
+
+    vv = &r->variables[fmcf->request_id_index];
+
+    if (vv->valid || vv->not_found) {
+        /* made already (by us, nginx or a log): the request keeps it */
+        return vv;
+    }
+
+    if (ngx_http_fgs_policy_id_pid != ngx_pid) {
+        if (RAND_bytes((u_char *) ngx_http_fgs_policy_id_key,
+                       sizeof(ngx_http_fgs_policy_id_key))
+            != 1)
+        {
+            /* nginx's own way, one RAND_bytes() for this request */
+            return ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+        }
+
+        ngx_http_fgs_policy_id_pid = ngx_pid;
+        ngx_http_fgs_policy_id_count = 0;
+    }
+
+    id = ngx_pnalloc(r->pool, 32);
+    if (id == NULL) {
+        return NULL;
+    }
+
+    n = ngx_http_fgs_policy_id_count++;
+
+    half[0] = ngx_http_fgs_policy_siphash(ngx_http_fgs_policy_id_key, 2 * n);
+    half[1] = ngx_http_fgs_policy_siphash(ngx_http_fgs_policy_id_key,
+                                          2 * n + 1);
+
+    ngx_hex_dump(id, (u_char *) half, 16);
+
+    vv->len = 32;
+    vv->valid = 1;
+    vv->no_cacheable = 0;
+    vv->not_found = 0;
+    vv->data = id;
+
+    return vv;
+}
+
+
+#define ngx_http_fgs_policy_rotl(x, b)  (((x) << (b)) | ((x) >> (64 - (b))))
+
+#define ngx_http_fgs_policy_sipround(v0, v1, v2, v3)                         \
+    v0 += v1; v1 = ngx_http_fgs_policy_rotl(v1, 13); v1 ^= v0;               \
+    v0 = ngx_http_fgs_policy_rotl(v0, 32);                                   \
+    v2 += v3; v3 = ngx_http_fgs_policy_rotl(v3, 16); v3 ^= v2;               \
+    v0 += v3; v3 = ngx_http_fgs_policy_rotl(v3, 21); v3 ^= v0;               \
+    v2 += v1; v1 = ngx_http_fgs_policy_rotl(v1, 17); v1 ^= v2;               \
+    v2 = ngx_http_fgs_policy_rotl(v2, 32)
+
+
+/* SipHash-2-4 of one 64-bit word (8 bytes of message) */
+
+static uint64_t
+ngx_http_fgs_policy_siphash(const uint64_t key[2], uint64_t m)
+{
+    uint64_t  v0, v1, v2, v3, b;
+
+    v0 = key[0] ^ 0x736f6d6570736575ULL;
+    v1 = key[1] ^ 0x646f72616e646f6dULL;
+    v2 = key[0] ^ 0x6c7967656e657261ULL;
+    v3 = key[1] ^ 0x7465646279746573ULL;
+
+    v3 ^= m;
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+    v0 ^= m;
+
+    b = (uint64_t) 8 << 56;
+
+    v3 ^= b;
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+    v0 ^= b;
+
+    v2 ^= 0xff;
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
+
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+
+/*
+ * Adds "name: $request_id" to the answer; *value is the id, or NULL when
+ * the variable has none.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_id_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_http_variable_value_t **value)
+{
+    ngx_table_elt_t            *h;
+    ngx_http_variable_value_t  *vv;
+
+    *value = NULL;
+
+    vv = ngx_http_fgs_policy_request_id(r);
+
+    if (vv == NULL || vv->not_found) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    h->key = *name;
+    h->value.len = vv->len;
+    h->value.data = vv->data;
+
+    *value = vv;
+
+    return NGX_OK;
+}
+
+
 /*
  * Replaces nginx's special response (r->err_status >= 400) on a governed
  * request with the JSON error, and an upstream answer that is not HTTP
@@ -218,18 +391,18 @@ ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
 {
-    size_t                            len;
-    ngx_buf_t                        *b;
-    ngx_uint_t                        status;
-    fgs_error_t                       e;
-    ngx_table_elt_t                  *h;
-    ngx_http_variable_value_t        *vv;
-    ngx_http_fgs_policy_ctx_t        *ctx;
-    ngx_http_fgs_policy_main_conf_t  *fmcf;
+    size_t                      len;
+    ngx_buf_t                  *b;
+    ngx_uint_t                  status;
+    fgs_error_t                 e;
+    ngx_http_variable_value_t  *vv;
+    ngx_http_fgs_policy_ctx_t  *ctx;
 
     if (r != r->main) {
         return ngx_http_next_header_filter(r);
     }
+
+    ctx = ngx_http_fgs_policy_get_ctx(r);
 
     if (r->err_status >= NGX_HTTP_BAD_REQUEST) {
         status = r->err_status;
@@ -246,10 +419,18 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
         status = NGX_HTTP_BAD_GATEWAY;
 
     } else {
+        /* a forwarded answer of a governed request: the gateway's id */
+
+        if (ctx != NULL
+            && ngx_http_fgs_policy_id_header(r, &ngx_http_fgs_policy_id_name,
+                                             &vv)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         return ngx_http_next_header_filter(r);
     }
-
-    ctx = ngx_http_fgs_policy_get_ctx(r);
 
     if (ctx == NULL) {
         ctx = ngx_http_fgs_policy_error_ctx(r);
@@ -288,31 +469,25 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
     e.request_id.len = 0;
     e.request_id.data = NULL;
 
-    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
+    /*
+     * FunctionGraph's SDKs report the request id of an error from
+     * X-Request-Id, not from the body; X-Fgs-Policy-Request-Id is on
+     * every governed answer, forwarded or not.
+     */
 
-    vv = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+    if (ngx_http_fgs_policy_id_header(r, &ngx_http_fgs_policy_sdk_id_name,
+                                      &vv)
+        != NGX_OK
+        || ngx_http_fgs_policy_id_header(r, &ngx_http_fgs_policy_id_name,
+                                         &vv)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-    if (vv && !vv->not_found) {
+    if (vv != NULL) {
         e.request_id.len = vv->len;
         e.request_id.data = vv->data;
-
-        /*
-         * FunctionGraph's SDKs report the request id of an error from
-         * this header, not from the body.
-         */
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = 1;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-        ngx_str_set(&h->key, "X-Request-Id");
-        h->value.len = vv->len;
-        h->value.data = vv->data;
     }
 
     len = fgs_error_len(&e);

@@ -34,6 +34,8 @@ static char *ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_http_fgs_policy_file_t *ngx_http_fgs_policy_load(ngx_conf_t *cf,
     ngx_str_t *name);
 static void ngx_http_fgs_policy_free(void *data);
+static void ngx_http_fgs_policy_warn(void *data, const char *exception,
+    const char *message);
 static char *ngx_http_fgs_policy_set_mode(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_fgs_policy_set_max_body_size(ngx_conf_t *cf,
@@ -47,7 +49,8 @@ static char *ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 
 
-static ngx_str_t  ngx_http_fgs_policy_request_id = ngx_string("request_id");
+static ngx_str_t  ngx_http_fgs_policy_request_id_name =
+    ngx_string("request_id");
 
 
 static ngx_conf_enum_t  ngx_http_fgs_policy_modes[] = {
@@ -244,6 +247,14 @@ ngx_http_fgs_policy_load(ngx_conf_t *cf, ngx_str_t *name)
     cln->handler = ngx_http_fgs_policy_free;
     cln->data = policy;
 
+    /*
+     * expired exceptions, and those about to expire: on nginx -t, at
+     * start and on every reload, so that no exception runs out unnoticed
+     */
+
+    (void) fgs_policy_warnings(policy, ngx_time(), ngx_http_fgs_policy_warn,
+                               cf);
+
     file = ngx_array_push(&fmcf->files);
     if (file == NULL) {
         return NULL;
@@ -260,6 +271,16 @@ static void
 ngx_http_fgs_policy_free(void *data)
 {
     fgs_policy_free(data);
+}
+
+
+static void
+ngx_http_fgs_policy_warn(void *data, const char *exception,
+    const char *message)
+{
+    ngx_conf_t  *cf = data;
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "fgs_policy: %s", message);
 }
 
 
@@ -368,7 +389,7 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
 
     fmcf->request_id_index = ngx_http_get_variable_index(cf,
-                                             &ngx_http_fgs_policy_request_id);
+                                 &ngx_http_fgs_policy_request_id_name);
     if (fmcf->request_id_index == NGX_ERROR) {
         return NGX_ERROR;
     }

@@ -208,6 +208,15 @@ void ngx_http_fgs_policy_unmap(ngx_http_fgs_policy_ctx_t *ctx);
 
 /* ngx_http_fgs_policy_error.c */
 ngx_int_t ngx_http_fgs_policy_error_init(ngx_conf_t *cf);
+
+/*
+ * $request_id of a governed request (ngx_http_fgs_policy_error.c): the
+ * variable's value, made here when nothing has made it yet, from 16
+ * random bytes as nginx makes it, but drawn from a per-worker block of
+ * OpenSSL randomness instead of one RAND_bytes() call per request.
+ */
+ngx_http_variable_value_t *ngx_http_fgs_policy_request_id(
+    ngx_http_request_t *r);
 ngx_int_t ngx_http_fgs_policy_reject(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_uint_t status, const char *code,
     const char *msg, const fgs_violation_t *violations);

@@ -7,7 +7,7 @@ set -e
 
 pkgs="nginx nginx-dev libjansson-dev libpcre2-dev libssl-dev zlib1g-dev
       gcc make libtest-base-perl libjson-pp-perl curl nodejs npm
-      ngtcp2-client"
+      ngtcp2-client libxml2-utils"
 
 for group in "$@"; do
     case "$group" in

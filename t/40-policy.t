@@ -236,7 +236,9 @@ $r = $t->json_put(config_path('dev-reports'), $nokms,
                   'X-Sdk-Date' => '20261123T094006Z');
 $t->is_fgs_error($r, 403, 'FGSPOL.4031',
                  'a rewrite needed on an AK/SK-signed body: 4031',
-                 msg => qr/code_encrypt_kms_key_id/);
+                 msg => qr/send\ X-Sdk-Content-Sha256:\ UNSIGNED-PAYLOAD\ .*
+                           make\ the\ change\ yourself\ in
+                           \ code_encrypt_kms_key_id/x);
 $t->upstream_got_nothing('4031: nothing forwarded');
 
 $r = $t->json_put(config_path('dev-reports'), $nokms,

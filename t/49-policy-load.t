@@ -33,7 +33,8 @@ sub with_rules {
     return '{"fgs_policy":1,"rules":[' . join(',', @rules) . ']}';
 }
 
-my $ok_rule = '{"id":"good-rule","check":{"runtime":{"in":["Java17"]}}}';
+my $ok_rule = '{"id":"good-rule","operations":["config"],'
+              . '"check":{"runtime":{"in":["Java17"]}}}';
 
 sub with_exception {
     my ($exc) = @_;
@@ -176,6 +177,53 @@ my @bad = (
     [ 'a set whose result depends on the request', with_rules('{"id":'
       . '"rt-rule","operations":["config"],"set":{"runtime":"Java17"}}'),
       'rt-rule', qr/^set\[runtime\]$/, qr/would depend on the request/ ],
+
+    # checks are held to the API reference as mutations are: each of these
+    # loaded once, then never applied or denied every request
+    [ 'a check of a misspelt field', with_rules('{"id":"mem-rule",'
+      . '"operations":["config","create"],"check":{"memorysize":'
+      . '{"max":2048}}}'), 'mem-rule', qr/^check\[memorysize\]$/,
+      qr/did you mean `memory_size`\?/ ],
+    [ 'a check of a misspelt nested field', with_rules('{"id":"vpc-rule",'
+      . '"operations":["config"],"check":{"func_vpc.vpcid":'
+      . '{"required":true}}}'), 'vpc-rule', qr/^check\[func_vpc\.vpcid\]$/,
+      qr/did you mean `vpc_id`\?/ ],
+    [ 'max on a string field', with_rules('{"id":"rt-rule",'
+      . '"operations":["config"],"check":{"runtime":{"max":10}}}'),
+      'rt-rule', qr/^check\[runtime\]$/,
+      qr/"max" bounds a number, but runtime is a string.*use max_length/ ],
+    [ 'pattern on an integer field', with_rules('{"id":"mem-rule",'
+      . '"operations":["config"],"check":{"memory_size":'
+      . '{"pattern":"^1"}}}'), 'mem-rule', qr/^check\[memory_size\]$/,
+      qr/"pattern" matches a string.*use min, max or in/ ],
+    [ 'a number in the "in" of a string field', with_rules('{"id":'
+      . '"rt-rule","operations":["config"],"check":{"runtime":'
+      . '{"in":["Python3.12",17]}}}'), 'rt-rule', qr/^check\[runtime\]$/,
+      qr/"in" lists a number \(item 2\).*list only values of that type/ ],
+    [ 'max_decoded_bytes on a field that is not base64', with_rules('{"id":'
+      . '"ud-rule","operations":["config"],"check":{"user_data":'
+      . '{"max_decoded_bytes":10}}}'), 'ud-rule', qr/^check\[user_data\]$/,
+      qr/not base64 .*use max_length/ ],
+    [ 'a key of an array without [*]', with_rules('{"id":"mnt-rule",'
+      . '"operations":["config"],"check":{"mount_config.func_mounts.'
+      . 'mount_type":{"in":["sfs"]}}}'), 'mnt-rule',
+      qr/^check\[mount_config\.func_mounts\.mount_type\]$/,
+      qr/write "mount_config\.func_mounts\[\*\]\.mount_type"/ ],
+    [ '[*] on a field that is no array', with_rules('{"id":"rt-rule",'
+      . '"operations":["config"],"check":{"runtime[*]":{"in":["a"]}}}'),
+      'rt-rule', qr/^check\[runtime\[\*\]\]$/, qr/remove the "\[\*\]"/ ],
+    [ 'a value the reference never takes in an "in"', with_rules('{"id":'
+      . '"ct-rule","operations":["code"],"check":{"code_type":'
+      . '{"in":["zip","jra"]}}}'), 'ct-rule', qr/^check\[code_type\]$/,
+      qr/"in" lists "jra" \(item 2\), but code_type is one of inline, zip,/ ],
+    [ 'a when of a misspelt field', with_rules('{"id":"w-rule",'
+      . '"operations":["config"],"when":{"runtme":{"in":["Go1.x"]}},'
+      . '"check":{"memory_size":{"max":1024}}}'), 'w-rule',
+      qr/^when\[runtme\]$/, qr/did you mean `runtime`\?/ ],
+    [ 'a check of a field the operation does not take', with_rules('{"id":'
+      . '"all-rule","check":{"memory_size":{"max":1024}}}'), 'all-rule',
+      qr/^check\[memory_size\]$/,
+      qr/the code operation does not take "memory_size".*without code/ ],
     [ 'exceptions not a list', '{"fgs_policy":1,"rules":[' . $ok_rule
       . '],"exceptions":{}}', undef, qr/^exceptions$/, qr/must be a list/ ],
     [ 'an exception of an unknown rule', with_exception('{"id":"EXC-1",'

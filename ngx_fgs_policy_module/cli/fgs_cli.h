@@ -11,6 +11,7 @@
 #define _FGS_CLI_H_INCLUDED_
 
 
+#include <stdio.h>
 #include <jansson.h>
 
 #include "fgs_common.h"
@@ -51,6 +52,7 @@ typedef struct {
     fgs_violations_t    schema;         /* FGSPOL.4001: the API reference */
     fgs_target_t        target;
     fgs_json_doc_t      doc;
+    fgs_eval_input_t    in;             /* what the policy ran on */
     fgs_eval_t          eval;           /* when the policy ran */
     unsigned            evaluated:1;
     const u_char       *forwarded;      /* the body sent upstream, or NULL */
@@ -66,12 +68,21 @@ int fgs_cli_verify_audit(int argc, char **argv);
 /* fgs_cli_request.c */
 int fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     fgs_cli_result_t *res, fgs_alloc_t *a, char *err, size_t errlen);
+int fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
+    const fgs_cli_result_t *res, fgs_alloc_t *a, fgs_policy_print_pt print,
+    void *data);
 int fgs_cli_parse_op(const char *s, fgs_op_e *op);
 int fgs_cli_parse_mode(const char *s, fgs_mode_e *mode);
 int fgs_cli_parse_now(const char *s, time_t *now);
 
+/* fgs_cli_help.c: "COMMAND --help" */
+int fgs_cli_is_help(const char *arg);
+void fgs_cli_help(const char *command, FILE *f);
+
 /* fgs_cli_util.c */
 u_char *fgs_cli_read_file(const char *path, size_t *len, char *err,
+    size_t errlen);
+u_char *fgs_cli_read_stdin(size_t *len, size_t limit, char *err,
     size_t errlen);
 fgs_policy_t *fgs_cli_load_policy(const char *path);
 json_t *fgs_cli_result_json(const fgs_cli_result_t *res, int with_body);

@@ -3,9 +3,10 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * fgs-policy check POLICY: loads and compiles the policy as nginx -t
- * does.  Prints "policy OK: N rules, M exceptions, sha256 ..." and a
- * warning for every exception that has expired (it waives nothing any
- * more), or the error as FILE: RULE: FIELD: MESSAGE with exit code 1.
+ * does.  Prints "policy OK: N rules, M exceptions, sha256 ..." and, on
+ * standard error, the warnings nginx logs (an exception that has expired
+ * or expires within the policy's expiry_warning_days), or the error as
+ * FILE: RULE: FIELD: MESSAGE with exit code 1.
  */
 
 
@@ -15,18 +16,22 @@
 #include "fgs_cli.h"
 
 
+static void fgs_cli_check_warn(void *data, const char *exception,
+    const char *message);
+
+
 int
 fgs_cli_check(int argc, char **argv)
 {
-    char           when[32];
-    time_t         now, expires;
-    uint32_t       i;
-    struct tm      tm;
-    const char    *id;
     fgs_policy_t  *policy;
 
+    if (argc == 1 && fgs_cli_is_help(argv[0])) {
+        fgs_cli_help("check", stdout);
+        return 0;
+    }
+
     if (argc != 1) {
-        fprintf(stderr, "usage: fgs-policy check POLICY\n");
+        fgs_cli_help("check", stderr);
         return FGS_CLI_USAGE;
     }
 
@@ -39,24 +44,17 @@ fgs_cli_check(int argc, char **argv)
            fgs_policy_nrules(policy), fgs_policy_nexceptions(policy),
            fgs_policy_sha256(policy));
 
-    now = time(NULL);
-
-    for (i = 0; (id = fgs_policy_exception(policy, i, &expires)); i++) {
-        if (expires > now) {
-            continue;
-        }
-
-        if (gmtime_r(&expires, &tm) == NULL
-            || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        {
-            when[0] = '\0';
-        }
-
-        fprintf(stderr, "%s: warning: exception %s expired at %s: it waives "
-                "nothing\n", argv[0], id, when);
-    }
+    (void) fgs_policy_warnings(policy, time(NULL), fgs_cli_check_warn,
+                               argv[0]);
 
     fgs_policy_free(policy);
 
     return 0;
+}
+
+
+static void
+fgs_cli_check_warn(void *data, const char *exception, const char *message)
+{
+    fprintf(stderr, "%s: warning: %s\n", (const char *) data, message);
 }

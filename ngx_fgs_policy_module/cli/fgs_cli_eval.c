@@ -3,12 +3,15 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * fgs-policy eval POLICY --op OP --urn URN [--project P] [--now RFC3339]
- *     [--mode enforce|audit] [--signed] [--out FILE] [BODY.json]
+ *     [--mode enforce|audit] [--signed] [--out FILE] [--explain]
+ *     [BODY.json | -]
  *
  * Decides one request as the gateway would and prints the decision as a
  * JSON object: decision, status, error_code, error_msg, violations,
  * audited, rewrites, waived, applied, and the rewritten body ("body", or
  * written to --out FILE, which receives whatever body is forwarded).
+ * BODY "-" is standard input.  --explain prints on standard error, rule
+ * by rule, why the policy decided so (fgs_policy_explain()).
  * Exit: 0 forwarded (allow, rewrite, audit), 3 denied, 4 refused before
  * policy (bad body, bad request) or unreadable input, 1 the policy does
  * not load, 2 usage.
@@ -26,16 +29,24 @@ static int fgs_cli_eval_write(const char *path, const u_char *data,
     size_t len);
 
 
+static void fgs_cli_eval_explain(void *data, const char *line);
+
+
+/* larger than any body FunctionGraph takes: a larger input is a mistake */
+#define FGS_CLI_MAX_STDIN  (256 * 1024 * 1024)
+
+
 static const char  fgs_cli_eval_usage[] =
     "usage: fgs-policy eval POLICY --op code|config|create|other --urn URN\n"
     "           [--project P] [--now RFC3339] [--mode enforce|audit]\n"
-    "           [--signed] [--out FILE] [BODY.json]\n";
+    "           [--signed] [--out FILE] [--explain] [BODY.json | -]\n"
+    "       fgs-policy eval --help\n";
 
 
 int
 fgs_cli_eval(int argc, char **argv)
 {
-    int                 i, rc, code;
+    int                 i, rc, code, explain;
     char               *dump, err[512];
     json_t             *o;
     size_t              len;
@@ -52,12 +63,23 @@ fgs_cli_eval(int argc, char **argv)
     body_path = NULL;
     out_path = NULL;
     now = NULL;
+    explain = 0;
 
     for (i = 0; i < argc; i++) {
         opt = argv[i];
 
+        if (fgs_cli_is_help(opt)) {
+            fgs_cli_help("eval", stdout);
+            return 0;
+        }
+
         if (strcmp(opt, "--signed") == 0) {
             rq.signed_body = 1;
+            continue;
+        }
+
+        if (strcmp(opt, "--explain") == 0) {
+            explain = 1;
             continue;
         }
 
@@ -137,7 +159,9 @@ fgs_cli_eval(int argc, char **argv)
     body = NULL;
 
     if (body_path != NULL) {
-        body = fgs_cli_read_file(body_path, &len, err, sizeof(err));
+        body = (strcmp(body_path, "-") == 0)
+               ? fgs_cli_read_stdin(&len, FGS_CLI_MAX_STDIN, err, sizeof(err))
+               : fgs_cli_read_file(body_path, &len, err, sizeof(err));
         if (body == NULL) {
             fprintf(stderr, "fgs-policy eval: %s\n", err);
             fgs_policy_free(policy);
@@ -154,6 +178,15 @@ fgs_cli_eval(int argc, char **argv)
 
     if (rc != FGS_OK) {
         fprintf(stderr, "fgs-policy eval: %s\n", err);
+        code = FGS_CLI_ERROR;
+        goto done;
+    }
+
+    if (explain && fgs_cli_explain(policy, &rq, &res, &arena.alloc,
+                                   fgs_cli_eval_explain, stderr)
+                   != FGS_OK)
+    {
+        fprintf(stderr, "fgs-policy eval: out of memory\n");
         code = FGS_CLI_ERROR;
         goto done;
     }
@@ -206,6 +239,13 @@ done:
     fgs_policy_free(policy);
 
     return code;
+}
+
+
+static void
+fgs_cli_eval_explain(void *data, const char *line)
+{
+    fprintf(data, "%s\n", line);
 }
 
 

@@ -87,6 +87,7 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     }
 
     res->evaluated = 1;
+    res->in = in;
     res->decision = res->eval.decision;
     res->status = res->eval.status;
     res->error_code = res->eval.error_code;
@@ -228,6 +229,27 @@ fgs_cli_refuse(fgs_cli_result_t *res, fgs_alloc_t *a, const char *code,
     res->error_msg = msg;
 
     return msg ? FGS_OK : FGS_ERROR;
+}
+
+
+/* "eval --explain": what refused the request, or the policy's reasons */
+
+int
+fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
+    const fgs_cli_result_t *res, fgs_alloc_t *a, fgs_policy_print_pt print,
+    void *data)
+{
+    char  line[1024];
+
+    if (!res->evaluated) {
+        snprintf(line, sizeof(line), "refused before the policy (%s): %s",
+                 res->error_code ? res->error_code : "no code",
+                 res->error_msg ? res->error_msg : "no reason given");
+        print(data, line);
+        return FGS_OK;
+    }
+
+    return fgs_policy_explain(policy, &res->in, &res->eval, a, print, data);
 }
 
 

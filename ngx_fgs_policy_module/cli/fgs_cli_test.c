@@ -12,12 +12,22 @@
  * fails on any case that does not match, on a case file that is
  * malformed, on a file that is neither a case, a body a case reads nor
  * the README (a misnamed case would be skipped silently), and on a
- * directory without any case.  Output is TAP, one line per file.
+ * directory without any case.  Output is TAP, one line per file, or one
+ * JSON object, or JUnit XML (--format); --run REGEX selects cases by
+ * file name; --coverage lists each rule, check and exception that no
+ * case exercised, and --coverage-min N fails the run when fewer than N
+ * percent of the rules were.
+ *
+ * Exercised: a rule, when a case applied it (its scope and "when" held
+ * and no exception waived it); a check, when a case failed it (so the
+ * suite shows it can deny); an exception, when it waived a rule.
  */
 
 
 #include <dirent.h>
 #include <stdio.h>
+#define PCRE2_CODE_UNIT_WIDTH  8
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,8 +48,36 @@ typedef struct {
 } fgs_case_file_t;
 
 
+/* what the cases exercised: one flag per rule, check and exception */
+typedef struct {
+    uint32_t             nrules;
+    uint32_t             nexceptions;
+    uint8_t             *rules;
+    uint8_t            **checks;        /* by rule, by check */
+    uint32_t            *nchecks;
+    uint8_t             *exceptions;
+} fgs_case_cover_t;
+
+
+/* the outcome of one file, for the report */
+typedef struct {
+    const char          *name;
+    const char          *description;
+    char                *problems;      /* malloc()ed, "" when it passed */
+    unsigned             failed:1;
+} fgs_case_outcome_t;
+
+
+typedef enum {
+    FGS_CASE_TAP = 0,
+    FGS_CASE_JSON,
+    FGS_CASE_JUNIT
+} fgs_case_format_e;
+
+
 /* the run of one case */
 typedef struct {
+    fgs_case_cover_t    *cover;
     const char          *dir;
     const char          *name;
     json_t              *json;
@@ -79,6 +117,17 @@ static int fgs_case_keys(fgs_case_t *c, json_t *obj, const char *what,
 static void fgs_case_problem(fgs_case_t *c, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 static int fgs_case_cmp(const void *a, const void *b);
+static int fgs_case_cover_init(fgs_case_cover_t *cv,
+    const fgs_policy_t *policy);
+static void fgs_case_cover_free(fgs_case_cover_t *cv);
+static void fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
+    const fgs_cli_result_t *res);
+static unsigned fgs_case_cover_report(fgs_case_cover_t *cv,
+    const fgs_policy_t *policy, json_t *json, FILE *f);
+static void fgs_case_report(fgs_case_format_e format, const char *policy,
+    const char *dir, fgs_case_outcome_t *out, size_t n, json_t *coverage,
+    int cover_line, unsigned percent, long min);
+static void fgs_case_xml(FILE *f, const char *s);
 
 
 static const char *const  fgs_case_top_keys[] = {
@@ -95,115 +144,657 @@ static const char *const  fgs_case_expect_keys[] = {
 int
 fgs_cli_test(int argc, char **argv)
 {
-    size_t            n, i, t, ncases, nfailed;
-    const char       *desc;
-    fgs_case_t        c;
-    fgs_policy_t     *policy;
-    fgs_case_file_t  *files, *f;
+    int                  i, rc, err;
+    long                 min;
+    char                *end;
+    size_t               n, k, no, ncases, nfailed;
+    json_t              *coverage;
+    unsigned             percent, coverage_on;
+    PCRE2_SIZE           eoff;
+    const char          *policy_path, *dir, *run, *opt;
+    fgs_case_t           c;
+    fgs_policy_t        *policy;
+    pcre2_code          *re;
+    fgs_case_file_t     *files, *f;
+    pcre2_match_data    *md;
+    fgs_case_cover_t     cover;
+    fgs_case_format_e    format;
+    fgs_case_outcome_t  *out;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: fgs-policy test POLICY CASES_DIR\n");
+    policy_path = NULL;
+    dir = NULL;
+    run = NULL;
+    format = FGS_CASE_TAP;
+    coverage_on = 0;
+    min = -1;
+
+    for (i = 0; i < argc; i++) {
+        opt = argv[i];
+
+        if (fgs_cli_is_help(opt)) {
+            fgs_cli_help("test", stdout);
+            return 0;
+        }
+
+        if (strcmp(opt, "--coverage") == 0) {
+            coverage_on = 1;
+            continue;
+        }
+
+        if (opt[0] == '-' && opt[1] == '-') {
+            if (i + 1 == argc) {
+                fprintf(stderr, "fgs-policy test: %s needs a value\n", opt);
+                fgs_cli_help("test", stderr);
+                return FGS_CLI_USAGE;
+            }
+
+            i++;
+
+            if (strcmp(opt, "--run") == 0) {
+                run = argv[i];
+                continue;
+            }
+
+            if (strcmp(opt, "--format") == 0) {
+                if (strcmp(argv[i], "tap") == 0) {
+                    format = FGS_CASE_TAP;
+                    continue;
+                }
+
+                if (strcmp(argv[i], "json") == 0) {
+                    format = FGS_CASE_JSON;
+                    continue;
+                }
+
+                if (strcmp(argv[i], "junit") == 0) {
+                    format = FGS_CASE_JUNIT;
+                    continue;
+                }
+            }
+
+            if (strcmp(opt, "--coverage-min") == 0) {
+                min = strtol(argv[i], &end, 10);
+
+                if (end != argv[i] && *end == '\0' && min >= 0 && min <= 100) {
+                    coverage_on = 1;
+                    continue;
+                }
+            }
+
+            fprintf(stderr, "fgs-policy test: bad option %s %s\n", opt,
+                    argv[i]);
+            fgs_cli_help("test", stderr);
+            return FGS_CLI_USAGE;
+        }
+
+        if (policy_path == NULL) {
+            policy_path = opt;
+
+        } else if (dir == NULL) {
+            dir = opt;
+
+        } else {
+            fgs_cli_help("test", stderr);
+            return FGS_CLI_USAGE;
+        }
+    }
+
+    if (dir == NULL) {
+        fgs_cli_help("test", stderr);
         return FGS_CLI_USAGE;
     }
 
+    re = NULL;
+    md = NULL;
+
+    if (run != NULL) {
+        re = pcre2_compile((PCRE2_SPTR) run, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+                           &err, &eoff, NULL);
+        md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+
+        if (md == NULL) {
+            fprintf(stderr, "fgs-policy test: --run \"%s\" is no PCRE2 "
+                    "pattern (at offset %zu)\n", run, (size_t) eoff);
+            pcre2_code_free(re);
+            return FGS_CLI_USAGE;
+        }
+    }
+
     files = calloc(FGS_CASE_MAX_FILES, sizeof(fgs_case_file_t));
-    if (files == NULL) {
-        fprintf(stderr, "fgs-policy test: out of memory\n");
-        return FGS_CLI_FAILED;
-    }
+    out = calloc(FGS_CASE_MAX_FILES, sizeof(fgs_case_outcome_t));
+    policy = (files && out) ? fgs_cli_load_policy(policy_path) : NULL;
 
-    policy = fgs_cli_load_policy(argv[0]);
-    if (policy == NULL) {
+    if (policy == NULL || fgs_case_cover_init(&cover, policy) != FGS_OK) {
+        if (files == NULL || out == NULL || policy != NULL) {
+            fprintf(stderr, "fgs-policy test: out of memory\n");
+        }
+
         free(files);
+        free(out);
+        fgs_policy_free(policy);
+        pcre2_match_data_free(md);
+        pcre2_code_free(re);
         return FGS_CLI_FAILED;
     }
 
-    n = fgs_case_scan_dir(argv[1], files);
+    n = fgs_case_scan_dir(dir, files);
     fgs_case_mark_bodies(files, n);
 
-    /* the plan: every file but the README and the bodies cases read */
-
-    t = 0;
+    no = 0;
     ncases = 0;
-
-    for (i = 0; i < n; i++) {
-        t += !files[i].is_body;
-        ncases += files[i].is_case;
-    }
-
-    printf("1..%zu\n", t);
-
-    t = 0;
     nfailed = 0;
 
-    for (i = 0; i < n; i++) {
-        f = &files[i];
+    for (k = 0; k < n; k++) {
+        f = &files[k];
 
         if (f->is_body) {
             continue;
         }
 
-        t++;
+        /* --run: the files it names, every one of them checked as usual */
 
-        if (!f->is_case) {
-            printf("not ok %zu - %s: neither a case (*.json), a body file a "
-                   "case reads, nor the README: it would be skipped\n",
-                   t, f->name);
-            nfailed++;
-            continue;
-        }
-
-        if (f->json == NULL) {
-            printf("not ok %zu - %s: malformed: %s\n", t, f->name, f->error);
-            nfailed++;
+        if (re != NULL
+            && pcre2_match(re, (PCRE2_SPTR) f->name, strlen(f->name), 0, 0,
+                           md, NULL)
+               < 0)
+        {
             continue;
         }
 
         memset(&c, 0, sizeof(fgs_case_t));
-        c.dir = argv[1];
+        c.cover = &cover;
+        c.dir = dir;
         c.name = f->name;
         c.json = f->json;
 
-        desc = json_string_value(json_object_get(f->json, "description"));
+        out[no].name = f->name;
 
-        if (fgs_case_run(policy, &c) != FGS_OK || c.failed) {
-            printf("not ok %zu - %s%s%s\n%s", t, f->name, desc ? ": " : "",
-                   desc ? desc : "", c.problems);
-            nfailed++;
+        if (!f->is_case) {
+            fgs_case_problem(&c, "neither a case (*.json), a body file a "
+                             "case reads, nor the README: it would be "
+                             "skipped");
+
+        } else if (f->json == NULL) {
+            fgs_case_problem(&c, "malformed: %s", f->error);
 
         } else {
-            printf("ok %zu - %s%s%s\n", t, f->name, desc ? ": " : "",
-                   desc ? desc : "");
+            ncases++;
+            out[no].description = json_string_value(
+                                      json_object_get(f->json, "description"));
+
+            if (fgs_case_run(policy, &c) != FGS_OK) {
+                fgs_case_problem(&c, "the case could not be run");
+            }
+        }
+
+        out[no].failed = c.failed;
+        out[no].problems = strdup(c.problems);
+
+        if (out[no].problems == NULL) {
+            out[no].failed = 1;
+        }
+
+        nfailed += c.failed;
+        no++;
+    }
+
+    coverage = NULL;
+    percent = 100;
+
+    if (coverage_on) {
+        coverage = json_object();
+        percent = fgs_case_cover_report(&cover, policy, coverage,
+                                        (format == FGS_CASE_TAP) ? stdout
+                                                                 : NULL);
+        if (min >= 0 && percent < (unsigned) min) {
+            nfailed++;
         }
     }
 
-    for (i = 0; i < n; i++) {
-        json_decref(files[i].json);
-        free(files[i].name);
-    }
+    fgs_case_report(format, policy_path, dir, out, no, coverage, min >= 0,
+                    percent, min);
 
-    free(files);
-    fgs_policy_free(policy);
+    rc = 0;
 
     if (n == FGS_CASE_MAX_FILES) {
-        printf("# %s has more than %d files: not all were read\n", argv[1],
-               FGS_CASE_MAX_FILES - 1);
-        return FGS_CLI_FAILED;
+        fprintf(stderr, "fgs-policy test: %s has more than %d files: not "
+                "all were read\n", dir, FGS_CASE_MAX_FILES - 1);
+        rc = FGS_CLI_FAILED;
+
+    } else if (ncases == 0) {
+        fprintf(stderr, "fgs-policy test: %s: no case%s%s%s: nothing was "
+                "tested\n", dir, run ? " matches --run \"" : " (*.json)",
+                run ? run : "", run ? "\"" : "");
+        rc = FGS_CLI_FAILED;
+
+    } else if (nfailed) {
+        rc = FGS_CLI_FAILED;
     }
 
-    if (ncases == 0) {
-        printf("# %s has no case (*.json): nothing was tested\n", argv[1]);
-        return FGS_CLI_FAILED;
+    for (k = 0; k < n; k++) {
+        json_decref(files[k].json);
+        free(files[k].name);
     }
 
-    if (nfailed) {
-        printf("# %zu of %zu failed\n", nfailed, t);
-        return FGS_CLI_FAILED;
+    for (k = 0; k < no; k++) {
+        free(out[k].problems);
     }
 
-    printf("# all %zu cases passed\n", ncases);
+    json_decref(coverage);
+    free(files);
+    free(out);
+    fgs_case_cover_free(&cover);
+    fgs_policy_free(policy);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
 
-    return 0;
+    return rc;
+}
+
+
+/*
+ * The outcomes as TAP (coverage lines were printed already), one JSON
+ * object, or JUnit XML; with --coverage-min, one more test: the rules'
+ * coverage against the minimum.
+ */
+
+static void
+fgs_case_report(fgs_case_format_e format, const char *policy,
+    const char *dir, fgs_case_outcome_t *out, size_t n, json_t *coverage,
+    int cover_line, unsigned percent, long min)
+{
+    char        *dump, *p, *q, line[160];
+    json_t      *o, *cases, *one, *probs;
+    size_t       i, nfailed;
+    unsigned     cover_ok;
+
+    nfailed = 0;
+
+    for (i = 0; i < n; i++) {
+        nfailed += out[i].failed;
+    }
+
+    cover_ok = !cover_line || percent >= (unsigned) min;
+
+    if (cover_line) {
+        snprintf(line, sizeof(line), "rule coverage %u%% (at least %ld%%)",
+                 percent, min);
+    }
+
+    if (format == FGS_CASE_TAP) {
+        printf("1..%zu\n", n + (cover_line ? 1 : 0));
+
+        for (i = 0; i < n; i++) {
+            printf("%s %zu - %s%s%s\n%s", out[i].failed ? "not ok" : "ok",
+                   i + 1, out[i].name, out[i].description ? ": " : "",
+                   out[i].description ? out[i].description : "",
+                   out[i].problems ? out[i].problems : "");
+        }
+
+        if (cover_line) {
+            printf("%s %zu - %s\n", cover_ok ? "ok" : "not ok", n + 1, line);
+        }
+
+        if (nfailed || !cover_ok) {
+            printf("# %zu of %zu failed\n", nfailed + !cover_ok,
+                   n + (cover_line ? 1 : 0));
+
+        } else if (n) {
+            printf("# all %zu cases passed\n", n);
+        }
+
+        return;
+    }
+
+    if (format == FGS_CASE_JSON) {
+        o = json_object();
+        cases = json_array();
+
+        for (i = 0; o && cases && i < n; i++) {
+            one = json_object();
+            probs = json_array();
+
+            /* each problem is a line "#   ..." */
+
+            for (p = out[i].problems; probs && p && *p; p = q) {
+                q = strchr(p, '\n');
+                q = q ? q : p + strlen(p);
+
+                if (strncmp(p, "#   ", 4) == 0) {
+                    p += 4;
+                }
+
+                json_array_append_new(probs, json_stringn(p, q - p));
+                q += (*q == '\n');
+            }
+
+            json_object_set_new(one, "name", json_string(out[i].name));
+            json_object_set_new(one, "description",
+                                out[i].description
+                                ? json_string(out[i].description)
+                                : json_null());
+            json_object_set_new(one, "ok", json_boolean(!out[i].failed));
+            json_object_set_new(one, "problems", probs);
+            json_array_append_new(cases, one);
+        }
+
+        json_object_set_new(o, "policy", json_string(policy));
+        json_object_set_new(o, "cases_dir", json_string(dir));
+        json_object_set_new(o, "cases", cases);
+        json_object_set_new(o, "passed", json_integer(n - nfailed));
+        json_object_set_new(o, "failed", json_integer(nfailed));
+
+        if (coverage != NULL) {
+            if (cover_line) {
+                json_object_set_new(coverage, "min_percent",
+                                    json_integer(min));
+                json_object_set_new(coverage, "ok", json_boolean(cover_ok));
+            }
+
+            json_object_set(o, "coverage", coverage);
+        }
+
+        dump = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+        json_decref(o);
+
+        if (dump == NULL) {
+            fprintf(stderr, "fgs-policy test: out of memory\n");
+            return;
+        }
+
+        printf("%s\n", dump);
+        free(dump);
+
+        return;
+    }
+
+    /* JUnit XML: one testsuite, a testcase per file */
+
+    printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    printf("<testsuites>\n<testsuite name=\"");
+    fgs_case_xml(stdout, policy);
+    printf("\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n",
+           n + (cover_line ? 1 : 0), nfailed + !cover_ok);
+
+    for (i = 0; i < n; i++) {
+        printf("  <testcase classname=\"");
+        fgs_case_xml(stdout, dir);
+        printf("\" name=\"");
+        fgs_case_xml(stdout, out[i].name);
+
+        if (!out[i].failed) {
+            printf("\"/>\n");
+            continue;
+        }
+
+        printf("\">\n    <failure message=\"the case does not pass\">");
+        fgs_case_xml(stdout, out[i].problems ? out[i].problems : "");
+        printf("</failure>\n  </testcase>\n");
+    }
+
+    if (cover_line) {
+        printf("  <testcase classname=\"coverage\" name=\"");
+        fgs_case_xml(stdout, line);
+        printf("\"%s\n", cover_ok ? "/>" : ">");
+
+        if (!cover_ok) {
+            printf("    <failure message=\"too few rules exercised\"/>\n"
+                   "  </testcase>\n");
+        }
+    }
+
+    if (coverage != NULL) {
+        dump = json_dumps(coverage, JSON_INDENT(2));
+
+        if (dump != NULL) {
+            printf("  <system-out>");
+            fgs_case_xml(stdout, dump);
+            printf("</system-out>\n");
+            free(dump);
+        }
+    }
+
+    printf("</testsuite>\n</testsuites>\n");
+}
+
+
+/* text for XML: escaped, and no byte XML 1.0 forbids */
+
+static void
+fgs_case_xml(FILE *f, const char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\n':
+        case '\t':
+            fputc(*s, f);
+            break;
+        default:
+            fputc(((unsigned char) *s < 0x20 || *s == 0x7f) ? '?' : *s, f);
+            break;
+        }
+    }
+}
+
+
+static int
+fgs_case_cover_init(fgs_case_cover_t *cv, const fgs_policy_t *policy)
+{
+    uint32_t  i, j;
+
+    memset(cv, 0, sizeof(fgs_case_cover_t));
+
+    cv->nrules = fgs_policy_nrules(policy);
+    cv->nexceptions = fgs_policy_nexceptions(policy);
+
+    cv->rules = calloc(cv->nrules + 1, 1);
+    cv->checks = calloc(cv->nrules + 1, sizeof(uint8_t *));
+    cv->nchecks = calloc(cv->nrules + 1, sizeof(uint32_t));
+    cv->exceptions = calloc(cv->nexceptions + 1, 1);
+
+    if (cv->rules == NULL || cv->checks == NULL || cv->nchecks == NULL
+        || cv->exceptions == NULL)
+    {
+        fgs_case_cover_free(cv);
+        return FGS_ERROR;
+    }
+
+    for (i = 0; i < cv->nrules; i++) {
+        for (j = 0; fgs_policy_rule_check(policy, i, j); j++) {
+            /* count */
+        }
+
+        cv->nchecks[i] = j;
+        cv->checks[i] = calloc(j + 1, 1);
+
+        if (cv->checks[i] == NULL) {
+            fgs_case_cover_free(cv);
+            return FGS_ERROR;
+        }
+    }
+
+    return FGS_OK;
+}
+
+
+static void
+fgs_case_cover_free(fgs_case_cover_t *cv)
+{
+    uint32_t  i;
+
+    for (i = 0; cv->checks != NULL && i < cv->nrules; i++) {
+        free(cv->checks[i]);
+    }
+
+    free(cv->rules);
+    free(cv->checks);
+    free(cv->nchecks);
+    free(cv->exceptions);
+
+    memset(cv, 0, sizeof(fgs_case_cover_t));
+}
+
+
+/* what one evaluated request exercised */
+
+static void
+fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
+    const fgs_cli_result_t *res)
+{
+    uint32_t                i, j;
+    const char             *id, *path, *exc;
+    const fgs_violation_t  *v;
+    const fgs_rule_note_t  *n;
+
+    if (!res->evaluated) {
+        return;
+    }
+
+    for (i = 0; i < cv->nrules; i++) {
+        id = fgs_policy_rule_id(policy, i);
+
+        for (n = res->eval.applied; n != NULL; n = n->next) {
+            if (strcmp(n->rule, id) == 0) {
+                cv->rules[i] = 1;
+            }
+        }
+
+        for (j = 0; j < cv->nchecks[i]; j++) {
+            path = fgs_policy_rule_check(policy, i, j);
+
+            for (v = res->eval.violations.head; v != NULL; v = v->next) {
+                if (v->rule && strcmp(v->rule, id) == 0
+                    && fgs_policy_field_of(path, v->field))
+                {
+                    cv->checks[i][j] = 1;
+                }
+            }
+
+            for (v = res->eval.audited.head; v != NULL; v = v->next) {
+                if (v->rule && strcmp(v->rule, id) == 0
+                    && fgs_policy_field_of(path, v->field))
+                {
+                    cv->checks[i][j] = 1;
+                }
+            }
+        }
+    }
+
+    for (n = res->eval.waived; n != NULL; n = n->next) {
+        for (i = 0; (exc = fgs_policy_exception(policy, i, NULL)); i++) {
+            if (n->action != NULL && strcmp(n->action, exc) == 0) {
+                cv->exceptions[i] = 1;
+            }
+        }
+    }
+}
+
+
+/*
+ * What no case exercised: into json (rules, checks, exceptions, the
+ * rules' percentage), and as TAP comments on f when given.  Returns the
+ * percentage of rules exercised, rounded down.
+ */
+
+static unsigned
+fgs_case_cover_report(fgs_case_cover_t *cv, const fgs_policy_t *policy,
+    json_t *json, FILE *f)
+{
+    char         name[256];
+    json_t      *rules, *checks, *excs;
+    uint32_t     i, j, covered, nchecks, cchecks, cexc;
+    unsigned     percent;
+    const char  *id;
+
+    rules = json_array();
+    checks = json_array();
+    excs = json_array();
+    covered = 0;
+    nchecks = 0;
+    cchecks = 0;
+    cexc = 0;
+
+    for (i = 0; i < cv->nrules; i++) {
+        id = fgs_policy_rule_id(policy, i);
+
+        if (cv->rules[i]) {
+            covered++;
+
+        } else {
+            json_array_append_new(rules, json_string(id));
+
+            if (f != NULL) {
+                fprintf(f, "# not covered: rule %s: no case applies it\n",
+                        id);
+            }
+        }
+
+        for (j = 0; j < cv->nchecks[i]; j++) {
+            nchecks++;
+
+            if (cv->checks[i][j]) {
+                cchecks++;
+                continue;
+            }
+
+            snprintf(name, sizeof(name), "%s:%s", id,
+                     fgs_policy_rule_check(policy, i, j));
+            json_array_append_new(checks, json_string(name));
+
+            if (f != NULL) {
+                fprintf(f, "# not covered: check %s: no case fails it\n",
+                        name);
+            }
+        }
+    }
+
+    for (i = 0; (id = fgs_policy_exception(policy, i, NULL)); i++) {
+        if (cv->exceptions[i]) {
+            cexc++;
+            continue;
+        }
+
+        json_array_append_new(excs, json_string(id));
+
+        if (f != NULL) {
+            fprintf(f, "# not covered: exception %s: no case it waives\n",
+                    id);
+        }
+    }
+
+    percent = cv->nrules ? (unsigned) (covered * 100 / cv->nrules) : 100;
+
+    if (f != NULL) {
+        fprintf(f, "# coverage: rules %u/%u (%u%%), checks %u/%u, "
+                "exceptions %u/%u\n", covered, cv->nrules, percent, cchecks,
+                nchecks, cexc, cv->nexceptions);
+    }
+
+    json_object_set_new(json, "rules_percent", json_integer(percent));
+    json_object_set_new(json, "rules_covered", json_integer(covered));
+    json_object_set_new(json, "rules_total", json_integer(cv->nrules));
+    json_object_set_new(json, "checks_covered", json_integer(cchecks));
+    json_object_set_new(json, "checks_total", json_integer(nchecks));
+    json_object_set_new(json, "exceptions_covered", json_integer(cexc));
+    json_object_set_new(json, "exceptions_total",
+                        json_integer(cv->nexceptions));
+    json_object_set_new(json, "uncovered_rules", rules);
+    json_object_set_new(json, "uncovered_checks", checks);
+    json_object_set_new(json, "uncovered_exceptions", excs);
+
+    return percent;
 }
 
 
@@ -220,7 +811,7 @@ fgs_case_scan_dir(const char *dir, fgs_case_file_t *files)
 
     d = opendir(dir);
     if (d == NULL) {
-        printf("# cannot open %s\n", dir);
+        fprintf(stderr, "fgs-policy test: cannot open %s\n", dir);
         return 0;
     }
 
@@ -343,6 +934,7 @@ fgs_case_run(const fgs_policy_t *policy, fgs_case_t *c)
         fgs_case_problem(c, "the request cannot be made: %s", err);
 
     } else {
+        fgs_case_cover(c->cover, policy, &res);
         fgs_case_compare(c, &res);
         fgs_case_body(c, &res, rq.op);
     }

@@ -66,6 +66,68 @@ fgs_cli_read_file(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 
+/*
+ * Standard input, whole, malloc()ed (plus a NUL), for "eval -"; at most
+ * limit bytes (the gateway's own bound on a body is larger than any
+ * FunctionGraph accepts, so a larger input is a mistake).
+ */
+
+u_char *
+fgs_cli_read_stdin(size_t *len, size_t limit, char *err, size_t errlen)
+{
+    size_t   n, size;
+    u_char  *buf, *p;
+
+    size = 65536;
+    n = 0;
+
+    buf = malloc(size + 1);
+    if (buf == NULL) {
+        snprintf(err, errlen, "standard input: out of memory");
+        return NULL;
+    }
+
+    for ( ;; ) {
+        if (n == size) {
+            if (size >= limit) {
+                free(buf);
+                snprintf(err, errlen, "standard input: larger than %zu "
+                         "bytes", limit);
+                return NULL;
+            }
+
+            size *= 2;
+
+            p = realloc(buf, size + 1);
+            if (p == NULL) {
+                free(buf);
+                snprintf(err, errlen, "standard input: out of memory");
+                return NULL;
+            }
+
+            buf = p;
+        }
+
+        n += fread(buf + n, 1, size - n, stdin);
+
+        if (ferror(stdin)) {
+            free(buf);
+            snprintf(err, errlen, "standard input: %s", strerror(errno));
+            return NULL;
+        }
+
+        if (feof(stdin)) {
+            break;
+        }
+    }
+
+    buf[n] = '\0';
+    *len = n;
+
+    return buf;
+}
+
+
 fgs_policy_t *
 fgs_cli_load_policy(const char *path)
 {

@@ -68,6 +68,13 @@ fgs_cli_verify_audit(int argc, char **argv)
 
     live = 0;
 
+    for (i = 0; i < argc; i++) {
+        if (fgs_cli_is_help(argv[i])) {
+            fgs_cli_help("verify-audit", stdout);
+            return 0;
+        }
+    }
+
     if (argc > 0 && strcmp(argv[0], "--live") == 0) {
         live = 1;
         argc--;
@@ -75,7 +82,7 @@ fgs_cli_verify_audit(int argc, char **argv)
     }
 
     if (argc < 1) {
-        fprintf(stderr, "usage: fgs-policy verify-audit [--live] FILE...\n");
+        fgs_cli_help("verify-audit", stderr);
         return FGS_CLI_USAGE;
     }
 

@@ -137,8 +137,9 @@ fgs_error_scan_msg(fgs_alloc_t *a, const fgs_json_doc_t *doc)
 
 /*
  * "the body does not conform to the FunctionGraph API reference: <first
- * problem> (and N more problems, listed in violations)"; the schema's
- * messages begin with the field they are about.
+ * problem> (and N more violations, listed in violations)", "(and 1 more
+ * violation, ...)" for one; the schema's messages begin with the field
+ * they are about.
  */
 
 char *
@@ -160,15 +161,15 @@ fgs_error_schema_msg(fgs_alloc_t *a, const fgs_violations_t *v)
     }
 
     if (v->dropped == 0) {
-        return fgs_sprintf(a, "%s: %s (and %u more problem%s, listed in "
+        return fgs_sprintf(a, "%s: %s (and %u more violation%s, listed in "
                            "violations)", what, v->head->message,
-                           (unsigned) (v->n - 1), v->n == 2 ? "" : "s");
+                           (unsigned) (v->n - 1), (v->n == 2) ? "" : "s");
     }
 
     /* FGS_VIOLATIONS_MAX listed, and how many more were found */
 
-    return fgs_sprintf(a, "%s: %s (and %u more problems; violations lists "
-                       "%u of them)", what, v->head->message,
+    return fgs_sprintf(a, "%s: %s (and %u more violations; violations "
+                       "lists %u of them)", what, v->head->message,
                        (unsigned) (v->n + v->dropped - 1),
                        (unsigned) (v->n - 1));
 }

@@ -93,6 +93,27 @@ const char *fgs_policy_waiver(const fgs_policy_t *policy, uint32_t i,
     uint32_t j, const char **rule, time_t *expires);
 
 /*
+ * What a loaded policy should tell its operator: an exception that has
+ * expired (it waives nothing any more) or that expires within the
+ * policy's warning window ("expiry_warning_days", 14 by default).  Calls
+ * warn once per warning, exception by exception in file order, with the
+ * exception's id and one sentence; returns how many there were.  nginx
+ * logs each at NGX_LOG_WARN on nginx -t, start and reload; fgs-policy
+ * check prints them.  Reads the clock it is given, nothing else.
+ */
+typedef void (*fgs_policy_warn_pt)(void *data, const char *exception,
+    const char *message);
+
+uint32_t fgs_policy_warnings(const fgs_policy_t *policy, time_t now,
+    fgs_policy_warn_pt warn, void *data);
+
+/* the warning window in seconds */
+time_t fgs_policy_warn_window(const fgs_policy_t *policy);
+
+/* "2027-03-31T00:00:00Z" into buf (at least 21 bytes) */
+void fgs_policy_format_time(time_t t, char *buf, size_t len);
+
+/*
  * Parses an RFC 3339 date-time ("2027-03-31T00:00:00Z", an offset such
  * as "+08:00", an optional fraction).  Returns FGS_OK or FGS_DECLINED.
  */
@@ -217,6 +238,32 @@ int fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a);
  */
 int fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     fgs_eval_t *out, fgs_alloc_t *a);
+
+/*
+ * Why a request was decided so, for "fgs-policy eval --explain": after
+ * fgs_policy_eval() with the same input, calls print once per line, rule
+ * by rule in file order: whether the rule is for the operation, whether
+ * its match and each "when" held, each exception's effect (waives the
+ * rule, expired, does not match), each mutation's and each check's
+ * outcome.  Never used on the request path.  FGS_OK or FGS_ERROR (no
+ * memory).
+ */
+typedef void (*fgs_policy_print_pt)(void *data, const char *line);
+
+int fgs_policy_explain(const fgs_policy_t *policy, const fgs_eval_input_t *in,
+    const fgs_eval_t *out, fgs_alloc_t *a, fgs_policy_print_pt print,
+    void *data);
+
+/*
+ * What a policy holds, for coverage: the id of rule i (NULL past the
+ * last), the path of its check j (NULL past the last), and whether a
+ * violation's field ("func_mounts[2].mount_type") is one of a check's
+ * path ("func_mounts[*].mount_type").
+ */
+const char *fgs_policy_rule_id(const fgs_policy_t *policy, uint32_t i);
+const char *fgs_policy_rule_check(const fgs_policy_t *policy, uint32_t i,
+    uint32_t j);
+int fgs_policy_field_of(const char *path, const char *field);
 
 /*
  * Writes body with edits applied (sorted, disjoint, as fgs_eval_t holds

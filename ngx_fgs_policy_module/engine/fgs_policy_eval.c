@@ -30,13 +30,6 @@
 #define FGS_SUBJECT_PACKAGE   1
 #define FGS_SUBJECT_VERSION   2
 
-typedef struct {
-    fgs_str_t   project;
-    fgs_str_t   parts[3];
-    uint8_t     ascii[3];       /* 0 unknown, 1 ASCII, 2 not */
-} fgs_subject_t;
-
-
 static int fgs_eval_other(fgs_eval_ctx_t *ctx);
 static int fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
 static int fgs_eval_body_string(fgs_eval_ctx_t *ctx, uint32_t root_key,
@@ -52,13 +45,15 @@ static int fgs_eval_match(const fgs_match_t *m, fgs_subject_t *s,
 static fgs_regex_result_e fgs_eval_part(const fgs_regex_t *re,
     fgs_subject_t *s, uint32_t part);
 static int fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    fgs_subject_t *s);
+    fgs_subject_t *s, const fgs_check_t **checks);
 static const fgs_exception_t *fgs_eval_waiver(fgs_eval_ctx_t *ctx,
-    const fgs_rule_t *rule, fgs_subject_t *s);
+    const fgs_rule_t *rule, fgs_subject_t *s, uint32_t *k);
 static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
     uint32_t rule, const char *action);
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
+static int fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
 static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
+static int fgs_eval_signed_msg(fgs_eval_ctx_t *ctx);
 static int fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code);
 static int fgs_eval_keep_notes(fgs_rule_note_t **list, fgs_alloc_t *a);
 
@@ -70,6 +65,7 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     int                rc;
     uint8_t           *applies;
     uint32_t           i, j, nop_rules;
+    const fgs_check_t **checks;
     fgs_mode_e         mode;
     fgs_subject_t      subject;
     fgs_eval_ctx_t     ctx;
@@ -126,15 +122,21 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         return rc;
     }
 
-    /* a rule is noted once, as applied or as waived: one block for all */
+    /*
+     * a rule is noted once as applied, once as waived (an exception that
+     * narrows it notes both), and has the checks it applies: one block
+     */
 
-    ctx.notes = a->alloc(a->data, policy->nrules * sizeof(fgs_rule_note_t)
+    ctx.notes = a->alloc(a->data, policy->nrules
+                                  * (2 * sizeof(fgs_rule_note_t)
+                                     + sizeof(fgs_check_t *))
                                   + policy->nrules + 1);
     if (ctx.notes == NULL) {
         return FGS_ERROR;
     }
 
-    applies = (uint8_t *) (ctx.notes + policy->nrules);
+    checks = (const fgs_check_t **) (ctx.notes + 2 * policy->nrules);
+    applies = (uint8_t *) (checks + policy->nrules);
 
     /*
      * which rules of the operation apply, and their mutations in file
@@ -149,7 +151,9 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         i = op_rules[j];
         rule = &policy->rules[i];
 
-        rc = fgs_eval_rule_applies(&ctx, rule, &subject);
+        checks[i] = rule->checks;
+
+        rc = fgs_eval_rule_applies(&ctx, rule, &subject, &checks[i]);
         if (rc == FGS_ERROR) {
             return FGS_ERROR;
         }
@@ -187,7 +191,7 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
                                             : &out->violations;
         sink.failed = 0;
 
-        rc = fgs_check_all(rule->checks, rule->nchecks,
+        rc = fgs_check_all(checks[i], rule->nchecks,
                            fgs_view_root(in->doc, &ctx.root), &sink);
         if (rc != FGS_OK) {
             return FGS_ERROR;
@@ -195,6 +199,13 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     }
 
     if (fgs_rewrite_edits(&ctx) != FGS_OK) {
+        return FGS_ERROR;
+    }
+
+    /* only on the way to a denial: nothing for a request that passes */
+
+    if (out->violations.n > 0 && fgs_eval_expired(&ctx, &subject) != FGS_OK)
+    {
         return FGS_ERROR;
     }
 
@@ -222,15 +233,102 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
 
 
 /*
+ * For fgs_policy_explain(): the subject of a request (its function,
+ * package, version and project) and whether a rule's or an exception's
+ * match holds on it; ctx is set up as fgs_policy_eval() sets it.
+ */
+
+int
+fgs_eval_explain_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
+{
+    memset(&ctx->root, 0, offsetof(fgs_eval_ctx_t, root_nodes)
+                          - offsetof(fgs_eval_ctx_t, root));
+    ctx->root.state = FGS_PATCH_INNER;
+    ctx->root.eval = ctx;
+
+    fgs_path_index_body(ctx);
+
+    return fgs_eval_subject(ctx, s);
+}
+
+
+int
+fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s,
+    int on_failure)
+{
+    return fgs_eval_match_none(m) || fgs_eval_match(m, s, on_failure);
+}
+
+
+/*
+ * A violation of a rule that an exception would have waived had it not
+ * expired says so: the caller whose exception ran out learns why, and
+ * whom to ask, instead of only "runtime not allowed".
+ */
+
+static int
+fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
+{
+    char                    when[32];
+    uint32_t                i, r;
+    const char             *msg;
+    fgs_violation_t        *v;
+    const fgs_rule_t       *rule;
+    const fgs_exception_t  *exc;
+
+    for (v = ctx->out->violations.head; v != NULL; v = v->next) {
+        rule = NULL;
+
+        for (r = 0; v->rule != NULL && r < ctx->policy->nrules; r++) {
+            if (ctx->policy->rules[r].id == v->rule) {
+                rule = &ctx->policy->rules[r];
+                break;
+            }
+        }
+
+        if (rule == NULL) {
+            continue;
+        }
+
+        for (i = 0; i < rule->nexceptions; i++) {
+            exc = rule->exceptions[i];
+
+            if (ctx->in->now < exc->expires
+                || !fgs_eval_match(&exc->match, s, 0))
+            {
+                continue;
+            }
+
+            fgs_policy_format_time(exc->expires, when, sizeof(when));
+
+            msg = fgs_policy_cat(ctx->a, v->message, " (exception ", exc->id,
+                                 " for this expired on ", when, ")", NULL);
+            if (msg == NULL) {
+                return FGS_ERROR;
+            }
+
+            v->message = msg;
+            break;
+        }
+    }
+
+    return FGS_OK;
+}
+
+
+/*
  * Whether rule applies: FGS_OK, FGS_DECLINED (not, or waived: then
- * recorded), FGS_ERROR.
+ * recorded), FGS_ERROR.  An exception with "allow" narrows the rule
+ * instead: it applies, with *checks widened, and the exception is
+ * recorded as used.
  */
 
 static int
 fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    fgs_subject_t *s)
+    fgs_subject_t *s, const fgs_check_t **checks)
 {
     int                     rc;
+    uint32_t                k;
     fgs_check_sink_t        sink;
     const fgs_exception_t  *exc;
 
@@ -262,21 +360,27 @@ fgs_eval_rule_applies(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
         }
     }
 
-    exc = fgs_eval_waiver(ctx, rule, s);
+    exc = fgs_eval_waiver(ctx, rule, s, &k);
 
-    if (exc != NULL) {
-        fgs_eval_note(ctx, &ctx->waived_tail, rule - ctx->policy->rules,
-                      exc->id);
-        return FGS_DECLINED;
+    if (exc == NULL) {
+        return FGS_OK;
     }
 
-    return FGS_OK;
+    fgs_eval_note(ctx, &ctx->waived_tail, rule - ctx->policy->rules,
+                  exc->id);
+
+    if (rule->narrowed[k] != NULL) {
+        *checks = rule->narrowed[k];
+        return FGS_OK;
+    }
+
+    return FGS_DECLINED;
 }
 
 
 static const fgs_exception_t *
 fgs_eval_waiver(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
-    fgs_subject_t *s)
+    fgs_subject_t *s, uint32_t *k)
 {
     uint32_t                i;
     const fgs_exception_t  *exc;
@@ -287,6 +391,7 @@ fgs_eval_waiver(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
         /* a pattern that cannot be matched waives nothing: fail closed */
         if (ctx->in->now < exc->expires && fgs_eval_match(&exc->match, s, 0))
         {
+            *k = i;
             return exc;
         }
     }
@@ -493,7 +598,9 @@ fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail, uint32_t rule,
 {
     fgs_rule_note_t  *note;
 
-    note = &ctx->notes[rule];
+    /* the applied notes first, then the waived ones: a rule may be both */
+    note = &ctx->notes[(tail == &ctx->waived_tail) ? ctx->policy->nrules + rule
+                                                   : rule];
 
     note->rule = ctx->policy->rules[rule].id;
     note->field = NULL;
@@ -525,7 +632,15 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
             return FGS_ERROR;
         }
 
-        return fgs_eval_deny(ctx, enforced ? "FGSPOL.4030" : "FGSPOL.4031");
+        if (enforced) {
+            return fgs_eval_deny(ctx, "FGSPOL.4030");
+        }
+
+        if (fgs_eval_deny(ctx, "FGSPOL.4031") != FGS_OK) {
+            return FGS_ERROR;
+        }
+
+        return fgs_eval_signed_msg(ctx);
     }
 
     if (enforced > 0) {
@@ -543,6 +658,58 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
     }
 
     return FGS_OK;
+}
+
+
+/*
+ * FGSPOL.4031: the policy's only objection is a rewrite that the body's
+ * signature forbids.  The sentence names both ways out: leave the body
+ * unsigned for the gateway to rewrite, or make each change yourself.
+ */
+
+static int
+fgs_eval_signed_msg(fgs_eval_ctx_t *ctx)
+{
+    char                   *fields, *p;
+    size_t                  len;
+    const fgs_violation_t  *v;
+
+    len = 1;
+
+    for (v = ctx->signed_fixes.head; v != NULL; v = v->next) {
+        len += strlen(v->field) + 2;
+    }
+
+    fields = ctx->a->alloc(ctx->a->data, len);
+    if (fields == NULL) {
+        return FGS_ERROR;
+    }
+
+    p = fields;
+
+    for (v = ctx->signed_fixes.head; v != NULL; v = v->next) {
+        if (p != fields) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
+
+        len = strlen(v->field);
+        memcpy(p, v->field, len);
+        p += len;
+    }
+
+    *p = '\0';
+
+    ctx->out->error_msg = fgs_policy_cat(ctx->a, "denied by policy: the "
+                                         "body is signed with AK/SK and the "
+                                         "policy would rewrite it; either "
+                                         "send X-Sdk-Content-Sha256: "
+                                         "UNSIGNED-PAYLOAD and let the "
+                                         "gateway rewrite it, or make the "
+                                         "change yourself in ", fields,
+                                         " (each violation says how)", NULL);
+
+    return ctx->out->error_msg ? FGS_OK : FGS_ERROR;
 }
 
 

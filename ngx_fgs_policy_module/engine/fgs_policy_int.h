@@ -27,6 +27,7 @@
 #define FGS_POLICY_LIST_MAX    12       /* values listed in a message */
 #define FGS_POLICY_ROOT_KEYS   64       /* top-level keys found in one pass */
 #define FGS_POLICY_ROOT_HASH   64       /* buckets of those keys */
+#define FGS_POLICY_WARN_DAYS   14       /* expiry_warning_days */
 
 
 /* a compiled PCRE2 pattern with the match data it is matched with */
@@ -188,6 +189,11 @@ typedef struct {
     fgs_mutation_t          *muts;          /* set_default, set, remove */
     uint32_t                 nmuts;
     fgs_exception_t        **exceptions;    /* those that name this rule */
+    const fgs_check_t      **narrowed;      /* by exception: the rule's
+                                               checks as an exception
+                                               with "allow" widens them,
+                                               or NULL: it waives the
+                                               rule whole */
     uint32_t                 nexceptions;
 } fgs_rule_t;
 
@@ -195,6 +201,7 @@ typedef struct {
 struct fgs_exception_s {
     const char              *id;
     const char              *reason;
+    unsigned                 narrows:1;     /* has "allow" */
     time_t                   expires;
     fgs_match_t              match;
 };
@@ -224,6 +231,8 @@ struct fgs_policy_s {
     char                     sha256[65];
     fgs_mode_e               mode;
     fgs_other_writes_e       other_writes;
+    time_t                   warn_window;   /* expiry_warning_days, in
+                                               seconds */
     fgs_rule_t              *rules;
     uint32_t                 nrules;
     fgs_exception_t         *exceptions;
@@ -313,6 +322,15 @@ struct fgs_eval_ctx_s {
 };
 
 
+/* what a match reads: the request's function, package, version, project */
+
+typedef struct {
+    fgs_str_t                project;
+    fgs_str_t                parts[3];      /* function, package, version */
+    uint8_t                  ascii[3];      /* 0 unknown, 1 ASCII, 2 not */
+} fgs_subject_t;
+
+
 /* the state of loading a policy file */
 
 typedef struct {
@@ -322,6 +340,8 @@ typedef struct {
     const char              *file;
     const char              *rule;          /* id, or "rules[3]" */
     char                     rule_buf[96];
+    json_t                  *lists;         /* the file's named lists, or
+                                               NULL */
     unsigned                 any_shape:1;   /* mutations not checked
                                                against the API
                                                reference */
@@ -356,8 +376,13 @@ void fgs_load_locate(fgs_load_t *ld, const u_char *p, size_t len, size_t pos,
     char *field, size_t field_len);
 
 /* fgs_policy_load_check.c */
+json_t *fgs_load_values(fgs_load_t *ld, json_t *v, const char *field);
+int fgs_load_pattern(fgs_load_t *ld, json_t *v, const char *field,
+    fgs_regex_t **re);
 int fgs_load_checks(fgs_load_t *ld, json_t *obj, const char *what,
     fgs_check_t **out, uint32_t *n);
+int fgs_load_allow(fgs_load_t *ld, const fgs_rule_t *rule, json_t *allow,
+    const fgs_check_t **out);
 int fgs_load_mutations(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj);
 int fgs_load_value_empty(fgs_load_t *ld);
 
@@ -420,6 +445,11 @@ int fgs_value_number(const fgs_json_doc_t *doc, uint32_t node,
 char *fgs_value_quote(const u_char *s, size_t len, fgs_alloc_t *a);
 char *fgs_value_echo(const fgs_json_doc_t *doc, uint32_t node,
     fgs_alloc_t *a);
+
+/* fgs_policy_eval.c, for fgs_policy_explain.c */
+int fgs_eval_explain_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
+int fgs_eval_explain_match(const fgs_match_t *m, fgs_subject_t *s,
+    int on_failure);
 
 /* fgs_policy_mutate.c */
 int fgs_mutate(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,

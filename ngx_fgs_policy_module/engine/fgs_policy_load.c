@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <openssl/evp.h>
 
 #if defined(__SSE2__)
@@ -22,10 +23,12 @@
 #endif
 
 #include "fgs_policy_int.h"
+#include "fgs_policy_load_schema.h"
 
 
 static u_char *fgs_load_file(fgs_load_t *ld, const char *path, size_t *len);
 static int fgs_load_top(fgs_load_t *ld, json_t *root);
+static int fgs_load_lists(fgs_load_t *ld, json_t *lists);
 static int fgs_load_rules(fgs_load_t *ld, json_t *rules);
 static int fgs_load_op_rules(fgs_load_t *ld);
 static int fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj,
@@ -38,7 +41,7 @@ static int fgs_load_exceptions(fgs_load_t *ld, json_t *list);
 static int fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc,
     json_t *obj, size_t index);
 static int fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
-    json_t *rules);
+    json_t *rules, json_t *allow);
 static fgs_policy_t *fgs_policy_load_file(const char *path,
     fgs_policy_error_t *err, unsigned any_shape);
 static int fgs_load_id_ok(const char *id, size_t len);
@@ -53,10 +56,10 @@ fgs_policy_load(const char *path, fgs_policy_error_t *err)
 
 
 /*
- * For the unit tests of the rewrite mechanics, which move fields of any
- * shape: the same load, but a mutation is not checked against the API
- * reference (fgs_policy_load_schema.c).  The gateway and the CLI never
- * load a policy this way.
+ * For the unit tests of the rewrite and path mechanics, which use fields
+ * of any shape: the same load, but neither a mutation nor a check is
+ * held to the API reference (fgs_policy_load_schema.c).  The gateway and
+ * the CLI never load a policy this way.
  */
 
 fgs_policy_t *
@@ -85,6 +88,7 @@ fgs_policy_load_file(const char *path, fgs_policy_error_t *err,
     ld.file = path;
     ld.rule = NULL;
     ld.policy = NULL;
+    ld.lists = NULL;
     ld.any_shape = any_shape;
 
     policy = calloc(1, sizeof(fgs_policy_t));
@@ -96,6 +100,7 @@ fgs_policy_load_file(const char *path, fgs_policy_error_t *err,
     fgs_arena_init(&policy->arena);
     policy->mode = FGS_MODE_ENFORCE;
     policy->other_writes = FGS_OTHER_AUDIT;
+    policy->warn_window = (time_t) FGS_POLICY_WARN_DAYS * 86400;
 
     ld.policy = policy;
     ld.a = &policy->arena.alloc;
@@ -276,13 +281,35 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
             continue;
         }
 
+        if (strcmp(key, "expiry_warning_days") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0
+                || json_integer_value(v) > 3650)
+            {
+                return fgs_load_fail(ld, key, "must be a number of days, "
+                                     "0 to 3650 (0: warn only of expired "
+                                     "exceptions)");
+            }
+
+            policy->warn_window = (time_t) json_integer_value(v) * 86400;
+            continue;
+        }
+
         if (strcmp(key, "rules") == 0 || strcmp(key, "exceptions") == 0) {
+            continue;
+        }
+
+        if (strcmp(key, "lists") == 0) {
+            if (fgs_load_lists(ld, v) != FGS_OK) {
+                return FGS_DECLINED;
+            }
+
             continue;
         }
 
         return fgs_load_fail(ld, key, "unknown key \"%s\"; a policy has "
                              "fgs_policy, description, mode, other_writes, "
-                             "rules and exceptions", key);
+                             "expiry_warning_days, lists, rules and "
+                             "exceptions", key);
     }
 
     rules = json_object_get(root, "rules");
@@ -310,6 +337,55 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
     if (v != NULL && fgs_load_exceptions(ld, v) != FGS_OK) {
         return FGS_DECLINED;
     }
+
+    return FGS_OK;
+}
+
+
+/*
+ * "lists": {"approved_vpcs": ["vpc-1", "vpc-2"], ...}: named lists of
+ * values (or of patterns) that checks, matches and exceptions refer to
+ * as {"list": "approved_vpcs"}, so that one list serves several rules.
+ * They are read where they are used (fgs_load_values()), and kept only
+ * for the load.
+ */
+
+static int
+fgs_load_lists(fgs_load_t *ld, json_t *lists)
+{
+    char         field[96];
+    json_t      *v, *e;
+    size_t       i;
+    const char  *name;
+
+    if (!json_is_object(lists)) {
+        return fgs_load_fail(ld, "lists", "must be an object of name -> "
+                             "list of values");
+    }
+
+    json_object_foreach(lists, name, v) {
+        snprintf(field, sizeof(field), "lists.%.64s", name);
+
+        if (!fgs_load_id_ok(name, strlen(name))) {
+            return fgs_load_fail(ld, field, "a list's name is 1 to 64 "
+                                 "letters, digits, \"_\", \".\" or \"-\"");
+        }
+
+        if (!json_is_array(v) || json_array_size(v) == 0) {
+            return fgs_load_fail(ld, field, "must be a non-empty list of "
+                                 "strings, numbers, booleans or null");
+        }
+
+        json_array_foreach(v, i, e) {
+            if (json_is_object(e) || json_is_array(e)) {
+                return fgs_load_fail(ld, field, "lists strings, numbers, "
+                                     "booleans or null, not objects or "
+                                     "arrays");
+            }
+        }
+    }
+
+    ld->lists = lists;
 
     return FGS_OK;
 }
@@ -478,6 +554,12 @@ fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj, size_t index)
                              "check, set_default, set or remove");
     }
 
+    /* what checks read is held to the API reference, as what they write */
+
+    if (!ld->any_shape && fgs_load_checks_schema(ld, rule) != FGS_OK) {
+        return FGS_DECLINED;
+    }
+
     return FGS_OK;
 }
 
@@ -577,7 +659,7 @@ fgs_load_mode(fgs_load_t *ld, json_t *v, fgs_mode_e *mode)
 int
 fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
 {
-    char          field[32], errbuf[256];
+    char          field[32];
     size_t        i;
     json_t       *v, *p;
     const char   *key, *s;
@@ -594,7 +676,12 @@ fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
         snprintf(field, sizeof(field), "%s.%.16s", name, key);
 
         if (strcmp(key, "project_id") == 0) {
-            if (!json_is_array(v) || json_array_size(v) == 0) {
+            v = fgs_load_values(ld, v, field);
+            if (v == NULL) {
+                return FGS_DECLINED;
+            }
+
+            if (json_array_size(v) == 0) {
                 return fgs_load_fail(ld, field, "must be a non-empty list "
                                      "of project ids");
             }
@@ -643,16 +730,8 @@ fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
                                  key);
         }
 
-        if (!json_is_string(v)) {
-            return fgs_load_fail(ld, field, "must be a PCRE2 pattern "
-                                 "(a string)");
-        }
-
-        *re = fgs_regex_compile(ld->policy, json_string_value(v),
-                                json_string_length(v), errbuf,
-                                sizeof(errbuf));
-        if (*re == NULL) {
-            return fgs_load_fail(ld, field, "%s", errbuf);
+        if (fgs_load_pattern(ld, v, field, re) != FGS_OK) {
+            return FGS_DECLINED;
         }
     }
 
@@ -710,7 +789,7 @@ static int
 fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
     size_t index)
 {
-    json_t      *v, *rules;
+    json_t      *v, *rules, *allow;
     const char  *key;
 
     snprintf(ld->rule_buf, sizeof(ld->rule_buf), "exceptions[%zu]", index);
@@ -736,6 +815,7 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
 
     ld->rule = exc->id;
     rules = NULL;
+    allow = NULL;
 
     json_object_foreach(obj, key, v) {
 
@@ -763,6 +843,17 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
                                      "\"2027-03-31T00:00:00Z\"");
             }
 
+        } else if (strcmp(key, "allow") == 0) {
+            if (!json_is_object(v) || json_object_size(v) == 0) {
+                return fgs_load_fail(ld, key, "must be an object of path "
+                                     "-> {\"in\": [values]}: the values "
+                                     "the exception allows besides the "
+                                     "rule's own");
+            }
+
+            allow = v;
+            exc->narrows = 1;
+
         } else if (strcmp(key, "reason") == 0) {
             if (!json_is_string(v) || json_string_length(v) == 0) {
                 return fgs_load_fail(ld, key, "must be a non-empty string");
@@ -776,8 +867,8 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
 
         } else {
             return fgs_load_fail(ld, key, "unknown key \"%s\"; an exception "
-                                 "has id, rules, match, expires and reason",
-                                 key);
+                                 "has id, rules, match, expires, reason and "
+                                 "allow", key);
         }
     }
 
@@ -795,20 +886,21 @@ fgs_load_exception(fgs_load_t *ld, fgs_exception_t *exc, json_t *obj,
                              "rule ids it waives");
     }
 
-    return fgs_load_exception_rules(ld, exc, rules);
+    return fgs_load_exception_rules(ld, exc, rules, allow);
 }
 
 
 static int
 fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
-    json_t *rules)
+    json_t *rules, json_t *allow)
 {
-    size_t        i;
-    json_t       *v;
-    uint32_t      r;
-    const char   *s;
-    fgs_rule_t   *rule;
-    fgs_exception_t  **list;
+    size_t                i;
+    json_t               *v;
+    uint32_t              r;
+    const char           *s;
+    fgs_rule_t           *rule;
+    fgs_exception_t     **list;
+    const fgs_check_t    *narrowed, **nlist;
 
     if (!json_is_array(rules) || json_array_size(rules) == 0) {
         return fgs_load_fail(ld, "rules", "must be a non-empty list of rule "
@@ -838,19 +930,35 @@ fgs_load_exception_rules(fgs_load_t *ld, fgs_exception_t *exc,
 
         /* the rule's list of exceptions grows by one (few, at load) */
 
+        /* "allow": the rule's checks widened, made once, here */
+
+        narrowed = NULL;
+
+        if (allow != NULL
+            && fgs_load_allow(ld, rule, allow, &narrowed) != FGS_OK)
+        {
+            return FGS_DECLINED;
+        }
+
         list = ld->a->alloc(ld->a->data, (rule->nexceptions + 1)
                                          * sizeof(fgs_exception_t *));
-        if (list == NULL) {
+        nlist = ld->a->alloc(ld->a->data, (rule->nexceptions + 1)
+                                          * sizeof(fgs_check_t *));
+        if (list == NULL || nlist == NULL) {
             return fgs_load_fail(ld, NULL, "out of memory");
         }
 
         if (rule->nexceptions) {
             memcpy(list, rule->exceptions,
                    rule->nexceptions * sizeof(fgs_exception_t *));
+            memcpy(nlist, rule->narrowed,
+                   rule->nexceptions * sizeof(fgs_check_t *));
         }
 
+        nlist[rule->nexceptions] = narrowed;
         list[rule->nexceptions++] = exc;
         rule->exceptions = list;
+        rule->narrowed = nlist;
     }
 
     return FGS_OK;
@@ -1065,6 +1173,69 @@ fgs_policy_exception(const fgs_policy_t *policy, uint32_t i,
     }
 
     return policy->exceptions[i].id;
+}
+
+
+time_t
+fgs_policy_warn_window(const fgs_policy_t *policy)
+{
+    return policy->warn_window;
+}
+
+
+uint32_t
+fgs_policy_warnings(const fgs_policy_t *policy, time_t now,
+    fgs_policy_warn_pt warn, void *data)
+{
+    char                    when[32], msg[256];
+    time_t                  left;
+    uint32_t                i, n;
+    const fgs_exception_t  *exc;
+
+    n = 0;
+
+    for (i = 0; i < policy->nexceptions; i++) {
+        exc = &policy->exceptions[i];
+        fgs_policy_format_time(exc->expires, when, sizeof(when));
+
+        if (exc->expires <= now) {
+            snprintf(msg, sizeof(msg), "exception %s expired at %s: it "
+                     "waives nothing; renew its \"expires\" or remove it",
+                     exc->id, when);
+
+        } else if (exc->expires - now <= policy->warn_window) {
+            left = (exc->expires - now + 86399) / 86400;
+
+            snprintf(msg, sizeof(msg), "exception %s expires at %s, in %ld "
+                     "day%s (expiry_warning_days: %ld)", exc->id, when,
+                     (long) left, (left == 1) ? "" : "s",
+                     (long) (policy->warn_window / 86400));
+
+        } else {
+            continue;
+        }
+
+        n++;
+
+        if (warn != NULL) {
+            warn(data, exc->id, msg);
+        }
+    }
+
+    return n;
+}
+
+
+void
+fgs_policy_format_time(time_t t, char *buf, size_t len)
+{
+    struct tm  tm;
+
+    if (gmtime_r(&t, &tm) == NULL
+        || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    {
+        snprintf(buf, len, "%lld", (long long) t);
+    }
 }
 
 

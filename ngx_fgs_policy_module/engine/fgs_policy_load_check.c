@@ -151,7 +151,6 @@ static int
 fgs_load_check_key(fgs_load_t *ld, fgs_check_t *c, const char *field,
     const char *key, json_t *v)
 {
-    char          errbuf[256];
     fgs_regex_t  *re;
 
     if (strcmp(key, "required") == 0 || strcmp(key, "forbidden") == 0) {
@@ -174,25 +173,25 @@ fgs_load_check_key(fgs_load_t *ld, fgs_check_t *c, const char *field,
 
     if (strcmp(key, "in") == 0) {
         c->has |= FGS_CHECK_IN;
-        return fgs_load_list(ld, field, v, &c->in, &c->nin, &c->in_text);
+        v = fgs_load_values(ld, v, field);
+
+        return (v == NULL) ? FGS_DECLINED
+                           : fgs_load_list(ld, field, v, &c->in, &c->nin,
+                                           &c->in_text);
     }
 
     if (strcmp(key, "not_in") == 0) {
         c->has |= FGS_CHECK_NOT_IN;
-        return fgs_load_list(ld, field, v, &c->not_in, &c->nnot_in,
-                             &c->not_in_text);
+        v = fgs_load_values(ld, v, field);
+
+        return (v == NULL) ? FGS_DECLINED
+                           : fgs_load_list(ld, field, v, &c->not_in,
+                                           &c->nnot_in, &c->not_in_text);
     }
 
     if (strcmp(key, "pattern") == 0 || strcmp(key, "not_pattern") == 0) {
-        if (!json_is_string(v)) {
-            return fgs_load_fail(ld, field, "must be a PCRE2 pattern "
-                                 "(a string)");
-        }
-
-        re = fgs_regex_compile(ld->policy, json_string_value(v),
-                               json_string_length(v), errbuf, sizeof(errbuf));
-        if (re == NULL) {
-            return fgs_load_fail(ld, field, "%s", errbuf);
+        if (fgs_load_pattern(ld, v, field, &re) != FGS_OK) {
+            return FGS_DECLINED;
         }
 
         if (key[0] == 'p') {
@@ -308,6 +307,220 @@ fgs_load_types(fgs_load_t *ld, fgs_check_t *c, const char *field, json_t *v)
 
     c->has |= FGS_CHECK_TYPE;
     c->types_text = text;
+
+    return FGS_OK;
+}
+
+
+/*
+ * An exception's "allow" for one of its rules: {"PATH": {"in": [...]}},
+ * values allowed besides those of the rule's "in" check of PATH.  The
+ * rule's checks are copied with those lists widened, and held to the
+ * API reference like the rule's own; the exception then narrows the rule
+ * instead of waiving it.
+ */
+
+int
+fgs_load_allow(fgs_load_t *ld, const fgs_rule_t *rule, json_t *allow,
+    const fgs_check_t **out)
+{
+    char           field[160];
+    json_t        *spec, *v;
+    uint32_t       j, nextra;
+    fgs_rule_t     widened;
+    const char    *path, *extra_text;
+    fgs_check_t   *checks, *c;
+    fgs_scalar_t  *extra, *merged;
+
+    checks = ld->a->alloc(ld->a->data,
+                          (rule->nchecks + 1) * sizeof(fgs_check_t));
+    if (checks == NULL) {
+        return fgs_load_fail(ld, NULL, "out of memory");
+    }
+
+    memcpy(checks, rule->checks, rule->nchecks * sizeof(fgs_check_t));
+
+    json_object_foreach(allow, path, spec) {
+        snprintf(field, sizeof(field), "allow[%.100s]", path);
+
+        c = NULL;
+
+        for (j = 0; j < rule->nchecks; j++) {
+            if (strcmp(checks[j].path.text, path) == 0
+                && (checks[j].has & FGS_CHECK_IN))
+            {
+                c = &checks[j];
+                break;
+            }
+        }
+
+        if (c == NULL) {
+            return fgs_load_fail(ld, field, "rule %s has no \"in\" check of "
+                                 "%.100s for the exception to widen; to "
+                                 "switch the rule off, leave \"allow\" out",
+                                 rule->id, path);
+        }
+
+        v = json_object_get(spec, "in");
+
+        if (!json_is_object(spec) || v == NULL || json_object_size(spec) != 1)
+        {
+            return fgs_load_fail(ld, field, "must be {\"in\": [values]} or "
+                                 "{\"in\": {\"list\": \"NAME\"}}");
+        }
+
+        snprintf(field, sizeof(field), "allow[%.100s].in", path);
+
+        v = fgs_load_values(ld, v, field);
+
+        if (v == NULL
+            || fgs_load_list(ld, field, v, &extra, &nextra, &extra_text)
+               != FGS_OK)
+        {
+            return FGS_DECLINED;
+        }
+
+        merged = ld->a->alloc(ld->a->data,
+                              (c->nin + nextra) * sizeof(fgs_scalar_t));
+        if (merged == NULL) {
+            return fgs_load_fail(ld, NULL, "out of memory");
+        }
+
+        memcpy(merged, c->in, c->nin * sizeof(fgs_scalar_t));
+        memcpy(merged + c->nin, extra, nextra * sizeof(fgs_scalar_t));
+
+        c->in = merged;
+        c->nin += nextra;
+        c->in_text = fgs_policy_cat(ld->a, c->in_text, ", ", extra_text,
+                                    NULL);
+        if (c->in_text == NULL) {
+            return fgs_load_fail(ld, NULL, "out of memory");
+        }
+    }
+
+    /* what the exception allows is held to the reference too */
+
+    if (!ld->any_shape) {
+        widened = *rule;
+        widened.checks = checks;
+        widened.nwhen = 0;
+
+        if (fgs_load_checks_schema(ld, &widened) != FGS_OK) {
+            return FGS_DECLINED;
+        }
+    }
+
+    *out = checks;
+
+    return FGS_OK;
+}
+
+
+/*
+ * A list of values as written, or {"list": "NAME"}: the policy's named
+ * list (README, "Named lists").  Returns the array, borrowed from the
+ * file, or NULL with the load failed.
+ */
+
+json_t *
+fgs_load_values(fgs_load_t *ld, json_t *v, const char *field)
+{
+    json_t      *name, *list;
+    const char  *s;
+
+    if (!json_is_object(v)) {
+        return v;
+    }
+
+    name = json_object_get(v, "list");
+    s = json_string_value(name);
+
+    if (s == NULL || json_object_size(v) != 1) {
+        (void) fgs_load_fail(ld, field, "a list is written out, or "
+                             "{\"list\": \"NAME\"} for one of the "
+                             "policy's \"lists\"");
+        return NULL;
+    }
+
+    list = ld->lists ? json_object_get(ld->lists, s) : NULL;
+
+    if (list == NULL) {
+        (void) fgs_load_fail(ld, field, "no list is named \"%.64s\" in the "
+                             "policy's \"lists\"", s);
+        return NULL;
+    }
+
+    return list;
+}
+
+
+/*
+ * A PCRE2 pattern, or {"list": "NAME"}: any of the named list's patterns
+ * (compiled as one alternation, each pattern in a group of its own).
+ */
+
+int
+fgs_load_pattern(fgs_load_t *ld, json_t *v, const char *field,
+    fgs_regex_t **re)
+{
+    char        errbuf[256], *src, *p;
+    size_t      i, len;
+    json_t     *list, *e;
+
+    if (json_is_string(v)) {
+        *re = fgs_regex_compile(ld->policy, json_string_value(v),
+                                json_string_length(v), errbuf,
+                                sizeof(errbuf));
+        if (*re == NULL) {
+            return fgs_load_fail(ld, field, "%s", errbuf);
+        }
+
+        return FGS_OK;
+    }
+
+    if (!json_is_object(v)) {
+        return fgs_load_fail(ld, field, "must be a PCRE2 pattern (a string) "
+                             "or {\"list\": \"NAME\"}");
+    }
+
+    list = fgs_load_values(ld, v, field);
+    if (list == NULL) {
+        return FGS_DECLINED;
+    }
+
+    len = 1;
+
+    json_array_foreach(list, i, e) {
+        if (!json_is_string(e)) {
+            return fgs_load_fail(ld, field, "the list \"%.64s\" holds a "
+                                 "value that is no pattern (item %zu)",
+                                 json_string_value(json_object_get(v, "list")),
+                                 i + 1);
+        }
+
+        len += json_string_length(e) + sizeof("(?:)|");
+    }
+
+    src = ld->a->alloc(ld->a->data, len);
+    if (src == NULL) {
+        return fgs_load_fail(ld, NULL, "out of memory");
+    }
+
+    p = src;
+
+    json_array_foreach(list, i, e) {
+        p += sprintf(p, "%s(?:", i ? "|" : "");
+        memcpy(p, json_string_value(e), json_string_length(e));
+        p += json_string_length(e);
+        *p++ = ')';
+    }
+
+    *p = '\0';
+
+    *re = fgs_regex_compile(ld->policy, src, p - src, errbuf, sizeof(errbuf));
+    if (*re == NULL) {
+        return fgs_load_fail(ld, field, "%s", errbuf);
+    }
 
     return FGS_OK;
 }

@@ -22,5 +22,14 @@
  */
 int fgs_load_mutations_schema(fgs_load_t *ld, const fgs_rule_t *rule);
 
+/*
+ * Returns FGS_OK when every path of the rule's "check" and "when" names
+ * a field of the body of each operation the rule is for, and each check
+ * can apply to the field's documented type; otherwise fails the load
+ * naming the rule, the path, and the fix (the closest documented name
+ * of a misspelt one).
+ */
+int fgs_load_checks_schema(fgs_load_t *ld, const fgs_rule_t *rule);
+
 
 #endif /* _FGS_POLICY_LOAD_SCHEMA_H_INCLUDED_ */

@@ -295,17 +295,23 @@ fgs_mutate_note(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
                                  m->path.text,
                                  "remove %s yourself: the request is signed "
                                  "with AK/SK, so the gateway cannot remove "
+                                 "it; or send X-Sdk-Content-Sha256: "
+                                 "UNSIGNED-PAYLOAD and the gateway removes "
                                  "it", m->path.text);
     }
 
     return fgs_violation_add(&ctx->signed_fixes, ctx->a, rule->id,
                              m->path.text,
                              "set %s%s%s yourself: the request is signed with "
-                             "AK/SK, so the gateway cannot %s it",
+                             "AK/SK, so the gateway cannot %s it; or send "
+                             "X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD and the "
+                             "gateway %s it",
                              m->path.text,
                              m->value_text ? " to " : "",
                              m->value_text ? m->value_text
                                            : " to the value the policy sets",
                              m->action == FGS_MUT_SET_DEFAULT ? "add"
-                                                              : "change");
+                                                              : "change",
+                             m->action == FGS_MUT_SET_DEFAULT ? "adds"
+                                                              : "sets");
 }

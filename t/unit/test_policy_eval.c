@@ -510,18 +510,25 @@ test_signed(void)
 
     v = tp_find(&r.out.violations, "kms", "kms");
     is_str(v ? v->message : NULL, "set kms to \"K-1\" yourself: the request "
-           "is signed with AK/SK, so the gateway cannot add it",
-           "set_default: the caller adds it");
+           "is signed with AK/SK, so the gateway cannot add it; or send "
+           "X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD and the gateway adds it",
+           "set_default: the caller adds it, or unsigns the body");
     v = tp_find(&r.out.violations, "fix", "mode");
     is_str(v ? v->message : NULL, "set mode to \"safe\" yourself: the request "
-           "is signed with AK/SK, so the gateway cannot change it",
-           "set: the caller changes it");
+           "is signed with AK/SK, so the gateway cannot change it; or send "
+           "X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD and the gateway sets it",
+           "set: the caller changes it, or unsigns the body");
     v = tp_find(&r.out.violations, "fix", "debug");
     is_str(v ? v->message : NULL, "remove debug yourself: the request is "
-           "signed with AK/SK, so the gateway cannot remove it",
-           "remove: the caller removes it");
-    ok(strncmp(r.out.error_msg, "denied by policy: kms: set kms to", 33) == 0
-       && strstr(r.out.error_msg, "(and 2 more)"), "the error_msg");
+           "signed with AK/SK, so the gateway cannot remove it; or send "
+           "X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD and the gateway removes "
+           "it", "remove: the caller removes it, or unsigns the body");
+    is_str(r.out.error_msg, "denied by policy: the body is signed with AK/SK "
+           "and the policy would rewrite it; either send "
+           "X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD and let the gateway "
+           "rewrite it, or make the change yourself in kms, mode, debug "
+           "(each violation says how)",
+           "the error_msg names both ways out and every field");
     tp_done(&r);
 
     tp_eval_in(&r, p, FGS_OP_CONFIG, "fn",

@@ -17,6 +17,8 @@
 static void test_good(void);
 static void test_errors(void);
 static void test_paths(void);
+static void test_check_schema(void);
+static void load_ok(const char *text, const char *name);
 static void test_time(void);
 static void test_missing_file(void);
 static void load_fails(const char *text, const char *rule, const char *field,
@@ -36,6 +38,7 @@ main(void)
     test_good();
     test_errors();
     test_paths();
+    test_check_schema();
     test_time();
     test_missing_file();
 
@@ -384,7 +387,8 @@ test_paths(void)
     for (s = good; *s; s++) {
         snprintf(text, sizeof(text), CHECK("%s", "{\"required\":true}"), *s);
 
-        p = tp_load(text, &err);
+        /* the syntax of paths; the reference's names: test_check_schema */
+        p = tp_load_any_shape(text, &err);
         ok(p != NULL, "the path %s loads", *s);
 
         if (p == NULL) {
@@ -394,6 +398,126 @@ test_paths(void)
 
         fgs_policy_free(p);
     }
+}
+
+
+/*
+ * Every path of "check" and "when" is held to the API reference of each
+ * operation of its rule: a misspelt field, a check that cannot apply to
+ * the field's type, a list of the wrong type, "[*]" on a non-array or
+ * its absence on one.  Each would otherwise load and then never apply,
+ * or deny every request.
+ */
+
+#define CFG(path, spec)                                                     \
+    RULE("\"operations\":[\"config\",\"create\"],\"check\":{\"" path "\":"  \
+         spec "}")
+
+static void
+test_check_schema(void)
+{
+    load_fails(CFG("memorysize", "{\"max\":2048}"), "r1",
+               "check[memorysize]", "did you mean `memory_size`?",
+               "a misspelt field");
+    load_fails(CFG("func_vpc.vpcid", "{\"required\":true}"), "r1",
+               "check[func_vpc.vpcid]", "did you mean `vpc_id`?",
+               "a misspelt nested field");
+    load_fails(CFG("MemorySize", "{\"max\":2048}"), "r1",
+               "check[MemorySize]", "did you mean `memory_size`?",
+               "a field in another case");
+    load_fails(CFG("flux_capacitor", "{\"required\":true}"), "r1",
+               "check[flux_capacitor]", "would never apply",
+               "a field with no close name");
+    load_fails(CFG("runtime", "{\"max\":10}"), "r1", "check[runtime]",
+               "\"max\" bounds a number, but runtime is a string",
+               "max on a string");
+    load_fails(CFG("runtime", "{\"min\":1}"), "r1", "check[runtime]",
+               "\"min\" bounds a number", "min on a string");
+    load_fails(CFG("memory_size", "{\"pattern\":\"^1\"}"), "r1",
+               "check[memory_size]",
+               "\"pattern\" matches a string, but memory_size is an integer",
+               "pattern on an integer");
+    load_fails(CFG("memory_size", "{\"not_pattern\":\"^1\"}"), "r1",
+               "check[memory_size]", "\"not_pattern\" matches a string",
+               "not_pattern on an integer");
+    load_fails(CFG("memory_size", "{\"max_length\":3}"), "r1",
+               "check[memory_size]", "\"max_length\" bounds a string or an "
+               "array", "max_length on an integer");
+    load_fails(CFG("user_data", "{\"max_decoded_bytes\":3}"), "r1",
+               "check[user_data]", "user_data is not base64",
+               "max_decoded_bytes on a string that is not base64");
+    load_fails(CFG("runtime", "{\"in\":[\"Python3.12\",17]}"), "r1",
+               "check[runtime]", "\"in\" lists a number (item 2), but "
+               "runtime is a string", "a number in the in of a string");
+    load_fails(CFG("memory_size", "{\"not_in\":[\"128\"]}"), "r1",
+               "check[memory_size]", "\"not_in\" lists \"128\" (item 1)",
+               "a string in the not_in of an integer");
+    load_fails(CFG("enable_dynamic_memory", "{\"in\":[1]}"), "r1",
+               "check[enable_dynamic_memory]", "is a boolean",
+               "a number in the in of a boolean");
+    load_fails(CFG("func_vpc", "{\"in\":[\"a\"]}"), "r1", "check[func_vpc]",
+               "\"in\" compares a value, but func_vpc is an object",
+               "in on an object");
+    load_fails(CFG("memory_size", "{\"type\":\"string\"}"), "r1",
+               "check[memory_size]", "never passes: check for an integer",
+               "a type the field never has");
+    load_fails(CFG("runtime[*]", "{\"in\":[\"a\"]}"), "r1",
+               "check[runtime[*]]", "not an array: remove the \"[*]\"",
+               "[*] on a string");
+    load_fails(CFG("mount_config.func_mounts.mount_type", "{\"in\":[\"a\"]}"),
+               "r1", "check[mount_config.func_mounts.mount_type]",
+               "write \"mount_config.func_mounts[*].mount_type\"",
+               "a key of an array without [*]");
+    load_fails(CFG("func_vpc.security_groups", "{\"pattern\":\"^sg-\"}"),
+               "r1", "check[func_vpc.security_groups]",
+               "write \"func_vpc.security_groups[*]\"",
+               "pattern on an array without [*]");
+    load_fails(RULE("\"operations\":[\"code\"],\"check\":{\"runtime\":"
+                    "{\"required\":true}}"), "r1", "check[runtime]",
+               "the code operation does not take \"runtime\"",
+               "a field the operation does not take");
+    load_fails(RULE("\"check\":{\"memory_size\":{\"max\":1}}"), "r1",
+               "check[memory_size]", "\"operations\" without code",
+               "a rule of every operation on a config field");
+    load_fails(RULE("\"operations\":[\"config\"],\"when\":{\"runtme\":"
+                    "{\"in\":[\"Go1.x\"]}},\"check\":{\"memory_size\":"
+                    "{\"max\":1}}"), "r1", "when[runtme]",
+               "did you mean `runtime`?", "a misspelt when");
+
+    load_fails(RULE("\"operations\":[\"code\"],\"check\":{\"code_type\":"
+                    "{\"in\":[\"zip\",\"jra\"]}}"), "r1", "check[code_type]",
+               "\"in\" lists \"jra\" (item 2), but code_type is one of "
+               "inline, zip, obs, jar", "a value outside a documented enum");
+    load_fails(RULE("\"operations\":[\"code\",\"create\"],\"check\":"
+                    "{\"code_type\":{\"in\":[\"Custom-Image-Swr\"]}}"), "r1",
+               "check[code_type]", "for the code operation",
+               "a code_type only create takes, in a rule for code too");
+    load_fails(CFG("mount_config.func_mounts[*].mount_type",
+                   "{\"not_in\":[\"sfsturbo\"]}"), "r1",
+               "check[mount_config.func_mounts[*].mount_type]",
+               "is one of sfs, sfsTurbo, ecs", "an enum's value in the "
+               "wrong case");
+
+    /* what the reference allows loads */
+
+    load_ok(RULE("\"operations\":[\"create\"],\"check\":{\"code_type\":"
+                 "{\"in\":[\"zip\",\"Custom-Image-Swr\"]}}"),
+            "create's own code_type value loads for create");
+
+    load_ok(CFG("func_vpc.security_groups[*]",
+                "{\"pattern\":\"^sg-\",\"max_length\":36}"),
+            "pattern on the items of an array of strings loads");
+    load_ok(CFG("func_vpc.security_groups",
+                "{\"max_length\":3,\"required\":true,\"type\":\"array\"}"),
+            "max_length, required and type on an array load");
+    load_ok(CFG("lts_custom_tag.team", "{\"pattern\":\"^[a-z]+$\"}"),
+            "a key of a map of strings loads");
+    load_ok(RULE("\"operations\":[\"code\"],\"check\":{\"func_code.file\":"
+                 "{\"max_decoded_bytes\":10}}"),
+            "max_decoded_bytes on base64 loads");
+    load_ok(CFG("memory_size", "{\"in\":[128,256.0,null],"
+                "\"type\":[\"integer\",\"null\"]}"),
+            "numbers and null in the in of an integer load");
 }
 
 
@@ -455,6 +579,23 @@ test_missing_file(void)
        && strstr(err.message, "not a regular file"),
        "a directory does not load");
     fgs_policy_error_free(&err);
+}
+
+
+static void
+load_ok(const char *text, const char *name)
+{
+    fgs_policy_t        *p;
+    fgs_policy_error_t   err;
+
+    p = tp_load(text, &err);
+
+    if (!ok(p != NULL, "%s", name)) {
+        printf("#   got: %s\n", err.message ? err.message : "(null)");
+        fgs_policy_error_free(&err);
+    }
+
+    fgs_policy_free(p);
 }
 
 

@@ -15,6 +15,7 @@
 
 #include "tap.h"
 #include "fgs_base64.h"
+#include "fgs_error.h"
 #include "fgs_json.h"
 #include "fgs_schema.h"
 #include "fgs_schema_fields.h"
@@ -1223,6 +1224,47 @@ test_base64(void)
 }
 
 
+/* the answer's summary counts the rest, with the plural right */
+
+static void
+test_summary(void)
+{
+    char              *msg;
+    fgs_violations_t   v;
+
+    fgs_arena_reset(&arena);
+    fgs_arena_init(&arena);
+    fgs_violations_init(&v);
+
+    if (fgs_violation_add(&v, &arena.alloc, NULL, "a", "a is wrong")
+        != FGS_OK
+        || fgs_violation_add(&v, &arena.alloc, NULL, "b", "b is wrong")
+           != FGS_OK)
+    {
+        printf("Bail out! no memory\n");
+        exit(2);
+    }
+
+    msg = fgs_error_schema_msg(&arena.alloc, &v);
+    ok(msg && strstr(msg, ": a is wrong (and 1 more violation, listed in "
+                          "violations)") != NULL,
+       "one more: \"1 more violation\"");
+
+    if (fgs_violation_add(&v, &arena.alloc, NULL, "c", "c is wrong")
+        != FGS_OK)
+    {
+        printf("Bail out! no memory\n");
+        exit(2);
+    }
+
+    msg = fgs_error_schema_msg(&arena.alloc, &v);
+    ok(msg && strstr(msg, "(and 2 more violations, listed in violations)")
+              != NULL,
+       "two more: \"2 more violations\"");
+    ok(msg && strstr(msg, "problems") == NULL, "no \"problems\"");
+}
+
+
 int
 main(void)
 {
@@ -1238,6 +1280,7 @@ main(void)
     test_collect();
     test_secrets();
     test_base64();
+    test_summary();
 
     fgs_arena_reset(&arena);
 
