@@ -53,7 +53,8 @@ static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
 static int fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
 static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
-static int fgs_eval_signed_msg(fgs_eval_ctx_t *ctx);
+static char *fgs_eval_signed_fields(fgs_eval_ctx_t *ctx);
+static int fgs_eval_signed_msg(fgs_eval_ctx_t *ctx, const char *fields);
 static int fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code);
 static int fgs_eval_keep_notes(fgs_rule_note_t **list, fgs_alloc_t *a);
 
@@ -615,6 +616,7 @@ fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail, uint32_t rule,
 static int
 fgs_eval_decide(fgs_eval_ctx_t *ctx)
 {
+    char        *fields;
     uint32_t     enforced;
     fgs_eval_t  *out;
 
@@ -623,11 +625,18 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
 
     if (out->nedits > 0 && ctx->in->signed_body) {
 
-        /* the caller makes the changes, or the signature breaks */
+        /*
+         * the caller makes the changes, or the signature breaks: the
+         * fields are named before the fixes join the violations, which
+         * takes them from their list
+         */
 
-        if (fgs_violations_append(&out->violations, &ctx->signed_fixes,
-                                  ctx->a)
-            != FGS_OK)
+        fields = enforced ? NULL : fgs_eval_signed_fields(ctx);
+
+        if ((!enforced && fields == NULL)
+            || fgs_violations_append(&out->violations, &ctx->signed_fixes,
+                                     ctx->a)
+               != FGS_OK)
         {
             return FGS_ERROR;
         }
@@ -640,7 +649,7 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
             return FGS_ERROR;
         }
 
-        return fgs_eval_signed_msg(ctx);
+        return fgs_eval_signed_msg(ctx, fields);
     }
 
     if (enforced > 0) {
@@ -667,8 +676,10 @@ fgs_eval_decide(fgs_eval_ctx_t *ctx)
  * unsigned for the gateway to rewrite, or make each change yourself.
  */
 
-static int
-fgs_eval_signed_msg(fgs_eval_ctx_t *ctx)
+/* the fields an AK/SK caller must set itself, "a, b, c"; NULL: no memory */
+
+static char *
+fgs_eval_signed_fields(fgs_eval_ctx_t *ctx)
 {
     char                   *fields, *p;
     size_t                  len;
@@ -682,7 +693,7 @@ fgs_eval_signed_msg(fgs_eval_ctx_t *ctx)
 
     fields = ctx->a->alloc(ctx->a->data, len);
     if (fields == NULL) {
-        return FGS_ERROR;
+        return NULL;
     }
 
     p = fields;
@@ -700,6 +711,13 @@ fgs_eval_signed_msg(fgs_eval_ctx_t *ctx)
 
     *p = '\0';
 
+    return fields;
+}
+
+
+static int
+fgs_eval_signed_msg(fgs_eval_ctx_t *ctx, const char *fields)
+{
     ctx->out->error_msg = fgs_policy_cat(ctx->a, "denied by policy: the "
                                          "body is signed with AK/SK and the "
                                          "policy would rewrite it; either "
