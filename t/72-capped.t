@@ -110,7 +110,7 @@ my $keys = '{"func_name":"fn-cap","runtime":"Python3.12","handler":"i.h",'
 $r = $t->json_put($path, $keys, { timeout => 60 });
 $err = $t->is_fgs_error($r, 400, 'FGSPOL.4001', '65,000 unknown keys',
                         nviolations => 101,
-                        msg => qr/\(and 64999 more problems; violations lists 99 of them\)/);
+                        msg => qr/\(and 64999 more violations; violations lists 99 of them\)/);
 ok($err && $err->{violations}[-1]{message}
          =~ /^64900 more violations of the API reference were found/,
    'the last one counts the rest');
