@@ -4,7 +4,7 @@
  *
  * The FunctionGraph API reference as a table: every documented field of
  * the code, config and create bodies with its type and fixed constraints
- * (DESIGN section 4, ../shared/seeds).  fgs_schema_check() walks a
+ * (README, "What a governed body must be").  fgs_schema_check() walks a
  * scanned body once against it.
  */
 
