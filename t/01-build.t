@@ -6,6 +6,7 @@ use strict;
 use warnings;
 
 use Test::More;
+use File::Basename qw(basename);
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
@@ -161,4 +162,25 @@ $r = $t->request(method => 'GET', target => function_path($u) . '/config');
 $t->is_status($r, 200, 'and reads still pass');
 
 $t->finish(allow => [qr/unknown-key\.json|operashuns/]);
+
+# nginx's include rule, which other nginx versions than the one this runs
+# against enforce (a system header first leaves nginx's feature macros
+# out, and 1.25's QUIC headers then fail to build): every glue file
+# starts with ngx_config.h, or with a module header that does.
+my $glue = "$FgsTest::ROOT/ngx_fgs_policy_module";
+my %starts_ok = map { $_ => 1 } '<ngx_config.h>';
+for my $h (glob("$glue/ngx_http_fgs_policy*.h")) {
+    my ($first) = FgsTest::slurp($h) =~ /^#include\s+(\S+)/m;
+    $starts_ok{ '"' . basename($h) . '"' } = 1
+        if ($first // '') eq '<ngx_config.h>'
+           || ($first // '') =~ /^"ngx_http_fgs_policy\w*\.h"$/;
+}
+my @wrong_first;
+for my $f (glob("$glue/ngx_http_fgs_policy*.[ch]")) {
+    my ($first) = FgsTest::slurp($f) =~ /^#include\s+(\S+)/m;
+    push @wrong_first, basename($f) . ": $first"
+        unless defined $first && $starts_ok{$first};
+}
+is_deeply(\@wrong_first, [], 'every glue file includes nginx\'s headers first');
+
 done_testing;
