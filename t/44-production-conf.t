@@ -116,8 +116,25 @@ my $syslog = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
 my $syslog_port = $syslog->sockport;
 
 # each replacement must match exactly once: a changed file fails here
+# whether the nginx under test is at least version a.b.c
+sub nginx_at_least {
+    my @want = @_;
+    my ($v) = qx{$FgsTest::NGINX -v 2>&1} =~ m{nginx/(\d+\.\d+\.\d+)};
+    my @have = split /\./, $v // '0.0.0';
+    for my $k (0 .. 2) {
+        return $have[$k] > $want[$k] if $have[$k] != $want[$k];
+    }
+    return 1;
+}
+
 sub localise {
     my ($conf, $trust) = @_;
+
+    # nginx 1.25.1 and later deprecate "listen ... http2" with a warning:
+    # there the README's form, "listen ... ssl; http2 on;", is tested
+    my $h2_listen = nginx_at_least(1, 25, 1)
+        ? "listen 127.0.0.1:$gw_port ssl;\n        http2 on;"
+        : "listen 127.0.0.1:$gw_port ssl http2;";
 
     my $user = $> == 0 ? 'user root root;' : '';
     my @subst = (
@@ -133,7 +150,7 @@ sub localise {
           "fgs_policy_audit_log $p/logs/fgs-" ],
         [ qr{syslog:server=[^,;]+}, "syslog:server=127.0.0.1:$syslog_port" ],
         [ qr{server\s+\Q$ENDPOINT\E:443;}, "server 127.0.0.1:$fg_port;" ],
-        [ qr{listen\s+443 ssl http2;}, "listen 127.0.0.1:$gw_port ssl http2;" ],
+        [ qr{listen\s+443 ssl http2;}, $h2_listen ],
         [ qr{listen\s+127\.0\.0\.1:9145;}, "listen 127.0.0.1:$metrics_port;" ],
         [ qr{ssl_certificate\s+/etc/nginx/fgs/tls/},
           "ssl_certificate $tls/" ],
