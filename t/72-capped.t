@@ -40,8 +40,8 @@ $t->seed_functions(urn('fn-cap'));
 my $audit = $t->prefix . '/logs/audit.log';
 my $path = config_path('fn-cap');
 
-# security group ids as long as the cloud's: a body may
-# hold a value per 16 bytes (README, Limits)
+# security group ids as long as the cloud's: a body may hold a value per
+# 16 bytes (README, What a governed body must be)
 sub body_with_groups {
     my ($n, %o) = @_;
     my $sg = 'sg-bad-0000-0000-0000-000000000000';

@@ -7,9 +7,10 @@
 # and refused.  Before this bound, such bodies cost 13 to 48 times their
 # size each.
 #
-# A body may hold a value per 16 bytes (README, Limits): the dense bodies
-# that reach the API reference's check have that many, and the denser
-# ones are refused by the scan, which costs no more than the others.
+# A body may hold a value per 16 bytes (README, What a governed body must
+# be): the dense bodies that reach the API reference's check have that
+# many, and the denser ones are refused by the scan, which costs no more
+# than the others.
 #
 # Under a sanitizer or valgrind the allocator is not glibc's and VmRSS
 # says nothing of the module: the requests are still sent and answered,

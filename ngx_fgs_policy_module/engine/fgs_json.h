@@ -34,7 +34,7 @@
  * length: one per FGS_JSON_BYTES_PER_VALUE bytes, never fewer than
  * FGS_JSON_MIN_VALUES nor more than FGS_JSON_MAX_NODES.  Each value
  * costs a node of 48 bytes while the body is scanned, and a member of a
- * large object 16 to 48 bytes more of duplicate-key table, so that this
+ * large object 16 to 64 bytes more of duplicate-key table, so that this
  * keeps the scan's memory within 8 times the body and 256 KB whatever
  * its shape (README, "Memory"; t/unit/test_json_memory.c): at one value
  * per 8 bytes, the node arrays alone would reach 9 times the body.
@@ -43,10 +43,11 @@
  * they are records of a few dozen fields, whose only lists are a
  * function's security groups, DNS servers, search domains and options,
  * mounts, trigger VPCs, dependencies and LTS tags.  A body past 4,096
- * values must be mostly one of these lists, thousands of items long,
- * and their items take 16 bytes or more as sent: ids of 32 or 36
- * characters (security groups, dependencies, VPCs), mounts of four
- * fields, addresses and domains with their quotes and comma.  Bodies
+ * values must be mostly one of these lists, thousands of items long:
+ * thousands of DNS servers, search domains, options or LTS tags, the
+ * only items that can be shorter than 16 bytes, make no function; the
+ * others are ids of 32 or 36 characters (security groups, dependencies,
+ * VPCs) and mounts of four fields, 30 bytes and more as sent.  Bodies
  * below 64 KB get 4,096 values whatever their shape.
  */
 #define FGS_JSON_MIN_VALUES       4096
