@@ -12,8 +12,8 @@
  * accepted or refused for its values.  An allocator that counts the
  * bytes live and their peak shows it for the shapes that cost most:
  * values of one byte in an array, short keys in one object, objects of
- * 40 members (each with a key table of its own) in an array, each at the
- * cap and one value over it, and bodies under 64 KB, which hold 4,096
+ * 33 members in an array (the fewest that get a key table, of 128 slots:
+ * the most table per member), each at the cap and one value over it, and bodies under 64 KB, which hold 4,096
  * values whatever their length.
  */
 
@@ -51,7 +51,7 @@ typedef struct {
 typedef enum {
     SHAPE_VALUES = 0,          /* {"xs":[1,1,...]} */
     SHAPE_KEYS,                /* {"k00000":1,...} */
-    SHAPE_NESTED               /* {"xs":[{"k00":1,...,"k39":1},...]} */
+    SHAPE_NESTED               /* {"xs":[{"k00":1,...,"k32":1},...]} */
 } shape_e;
 
 
@@ -187,7 +187,7 @@ body_new(shape_e shape, uint32_t values, size_t len, size_t *out_len)
 
     default: /* SHAPE_NESTED */
 
-        /* the root, xs, then objects of 40 members, the last shorter */
+        /* the root, xs, then objects of 33 members, the last shorter */
 
         p = body + sprintf(body, "{\"xs\":[");
         left = values - 2;
@@ -197,7 +197,7 @@ body_new(shape_e shape, uint32_t values, size_t len, size_t *out_len)
             p += sprintf(p, "%s{", obj++ ? "," : "");
             left--;
 
-            for (m = 0; m < 40 && left; m++, left--) {
+            for (m = 0; m < 33 && left; m++, left--) {
                 p += sprintf(p, "%s\"k%02u\":1", m ? "," : "", m);
             }
 
