@@ -565,6 +565,14 @@ add(
     body => cfg('"description":"x"', '"lts_custom_tag":['
                 . join(',', (0) x 70_000) . ']', '"memory_size":4096'),
     expect => $JSON },
+  { class => 'depth', name => 'more values than the body\'s length allows',
+    body => cfg('"memory_size":4096', '"lts_custom_tag":['
+                . join(',', (0) x 5_000) . ']'),
+    expect => $JSON },
+  { class => 'depth', name => 'as many as its length allows: no tag map',
+    body => cfg('"memory_size":4096', '"lts_custom_tag":['
+                . join(',', (' ' x 19 . '0') x 5_000) . ']'),
+    expect => $API },
   { class => 'depth', name => 'at the limit: an array is no tag map',
     body => cfg('"memory_size":512', '"lts_custom_tag":' . nest(64)),
     expect => $API },

@@ -12,8 +12,8 @@
  * UTF-8 without BOM, and refuses everything that two readers could read
  * two ways: duplicate keys (compared after unescaping), "\u0000", lone
  * surrogates, invalid or overlong UTF-8, nesting deeper than
- * FGS_JSON_MAX_DEPTH, more than FGS_JSON_MAX_NODES values, and anything
- * but whitespace after the object.
+ * FGS_JSON_MAX_DEPTH, more values than fgs_json_max_values() allows for
+ * the body's length, and anything but whitespace after the object.
  */
 
 
@@ -27,6 +27,31 @@
 #define FGS_JSON_MAX_DEPTH   64
 #define FGS_JSON_MAX_NODES   65536
 #define FGS_JSON_MAX_BODY    ((size_t) UINT32_MAX)
+
+
+/*
+ * The values a body may hold (the root object included) depend on its
+ * length: one per FGS_JSON_BYTES_PER_VALUE bytes, never fewer than
+ * FGS_JSON_MIN_VALUES nor more than FGS_JSON_MAX_NODES.  Each value
+ * costs a node of 48 bytes while the body is scanned, and a member of a
+ * large object 16 to 64 bytes more of duplicate-key table, so that this
+ * keeps the scan's memory within 8 times the body and 256 KB whatever
+ * its shape (README, "Memory"; t/unit/test_json_memory.c): at one value
+ * per 8 bytes, the node arrays alone would reach 9 times the body.
+ *
+ * No body of the API reference comes near it (fgs_schema_fields.c):
+ * they are records of a few dozen fields, whose only lists are a
+ * function's security groups, DNS servers, search domains and options,
+ * mounts, trigger VPCs, dependencies and LTS tags.  A body past 4,096
+ * values must be mostly one of these lists, thousands of items long:
+ * thousands of DNS servers, search domains, options or LTS tags, the
+ * only items that can be shorter than 16 bytes, make no function; the
+ * others are ids of 32 or 36 characters (security groups, dependencies,
+ * VPCs) and mounts of four fields, 30 bytes and more as sent.  Bodies
+ * below 64 KB get 4,096 values whatever their shape.
+ */
+#define FGS_JSON_MIN_VALUES       4096
+#define FGS_JSON_BYTES_PER_VALUE  16
 
 
 typedef enum {
@@ -116,6 +141,10 @@ int fgs_json_scan(fgs_json_doc_t *doc, const u_char *body, size_t len,
  */
 int fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     const struct fgs_base64_runs_s *runs, fgs_alloc_t *a);
+
+
+/* the most values (nodes, the root included) a body of len bytes holds */
+uint32_t fgs_json_max_values(size_t len);
 
 
 /* the child of an object with this unescaped key, or FGS_NONE */

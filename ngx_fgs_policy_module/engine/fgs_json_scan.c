@@ -69,6 +69,9 @@
 #define FGS_JSON_KEY_CHUNK    4096
 #define FGS_JSON_KEY_SLACK    16    /* a short key is moved as 16 bytes */
 
+_Static_assert(FGS_JSON_FIRST_NODES <= FGS_JSON_MIN_VALUES / 2,
+               "the first array is below half of any body's value cap");
+
 
 /*
  * What the node of a container's next child starts as: its parent, no
@@ -110,6 +113,7 @@ typedef struct {
     fgs_json_node_t    *nodes;
     uint32_t            n;
     uint32_t            cap;
+    uint32_t            max;        /* fgs_json_max_values() of the body */
     unsigned            nodes_own:1;    /* nodes is an allocation of its
                                            own (not the first block) */
     u_char             *kpos;       /* free room for key copies */
@@ -448,6 +452,25 @@ fgs_json_plain_end_runs(fgs_json_scan_t *st, const u_char *p)
 }
 
 
+uint32_t
+fgs_json_max_values(size_t len)
+{
+    size_t  n;
+
+    n = len / FGS_JSON_BYTES_PER_VALUE;
+
+    if (n < FGS_JSON_MIN_VALUES) {
+        return FGS_JSON_MIN_VALUES;
+    }
+
+    if (n > FGS_JSON_MAX_NODES) {
+        return FGS_JSON_MAX_NODES;
+    }
+
+    return (uint32_t) n;
+}
+
+
 int
 fgs_json_scan(fgs_json_doc_t *doc, const u_char *body, size_t len,
     fgs_alloc_t *a)
@@ -491,6 +514,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     st.end = body + len;
     st.n = 0;
     st.cap = 0;
+    st.max = fgs_json_max_values(len);
     st.nodes = NULL;
     st.nodes_own = 0;
     st.kpos = NULL;
@@ -598,9 +622,11 @@ value_near:
 
     if (n == cap) {
 
-        if (n == FGS_JSON_MAX_NODES) {
-            return fgs_json_scan_fail(&st, p, "the body holds more than %d "
-                                      "values", FGS_JSON_MAX_NODES);
+        if (n == st.max) {
+            return fgs_json_scan_fail(&st, p, "the body holds more JSON "
+                                      "values than a FunctionGraph "
+                                      "request can: %u for a body of %zu "
+                                      "bytes", st.max, len);
         }
 
         st.n = n;
@@ -1465,18 +1491,28 @@ fgs_json_scan_first(fgs_json_scan_t *st)
  * first.  The array it replaces is given back where the region can (all
  * but the first, which shares its block with the first keys): a scan
  * holds one array, not every size it went through.
+ *
+ * It never grows past st->max, and the step before the last stops at
+ * half of it, so that the old and the new array together hold at most
+ * one and a half times st->max nodes: 64, 128, ..., max / 2, max.  The
+ * first array holds at most FGS_JSON_FIRST_NODES, a 64th of the least
+ * max.
  */
 
 static int
 fgs_json_scan_grow(fgs_json_scan_t *st)
 {
-    uint32_t          cap;
+    uint32_t          cap, half;
     fgs_json_node_t  *nodes;
 
     cap = st->cap * 2;
+    half = st->max - st->max / 2;
 
-    if (cap > FGS_JSON_MAX_NODES) {
-        cap = FGS_JSON_MAX_NODES;
+    if (cap >= st->max) {
+        cap = st->max;
+
+    } else if (cap > half) {
+        cap = half;
     }
 
     nodes = st->a->alloc(st->a->data, (cap + 1) * sizeof(fgs_json_node_t));

@@ -18,7 +18,8 @@
  * - a top-level array: jansson takes it, the gateway wants one object.
  *   The scanner must refuse it;
  * - the scanner's limits: nesting deeper than FGS_JSON_MAX_DEPTH (64;
- *   jansson allows 2048) and more than FGS_JSON_MAX_NODES values.  The
+ *   jansson allows 2048) and more values than fgs_json_max_values()
+ *   allows for the body's length (4,096 to 65,536).  The
  *   depth and the number of values of a body jansson accepted are
  *   counted here on its bytes, independently of both parsers; past a
  *   limit the scanner must refuse, within them it must accept;
@@ -113,7 +114,9 @@ fgs_fuzz_json_diff(const uint8_t *data, size_t size)
 
     fuzz_diff_shape(data, size, &sh);
 
-    if (sh.depth > FGS_JSON_MAX_DEPTH || sh.values > FGS_JSON_MAX_NODES) {
+    if (sh.depth > FGS_JSON_MAX_DEPTH
+        || sh.values > fgs_json_max_values(size))
+    {
         if (rc == FGS_OK) {
             fuzz_fail(__FILE__, __LINE__,
                       "the scanner accepts a body past its limits");

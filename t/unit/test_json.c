@@ -407,7 +407,7 @@ test_limits(void)
     size_t   n;
     u_char  *b, *p;
 
-    b = malloc(4 * 65536 + 64);
+    b = malloc(16 * (size_t) FGS_JSON_MAX_NODES + 64);
     if (b == NULL) {
         ok(0, "malloc");
         return;
@@ -468,7 +468,15 @@ test_limits(void)
     is_int(doc.error_off, 5 + FGS_JSON_MAX_DEPTH, "at the first one too "
            "deep");
 
-    /* nodes: the root, an array and 65534 elements */
+    /*
+     * nodes: the root, an array and 65534 elements, in a body of 1 MB
+     * (one value per 16 bytes: the whole FGS_JSON_MAX_NODES)
+     */
+
+    is_int(fgs_json_max_values(16 * (size_t) FGS_JSON_MAX_NODES),
+           FGS_JSON_MAX_NODES, "a body of 1 MB may hold 65536 values");
+    is_int(fgs_json_max_values(64 * (size_t) FGS_JSON_MAX_NODES),
+           FGS_JSON_MAX_NODES, "a larger one no more");
 
     p = b;
     p += sprintf((char *) p, "{\"a\":[");
@@ -481,21 +489,35 @@ test_limits(void)
     p[-1] = ']';
     *p++ = '}';
 
+    /* without the padding, the body may hold a value per 16 bytes only */
+
+    n = p - b;
+    rc = scan(b, n);
+    is_int(rc, FGS_DECLINED, "65536 values in %zu bytes refused", n);
+    is_int(fgs_json_max_values(n), n / 16, "the cap is a value per 16 bytes");
+    is_int(doc.error_off, 6 + 2 * (n / 16 - 2), "at the value too many");
+    ok(doc.error && strstr(doc.error, "more JSON values than a "
+       "FunctionGraph request can"), "value cap message: %s", doc.error);
+
+    memset(p, ' ', 16 * (size_t) FGS_JSON_MAX_NODES - n);
+    p = b + 16 * (size_t) FGS_JSON_MAX_NODES;
+
     rc = scan(b, p - b);
-    is_int(rc, FGS_OK, "65536 values pass");
+    is_int(rc, FGS_OK, "65536 values pass in 1 MB");
     is_int(doc.n, FGS_JSON_MAX_NODES, "65536 nodes");
     is_int(doc.nodes[1].count, FGS_JSON_MAX_NODES - 2, "array count");
     is_int(doc.nodes[FGS_JSON_MAX_NODES - 1].index, FGS_JSON_MAX_NODES - 3,
            "last index");
 
-    n = p - b;
-    memcpy(b + n - 2, ",0]}", 4);
-    n += 2;
+    /* the ']' after the last element: one more element instead */
 
-    is_int(scan(b, n), FGS_DECLINED, "65537 values refused");
-    is_int(doc.error_off, n - 3, "at the value too many");
-    ok(doc.error && strstr(doc.error, "more than 65536 values"), "node "
-       "limit message");
+    n = 6 + 2 * (FGS_JSON_MAX_NODES - 2) - 1;
+    memcpy(b + n, ",0]}", 4);
+
+    is_int(scan(b, p - b), FGS_DECLINED, "65537 values refused");
+    is_int(doc.error_off, n + 1, "at the value too many");
+    ok(doc.error && strstr(doc.error, "65536 for a body of 1048576 bytes"),
+       "node limit message: %s", doc.error);
 
     /* the size is checked before a byte is read */
 
@@ -589,13 +611,16 @@ test_large_objects(void)
 
     ok(1, "duplicates found among keys of one fingerprint");
 
-    /* 60,000 keys: linear, not quadratic */
+    /*
+     * 60,000 keys: linear, not quadratic.  Each member takes 16 bytes or
+     * more, as a body may hold a value per 16 bytes.
+     */
 
     p = b;
     *p++ = '{';
 
     for (i = 0; i < NKEYS; i++) {
-        p += sprintf(p, "\"k%d\":%d,", i, i);
+        p += sprintf(p, "\"k%d\":%-10d,", i, i);
     }
 
     p[-1] = '}';
@@ -633,11 +658,11 @@ test_large_objects(void)
     for (i = 0; i < NKEYS; i++) {
         if (i == NKEYS / 2) {
             dup_off = p - b;
-            p += sprintf(p, "\"k%d\":%d,", NKEYS / 3, i);
+            p += sprintf(p, "\"k%d\":%-10d,", NKEYS / 3, i);
             continue;
         }
 
-        p += sprintf(p, "\"k%d\":%d,", i, i);
+        p += sprintf(p, "\"k%d\":%-10d,", i, i);
     }
 
     p[-1] = '}';

@@ -671,7 +671,7 @@ capped_body(uint32_t n)
     char      *body, *p;
     uint32_t   i;
 
-    body = malloc(64 + n * 8);
+    body = malloc(64 + (size_t) n * 18);
     if (body == NULL) {
         printf("Bail out! no memory\n");
         exit(1);
@@ -679,8 +679,10 @@ capped_body(uint32_t n)
 
     p = body + sprintf(body, "{\"func_name\":\"prod-a\",\"xs\":[");
 
+    /* 17 bytes an element: a body may hold a value per 16 bytes */
+
     for (i = 0; i < n; i++) {
-        p += sprintf(p, "%s%u", i ? "," : "", i % 10);
+        p += sprintf(p, "%s%16u", i ? "," : "", i % 10);
     }
 
     strcpy(p, "]}");
