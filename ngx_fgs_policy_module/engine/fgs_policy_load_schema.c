@@ -34,6 +34,7 @@
 #include "fgs_policy_load_schema.h"
 #include "fgs_schema.h"
 #include "fgs_schema_fields.h"
+#include "fgs_schema_index.h"
 
 
 /* a field that a rule of the reference ties to other fields */
@@ -56,6 +57,8 @@ static const fgs_mutation_t *fgs_load_schema_culprit(const fgs_rule_t *rule,
     const char *field);
 static const fgs_schema_field_t *fgs_load_schema_field(
     const fgs_path_t *path, uint8_t bit, const fgs_schema_object_t **holder);
+static const fgs_schema_field_t *fgs_load_schema_member(
+    const fgs_schema_object_t *obj, const char *key, size_t len);
 static int fgs_load_schema_is(const fgs_path_t *path, const char *dotted);
 static const char *fgs_load_schema_field_text(const fgs_mutation_t *m,
     char *buf, size_t len);
@@ -427,7 +430,7 @@ static const fgs_schema_field_t *
 fgs_load_schema_field(const fgs_path_t *path, uint8_t bit,
     const fgs_schema_object_t **holder)
 {
-    uint32_t                    i, k;
+    uint32_t                    i;
     const fgs_path_seg_t       *seg;
     const fgs_schema_field_t   *f;
     const fgs_schema_object_t  *obj;
@@ -436,16 +439,7 @@ fgs_load_schema_field(const fgs_path_t *path, uint8_t bit,
 
     for (i = 0; i < path->nsegs; i++) {
         seg = &path->segs[i];
-        f = NULL;
-
-        for (k = 0; k < obj->n; k++) {
-            if (obj->fields[k].len == seg->key_len
-                && memcmp(obj->fields[k].name, seg->key, seg->key_len) == 0)
-            {
-                f = &obj->fields[k];
-                break;
-            }
-        }
+        f = fgs_load_schema_member(obj, seg->key, seg->key_len);
 
         if (f == NULL || !(f->ops & bit)) {
             return NULL;
@@ -464,6 +458,20 @@ fgs_load_schema_field(const fgs_path_t *path, uint8_t bit,
     }
 
     return NULL;
+}
+
+
+/* the field of obj named exactly key, through the object's index */
+
+static const fgs_schema_field_t *
+fgs_load_schema_member(const fgs_schema_object_t *obj, const char *key,
+    size_t len)
+{
+    int  k;
+
+    k = fgs_schema_find(obj, key, len);
+
+    return (k < 0) ? NULL : &obj->fields[k];
 }
 
 
@@ -587,7 +595,7 @@ fgs_load_check_schema(fgs_load_t *ld, const fgs_check_t *c,
 {
     char                        field[160], name[160];
     size_t                      nlen;
-    uint32_t                    i, k, kind;
+    uint32_t                    i, kind;
     const char                 *hint;
     const fgs_path_seg_t       *seg;
     const fgs_schema_field_t   *f;
@@ -647,16 +655,7 @@ fgs_load_check_schema(fgs_load_t *ld, const fgs_check_t *c,
                                  (int) seg->key_len, seg->key);
         }
 
-        f = NULL;
-
-        for (k = 0; k < obj->n; k++) {
-            if (obj->fields[k].len == seg->key_len
-                && memcmp(obj->fields[k].name, seg->key, seg->key_len) == 0)
-            {
-                f = &obj->fields[k];
-                break;
-            }
-        }
+        f = fgs_load_schema_member(obj, seg->key, seg->key_len);
 
         if (f == NULL) {
             hint = fgs_load_schema_closest(obj, seg->key, seg->key_len, bit);
