@@ -78,13 +78,13 @@ static ngx_str_t  ngx_http_fgs_policy_sdk_id_name =
  * evaluation): SipHash-2-4, keyed once per worker with 16 bytes of
  * RAND_bytes(), of a per-worker counter, twice.  Without the key the ids
  * are as unpredictable as random ones; with a counter no two of a worker
- * are alike.  The key is drawn in the worker that uses it (the pid
- * tells), so no two workers share one.
+ * are alike.  The key is drawn as each worker starts
+ * (ngx_http_fgs_policy_request_id_init()), so no two workers share one.
  */
 
 static uint64_t    ngx_http_fgs_policy_id_key[2];
 static uint64_t    ngx_http_fgs_policy_id_count;
-static ngx_pid_t   ngx_http_fgs_policy_id_pid = NGX_INVALID_PID;
+static ngx_uint_t  ngx_http_fgs_policy_id_keyed;
 
 
 static ngx_http_fgs_policy_status_t  ngx_http_fgs_policy_statuses[] = {
@@ -242,6 +242,25 @@ ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
 }
 
 
+ngx_int_t
+ngx_http_fgs_policy_request_id_init(ngx_cycle_t *cycle)
+{
+    ngx_http_fgs_policy_id_count = 0;
+    ngx_http_fgs_policy_id_keyed =
+        (RAND_bytes((u_char *) ngx_http_fgs_policy_id_key,
+                    sizeof(ngx_http_fgs_policy_id_key))
+         == 1);
+
+    if (!ngx_http_fgs_policy_id_keyed) {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "fgs_policy: no randomness for the request ids' key: "
+                      "governed requests get nginx's own $request_id");
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_http_variable_value_t *
 ngx_http_fgs_policy_request_id(ngx_http_request_t *r)
 {
@@ -263,17 +282,9 @@ ngx_http_fgs_policy_request_id(ngx_http_request_t *r)
         return vv;
     }
 
-    if (ngx_http_fgs_policy_id_pid != ngx_pid) {
-        if (RAND_bytes((u_char *) ngx_http_fgs_policy_id_key,
-                       sizeof(ngx_http_fgs_policy_id_key))
-            != 1)
-        {
-            /* nginx's own way, one RAND_bytes() for this request */
-            return ngx_http_get_indexed_variable(r, fmcf->request_id_index);
-        }
-
-        ngx_http_fgs_policy_id_pid = ngx_pid;
-        ngx_http_fgs_policy_id_count = 0;
+    if (!ngx_http_fgs_policy_id_keyed) {
+        /* nginx's own way, one RAND_bytes() for this request */
+        return ngx_http_get_indexed_variable(r, fmcf->request_id_index);
     }
 
     id = ngx_pnalloc(r->pool, 32);

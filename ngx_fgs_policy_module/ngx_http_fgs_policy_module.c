@@ -27,6 +27,7 @@
 
 
 static ngx_int_t ngx_http_fgs_policy_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_fgs_policy_init_process(ngx_cycle_t *cycle);
 static void ngx_http_fgs_policy_exit_process(ngx_cycle_t *cycle);
 static void ngx_http_fgs_policy_exit_master(ngx_cycle_t *cycle);
 static char *ngx_http_fgs_policy(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -130,7 +131,7 @@ ngx_module_t  ngx_http_fgs_policy_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     ngx_http_fgs_policy_init_module,       /* init module */
-    ngx_http_fgs_policy_redact_init_process, /* init process */
+    ngx_http_fgs_policy_init_process,      /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_fgs_policy_exit_process,      /* exit process */
@@ -555,6 +556,19 @@ ngx_http_fgs_policy_init_module(ngx_cycle_t *cycle)
  * kept blocks are freed.  The master serves requests only with
  * "master_process off"; it frees its kept blocks too.
  */
+
+/* a worker (or the single process) starts: its own id key, its logs */
+
+static ngx_int_t
+ngx_http_fgs_policy_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_fgs_policy_request_id_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_fgs_policy_redact_init_process(cycle);
+}
+
 
 static void
 ngx_http_fgs_policy_exit_process(ngx_cycle_t *cycle)
