@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The audit trail (DESIGN section 9): one JSON line per record, each
+ * The audit trail (README, "Audit trail"): one JSON line per record, each
  * line chained to the one before it by SHA-256, one chain per writer
  * (an nginx worker process) and destination.
  *

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The organisation's policy (DESIGN sections 5 and 6): loaded and compiled
+ * The organisation's policy (README, "The policy file"): loaded and compiled
  * once, at configuration time, with jansson and PCRE2; evaluated per
  * request on the scanner's tape, without jansson and without allocating
  * match data.  A loaded policy does not change after loading, but each of
@@ -187,7 +187,8 @@ int fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a);
 
 
 /*
- * What evaluation means where DESIGN section 5 and 6 leave it open:
+ * What evaluation means where the README's "The policy file" leaves it
+ * open:
  *
  * - scope: a rule applies when its operations include the request's
  *   ("other" is not a rule operation: other writes carry no body and

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * One request against the policy (DESIGN sections 5 and 6):
+ * One request against the policy (README, "The policy file"):
  *
  * 1. which rules apply: the operation, the match on the URN (for create:
  *    on the body's func_name and package), the "when" checks on the body
