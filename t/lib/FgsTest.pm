@@ -303,14 +303,22 @@ sub port      { return $_[0]{port}; }
 sub mock_port { return $_[0]{mock_port}; }
 sub error_log_path { return "$_[0]{prefix}/logs/error.log"; }
 
+# A port nothing listens on, and none this test file was given before:
+# the kernel may hand a port that was just closed out again, and two
+# processes of one test (nginx and the mock) must not be told the same.
+my %ports_given;
+
 sub free_port {
-    my $s = IO::Socket::INET->new(
-        LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp',
-        Listen => 1, ReuseAddr => 1,
-    ) or croak "cannot bind a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(
+            LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp',
+            Listen => 1, ReuseAddr => 1,
+        ) or croak "cannot bind a free port: $!";
+        my $port = $s->sockport;
+        close $s;
+        return $port unless $ports_given{$port}++;
+    }
+    croak 'no free port that was not given before';
 }
 
 sub proxy_block {
