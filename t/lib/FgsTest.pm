@@ -586,12 +586,6 @@ sub start_nginx {
         $self->stop;
         die "nginx did not start: $said\n";
     }
-
-    # the master listens before it forks its workers: started means both
-    my $deadline = time + 15;
-    while (time < $deadline && !$self->worker_pids) {
-        sleep 0.02;
-    }
 }
 
 # How nginx is stopped: SIGTERM, and 10 s for it to exit.  On SIGTERM the
