@@ -18,8 +18,8 @@ CC        ?= cc
 MOD_DIR   := ngx_fgs_policy_module
 ENG_DIR   := $(MOD_DIR)/engine
 
-ENG_SRCS  := $(wildcard $(ENG_DIR)/*.c)
-ENG_HDRS  := $(wildcard $(ENG_DIR)/*.h)
+ENG_SRCS  := $(wildcard $(ENG_DIR)/*/*.c)
+ENG_HDRS  := $(wildcard $(ENG_DIR)/*/*.h)
 ENG_OBJS  := $(patsubst $(ENG_DIR)/%.c,$(BUILD)/engine/%.o,$(ENG_SRCS))
 GLUE_SRCS := $(wildcard $(MOD_DIR)/*.c $(MOD_DIR)/*.h)
 CLI_SRCS  := $(wildcard $(MOD_DIR)/cli/*.c)

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "fgs_base64.h"
-#include "fgs_json.h"
-#include "fgs_schema.h"
+#include "core/fgs_base64.h"
+#include "json/fgs_json.h"
+#include "schema/fgs_schema.h"
 
 
 #define CODE_BYTES   (15 * 1024 * 1024)     /* 20 MB once in base64 */

@@ -13,7 +13,7 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
-#include "fgs_audit.h"
+#include "audit/fgs_audit.h"
 
 
 /* the SHA-256 of a body as it arrives (ngx_http_fgs_policy_audit_body.c) */

@@ -31,7 +31,7 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
-#include "fgs_error.h"
+#include "request/fgs_error.h"
 
 /* after nginx's headers, so that nginx's feature macros are in force */
 #include <openssl/rand.h>

@@ -41,7 +41,7 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
-#include "fgs_error.h"
+#include "request/fgs_error.h"
 
 
 static ngx_int_t ngx_http_fgs_policy_phase(ngx_http_request_t *r,

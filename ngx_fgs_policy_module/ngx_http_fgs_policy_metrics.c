@@ -48,7 +48,7 @@
 
 
 #include "ngx_http_fgs_policy_metrics.h"
-#include "fgs_version.h"
+#include "core/fgs_version.h"
 
 
 #define NGX_HTTP_FGS_POLICY_METRICS_OPS        5   /* fgs_op_e */

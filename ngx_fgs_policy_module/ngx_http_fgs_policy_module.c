@@ -23,7 +23,7 @@
 
 #include "ngx_http_fgs_policy_module.h"
 #include "ngx_http_fgs_policy_metrics.h"
-#include "fgs_version.h"
+#include "core/fgs_version.h"
 
 
 static ngx_int_t ngx_http_fgs_policy_init_module(ngx_cycle_t *cycle);

@@ -17,12 +17,12 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "fgs_common.h"
-#include "fgs_json.h"
-#include "fgs_base64.h"
-#include "fgs_target.h"
-#include "fgs_schema.h"
-#include "fgs_policy.h"
+#include "core/fgs_common.h"
+#include "json/fgs_json.h"
+#include "core/fgs_base64.h"
+#include "target/fgs_target.h"
+#include "schema/fgs_schema.h"
+#include "policy/fgs_policy.h"
 
 #include "ngx_http_fgs_policy_arena.h"
 

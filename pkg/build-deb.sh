@@ -13,7 +13,7 @@
 #       changelogs, README, examples (production configuration, policy,
 #       Grafana dashboard, Prometheus rules)
 #
-# The version is FGS_VERSION (ngx_fgs_policy_module/engine/fgs_version.h),
+# The version is FGS_VERSION (ngx_fgs_policy_module/engine/core/fgs_version.h),
 # the Debian revision FGS_DEB_REVISION (default 1).  Depends: the exact
 # nginx ABI the module was built against (nginx-dev's
 # libnginx-mod.abisubstvars, as dh_nginx reads it) and the shared
@@ -35,8 +35,8 @@ fail() {
 }
 
 version=$(sed -n 's/^#define[ 	]*FGS_VERSION[ 	]*"\([^"]*\)".*/\1/p' \
-          ngx_fgs_policy_module/engine/fgs_version.h)
-[ -n "$version" ] || fail "no FGS_VERSION in engine/fgs_version.h"
+          ngx_fgs_policy_module/engine/core/fgs_version.h)
+[ -n "$version" ] || fail "no FGS_VERSION in engine/core/fgs_version.h"
 
 # the release's date, from its CHANGELOG.md section (reproducible builds)
 date=$(sed -n "s/^## \[$version\] - \([0-9-]*\)\$/\1/p" CHANGELOG.md)

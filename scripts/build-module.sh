@@ -60,7 +60,7 @@ ld_opt="-Wl,-z,relro -Wl,-z,now -fPIC $FGS_LD_OPT"
 
 # configure again whenever the sources, the addon script or the flags change
 stamp=$( (cd "$top" && ls ngx_fgs_policy_module/*.[ch] \
-          ngx_fgs_policy_module/engine/*.[ch] 2>/dev/null; cat config;
+          ngx_fgs_policy_module/engine/*/*.[ch] 2>/dev/null; cat config;
           echo "$src ${flags[*]} $cc_opt $ld_opt") | sha256sum | cut -c1-16)
 
 if [ ! -f "$objs/Makefile" ] || [ "$(cat "$objs/.fgs-stamp" 2>/dev/null)" != "$stamp" ]

@@ -1,5 +1,5 @@
 # The release (CHANGELOG.md): the version is written once, in
-# ngx_fgs_policy_module/engine/fgs_version.h, and shows in
+# ngx_fgs_policy_module/engine/core/fgs_version.h, and shows in
 # "fgs-policy --version" and "--help", in the module's start-up notice
 # in nginx's error log, and in the fgs_policy_build_info metric.  The
 # operations metrics contrib/prometheus/fgs-policy-rules.yml alerts on
@@ -18,7 +18,7 @@ use lib "$FindBin::Bin/lib";
 use FgsTest;
 
 my ($version) = FgsTest::slurp("$FgsTest::ROOT/ngx_fgs_policy_module/"
-                               . "engine/fgs_version.h")
+                               . "engine/core/fgs_version.h")
                 =~ /^#define\s+FGS_VERSION\s+"([^"]+)"/m;
 like($version // '', qr/^\d+\.\d+\.\d+$/, "FGS_VERSION is $version");
 

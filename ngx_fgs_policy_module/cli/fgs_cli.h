@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#include "fgs_common.h"
-#include "fgs_json.h"
-#include "fgs_target.h"
-#include "fgs_policy.h"
+#include "core/fgs_common.h"
+#include "json/fgs_json.h"
+#include "target/fgs_target.h"
+#include "policy/fgs_policy.h"
 
 
 /* exit codes */

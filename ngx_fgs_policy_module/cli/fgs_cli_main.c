@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fgs_cli.h"
-#include "fgs_version.h"
+#include "core/fgs_version.h"
 
 
 typedef struct {

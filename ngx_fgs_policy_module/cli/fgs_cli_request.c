@@ -14,8 +14,8 @@
 #include <time.h>
 
 #include "fgs_cli.h"
-#include "fgs_error.h"
-#include "fgs_schema.h"
+#include "request/fgs_error.h"
+#include "schema/fgs_schema.h"
 
 
 static int fgs_cli_target(const fgs_cli_request_t *rq, fgs_cli_result_t *res,

@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "fgs_cli.h"
-#include "fgs_schema.h"
+#include "schema/fgs_schema.h"
 
 
 #define FGS_CASE_MAX_FILES  4096

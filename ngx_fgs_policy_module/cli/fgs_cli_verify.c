@@ -32,7 +32,7 @@
 #include <zlib.h>
 
 #include "fgs_cli.h"
-#include "fgs_audit.h"
+#include "audit/fgs_audit.h"
 
 
 typedef struct {

@@ -29,7 +29,7 @@ plan skip_all => 'installs a package: root only' if $> != 0;
 
 my $PKG = 'libnginx-mod-http-fgs-policy';
 my $ROOT = $FgsTest::ROOT;
-my ($version) = FgsTest::slurp("$ROOT/ngx_fgs_policy_module/engine/"
+my ($version) = FgsTest::slurp("$ROOT/ngx_fgs_policy_module/engine/core/"
                                . "fgs_version.h")
                 =~ /^#define\s+FGS_VERSION\s+"([^"]+)"/m;
 chomp(my $arch = `dpkg --print-architecture`);

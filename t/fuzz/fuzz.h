@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fgs_common.h"
-#include "fgs_json.h"
+#include "core/fgs_common.h"
+#include "json/fgs_json.h"
 
 
 #define FUZZ_UNUSED  __attribute__ ((unused))

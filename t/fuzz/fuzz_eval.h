@@ -18,8 +18,8 @@
 
 #include "fuzz.h"
 #include "fuzz_tape.h"
-#include "fgs_policy.h"
-#include "fgs_schema.h"
+#include "policy/fgs_policy.h"
+#include "schema/fgs_schema.h"
 
 
 #define FUZZ_PROJECT  "0123456789abcdef0123456789abcdef"

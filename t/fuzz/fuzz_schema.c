@@ -14,7 +14,7 @@
 
 
 #include "fuzz.h"
-#include "fgs_schema.h"
+#include "schema/fgs_schema.h"
 
 
 static int fuzz_schema_violations(const fgs_json_doc_t *doc,

@@ -31,7 +31,7 @@
 
 
 #include "fuzz.h"
-#include "fgs_target.h"
+#include "target/fgs_target.h"
 
 
 #define FUZZ_T_MAX        8192

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "tap.h"
-#include "fgs_audit.h"
+#include "audit/fgs_audit.h"
 
 
 #define MAX_LINES  64

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_base64.h"
-#include "fgs_json.h"
-#include "fgs_schema.h"
+#include "core/fgs_base64.h"
+#include "json/fgs_json.h"
+#include "schema/fgs_schema.h"
 
 
 #define BODY_MAX  (256 * 1024)

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "tap.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 #define S(s)  (const u_char *) (s), sizeof(s) - 1

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 #define TJA_MAX  40

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 #define CORPUS  "t/data/JSONTestSuite/test_parsing"

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 /* the escape of one byte alone, as the escaper documents it */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 #define BUF_SIZE  65536

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 #define PEAK_BODIES   8                 /* the bound: 8 x the body ... */

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 #define PAD_MAX   80

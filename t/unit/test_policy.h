@@ -18,11 +18,11 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "fgs_common.h"
-#include "fgs_json.h"
-#include "fgs_policy.h"
-#include "fgs_policy_int.h"
-#include "fgs_schema.h"
+#include "core/fgs_common.h"
+#include "json/fgs_json.h"
+#include "policy/fgs_policy.h"
+#include "policy/fgs_policy_int.h"
+#include "schema/fgs_schema.h"
 
 
 #define TP_PROJECT  "0123456789abcdef0123456789abcdef"

@@ -15,8 +15,8 @@
 
 
 #include "test_policy.h"
-#include "fgs_policy_int.h"
-#include "fgs_policy_load_schema.h"
+#include "policy/fgs_policy_int.h"
+#include "load/fgs_policy_load_schema.h"
 
 
 static void test_accepted(void);

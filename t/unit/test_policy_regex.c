@@ -13,7 +13,7 @@
 
 
 #include "test_policy.h"
-#include "fgs_policy_int.h"
+#include "policy/fgs_policy_int.h"
 
 
 static void test_dollar_endonly(fgs_policy_t *policy);

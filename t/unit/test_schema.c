@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "tap.h"
-#include "fgs_base64.h"
-#include "fgs_error.h"
-#include "fgs_json.h"
-#include "fgs_schema.h"
-#include "fgs_schema_fields.h"
+#include "core/fgs_base64.h"
+#include "request/fgs_error.h"
+#include "json/fgs_json.h"
+#include "schema/fgs_schema.h"
+#include "schema/fgs_schema_fields.h"
 
 
 #define CONFIG_HEAD                                                         \

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "tap.h"
-#include "fgs_target.h"
+#include "target/fgs_target.h"
 
 
 #define P    "7aad83af3e8d42e99ac194e8419e2c9b"

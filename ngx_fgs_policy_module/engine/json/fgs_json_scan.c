@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "fgs_json_private.h"
-#include "fgs_base64.h"
+#include "core/fgs_base64.h"
 
 
 #if defined(__SSE2__) && !defined(FGS_JSON_NO_SIMD)

@@ -22,7 +22,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "fgs_policy_int.h"
+#include "policy/fgs_policy_int.h"
 #include "fgs_policy_load_schema.h"
 
 

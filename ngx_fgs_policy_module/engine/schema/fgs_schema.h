@@ -13,8 +13,8 @@
 #define _FGS_SCHEMA_H_INCLUDED_
 
 
-#include "fgs_common.h"
-#include "fgs_json.h"
+#include "core/fgs_common.h"
+#include "json/fgs_json.h"
 
 
 /*

@@ -32,9 +32,9 @@
 #include <string.h>
 
 #include "fgs_policy_load_schema.h"
-#include "fgs_schema.h"
-#include "fgs_schema_fields.h"
-#include "fgs_schema_index.h"
+#include "schema/fgs_schema.h"
+#include "schema/fgs_schema_fields.h"
+#include "schema/fgs_schema_index.h"
 
 
 /* a field that a rule of the reference ties to other fields */

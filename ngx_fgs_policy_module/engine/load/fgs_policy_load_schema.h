@@ -11,7 +11,7 @@
 #define _FGS_POLICY_LOAD_SCHEMA_H_INCLUDED_
 
 
-#include "fgs_policy_int.h"
+#include "policy/fgs_policy_int.h"
 
 
 /*

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fgs_policy_int.h"
+#include "policy/fgs_policy_int.h"
 #include "fgs_policy_load_schema.h"
 
 

@@ -11,7 +11,7 @@
 #define _FGS_TARGET_H_INCLUDED_
 
 
-#include "fgs_common.h"
+#include "core/fgs_common.h"
 
 
 typedef enum {

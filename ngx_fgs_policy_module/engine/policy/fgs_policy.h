@@ -20,9 +20,9 @@
 
 #include <time.h>
 
-#include "fgs_common.h"
-#include "fgs_json.h"
-#include "fgs_target.h"
+#include "core/fgs_common.h"
+#include "json/fgs_json.h"
+#include "target/fgs_target.h"
 
 
 typedef struct fgs_policy_s  fgs_policy_t;

@@ -23,7 +23,7 @@
 #include <openssl/rand.h>
 
 #include "fgs_audit.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 /*

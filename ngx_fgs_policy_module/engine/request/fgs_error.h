@@ -19,8 +19,8 @@
 #define _FGS_ERROR_H_INCLUDED_
 
 
-#include "fgs_common.h"
-#include "fgs_json.h"
+#include "core/fgs_common.h"
+#include "json/fgs_json.h"
 
 
 typedef struct {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fgs_error.h"
-#include "fgs_json.h"
+#include "json/fgs_json.h"
 
 
 static size_t fgs_error_run(u_char *dst, const fgs_error_t *e);

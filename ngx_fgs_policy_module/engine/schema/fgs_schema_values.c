@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "fgs_base64.h"
+#include "core/fgs_base64.h"
 #include "fgs_schema_int.h"
 
 

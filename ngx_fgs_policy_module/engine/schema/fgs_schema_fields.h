@@ -13,7 +13,7 @@
 #define _FGS_SCHEMA_FIELDS_H_INCLUDED_
 
 
-#include "fgs_common.h"
+#include "core/fgs_common.h"
 
 
 /* no object of the reference has more fields (bits of a 64-bit mask) */

@@ -21,7 +21,7 @@
 #define _FGS_JSON_H_INCLUDED_
 
 
-#include "fgs_common.h"
+#include "core/fgs_common.h"
 
 
 #define FGS_JSON_MAX_DEPTH   64

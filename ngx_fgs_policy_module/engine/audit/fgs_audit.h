@@ -47,9 +47,9 @@
 
 #include <time.h>
 
-#include "fgs_common.h"
-#include "fgs_policy.h"
-#include "fgs_sha256.h"
+#include "core/fgs_common.h"
+#include "policy/fgs_policy.h"
+#include "core/fgs_sha256.h"
 
 
 #define FGS_AUDIT_CHAIN_LEN   32        /* hex digits of a chain id */

@@ -19,7 +19,7 @@
 #endif
 
 #include "fgs_base64.h"
-#include "fgs_json_private.h"     /* fgs_json_hex4() */
+#include "json/fgs_json_private.h"     /* fgs_json_hex4() */
 
 
 #define FGS_B64_BAD   0x80      /* not in the alphabet (also '=') */

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "fgs_policy_int.h"
-#include "fgs_base64.h"
+#include "core/fgs_base64.h"
 
 
 /* one check on one value */
