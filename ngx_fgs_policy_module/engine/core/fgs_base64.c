@@ -19,7 +19,6 @@
 #endif
 
 #include "fgs_base64.h"
-#include "json/fgs_json_private.h"     /* fgs_json_hex4() */
 
 
 #define FGS_B64_BAD   0x80      /* not in the alphabet (also '=') */
@@ -705,7 +704,7 @@ fgs_base64_escape(const u_char *p, size_t left, uint32_t *ch)
         return 0;
     }
 
-    v = fgs_json_hex4(p + 2);
+    v = fgs_hex4(p + 2);
     if (v < 0) {
         return 0;
     }

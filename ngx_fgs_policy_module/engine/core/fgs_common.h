@@ -172,4 +172,39 @@ void fgs_arena_init(fgs_arena_t *arena);
 void fgs_arena_reset(fgs_arena_t *arena);   /* frees everything */
 
 
+/* the value of four hex digits at p, or -1 (JSON's \\uXXXX) */
+
+static inline int32_t
+fgs_hex4(const u_char *p)
+{
+    int32_t  v;
+    u_char   c;
+    int      i;
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            c = (u_char) (c - '0');
+
+        } else {
+            c |= 0x20;
+
+            if (c >= 'a' && c <= 'f') {
+                c = (u_char) (c - 'a' + 10);
+
+            } else {
+                return -1;
+            }
+        }
+
+        v = (v << 4) | c;
+    }
+
+    return v;
+}
+
+
 #endif /* _FGS_COMMON_H_INCLUDED_ */

@@ -129,39 +129,4 @@ u_char *fgs_json_utf8_put(u_char *dst, uint32_t cp);
 u_char *fgs_json_unescape(u_char *dst, const u_char *src, size_t len);
 
 
-/* the value of four hex digits at p, or -1 */
-
-static inline int32_t
-fgs_json_hex4(const u_char *p)
-{
-    int32_t  v;
-    u_char   c;
-    int      i;
-
-    v = 0;
-
-    for (i = 0; i < 4; i++) {
-        c = p[i];
-
-        if (c >= '0' && c <= '9') {
-            c = (u_char) (c - '0');
-
-        } else {
-            c |= 0x20;
-
-            if (c >= 'a' && c <= 'f') {
-                c = (u_char) (c - 'a' + 10);
-
-            } else {
-                return -1;
-            }
-        }
-
-        v = (v << 4) | c;
-    }
-
-    return v;
-}
-
-
 #endif /* _FGS_JSON_PRIVATE_H_INCLUDED_ */

@@ -1224,7 +1224,7 @@ fgs_json_scan_escape(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
         return NULL;
     }
 
-    if (end - p < 6 || (u = fgs_json_hex4(p + 2)) < 0) {
+    if (end - p < 6 || (u = fgs_hex4(p + 2)) < 0) {
         fgs_json_scan_fail(st, p, "invalid \\u escape in a string: \\u must "
                            "be followed by four hex digits");
         return NULL;
@@ -1246,7 +1246,7 @@ fgs_json_scan_escape(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
     if (u >= 0xd800 && u <= 0xdbff) {
 
         if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
-            || (lo = fgs_json_hex4(p + 8)) < 0xdc00 || lo > 0xdfff)
+            || (lo = fgs_hex4(p + 8)) < 0xdc00 || lo > 0xdfff)
         {
             fgs_json_scan_fail(st, p, "a \\u escape in a string holds a "
                                "high UTF-16 surrogate that no \\u escape of "

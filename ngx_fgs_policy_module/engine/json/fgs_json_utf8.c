@@ -191,12 +191,12 @@ fgs_json_unescape(u_char *dst, const u_char *src, size_t len)
             break;
 
         case 'u':
-            cp = (uint32_t) fgs_json_hex4(src);
+            cp = (uint32_t) fgs_hex4(src);
             src += 4;
 
             if (cp >= 0xd800 && cp <= 0xdbff) {
                 cp = 0x10000 + ((cp - 0xd800) << 10)
-                     + ((uint32_t) fgs_json_hex4(src + 2) - 0xdc00);
+                     + ((uint32_t) fgs_hex4(src + 2) - 0xdc00);
                 src += 6;
             }
 
