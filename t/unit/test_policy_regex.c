@@ -179,7 +179,7 @@ test_oneline(void)
                 want[pos] = '?';
             }
 
-            fgs_policy_oneline(msg);
+            fgs_oneline(msg);
 
             if (memcmp(msg, want, 71) != 0) {
                 good = 0;

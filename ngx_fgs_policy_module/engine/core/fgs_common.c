@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "fgs_common.h"
 
 
@@ -83,4 +87,109 @@ fgs_vsprintf(fgs_alloc_t *a, const char *fmt, va_list args)
     vsnprintf(p, (size_t) n + 1, fmt, args);
 
     return p;
+}
+
+
+/*
+ * The strings given, up to a NULL, joined into one: messages that are
+ * only put together, without the cost of a printf.
+ */
+
+char *
+fgs_strcat(fgs_alloc_t *a, ...)
+{
+    char        *s, *p;
+    size_t       len;
+    va_list      args;
+    const char  *part;
+
+    len = 0;
+
+    va_start(args, a);
+
+    while ((part = va_arg(args, const char *)) != NULL) {
+        len += strlen(part);
+    }
+
+    va_end(args);
+
+    s = a->alloc(a->data, len + 1);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    p = s;
+
+    va_start(args, a);
+
+    while ((part = va_arg(args, const char *)) != NULL) {
+        len = strlen(part);
+        memcpy(p, part, len);
+        p += len;
+    }
+
+    va_end(args);
+
+    *p = '\0';
+
+    return s;
+}
+
+
+/*
+ * Errors and violations are printed on one line (nginx -t, the error
+ * log, fgs-policy check and eval), but they may quote the policy file:
+ * jansson's text quotes the token it stopped at ("near '<0x01>'"), a key
+ * cut by a raw newline is a field, a pattern may hold "\n".  Control
+ * bytes become '?'.  Here, in core, because both the load (its errors)
+ * and evaluation (its violations) need it.
+ */
+
+void
+fgs_oneline(char *s)
+{
+    size_t   len;
+    u_char  *p, *end;
+#if defined(__SSE2__)
+    __m128i  v, low, del;
+#endif
+
+    if (s == NULL) {
+        return;
+    }
+
+    p = (u_char *) s;
+    end = p + strlen(s);
+
+#if defined(__SSE2__)
+
+    /*
+     * Every violation passes here, so 16 bytes at a time: a byte is a
+     * control byte when the unsigned minimum with 0x1f leaves it as it is.
+     */
+
+    low = _mm_set1_epi8(0x1f);
+    del = _mm_set1_epi8(0x7f);
+
+    while (end - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *) p);
+
+        if (_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, low), v),
+                             _mm_cmpeq_epi8(v, del)))
+            != 0)
+        {
+            break;
+        }
+
+        p += 16;
+    }
+
+#endif
+
+    for (len = end - p; len; len--, p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
 }

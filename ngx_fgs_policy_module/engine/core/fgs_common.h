@@ -154,6 +154,16 @@ char *fgs_sprintf(fgs_alloc_t *a, const char *fmt, ...)
     ;
 char *fgs_vsprintf(fgs_alloc_t *a, const char *fmt, va_list args);
 
+/* the strings given, up to a NULL, joined into one */
+char *fgs_strcat(fgs_alloc_t *a, ...)
+#if defined(__GNUC__)
+    __attribute__ ((sentinel))
+#endif
+    ;
+
+/* control bytes of s (NULL: none) become '?', in place: one line */
+void fgs_oneline(char *s);
+
 
 /*
  * A growable arena over malloc() for the CLI, tests, fuzzers and benches

@@ -18,10 +18,6 @@
 #include <time.h>
 #include <openssl/evp.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "policy/fgs_policy_int.h"
 #include "fgs_policy_load_schema.h"
 
@@ -1008,69 +1004,11 @@ fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
     ld->err->rule = ld->rule ? fgs_load_strdup(ld->rule) : NULL;
     ld->err->field = field ? fgs_load_strdup(field) : NULL;
 
-    fgs_policy_oneline(ld->err->message);
-    fgs_policy_oneline(ld->err->rule);
-    fgs_policy_oneline(ld->err->field);
+    fgs_oneline(ld->err->message);
+    fgs_oneline(ld->err->rule);
+    fgs_oneline(ld->err->field);
 
     return FGS_DECLINED;
-}
-
-
-/*
- * Errors and violations are printed on one line (nginx -t, the error
- * log, fgs-policy check and eval), but they may quote the policy file:
- * jansson's text quotes the token it stopped at ("near '<0x01>'"), a key
- * cut by a raw newline is a field, a pattern may hold "\n".  Control
- * bytes become '?'.
- */
-
-void
-fgs_policy_oneline(char *s)
-{
-    size_t   len;
-    u_char  *p, *end;
-#if defined(__SSE2__)
-    __m128i  v, low, del;
-#endif
-
-    if (s == NULL) {
-        return;
-    }
-
-    p = (u_char *) s;
-    end = p + strlen(s);
-
-#if defined(__SSE2__)
-
-    /*
-     * Every violation passes here, so 16 bytes at a time: a byte is a
-     * control byte when the unsigned minimum with 0x1f leaves it as it is.
-     */
-
-    low = _mm_set1_epi8(0x1f);
-    del = _mm_set1_epi8(0x7f);
-
-    while (end - p >= 16) {
-        v = _mm_loadu_si128((const __m128i *) p);
-
-        if (_mm_movemask_epi8(
-                _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, low), v),
-                             _mm_cmpeq_epi8(v, del)))
-            != 0)
-        {
-            break;
-        }
-
-        p += 16;
-    }
-
-#endif
-
-    for (len = end - p; len; len--, p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            *p = '?';
-        }
-    }
 }
 
 

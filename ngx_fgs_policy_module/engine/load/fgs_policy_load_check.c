@@ -391,8 +391,7 @@ fgs_load_allow(fgs_load_t *ld, const fgs_rule_t *rule, json_t *allow,
 
         c->in = merged;
         c->nin += nextra;
-        c->in_text = fgs_policy_cat(ld->a, c->in_text, ", ", extra_text,
-                                    NULL);
+        c->in_text = fgs_strcat(ld->a, c->in_text, ", ", extra_text, NULL);
         if (c->in_text == NULL) {
             return fgs_load_fail(ld, NULL, "out of memory");
         }
@@ -974,7 +973,7 @@ fgs_load_value_text(fgs_load_t *ld, json_t *v, const fgs_value_t *value)
 
     /* compact JSON leaves DEL raw in strings: messages hold no control */
 
-    fgs_policy_oneline(s);
+    fgs_oneline(s);
 
     return s;
 }

@@ -110,7 +110,7 @@ fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
 /*
  * After fgs_check_fail() added a violation, its message formatted once:
  * a pattern that the message quotes may hold a control byte, which
- * fgs_policy_oneline() turns into '?' in place.
+ * fgs_oneline() turns into '?' in place.
  */
 
 int
@@ -126,55 +126,9 @@ fgs_check_added(fgs_check_sink_t *sink, int rc)
     last = (fgs_violation_t *) ((u_char *) sink->out->tail
                                 - offsetof(fgs_violation_t, next));
 
-    fgs_policy_oneline((char *) last->message);
+    fgs_oneline((char *) last->message);
 
     return FGS_OK;
-}
-
-
-/*
- * The strings given, up to a NULL, joined into one: messages that are
- * only put together, without the cost of a printf.
- */
-
-char *
-fgs_policy_cat(fgs_alloc_t *a, ...)
-{
-    char        *s, *p;
-    size_t       len;
-    va_list      args;
-    const char  *part;
-
-    len = 0;
-
-    va_start(args, a);
-
-    while ((part = va_arg(args, const char *)) != NULL) {
-        len += strlen(part);
-    }
-
-    va_end(args);
-
-    s = a->alloc(a->data, len + 1);
-    if (s == NULL) {
-        return NULL;
-    }
-
-    p = s;
-
-    va_start(args, a);
-
-    while ((part = va_arg(args, const char *)) != NULL) {
-        len = strlen(part);
-        memcpy(p, part, len);
-        p += len;
-    }
-
-    va_end(args);
-
-    *p = '\0';
-
-    return s;
 }
 
 
@@ -347,7 +301,7 @@ fgs_check_quote(fgs_checking_t *ck)
         return FGS_ERROR;
     }
 
-    ck->echo = fgs_policy_cat(a, " ", echo, NULL);
+    ck->echo = fgs_strcat(a, " ", echo, NULL);
 
     return ck->echo ? FGS_OK : FGS_ERROR;
 }

@@ -302,8 +302,8 @@ fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
 
             fgs_policy_format_time(exc->expires, when, sizeof(when));
 
-            msg = fgs_policy_cat(ctx->a, v->message, " (exception ", exc->id,
-                                 " for this expired on ", when, ")", NULL);
+            msg = fgs_strcat(ctx->a, v->message, " (exception ", exc->id,
+                             " for this expired on ", when, ")", NULL);
             if (msg == NULL) {
                 return FGS_ERROR;
             }
@@ -718,14 +718,14 @@ fgs_eval_signed_fields(fgs_eval_ctx_t *ctx)
 static int
 fgs_eval_signed_msg(fgs_eval_ctx_t *ctx, const char *fields)
 {
-    ctx->out->error_msg = fgs_policy_cat(ctx->a, "denied by policy: the "
-                                         "body is signed with AK/SK and the "
-                                         "policy would rewrite it; either "
-                                         "send X-Sdk-Content-Sha256: "
-                                         "UNSIGNED-PAYLOAD and let the "
-                                         "gateway rewrite it, or make the "
-                                         "change yourself in ", fields,
-                                         " (each violation says how)", NULL);
+    ctx->out->error_msg = fgs_strcat(ctx->a, "denied by policy: the "
+                                     "body is signed with AK/SK and the "
+                                     "policy would rewrite it; either "
+                                     "send X-Sdk-Content-Sha256: "
+                                     "UNSIGNED-PAYLOAD and let the "
+                                     "gateway rewrite it, or make the "
+                                     "change yourself in ", fields,
+                                     " (each violation says how)", NULL);
 
     return ctx->out->error_msg ? FGS_OK : FGS_ERROR;
 }
@@ -774,9 +774,9 @@ fgs_eval_deny(fgs_eval_ctx_t *ctx, const char *code)
         memcpy(p, " (and ", sizeof(" (and ") - 1);
     }
 
-    out->error_msg = fgs_policy_cat(ctx->a, "denied by policy: ",
-                                    first->rule ? first->rule : "", ": ",
-                                    first->message, p, NULL);
+    out->error_msg = fgs_strcat(ctx->a, "denied by policy: ",
+                                first->rule ? first->rule : "", ": ",
+                                first->message, p, NULL);
 
     return out->error_msg ? FGS_OK : FGS_ERROR;
 }

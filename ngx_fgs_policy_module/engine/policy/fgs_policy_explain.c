@@ -347,7 +347,7 @@ fgs_explain_say(fgs_explain_t *x, const char *fmt, ...)
     vsnprintf(x->line, sizeof(x->line), fmt, args);
     va_end(args);
 
-    fgs_policy_oneline(x->line);
+    fgs_oneline(x->line);
 
     x->print(x->data, x->line);
 }

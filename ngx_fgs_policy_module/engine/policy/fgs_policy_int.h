@@ -362,7 +362,6 @@ typedef struct {
 /* fgs_policy_load.c */
 fgs_policy_t *fgs_policy_load_any_shape(const char *path,
     fgs_policy_error_t *err);
-void fgs_policy_oneline(char *s);
 int fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__ ((format (printf, 3, 4)))
@@ -431,11 +430,6 @@ int fgs_check_added(fgs_check_sink_t *sink, int rc);
                        fgs_violation_add((sink)->out, (sink)->ctx->a,        \
                                          (sink)->rule, (field),              \
                                          __VA_ARGS__)))
-char *fgs_policy_cat(fgs_alloc_t *a, ...)
-#if defined(__GNUC__)
-    __attribute__ ((sentinel))
-#endif
-    ;
 
 /* fgs_policy_value.c */
 int fgs_value_equal(const fgs_json_doc_t *da, uint32_t a,
