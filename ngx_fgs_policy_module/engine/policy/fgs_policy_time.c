@@ -4,9 +4,12 @@
  *
  * RFC 3339 date-times ("2027-03-31T00:00:00Z", "2027-03-31T08:00:00.5+08:00")
  * for exception expiry and the CLI's --now.  Parsed by hand: strptime()
- * and timegm() depend on the locale and the TZ environment.
+ * and timegm() depend on the locale and the TZ environment.  Formatted
+ * for messages, in UTC.
  */
 
+
+#include <stdio.h>
 
 #include "fgs_policy_int.h"
 
@@ -152,4 +155,17 @@ fgs_time_days(int64_t y, int m, int d)
     doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 
     return era * 146097 + doe - 719468;
+}
+
+
+void
+fgs_policy_format_time(time_t t, char *buf, size_t len)
+{
+    struct tm  tm;
+
+    if (gmtime_r(&t, &tm) == NULL
+        || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    {
+        snprintf(buf, len, "%lld", (long long) t);
+    }
 }
