@@ -322,7 +322,7 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
     }
 
     /* the top-level keys the checks read, found per request in one pass */
-    fgs_path_index(ld->policy);
+    fgs_load_root_keys(ld->policy);
 
     if (fgs_load_op_rules(ld) != FGS_OK) {
         return FGS_DECLINED;

@@ -30,8 +30,6 @@ static int fgs_load_number(fgs_load_t *ld, const char *field, json_t *v,
     long double *num, const char **text);
 static int fgs_load_limit(fgs_load_t *ld, const char *field, json_t *v,
     uint64_t *limit);
-static int fgs_load_path(fgs_load_t *ld, fgs_path_t *path, const char *text,
-    const char *field, int wildcard_ok);
 static int fgs_load_set(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj,
     fgs_mut_e action, const char *name);
 static int fgs_load_remove(fgs_load_t *ld, fgs_rule_t *rule, json_t *list);
@@ -682,33 +680,6 @@ fgs_load_limit(fgs_load_t *ld, const char *field, json_t *v,
     }
 
     *limit = (uint64_t) json_integer_value(v);
-
-    return FGS_OK;
-}
-
-
-static int
-fgs_load_path(fgs_load_t *ld, fgs_path_t *path, const char *text,
-    const char *field, int wildcard_ok)
-{
-    int          rc;
-    const char  *error;
-
-    rc = fgs_path_parse(path, text, strlen(text), ld->a, &error);
-
-    if (rc == FGS_ERROR) {
-        return fgs_load_fail(ld, NULL, "out of memory");
-    }
-
-    if (rc != FGS_OK) {
-        return fgs_load_fail(ld, field, "bad path \"%.100s\": %s", text,
-                             error);
-    }
-
-    if (path->wildcard && !wildcard_ok) {
-        return fgs_load_fail(ld, field, "bad path \"%.100s\": a mutation "
-                             "names one field; \"[*]\" is for checks", text);
-    }
 
     return FGS_OK;
 }

@@ -2,11 +2,13 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * One check applied to one value of the view, and the violation it
- * produces: the field, the offending value (never for a secret field,
- * never what a not_pattern found) and how to comply.  The field's name
- * and the quoted value are made only when a check fails: a value that
- * passes costs no allocation.
+ * A rule's checks (and its "when") on the view of the body: each check's
+ * path walked to every value it reaches, one per element for "[*]", and
+ * the check applied to each value, with the violation it produces: the
+ * field, the offending value (never for a secret field, never what a
+ * not_pattern found) and how to comply.  The field's name and the quoted
+ * value are made only when a check fails: a value that passes costs no
+ * allocation.
  *
  * Absent values pass every check but "required"; null is "not set" in
  * the API, so it fails "required", is "set" for "forbidden" (an explicit
@@ -36,6 +38,12 @@ typedef struct {
 } fgs_checking_t;
 
 
+static int fgs_check_walk(const fgs_check_t *check, fgs_view_t root,
+    fgs_check_sink_t *sink);
+static int fgs_check_walk_seg(const fgs_check_t *check, uint32_t seg,
+    fgs_view_t v, uint32_t *index, uint32_t nindex, fgs_check_sink_t *sink);
+static int fgs_check_value(const fgs_check_t *c, fgs_view_t v,
+    const uint32_t *index, fgs_check_sink_t *sink);
 static int fgs_check_quote(fgs_checking_t *ck);
 static int fgs_check_in(const fgs_scalar_t *list, uint32_t n,
     const fgs_json_doc_t *doc, uint32_t node, const fgs_str_t *s);
@@ -95,12 +103,143 @@ fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
             rc = fgs_check_value(c, v, NULL, sink);
 
         } else {
-            rc = fgs_path_walk(c, root, sink);
+            rc = fgs_check_walk(c, root, sink);
         }
 
         if (rc != FGS_OK) {
             return rc;
         }
+    }
+
+    return FGS_OK;
+}
+
+
+/*
+ * Applies check to every value its path reaches in the view from root:
+ * one for a plain path (possibly absent), one per element for "[*]".
+ * Returns FGS_OK, FGS_DECLINED when a "when" sink already failed, or
+ * FGS_ERROR.
+ */
+
+static int
+fgs_check_walk(const fgs_check_t *check, fgs_view_t root,
+    fgs_check_sink_t *sink)
+{
+    uint32_t                 seg, node, index[FGS_POLICY_MAX_SEGS];
+    fgs_view_t               v;
+    const fgs_path_seg_t    *s;
+    const fgs_json_doc_t    *doc;
+
+    doc = sink->ctx->in->doc;
+
+    if (check->path.root_key == 0 || root.doc != doc || root.node != 0) {
+        return fgs_check_walk_seg(check, 0, root, index, 0, sink);
+    }
+
+    /* the first key: found in the pass over the body's root */
+
+    s = &check->path.segs[0];
+    node = sink->ctx->root_nodes[check->path.root_key - 1];
+
+    if (root.patch == NULL || root.patch->children == NULL) {
+        v.doc = (node != FGS_NONE) ? doc : NULL;
+        v.node = node;
+        v.patch = NULL;
+
+    } else {
+        v = fgs_view_over(root, node, s->key, s->key_len);
+    }
+
+    /* below a member that no mutation touches, the view is the tape */
+
+    seg = 1;
+
+    if (v.patch == NULL) {
+        node = fgs_path_tape(doc, v.node, &check->path, &seg);
+        v.doc = (node != FGS_NONE) ? doc : NULL;
+        v.node = node;
+    }
+
+    if (seg == check->path.nsegs) {
+        /* the common case: a plain path, no "[*]" */
+        return fgs_check_value(check, v, index, sink);
+    }
+
+    return fgs_check_walk_seg(check, seg, v, index, 0, sink);
+}
+
+
+static int
+fgs_check_walk_seg(const fgs_check_t *check, uint32_t seg, fgs_view_t v,
+    uint32_t *index, uint32_t nindex, fgs_check_sink_t *sink)
+{
+    int                     rc, type;
+    char                   *field;
+    uint32_t                i, child;
+    fgs_view_t              e;
+    const fgs_path_seg_t   *s;
+
+    /* the keys up to the next "[*]" */
+
+    for ( ;; ) {
+        if (seg == check->path.nsegs) {
+            return fgs_check_value(check, v, index, sink);
+        }
+
+        s = &check->path.segs[seg];
+
+        if (s->key == NULL) {
+            break;
+        }
+
+        v = fgs_view_step(v, s->key, s->key_len);
+        seg++;
+    }
+
+    /* "[*]": every element; an absent or null array has none */
+
+    type = fgs_view_type(v);
+
+    if (type == 0 || type == FGS_JSON_NULL) {
+        return FGS_OK;
+    }
+
+    if (type != FGS_JSON_ARRAY) {
+        if (sink->out == NULL) {
+            /* a "when": it does not hold, no need to say why */
+            sink->failed = 1;
+            return FGS_DECLINED;
+        }
+
+        field = fgs_path_field(&check->path, seg, index, sink->ctx->a);
+        if (field == NULL) {
+            return FGS_ERROR;
+        }
+
+        return fgs_check_fail(sink, field, "%s is %s %s, not an array",
+                              field,
+                              type == FGS_JSON_OBJECT
+                              || type == FGS_JSON_INTEGER ? "an" : "a",
+                              fgs_json_type_name(type));
+    }
+
+    /* arrays are never patched inside: elements are tape nodes */
+
+    e.doc = v.doc;
+    e.patch = NULL;
+    child = v.node + 1;
+
+    for (i = 0; i < v.doc->nodes[v.node].count; i++) {
+        e.node = child;
+        index[nindex] = i;
+
+        rc = fgs_check_walk_seg(check, seg + 1, e, index, nindex + 1, sink);
+        if (rc != FGS_OK) {
+            return rc;
+        }
+
+        child = v.doc->nodes[child].next;
     }
 
     return FGS_OK;
@@ -132,7 +271,7 @@ fgs_check_added(fgs_check_sink_t *sink, int rc)
 }
 
 
-int
+static int
 fgs_check_value(const fgs_check_t *c, fgs_view_t v, const uint32_t *index,
     fgs_check_sink_t *sink)
 {

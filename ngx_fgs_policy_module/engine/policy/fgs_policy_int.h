@@ -322,6 +322,22 @@ struct fgs_eval_ctx_s {
 };
 
 
+/*
+ * The bucket of a root key: its length and first byte tell apart most
+ * keys of the API, at the cost of two loads.  A body cannot make this
+ * slow: a member is compared only with the policy's keys of its bucket.
+ * Keys are NUL-terminated, so an empty key's first byte is its NUL.
+ * Inline: the pass over a body's members computes it once per member.
+ */
+
+static inline uint32_t
+fgs_path_hash(const char *key, uint32_t key_len)
+{
+    return ((uint32_t) (u_char) key[0] * 33 + key_len)
+           & (FGS_POLICY_ROOT_HASH - 1);
+}
+
+
 /* what a match reads: the request's function, package, version, project */
 
 typedef struct {
@@ -370,6 +386,11 @@ int fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
 int fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m,
     const char *name);
 
+/* load/fgs_load_paths.c */
+int fgs_load_path(fgs_load_t *ld, fgs_path_t *path, const char *text,
+    const char *field, int wildcard_ok);
+void fgs_load_root_keys(fgs_policy_t *policy);
+
 /* fgs_policy_locate.c */
 void fgs_load_locate(fgs_load_t *ld, const u_char *p, size_t len, size_t pos,
     char *field, size_t field_len);
@@ -395,27 +416,26 @@ fgs_regex_result_e fgs_regex_match_utf8(const fgs_regex_t *re,
 void fgs_regex_free_all(fgs_policy_t *policy);
 
 /* fgs_policy_path.c */
-int fgs_path_parse(fgs_path_t *path, const char *text, size_t len,
-    fgs_alloc_t *a, const char **error);
 char *fgs_path_field(const fgs_path_t *path, uint32_t nsegs,
     const uint32_t *index, fgs_alloc_t *a);
+uint32_t fgs_path_tape(const fgs_json_doc_t *doc, uint32_t node,
+    const fgs_path_t *path, uint32_t *seg);
+uint32_t fgs_path_find(const fgs_policy_t *policy, const char *key,
+    uint32_t key_len);
+void fgs_path_index_body(fgs_eval_ctx_t *ctx);
+
+/* fgs_policy_view.c */
 fgs_view_t fgs_view_root(const fgs_json_doc_t *doc,
     const fgs_patch_t *patch);
 fgs_view_t fgs_view_step(fgs_view_t v, const char *key, size_t key_len);
 fgs_view_t fgs_view_first(const fgs_eval_ctx_t *ctx, const fgs_path_t *path);
+fgs_view_t fgs_view_over(fgs_view_t v, uint32_t base, const char *key,
+    size_t key_len);
 int fgs_view_type(fgs_view_t v);
-int fgs_path_walk(const fgs_check_t *check, fgs_view_t root,
-    fgs_check_sink_t *sink);
-uint32_t fgs_path_tape(const fgs_json_doc_t *doc, uint32_t node,
-    const fgs_path_t *path, uint32_t *seg);
-void fgs_path_index(fgs_policy_t *policy);
-void fgs_path_index_body(fgs_eval_ctx_t *ctx);
 
 /* fgs_policy_check.c */
 int fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
     fgs_check_sink_t *sink);
-int fgs_check_value(const fgs_check_t *check, fgs_view_t v,
-    const uint32_t *index, fgs_check_sink_t *sink);
 int fgs_check_added(fgs_check_sink_t *sink, int rc);
 
 /*
