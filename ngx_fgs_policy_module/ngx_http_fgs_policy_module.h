@@ -23,6 +23,7 @@
 #include "target/fgs_target.h"
 #include "schema/fgs_schema.h"
 #include "policy/fgs_policy.h"
+#include "load/fgs_load.h"
 
 #include "ngx_http_fgs_policy_arena.h"
 

@@ -18,6 +18,7 @@
 #include "json/fgs_json.h"
 #include "target/fgs_target.h"
 #include "policy/fgs_policy.h"
+#include "load/fgs_load.h"
 
 
 /* exit codes */

@@ -19,6 +19,7 @@
 #include "fuzz.h"
 #include "fuzz_tape.h"
 #include "policy/fgs_policy.h"
+#include "load/fgs_load.h"
 #include "schema/fgs_schema.h"
 
 

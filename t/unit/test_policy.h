@@ -22,6 +22,7 @@
 #include "json/fgs_json.h"
 #include "policy/fgs_policy.h"
 #include "policy/fgs_policy_int.h"
+#include "load/fgs_load.h"
 #include "schema/fgs_schema.h"
 
 

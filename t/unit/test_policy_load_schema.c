@@ -15,8 +15,7 @@
 
 
 #include "test_policy.h"
-#include "policy/fgs_policy_int.h"
-#include "load/fgs_policy_load_schema.h"
+#include "load/fgs_load_int.h"
 
 
 static void test_accepted(void);
@@ -249,7 +248,7 @@ schema_check(const char *text, fgs_policy_error_t *err)
 
     for (i = 0; i < p->nrules && rc == FGS_OK; i++) {
         ld.rule = p->rules[i].id;
-        rc = fgs_load_mutations_schema(&ld, &p->rules[i]);
+        rc = fgs_load_schema_mutations(&ld, &p->rules[i]);
     }
 
     fgs_policy_free(p);

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "policy/fgs_policy_int.h"
+#include "fgs_load_int.h"
 
 
 static int fgs_load_path_parse(fgs_path_t *path, const char *text,

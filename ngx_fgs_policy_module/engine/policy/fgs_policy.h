@@ -2,12 +2,13 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The organisation's policy (README, "The policy file"): loaded and compiled
- * once, at configuration time, with jansson and PCRE2; evaluated per
- * request on the scanner's tape, without jansson and without allocating
- * match data.  A loaded policy does not change after loading, but each of
- * its patterns carries the PCRE2 match data it is matched with: a policy
- * is used by one thread at a time.  nginx workers are single-threaded (a
+ * The organisation's policy (README, "The policy file"): loaded and
+ * compiled once, at configuration time, with jansson and PCRE2
+ * (load/fgs_load.h); evaluated per request on the scanner's tape, without
+ * jansson and without allocating match data (this header).  A loaded
+ * policy does not change after loading, but each of its patterns carries
+ * the PCRE2 match data it is matched with: a policy is used by one thread
+ * at a time.  nginx workers are single-threaded (a
  * worker shares its policy among all its requests, each evaluated
  * without suspending) and so is the CLI; a multi-threaded user loads one
  * policy per thread.
@@ -51,24 +52,11 @@ typedef enum {
 } fgs_decision_e;
 
 
-/* why a policy did not load: every string is malloc()ed, see below */
-typedef struct {
-    char           *file;
-    char           *rule;       /* rule or exception id, or NULL */
-    char           *field;      /* the offending key, or NULL */
-    char           *message;
-} fgs_policy_error_t;
-
-
 /*
- * Loads and compiles the policy file.  Returns NULL with err filled when
- * it does not load (bad JSON, unknown key, bad regex, duplicate id,
- * unknown check, ...).  The policy is malloc()ed; fgs_policy_free()
- * releases it; fgs_policy_error_free() releases err's strings.
+ * Releases a policy that fgs_policy_load() (load/fgs_load.h) made, with
+ * its compiled patterns.
  */
-fgs_policy_t *fgs_policy_load(const char *path, fgs_policy_error_t *err);
 void fgs_policy_free(fgs_policy_t *policy);
-void fgs_policy_error_free(fgs_policy_error_t *err);
 
 /* the SHA-256 of the file's bytes, 64 lowercase hex digits */
 const char *fgs_policy_sha256(const fgs_policy_t *policy);

@@ -2,9 +2,11 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The policy engine's own types: a compiled policy, its rules, checks,
- * paths and mutations, and the view of a mutated body that checks read.
- * Nothing here is visible to the nginx glue.
+ * The policy stage's own types: a compiled policy, its rules, checks,
+ * paths and mutations, and the view of a mutated body that checks read;
+ * and the functions evaluation is made of.  The load (load/) includes
+ * this header too, as it builds what evaluation reads; nothing here
+ * calls into the load.  The stages above include fgs_policy.h only.
  */
 
 
@@ -14,7 +16,6 @@
 
 #define PCRE2_CODE_UNIT_WIDTH  8
 #include <pcre2.h>
-#include <jansson.h>
 
 #include "fgs_policy.h"
 
@@ -347,23 +348,6 @@ typedef struct {
 } fgs_subject_t;
 
 
-/* the state of loading a policy file */
-
-typedef struct {
-    fgs_policy_t            *policy;
-    fgs_alloc_t             *a;             /* the policy's arena */
-    fgs_policy_error_t      *err;
-    const char              *file;
-    const char              *rule;          /* id, or "rules[3]" */
-    char                     rule_buf[96];
-    json_t                  *lists;         /* the file's named lists, or
-                                               NULL */
-    unsigned                 any_shape:1;   /* mutations not checked
-                                               against the API
-                                               reference */
-} fgs_load_t;
-
-
 /* what a check walk does with a problem it finds */
 
 typedef struct {
@@ -374,37 +358,6 @@ typedef struct {
     unsigned                 failed:1;
 } fgs_check_sink_t;
 
-
-/* fgs_policy_load.c */
-fgs_policy_t *fgs_policy_load_any_shape(const char *path,
-    fgs_policy_error_t *err);
-int fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__ ((format (printf, 3, 4)))
-#endif
-    ;
-int fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m,
-    const char *name);
-
-/* load/fgs_load_paths.c */
-int fgs_load_path(fgs_load_t *ld, fgs_path_t *path, const char *text,
-    const char *field, int wildcard_ok);
-void fgs_load_root_keys(fgs_policy_t *policy);
-
-/* fgs_policy_locate.c */
-void fgs_load_locate(fgs_load_t *ld, const u_char *p, size_t len, size_t pos,
-    char *field, size_t field_len);
-
-/* fgs_policy_load_check.c */
-json_t *fgs_load_values(fgs_load_t *ld, json_t *v, const char *field);
-int fgs_load_pattern(fgs_load_t *ld, json_t *v, const char *field,
-    fgs_regex_t **re);
-int fgs_load_checks(fgs_load_t *ld, json_t *obj, const char *what,
-    fgs_check_t **out, uint32_t *n);
-int fgs_load_allow(fgs_load_t *ld, const fgs_rule_t *rule, json_t *allow,
-    const fgs_check_t **out);
-int fgs_load_mutations(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj);
-int fgs_load_value_empty(fgs_load_t *ld);
 
 /* fgs_policy_regex.c */
 fgs_regex_t *fgs_regex_compile(fgs_policy_t *policy, const char *source,

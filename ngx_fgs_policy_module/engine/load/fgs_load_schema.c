@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fgs_policy_load_schema.h"
+#include "fgs_load_int.h"
 #include "schema/fgs_schema.h"
 #include "schema/fgs_schema_fields.h"
 #include "schema/fgs_schema_index.h"
@@ -95,7 +95,7 @@ static const fgs_load_joint_t  fgs_load_joints[] = {
 
 
 int
-fgs_load_mutations_schema(fgs_load_t *ld, const fgs_rule_t *rule)
+fgs_load_schema_mutations(fgs_load_t *ld, const fgs_rule_t *rule)
 {
     if (rule->nmuts == 0) {
         return FGS_OK;
@@ -533,9 +533,9 @@ fgs_load_schema_field_text(const fgs_mutation_t *m, char *buf, size_t len)
 #define FGS_LOAD_KIND_MAPVAL  0x10      /* a value of a Map<String,String> */
 
 
-static int fgs_load_check_schema(fgs_load_t *ld, const fgs_check_t *c,
+static int fgs_load_schema_check(fgs_load_t *ld, const fgs_check_t *c,
     const char *what, fgs_op_e op, uint8_t bit);
-static int fgs_load_check_kind(fgs_load_t *ld, const fgs_check_t *c,
+static int fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c,
     const char *field, const char *name, const fgs_schema_field_t *f,
     uint32_t kind, fgs_op_e op);
 static int fgs_load_schema_enum(const fgs_schema_field_t *f, fgs_op_e op,
@@ -550,7 +550,7 @@ static const char *fgs_load_schema_kind_name(uint32_t kind,
 
 
 int
-fgs_load_checks_schema(fgs_load_t *ld, const fgs_rule_t *rule)
+fgs_load_schema_checks(fgs_load_t *ld, const fgs_rule_t *rule)
 {
     uint32_t  i, op;
     uint8_t   bit;
@@ -567,7 +567,7 @@ fgs_load_checks_schema(fgs_load_t *ld, const fgs_rule_t *rule)
         bit = bits[op];
 
         for (i = 0; i < rule->nwhen; i++) {
-            if (fgs_load_check_schema(ld, &rule->when[i], "when",
+            if (fgs_load_schema_check(ld, &rule->when[i], "when",
                                       (fgs_op_e) op, bit)
                 != FGS_OK)
             {
@@ -576,7 +576,7 @@ fgs_load_checks_schema(fgs_load_t *ld, const fgs_rule_t *rule)
         }
 
         for (i = 0; i < rule->nchecks; i++) {
-            if (fgs_load_check_schema(ld, &rule->checks[i], "check",
+            if (fgs_load_schema_check(ld, &rule->checks[i], "check",
                                       (fgs_op_e) op, bit)
                 != FGS_OK)
             {
@@ -590,7 +590,7 @@ fgs_load_checks_schema(fgs_load_t *ld, const fgs_rule_t *rule)
 
 
 static int
-fgs_load_check_schema(fgs_load_t *ld, const fgs_check_t *c,
+fgs_load_schema_check(fgs_load_t *ld, const fgs_check_t *c,
     const char *what, fgs_op_e op, uint8_t bit)
 {
     char                        field[160], name[160];
@@ -687,14 +687,14 @@ fgs_load_check_schema(fgs_load_t *ld, const fgs_check_t *c,
         obj = f->object;
     }
 
-    return fgs_load_check_kind(ld, c, field, name, f, kind, op);
+    return fgs_load_schema_kind(ld, c, field, name, f, kind, op);
 }
 
 
 /* whether each check of c can apply to a value of the field's kind */
 
 static int
-fgs_load_check_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
+fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
     const char *name, const fgs_schema_field_t *f, uint32_t kind,
     fgs_op_e op)
 {

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fgs_policy_int.h"
+#include "fgs_load_int.h"
 
 
 #define FGS_LOCATE_DEPTH  16
