@@ -3,7 +3,7 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * The request path's CPU cost per body, without nginx: fgs_json_scan()
- * and fgs_schema_check() on a 20 MB /code body (inline code, base64 of
+ * and fgs_schema_validate() on a 20 MB /code body (inline code, base64 of
  * random bytes) and on a ~1 KB /config body, plus the base64 check alone.
  * Both bodies must be accepted, or the program exits 1.  Every
  * measurement runs for about FGS_BENCH_SECONDS (default 1.5) seconds.
@@ -309,7 +309,7 @@ run_once(const body_t *b, int schema)
 
     fgs_violations_init(&v);
 
-    rc = fgs_schema_check(&doc, b->op, &v, &alloc);
+    rc = fgs_schema_validate(&doc, b->op, &v, &alloc);
     if (rc != FGS_OK) {
         fprintf(stderr, "scan_bench: %s body refused by the schema:\n",
                 b->name);

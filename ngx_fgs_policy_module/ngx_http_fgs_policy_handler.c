@@ -508,8 +508,8 @@ ngx_http_fgs_policy_check_body(ngx_http_request_t *r,
 
     fgs_violations_init(&ctx->schema);
 
-    rc = fgs_schema_check(&ctx->doc, ctx->op, &ctx->schema,
-                          &ctx->scan_alloc);
+    rc = fgs_schema_validate(&ctx->doc, ctx->op, &ctx->schema,
+                             &ctx->scan_alloc);
 
     if (rc == FGS_DECLINED && ctx->schema.n > 0) {
         msg = fgs_error_schema_msg(&ctx->alloc, &ctx->schema);

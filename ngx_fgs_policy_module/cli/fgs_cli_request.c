@@ -4,7 +4,7 @@
  *
  * One request through the engine exactly as the gateway runs it: the
  * request target (fgs_target_parse), the strict scan (fgs_json_scan),
- * the API reference (fgs_schema_check), the policy (fgs_policy_eval), and
+ * the API reference (fgs_schema_validate), the policy (fgs_policy_eval), and
  * the body that would be forwarded.  Shared by "eval" and "test".
  */
 
@@ -66,7 +66,7 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
                                   fgs_error_scan_msg(a, &res->doc));
         }
 
-        rc = fgs_schema_check(&res->doc, rq->op, &res->schema, a);
+        rc = fgs_schema_validate(&res->doc, rq->op, &res->schema, a);
 
         if (rc == FGS_ERROR) {
             snprintf(err, errlen, "out of memory");

@@ -6,7 +6,7 @@
  * byte of the input chooses the operation (its value modulo 3: create,
  * code, config) and is dropped, except a final '}', which selects config
  * and stays part of the body, so that seeds are bodies as they are.
- * fgs_schema_check() must return OK with no violation or DECLINED with
+ * fgs_schema_validate() must return OK with no violation or DECLINED with
  * at least one, each with a field, a one-line message and no rule, and
  * no message may quote a secret value (user_data, encrypted_user_data,
  * func_code.file).
@@ -67,7 +67,7 @@ fgs_fuzz_schema(const uint8_t *data, size_t size)
 
     fgs_violations_init(&v);
 
-    rc = fgs_schema_check(&doc, op, &v, &arena.alloc);
+    rc = fgs_schema_validate(&doc, op, &v, &arena.alloc);
 
     if (rc == FGS_OK) {
         if (v.n != 0 || v.head != NULL) {
@@ -78,7 +78,7 @@ fgs_fuzz_schema(const uint8_t *data, size_t size)
         (void) fuzz_schema_violations(&doc, &v, &arena.alloc);
 
     } else {
-        fuzz_fail(__FILE__, __LINE__, "fgs_schema_check failed (no memory)");
+        fuzz_fail(__FILE__, __LINE__, "fgs_schema_validate failed (no memory)");
     }
 
     fgs_arena_reset(&arena);

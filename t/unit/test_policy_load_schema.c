@@ -2,15 +2,15 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The load-time check of mutations against the API reference: what it
+ * The load-time hold of the API reference on mutations: what it
  * refuses (a value of the wrong type or range, a field the operation
  * does not take, an object created without a member the reference
  * requires, a required field removed, a field tied to others), each
  * naming the rule, the mutation's path and why on one line, and what it
  * lets through (the policies of conf/ and the kinds of mutations they
  * use).  Each policy is also rewritten through the engine on a
- * conforming body that lacks the mutated fields, and the result checked
- * by the schema: what the check accepts must conform.
+ * conforming body that lacks the mutated fields, and the result validated
+ * by the schema: what the load accepts must conform.
  */
 
 
@@ -21,7 +21,7 @@
 static void test_accepted(void);
 static void test_refused(void);
 static void test_one_line(void);
-static int schema_check(const char *text, fgs_policy_error_t *err);
+static int mutations_conform(const char *text, fgs_policy_error_t *err);
 static void accepted(const char *rules, const char *name);
 static void refused(const char *rules, const char *rule, const char *field,
     const char *message, const char *name);
@@ -207,9 +207,9 @@ test_one_line(void)
 
     /* a value that quotes a newline is no reason for a second line */
 
-    ok(schema_check(POLICY("{\"id\":\"nl\",\"operations\":[\"config\"],"
-                           "\"set\":{\"description\":\"a\\nb\","
-                           "\"user_data\":5}}"), &err) != FGS_OK
+    ok(mutations_conform(POLICY("{\"id\":\"nl\",\"operations\":[\"config\"],"
+                                "\"set\":{\"description\":\"a\\nb\","
+                                "\"user_data\":5}}"), &err) != FGS_OK
        && err.message != NULL && strchr(err.message, '\n') == NULL
        && err.field != NULL && strcmp(err.field, "set[user_data]") == 0,
        "a refusal is one line and names the mutation");
@@ -224,7 +224,7 @@ test_one_line(void)
  */
 
 static int
-schema_check(const char *text, fgs_policy_error_t *err)
+mutations_conform(const char *text, fgs_policy_error_t *err)
 {
     int            rc;
     uint32_t       i;
@@ -266,7 +266,7 @@ accepted(const char *rules, const char *name)
     snprintf(text, sizeof(text), "{\"fgs_policy\":1,\"rules\":[%s]}",
              rules);
 
-    if (!ok(schema_check(text, &err) == FGS_OK, "loads: %s", name)) {
+    if (!ok(mutations_conform(text, &err) == FGS_OK, "loads: %s", name)) {
         printf("#   got: %s: %s: %s\n", err.rule ? err.rule : "(null)",
                err.field ? err.field : "(null)",
                err.message ? err.message : "(null)");
@@ -286,7 +286,9 @@ refused(const char *rules, const char *rule, const char *field,
     snprintf(text, sizeof(text), "{\"fgs_policy\":1,\"rules\":[%s]}",
              rules);
 
-    if (!ok(schema_check(text, &err) == FGS_DECLINED, "refused: %s", name)) {
+    if (!ok(mutations_conform(text, &err) == FGS_DECLINED, "refused: %s",
+            name))
+    {
         fgs_policy_error_free(&err);
         return;
     }
@@ -340,7 +342,7 @@ rewritten_conforms(const char *rules, const char *op, const char *body,
 
     ok(fgs_json_scan(&doc, (const u_char *) body, strlen(body),
                      &arena.alloc) == FGS_OK
-       && fgs_schema_check(&doc, o, &out, &arena.alloc) == FGS_OK,
+       && fgs_schema_validate(&doc, o, &out, &arena.alloc) == FGS_OK,
        "rewritten: %s: the body conforms before", name);
 
     fgs_arena_reset(&arena);

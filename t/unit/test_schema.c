@@ -18,7 +18,7 @@
 #include "request/fgs_error.h"
 #include "json/fgs_json.h"
 #include "schema/fgs_schema.h"
-#include "schema/fgs_schema_fields.h"
+#include "schema/fgs_schema_int.h"
 
 
 #define CONFIG_HEAD                                                         \
@@ -54,7 +54,7 @@ check_len(fgs_op_e op, const char *body, size_t len)
         return check_rc;
     }
 
-    check_rc = fgs_schema_check(&doc, op, &viols, &arena.alloc);
+    check_rc = fgs_schema_validate(&doc, op, &viols, &arena.alloc);
 
     return check_rc;
 }

@@ -2,12 +2,13 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * A rule's set_default, set and remove checked against the FunctionGraph
- * API reference once, when the policy loads, so that a rewritten body
- * never has to be checked again on the request path.  The body a
- * mutation starts from conforms (the schema check runs before the
- * policy); a mutation may only keep it so.  For every operation the rule
- * applies to:
+ * A rule held to the FunctionGraph API reference once, when the policy
+ * loads: its "check" and "when" (fgs_load_schema_checks(), further
+ * down), and its set_default, set and remove, so that a rewritten body
+ * never has to be validated again on the request path.  The body a
+ * mutation starts from conforms (the schema validates it before the
+ * policy runs); a mutation may only keep it so.  For every operation the
+ * rule applies to:
  *
  * - remove may not delete a field that the reference requires (in the
  *   body or in the object that holds it);
@@ -33,8 +34,6 @@
 
 #include "fgs_load_int.h"
 #include "schema/fgs_schema.h"
-#include "schema/fgs_schema_fields.h"
-#include "schema/fgs_schema_index.h"
 
 
 /* a field that a rule of the reference ties to other fields */
@@ -246,7 +245,7 @@ fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op)
     }
 
     if (rc == FGS_OK) {
-        rc = fgs_schema_check(&doc, op, &out, &arena.alloc);
+        rc = fgs_schema_validate(&doc, op, &out, &arena.alloc);
     }
 
     if (rc == FGS_ERROR) {
@@ -779,7 +778,7 @@ fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
 
     if ((c->has & FGS_CHECK_MAX_DECODED_BYTES)
         && (f == NULL || kind != FGS_SCHEMA_STRING
-            || f->check != FGS_CHECK_BASE64))
+            || f->constraint != FGS_CONSTRAINT_BASE64))
     {
         return fgs_load_fail(ld, field, "\"max_decoded_bytes\" bounds a "
                              "base64 string, but %s is not base64 in the "
@@ -879,7 +878,9 @@ fgs_load_schema_enum(const fgs_schema_field_t *f, fgs_op_e op,
     uint32_t            k, pass;
     const char *const  *list;
 
-    if (f->check != FGS_CHECK_ENUM && f->check != FGS_CHECK_CODE_TYPE) {
+    if (f->constraint != FGS_CONSTRAINT_ENUM
+        && f->constraint != FGS_CONSTRAINT_CODE_TYPE)
+    {
         return FGS_OK;
     }
 
@@ -888,7 +889,8 @@ fgs_load_schema_enum(const fgs_schema_field_t *f, fgs_op_e op,
 
     for (pass = 0; pass < 2; pass++) {
         list = (pass == 0) ? f->values
-               : (f->check == FGS_CHECK_CODE_TYPE && op == FGS_OP_CREATE)
+               : (f->constraint == FGS_CONSTRAINT_CODE_TYPE
+                  && op == FGS_OP_CREATE)
                  ? fgs_schema_create_code_types : NULL;
 
         for (k = 0; list != NULL && list[k] != NULL; k++) {
@@ -1006,7 +1008,7 @@ fgs_load_schema_kind_name(uint32_t kind, const fgs_schema_field_t *f)
     switch (kind) {
     case FGS_SCHEMA_STRING:
     case FGS_LOAD_KIND_MAPVAL:
-        return (f != NULL && f->check == FGS_CHECK_BASE64)
+        return (f != NULL && f->constraint == FGS_CONSTRAINT_BASE64)
                ? "a base64 string" : "a string";
     case FGS_SCHEMA_INTEGER:
         return "an integer";

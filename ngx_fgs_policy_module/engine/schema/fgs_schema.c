@@ -2,25 +2,25 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Checks a scanned body against the API reference tables
+ * Validates a scanned body against the API reference tables
  * (fgs_schema_fields.c) in one walk over the tape: each member is found
- * in its object's table through the object's hash (fgs_schema_index.h),
- * its value checked in place.
+ * in its object's table through the object's hash (fgs_schema_int.h),
+ * its value validated in place.
  * A body that conforms costs no allocation, except for the unescaped
- * copy of a checked string that carries escapes.
+ * copy of a validated string that carries escapes.
  *
  * This file is the walk: the members of each object, and the dispatch
- * of each value to the checks its field needs.  What a member's key is
- * comes from the object's index (fgs_schema_index.c), the checks of a
- * value from fgs_schema_values.c, the rules across fields from
+ * of each value to the validation its field needs.  What a member's key
+ * is comes from the object's index (fgs_schema_index.c), the validation
+ * of a value from fgs_schema_values.c, the rules across fields from
  * fgs_schema_rules.c, the wording of the violations from
  * fgs_schema_report.c; the self-test of the tables is in
  * fgs_schema_selftest.c.  The dispatch stays inline in the walk, and so
- * do the lookup of a key and the checks that run for most values
- * (static inline in fgs_schema_index.h and fgs_schema_int.h): a body
- * that conforms pays for a call only where a check has real work.
+ * do the lookup of a key and the validation that runs for most values
+ * (static inline in fgs_schema_int.h): a body that conforms pays for a
+ * call only where a constraint has real work.
  *
- * The check is strict, and fails closed:
+ * The validation is strict, and fails closed:
  *
  *   - A key that is not a documented field of its object is refused,
  *     at every level the reference defines.  A key that differs from a
@@ -45,7 +45,6 @@
 
 #include <string.h>
 
-#include "fgs_schema_index.h"
 #include "fgs_schema_int.h"
 
 
@@ -64,7 +63,7 @@ static FGS_SCHEMA_INLINE void fgs_schema_string(fgs_schema_ctx_t *ctx,
 
 
 int
-fgs_schema_check(const fgs_json_doc_t *doc, fgs_op_e op,
+fgs_schema_validate(const fgs_json_doc_t *doc, fgs_op_e op,
     fgs_violations_t *out, fgs_alloc_t *a)
 {
     fgs_schema_ctx_t  ctx;
@@ -168,9 +167,9 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
         }
 
         /*
-         * act is the JSON type that needs no more checks (a string for
-         * most fields), or FGS_SCHEMA_TYPED with the JSON type whose
-         * checks the field's type has, or FGS_SCHEMA_VALUE, or
+         * act is the JSON type that needs nothing more (a string for
+         * most fields), or FGS_SCHEMA_TYPED with the JSON type that the
+         * field's type validates further, or FGS_SCHEMA_VALUE, or
          * FGS_SCHEMA_REFUSE, which no node's type is.
          */
 
@@ -293,7 +292,7 @@ fgs_schema_type_ok(int field, int type)
 
 
 /*
- * The checks of a value that has a type of the field's (type_ok);
+ * The validation of a value that has a type of the field's (type_ok);
  * inlined in the walk of the members, which knows the type.
  */
 
@@ -311,7 +310,7 @@ fgs_schema_typed(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 
     case FGS_SCHEMA_INTEGER:
         if (ctx->nodes[node].len <= FGS_SCHEMA_SHORT_INT) {
-            if (f->check == FGS_CHECK_RANGE) {
+            if (f->constraint == FGS_CONSTRAINT_RANGE) {
                 v = fgs_schema_short_int(ctx, node);
                 fgs_schema_range(ctx, f, node, v);
             }
@@ -353,11 +352,11 @@ fgs_schema_array(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     fgs_schema_field_t      each;
     const fgs_json_node_t  *nd;
 
-    /* each item is checked as a field of the item type, path "name[i]" */
+    /* each item is validated as a field of the item type, "name[i]" */
 
     each = *f;
     each.type = f->item;
-    each.check = FGS_CHECK_NONE;
+    each.constraint = FGS_CONSTRAINT_NONE;
 
     item = ctx->nodes[node].count ? node + 1 : FGS_NONE;
 
@@ -423,17 +422,17 @@ fgs_schema_string(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 {
     fgs_str_t  s;
 
-    switch (f->check) {
+    switch (f->constraint) {
 
-    case FGS_CHECK_NONE:
-    case FGS_CHECK_HANDLER:     /* with the runtime, in the body's rules */
+    case FGS_CONSTRAINT_NONE:
+    case FGS_CONSTRAINT_HANDLER:     /* with the runtime, in the body's rules */
         return;
 
-    case FGS_CHECK_BASE64:
+    case FGS_CONSTRAINT_BASE64:
         fgs_schema_base64(ctx, node);
         return;
 
-    case FGS_CHECK_MAX_BYTES:
+    case FGS_CONSTRAINT_MAX_BYTES:
         fgs_schema_max_bytes(ctx, f, node);
         return;
 
@@ -445,13 +444,13 @@ fgs_schema_string(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         return;
     }
 
-    switch (f->check) {
+    switch (f->constraint) {
 
-    case FGS_CHECK_FUNC_NAME:
+    case FGS_CONSTRAINT_FUNC_NAME:
         fgs_schema_func_name(ctx, node, &s);
         break;
 
-    case FGS_CHECK_DOTTED:
+    case FGS_CONSTRAINT_DOTTED:
         if (s.len && memchr(s.data, '.', s.len) == NULL) {
             fgs_schema_fail(ctx, node, NULL, "must contain a '.' "
                             "(\"file.function\", like index.init) or be "
@@ -460,21 +459,21 @@ fgs_schema_string(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 
         break;
 
-    case FGS_CHECK_CIDRS:
+    case FGS_CONSTRAINT_CIDRS:
         fgs_schema_cidrs(ctx, f, node, &s);
         break;
 
-    case FGS_CHECK_ENUM:
+    case FGS_CONSTRAINT_ENUM:
         fgs_schema_enum(ctx, node, &s, f->values, NULL);
         break;
 
-    case FGS_CHECK_CODE_TYPE:
+    case FGS_CONSTRAINT_CODE_TYPE:
         fgs_schema_enum(ctx, node, &s, f->values,
                         ctx->op == FGS_OP_CREATE
                         ? fgs_schema_create_code_types : NULL);
         break;
 
-    case FGS_CHECK_FILENAME:
+    case FGS_CONSTRAINT_FILENAME:
         fgs_schema_filename(ctx, f, node, &s);
         break;
 

@@ -29,14 +29,14 @@
  * sends gpu_type, enable_lts_log and user_data_encrypt_kms_key_id, which
  * the reference pages do not list; they are accepted with the SDK's
  * types, or that SDK could not be used through the gateway.  A field in
- * neither is refused by the walker (the gateway checks strictly: a field
+ * neither is refused by the walker (the gateway is strict: a field
  * that the reference does not define is one that no policy rule was
  * written for).
  *
  * Enumerations that the provider extends over time (runtime, memory_size,
- * gpu_memory, ephemeral_storage) are checked for their type only: which
+ * gpu_memory, ephemeral_storage) are validated for their type only: which
  * values are allowed is the policy's job.  Fixed ones (code_type,
- * mount_type, status, type) are checked here.
+ * mount_type, status, type) are validated here.
  *
  * Each table is sorted by the length of the names, then by name, an
  * order fgs_schema_selftest() (run by the unit tests) verifies; the
@@ -46,7 +46,7 @@
  */
 
 
-#include "fgs_schema_fields.h"
+#include "fgs_schema_int.h"
 
 
 #define FGS_CFG   (FGS_SCHEMA_CONFIG | FGS_SCHEMA_CREATE)
@@ -56,39 +56,39 @@
 #define FGS_NAME(s)  s, sizeof(s) - 1
 
 
-/* a String with an optional check */
-#define STR(name, ops, req, check, min, max, values)                          \
-    { FGS_NAME(name), FGS_SCHEMA_STRING, 0, check, ops, req, min, max,        \
+/* a String with an optional constraint */
+#define STR(name, ops, req, constraint, min, max, values)                     \
+    { FGS_NAME(name), FGS_SCHEMA_STRING, 0, constraint, ops, req, min, max,   \
       values, NULL }
 
-/* an Integer, its range checked when check is FGS_CHECK_RANGE */
-#define INT(name, ops, req, check, min, max)                                  \
-    { FGS_NAME(name), FGS_SCHEMA_INTEGER, 0, check, ops, req, min, max,       \
+/* an Integer, its range validated when constraint is FGS_CONSTRAINT_RANGE */
+#define INT(name, ops, req, constraint, min, max)                             \
+    { FGS_NAME(name), FGS_SCHEMA_INTEGER, 0, constraint, ops, req, min, max,  \
       NULL, NULL }
 
 #define BOOL(name, ops)                                                       \
-    { FGS_NAME(name), FGS_SCHEMA_BOOLEAN, 0, FGS_CHECK_NONE, ops, 0, 0, 0,    \
-      NULL, NULL }
+    { FGS_NAME(name), FGS_SCHEMA_BOOLEAN, 0, FGS_CONSTRAINT_NONE, ops, 0, 0,  \
+      0, NULL, NULL }
 
 #define OBJ(name, ops, req, object)                                           \
-    { FGS_NAME(name), FGS_SCHEMA_OBJECT, 0, FGS_CHECK_NONE, ops, req, 0, 0,   \
-      NULL, &object }
+    { FGS_NAME(name), FGS_SCHEMA_OBJECT, 0, FGS_CONSTRAINT_NONE, ops, req,    \
+      0, 0, NULL, &object }
 
 #define STRS(name, ops, req)                                                  \
-    { FGS_NAME(name), FGS_SCHEMA_ARRAY, FGS_SCHEMA_STRING, FGS_CHECK_NONE,    \
-      ops, req, 0, 0, NULL, NULL }
+    { FGS_NAME(name), FGS_SCHEMA_ARRAY, FGS_SCHEMA_STRING,                    \
+      FGS_CONSTRAINT_NONE, ops, req, 0, 0, NULL, NULL }
 
 #define OBJS(name, ops, req, object)                                          \
-    { FGS_NAME(name), FGS_SCHEMA_ARRAY, FGS_SCHEMA_OBJECT, FGS_CHECK_NONE,    \
-      ops, req, 0, 0, NULL, &object }
+    { FGS_NAME(name), FGS_SCHEMA_ARRAY, FGS_SCHEMA_OBJECT,                    \
+      FGS_CONSTRAINT_NONE, ops, req, 0, 0, NULL, &object }
 
 #define MAP(name, ops)                                                        \
-    { FGS_NAME(name), FGS_SCHEMA_MAP, 0, FGS_CHECK_NONE, ops, 0, 0, 0,        \
+    { FGS_NAME(name), FGS_SCHEMA_MAP, 0, FGS_CONSTRAINT_NONE, ops, 0, 0, 0,   \
       NULL, NULL }
 
 #define ID(name, req, min, max)                                               \
-    { FGS_NAME(name), FGS_SCHEMA_ID, 0, FGS_CHECK_RANGE, FGS_ALL, req, min,   \
-      max, NULL, NULL }
+    { FGS_NAME(name), FGS_SCHEMA_ID, 0, FGS_CONSTRAINT_RANGE, FGS_ALL, req,   \
+      min, max, NULL, NULL }
 
 #define FGS_OBJECT(var, name, fields, id)                                     \
     static fgs_schema_index_t  var##_index;                                   \
@@ -100,15 +100,15 @@
 /* Table 4 FuncVpc: vpc_id and subnet_id are mandatory */
 
 static const fgs_schema_field_t  fgs_func_vpc_fields[] = {
-    STR("cidr", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("vpc_id", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("gateway", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("vpc_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("domain_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("cidr", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("vpc_id", FGS_ALL, FGS_ALL, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("gateway", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("vpc_name", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("domain_id", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
     BOOL("is_safety", FGS_ALL),
-    STR("namespace", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("subnet_id", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("subnet_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("namespace", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("subnet_id", FGS_ALL, FGS_ALL, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("subnet_name", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
     STRS("security_groups", FGS_ALL, 0)
 };
 
@@ -145,11 +145,11 @@ static const char *const  fgs_mount_types[] = {
 };
 
 static const fgs_schema_field_t  fgs_func_mount_fields[] = {
-    STR("mount_type", FGS_ALL, FGS_ALL, FGS_CHECK_ENUM, 0, 0,
+    STR("mount_type", FGS_ALL, FGS_ALL, FGS_CONSTRAINT_ENUM, 0, 0,
         fgs_mount_types),
-    STR("mount_resource", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("local_mount_path", FGS_ALL, FGS_ALL, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("mount_share_path", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
+    STR("mount_resource", FGS_ALL, FGS_ALL, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("local_mount_path", FGS_ALL, FGS_ALL, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("mount_share_path", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL)
 };
 
 FGS_OBJECT(fgs_func_mount, "FuncMount", fgs_func_mount_fields,
@@ -174,8 +174,8 @@ FGS_OBJECT(fgs_mount_config, "MountConfig", fgs_mount_config_fields,
  */
 
 static const fgs_schema_field_t  fgs_strategy_config_fields[] = {
-    INT("concurrency", FGS_ALL, FGS_ALL, FGS_CHECK_RANGE, -1, 1000),
-    INT("concurrent_num", FGS_ALL, FGS_ALL, FGS_CHECK_RANGE, 1, 1000)
+    INT("concurrency", FGS_ALL, FGS_ALL, FGS_CONSTRAINT_RANGE, -1, 1000),
+    INT("concurrent_num", FGS_ALL, FGS_ALL, FGS_CONSTRAINT_RANGE, 1, 1000)
 };
 
 FGS_OBJECT(fgs_strategy_config, "StrategyConfig",
@@ -185,14 +185,14 @@ FGS_OBJECT(fgs_strategy_config, "StrategyConfig",
 /* Table 9 CustomImage: nothing mandatory */
 
 static const fgs_schema_field_t  fgs_custom_image_fields[] = {
-    STR("gid", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("uid", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("args", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("image", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("command", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
+    STR("gid", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("uid", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("args", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("image", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("command", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
     BOOL("enabled", FGS_ALL),
     BOOL("is_public", FGS_ALL),
-    STR("working_dir", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
+    STR("working_dir", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL)
 };
 
 FGS_OBJECT(fgs_custom_image, "CustomImage", fgs_custom_image_fields,
@@ -202,10 +202,10 @@ FGS_OBJECT(fgs_custom_image, "CustomImage", fgs_custom_image_fields,
 /* Table 10 FuncLogConfig */
 
 static const fgs_schema_field_t  fgs_log_config_fields[] = {
-    STR("group_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("stream_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("group_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("stream_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
+    STR("group_id", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("stream_id", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("group_name", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("stream_name", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL)
 };
 
 FGS_OBJECT(fgs_log_config, "FuncLogConfig", fgs_log_config_fields,
@@ -215,8 +215,8 @@ FGS_OBJECT(fgs_log_config, "FuncLogConfig", fgs_log_config_fields,
 /* Table 12 VpcConfig, the items of trigger_access_vpcs */
 
 static const fgs_schema_field_t  fgs_vpc_config_fields[] = {
-    STR("vpc_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL),
-    STR("vpc_name", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
+    STR("vpc_id", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+    STR("vpc_name", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL)
 };
 
 FGS_OBJECT(fgs_vpc_config, "VpcConfig", fgs_vpc_config_fields,
@@ -254,8 +254,8 @@ FGS_OBJECT(fgs_dns_config, "DNSConfig", fgs_dns_config_fields,
  */
 
 static const fgs_schema_field_t  fgs_func_code_fields[] = {
-    STR("file", FGS_ALL, 0, FGS_CHECK_BASE64, 0, 0, NULL),
-    STR("link", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0, NULL)
+    STR("file", FGS_ALL, 0, FGS_CONSTRAINT_BASE64, 0, 0, NULL),
+    STR("link", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL)
 };
 
 FGS_OBJECT(fgs_func_code, "FuncCode", fgs_func_code_fields, FGS_OBJ_PLAIN);
@@ -288,7 +288,7 @@ static const char *const  fgs_function_types[] = {
  * The request body.  ops says which operations accept a field, required
  * which need it: /config Table 3 marks func_name, runtime, timeout,
  * handler and memory_size mandatory; /code Table 3 code_type and
- * func_code.  Fields whose check needs another field (handler and the
+ * func_code.  Fields whose validation needs another field (handler and the
  * runtime, code_type and code_filename or code_url, an initializer
  * handler and its timeout) are finished in fgs_schema_rules.c.
  */
@@ -296,24 +296,25 @@ static const char *const  fgs_function_types[] = {
 static const fgs_schema_field_t  fgs_function_fields[] = {
 
     [FGS_F_APP_XROLE] =
-        STR("app_xrole", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("app_xrole", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     /* /config Table 3 and the newer /code edition */
     [FGS_F_CODE_ENCRYPT_KMS_KEY_ID] =
-        STR("code_encrypt_kms_key_id", FGS_ALL, 0, FGS_CHECK_NONE, 0, 0,
+        STR("code_encrypt_kms_key_id", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0,
             NULL),
 
     /* mandatory for zip and jar (fgs_schema_rules.c) */
     [FGS_F_CODE_FILENAME] =
-        STR("code_filename", FGS_CODE, 0, FGS_CHECK_FILENAME, 0, 255, NULL),
+        STR("code_filename", FGS_CODE, 0, FGS_CONSTRAINT_FILENAME, 0, 255,
+            NULL),
 
     [FGS_F_CODE_TYPE] =
-        STR("code_type", FGS_CODE, FGS_CODE, FGS_CHECK_CODE_TYPE, 0, 0,
+        STR("code_type", FGS_CODE, FGS_CODE, FGS_CONSTRAINT_CODE_TYPE, 0, 0,
             fgs_code_types),
 
     /* mandatory for obs, blank otherwise (fgs_schema_rules.c) */
     [FGS_F_CODE_URL] =
-        STR("code_url", FGS_CODE, 0, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("code_url", FGS_CODE, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     [FGS_F_CUSTOM_IMAGE] =
         OBJ("custom_image", FGS_CFG, 0, fgs_custom_image),
@@ -328,13 +329,13 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
 
     /* the reference documents no length */
     [FGS_F_DESCRIPTION] =
-        STR("description", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("description", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     [FGS_F_DNS_CONFIG] =
         OBJ("dns_config", FGS_CFG, 0, fgs_dns_config),
 
     [FGS_F_DOMAIN_NAMES] =
-        STR("domain_names", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("domain_names", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     [FGS_F_ENABLE_AUTH_IN_HEADER] =
         BOOL("enable_auth_in_header", FGS_CFG),
@@ -350,25 +351,25 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
         BOOL("enable_lts_log", FGS_CFG),
 
     [FGS_F_ENCRYPTED_USER_DATA] =
-        STR("encrypted_user_data", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("encrypted_user_data", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     [FGS_F_ENTERPRISE_PROJECT_ID] =
-        STR("enterprise_project_id", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0,
+        STR("enterprise_project_id", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0,
             NULL),
 
     /* 512 or 10240 today: extended over time, type only */
     [FGS_F_EPHEMERAL_STORAGE] =
-        INT("ephemeral_storage", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0),
+        INT("ephemeral_storage", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0),
 
     [FGS_F_EXTEND_CONFIG] =
-        STR("extend_config", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("extend_config", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     [FGS_F_FUNC_CODE] =
         OBJ("func_code", FGS_CODE, FGS_SCHEMA_CODE, fgs_func_code),
 
     /* 1-60 letters, digits, '_', '-'; a letter first, no '_'/'-' last */
     [FGS_F_FUNC_NAME] =
-        STR("func_name", FGS_CFG, FGS_CFG, FGS_CHECK_FUNC_NAME, 1, 60,
+        STR("func_name", FGS_CFG, FGS_CFG, FGS_CONSTRAINT_FUNC_NAME, 1, 60,
             NULL),
 
     [FGS_F_FUNC_VPC] =
@@ -376,26 +377,26 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
 
     /* 1024..16384 in steps today: extended over time, type only */
     [FGS_F_GPU_MEMORY] =
-        INT("gpu_memory", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0),
+        INT("gpu_memory", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0),
 
     /* the official SDK's model, not the reference pages: String */
     [FGS_F_GPU_TYPE] =
-        STR("gpu_type", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("gpu_type", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     /* 3 to 128 characters, "xx.xx"; "-" for custom images */
     [FGS_F_HANDLER] =
-        STR("handler", FGS_CFG, FGS_CFG, FGS_CHECK_HANDLER, 3, 128, NULL),
+        STR("handler", FGS_CFG, FGS_CFG, FGS_CONSTRAINT_HANDLER, 3, 128, NULL),
 
     [FGS_F_HEARTBEAT_HANDLER] =
-        STR("heartbeat_handler", FGS_CFG, 0, FGS_CHECK_DOTTED, 0, 0, NULL),
+        STR("heartbeat_handler", FGS_CFG, 0, FGS_CONSTRAINT_DOTTED, 0, 0, NULL),
 
     /* "xx.xx", with initializer_timeout (fgs_schema_rules.c) */
     [FGS_F_INITIALIZER_HANDLER] =
-        STR("initializer_handler", FGS_CFG, 0, FGS_CHECK_DOTTED, 0, 0,
+        STR("initializer_handler", FGS_CFG, 0, FGS_CONSTRAINT_DOTTED, 0, 0,
             NULL),
 
     [FGS_F_INITIALIZER_TIMEOUT] =
-        INT("initializer_timeout", FGS_CFG, 0, FGS_CHECK_RANGE, 1, 300),
+        INT("initializer_timeout", FGS_CFG, 0, FGS_CONSTRAINT_RANGE, 1, 300),
 
     [FGS_F_IS_STATEFUL_FUNCTION] =
         BOOL("is_stateful_function", FGS_CFG),
@@ -409,7 +410,7 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
 
     /* 128..4096 today: extended over time, type only */
     [FGS_F_MEMORY_SIZE] =
-        INT("memory_size", FGS_CFG, FGS_CFG, FGS_CHECK_NONE, 0, 0),
+        INT("memory_size", FGS_CFG, FGS_CFG, FGS_CONSTRAINT_NONE, 0, 0),
 
     [FGS_F_MOUNT_CONFIG] =
         OBJ("mount_config", FGS_CFG, 0, fgs_mount_config),
@@ -419,35 +420,35 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
 
     /* create only, see above */
     [FGS_F_PACKAGE] =
-        STR("package", FGS_SCHEMA_CREATE, FGS_SCHEMA_CREATE, FGS_CHECK_NONE,
-            0, 0, NULL),
+        STR("package", FGS_SCHEMA_CREATE, FGS_SCHEMA_CREATE,
+            FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     /* "separated by semicolons (;), the number cannot exceed 5" */
     [FGS_F_PEERING_CIDR] =
-        STR("peering_cidr", FGS_CFG, 0, FGS_CHECK_CIDRS, 0, 5, NULL),
+        STR("peering_cidr", FGS_CFG, 0, FGS_CONSTRAINT_CIDRS, 0, 5, NULL),
 
     [FGS_F_PRE_STOP_HANDLER] =
-        STR("pre_stop_handler", FGS_CFG, 0, FGS_CHECK_DOTTED, 0, 0, NULL),
+        STR("pre_stop_handler", FGS_CFG, 0, FGS_CONSTRAINT_DOTTED, 0, 0, NULL),
 
     [FGS_F_PRE_STOP_TIMEOUT] =
-        INT("pre_stop_timeout", FGS_CFG, 0, FGS_CHECK_RANGE, 1, 90),
+        INT("pre_stop_timeout", FGS_CFG, 0, FGS_CONSTRAINT_RANGE, 1, 90),
 
     /* "Must contain '.'", e.g. com.xxx.demo.Test.restoreHook */
     [FGS_F_RESTORE_HOOK_HANDLER] =
-        STR("restore_hook_handler", FGS_CFG, 0, FGS_CHECK_DOTTED, 0, 0,
+        STR("restore_hook_handler", FGS_CFG, 0, FGS_CONSTRAINT_DOTTED, 0, 0,
             NULL),
 
     /* needs restore_hook_handler (fgs_schema_rules.c) */
     [FGS_F_RESTORE_HOOK_TIMEOUT] =
-        INT("restore_hook_timeout", FGS_CFG, 0, FGS_CHECK_RANGE, 1, 300),
+        INT("restore_hook_timeout", FGS_CFG, 0, FGS_CONSTRAINT_RANGE, 1, 300),
 
     /* extended over time, type only */
     [FGS_F_RUNTIME] =
-        STR("runtime", FGS_CFG, FGS_CFG, FGS_CHECK_NONE, 0, 0, NULL),
+        STR("runtime", FGS_CFG, FGS_CFG, FGS_CONSTRAINT_NONE, 0, 0, NULL),
 
     /* 0: enabled, 1: disabled */
     [FGS_F_STATUS] =
-        INT("status", FGS_CFG, 0, FGS_CHECK_RANGE, 0, 1),
+        INT("status", FGS_CFG, 0, FGS_CONSTRAINT_RANGE, 0, 1),
 
     /* /config Table 8; /code only in the older edition's example */
     [FGS_F_STRATEGY_CONFIG] =
@@ -455,10 +456,10 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
 
     /* 3 to 259200 seconds */
     [FGS_F_TIMEOUT] =
-        INT("timeout", FGS_CFG, FGS_CFG, FGS_CHECK_RANGE, 3, 259200),
+        INT("timeout", FGS_CFG, FGS_CFG, FGS_CONSTRAINT_RANGE, 3, 259200),
 
     [FGS_F_TYPE] =
-        STR("type", FGS_SCHEMA_CREATE, 0, FGS_CHECK_ENUM, 0, 0,
+        STR("type", FGS_SCHEMA_CREATE, 0, FGS_CONSTRAINT_ENUM, 0, 0,
             fgs_function_types),
 
     /*
@@ -467,7 +468,7 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
      * unescaping ("\"" counts one byte, "\u00e9" two).
      */
     [FGS_F_USER_DATA] =
-        STR("user_data", FGS_CFG, 0, FGS_CHECK_MAX_BYTES, 0, 4096, NULL),
+        STR("user_data", FGS_CFG, 0, FGS_CONSTRAINT_MAX_BYTES, 0, 4096, NULL),
 
     /*
      * the official SDK's model, not the reference pages: String (the key
@@ -475,11 +476,11 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
      * code_encrypt_kms_key_id)
      */
     [FGS_F_USER_DATA_ENCRYPT_KMS_KEY_ID] =
-        STR("user_data_encrypt_kms_key_id", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0,
-            NULL),
+        STR("user_data_encrypt_kms_key_id", FGS_CFG, 0, FGS_CONSTRAINT_NONE,
+            0, 0, NULL),
 
     [FGS_F_XROLE] =
-        STR("xrole", FGS_CFG, 0, FGS_CHECK_NONE, 0, 0, NULL)
+        STR("xrole", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL)
 };
 
 

@@ -7,13 +7,13 @@
  * walk does with each field per operation, and the fields each
  * operation requires.  Apart from the walk because it is built once per
  * process and only read afterwards; its lookup, which runs per member,
- * is inline in fgs_schema_index.h.
+ * is inline in fgs_schema_int.h.
  */
 
 
 #include <string.h>
 
-#include "fgs_schema_index.h"
+#include "fgs_schema_int.h"
 
 
 /* the multipliers the hash of an object's names tries, from the first */
@@ -166,10 +166,12 @@ fgs_schema_act(const fgs_schema_field_t *f)
 
         /*
          * A string is all most string fields need; the handler is
-         * checked with the runtime, in the body's rules.
+         * validated with the runtime, in the body's rules.
          */
 
-        if (f->check == FGS_CHECK_NONE || f->check == FGS_CHECK_HANDLER) {
+        if (f->constraint == FGS_CONSTRAINT_NONE
+            || f->constraint == FGS_CONSTRAINT_HANDLER)
+        {
             return FGS_JSON_STRING;
         }
 

@@ -2,13 +2,14 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * What the parts of the API reference check share (fgs_schema.c walks
- * the body and dispatches each member; fgs_schema_values.c,
- * fgs_schema_rules.c and fgs_schema_report.c check values, check the
- * rules across fields and word the violations).  Private to them: the
- * rest of the engine sees fgs_schema.h only.
+ * What the files of the schema share (fgs_schema.c walks the body and
+ * dispatches each member; fgs_schema_values.c, fgs_schema_rules.c and
+ * fgs_schema_report.c validate values, apply the rules across fields
+ * and word the violations; fgs_schema_index.c indexes each object's
+ * fields by name).  Private to them: the rest of the engine sees
+ * fgs_schema.h only.
  *
- * The few functions that run once per member or per checked value are
+ * The few functions that run once per member or per validated value are
  * static inline here, so that the walk pays no call for them in
  * whichever file they are used.
  */
@@ -18,8 +19,140 @@
 #define _FGS_SCHEMA_INT_H_INCLUDED_
 
 
+#include <string.h>
+
 #include "fgs_schema.h"
-#include "fgs_schema_fields.h"
+
+
+/* no object of the reference has more fields (bits of a 64-bit mask) */
+#define FGS_SCHEMA_MAX_FIELDS  64
+
+/*
+ * The slots of an object's hash of names: ten times its fields, so that
+ * a multiplier that gives every name a slot of its own is found within
+ * a few tries (17 for the 48 names of the request body).
+ */
+#define FGS_SCHEMA_SLOT_BITS   9
+#define FGS_SCHEMA_SLOTS       (1 << FGS_SCHEMA_SLOT_BITS)
+
+
+/* objects that have rules across their fields (fgs_schema_rules.c) */
+typedef enum {
+    FGS_OBJ_PLAIN = 0,
+    FGS_OBJ_FUNCTION,           /* the request body */
+    FGS_OBJ_FUNC_MOUNT
+} fgs_schema_obj_e;
+
+
+/*
+ * What the walk of the members does with a field, by operation: refuse
+ * it; accept a value of the one JSON type (fgs_json_type_e) that needs
+ * nothing more; validate a value of the JSON type in FGS_SCHEMA_TYPED |
+ * type by the field's type, and any other as any value; or validate
+ * every value (FGS_SCHEMA_VALUE).
+ */
+#define FGS_SCHEMA_REFUSE      0
+#define FGS_SCHEMA_TYPED       0x80
+#define FGS_SCHEMA_VALUE       0xff
+
+
+/* a field as the walk of the members reads it */
+typedef struct {
+    uint64_t                    head;       /* the name's first and last */
+    uint64_t                    tail;       /* bytes (see fgs_schema_words()) */
+    uint64_t                    bit;        /* 1 << field */
+    uint8_t                     len;        /* 0 in entry 0: no key */
+    uint8_t                     field;      /* its index in the table */
+    uint8_t                     act[FGS_OP_CREATE + 1];
+                                            /* by fgs_op_e */
+} fgs_schema_entry_t;
+
+
+/*
+ * What the walker derives from an object's fields on the object's first
+ * use, and only reads afterwards: a hash of the names in which each name
+ * has a slot of its own (a key is then compared with one name only), and
+ * the fields each operation requires, as a bit mask of their indexes.
+ */
+
+struct fgs_schema_index_s {
+    uint8_t                     ready;
+    uint8_t                     perfect;    /* no two names share a slot */
+    uint64_t                    mult;       /* the hash's multiplier */
+    uint64_t                    required[FGS_SCHEMA_ALL + 1];
+                                            /* by operation bit */
+    uint8_t                     slot[FGS_SCHEMA_SLOTS];
+                                            /* a field's index + 1, or 0 */
+    fgs_schema_entry_t          entry[FGS_SCHEMA_MAX_FIELDS + 1];
+                                            /* field i is entry i + 1 */
+};
+
+
+/*
+ * The index of each field of the request body in fgs_schema_function,
+ * in the tables' order: by length, then by name.
+ */
+typedef enum {
+    FGS_F_TYPE = 0,
+    FGS_F_XROLE,
+    FGS_F_STATUS,
+    FGS_F_HANDLER,
+    FGS_F_PACKAGE,
+    FGS_F_RUNTIME,
+    FGS_F_TIMEOUT,
+    FGS_F_CODE_URL,
+    FGS_F_FUNC_VPC,
+    FGS_F_GPU_TYPE,
+    FGS_F_APP_XROLE,
+    FGS_F_CODE_TYPE,
+    FGS_F_FUNC_CODE,
+    FGS_F_FUNC_NAME,
+    FGS_F_USER_DATA,
+    FGS_F_DNS_CONFIG,
+    FGS_F_GPU_MEMORY,
+    FGS_F_LOG_CONFIG,
+    FGS_F_DEPEND_LIST,
+    FGS_F_DESCRIPTION,
+    FGS_F_MEMORY_SIZE,
+    FGS_F_CUSTOM_IMAGE,
+    FGS_F_DOMAIN_NAMES,
+    FGS_F_MOUNT_CONFIG,
+    FGS_F_PEERING_CIDR,
+    FGS_F_CODE_FILENAME,
+    FGS_F_EXTEND_CONFIG,
+    FGS_F_ENABLE_LTS_LOG,
+    FGS_F_LTS_CUSTOM_TAG,
+    FGS_F_STRATEGY_CONFIG,
+    FGS_F_PRE_STOP_HANDLER,
+    FGS_F_PRE_STOP_TIMEOUT,
+    FGS_F_EPHEMERAL_STORAGE,
+    FGS_F_HEARTBEAT_HANDLER,
+    FGS_F_NETWORK_CONTROLLER,
+    FGS_F_DEPEND_VERSION_LIST,
+    FGS_F_ENCRYPTED_USER_DATA,
+    FGS_F_INITIALIZER_HANDLER,
+    FGS_F_INITIALIZER_TIMEOUT,
+    FGS_F_IS_STATEFUL_FUNCTION,
+    FGS_F_RESTORE_HOOK_HANDLER,
+    FGS_F_RESTORE_HOOK_TIMEOUT,
+    FGS_F_ENABLE_AUTH_IN_HEADER,
+    FGS_F_ENABLE_DYNAMIC_MEMORY,
+    FGS_F_ENTERPRISE_PROJECT_ID,
+    FGS_F_ENABLE_CLASS_ISOLATION,
+    FGS_F_CODE_ENCRYPT_KMS_KEY_ID,
+    FGS_F_USER_DATA_ENCRYPT_KMS_KEY_ID,
+    FGS_F_NFIELDS
+} fgs_schema_function_e;
+
+
+/* the index of each field of FuncMount in its table */
+typedef enum {
+    FGS_FM_MOUNT_TYPE = 0,
+    FGS_FM_MOUNT_RESOURCE,
+    FGS_FM_LOCAL_MOUNT_PATH,
+    FGS_FM_MOUNT_SHARE_PATH,
+    FGS_FM_NFIELDS
+} fgs_schema_func_mount_e;
 
 
 /* an integer of at most this many bytes, '-' included, fits 32 bits */
@@ -61,7 +194,7 @@ typedef struct {
 } fgs_schema_found_t;
 
 
-/* the checks of typed values (fgs_schema_values.c) */
+/* the validation of typed values (fgs_schema_values.c) */
 
 void fgs_schema_integer(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node);
@@ -129,9 +262,9 @@ fgs_schema_opbit(fgs_op_e op)
 
 /*
  * The value of an INTEGER node of at most FGS_SCHEMA_SHORT_INT bytes,
- * which the scanner checked to be an optional '-' and digits without a
+ * which the scanner made sure is an optional '-' and digits without a
  * leading zero: it fits in 32 bits, so it is read here, without the
- * call to fgs_json_int() and its checks of the node.
+ * call to fgs_json_int() and its tests of the node.
  */
 
 static inline int64_t
@@ -223,6 +356,155 @@ fgs_schema_is(const fgs_str_t *s, const char *value)
     n = strlen(value);
 
     return s->len == n && memcmp(s->data, value, n) == 0;
+}
+
+
+/* the index of an object's fields by name (fgs_schema_index.c) */
+
+int fgs_schema_search(const fgs_schema_object_t *obj,
+    const fgs_schema_index_t *idx, const char *key, size_t len);
+const fgs_schema_index_t *fgs_schema_index_build(
+    const fgs_schema_object_t *obj);
+
+
+/*
+ * The first and the last bytes of a name, as two words that overlap
+ * when the name is shorter than two of them: eight bytes each from 8
+ * bytes on, four from 4, two from FGS_SCHEMA_MIN_NAME.  Nothing past
+ * the len bytes is read.
+ */
+
+static FGS_SCHEMA_INLINE void
+fgs_schema_words(const u_char *key, size_t len, uint64_t *head,
+    uint64_t *tail)
+{
+    uint16_t  h2, t2;
+    uint32_t  h4, t4;
+
+    if (fgs_schema_likely(len >= 8)) {
+        memcpy(head, key, 8);
+        memcpy(tail, key + len - 8, 8);
+        return;
+    }
+
+    if (len >= 4) {
+        memcpy(&h4, key, 4);
+        memcpy(&t4, key + len - 4, 4);
+        *head = h4;
+        *tail = t4;
+        return;
+    }
+
+    memcpy(&h2, key, 2);
+    memcpy(&t2, key + len - 2, 2);
+    *head = h2;
+    *tail = t2;
+}
+
+
+/*
+ * The two words and the length, mixed by one multiplication with the
+ * object's own multiplier; the top bits pick the slot.  The sum is
+ * cheap and weak, but the multiplier is chosen for the names, and a key
+ * that is no name but has a name's slot fails the comparison.
+ */
+
+static FGS_SCHEMA_INLINE uint32_t
+fgs_schema_hash(uint64_t mult, uint64_t head, uint64_t tail, size_t len)
+{
+    uint64_t  x;
+
+    x = head + 2 * tail + len;
+
+    return (uint32_t) ((x * mult) >> (64 - FGS_SCHEMA_SLOT_BITS));
+}
+
+
+/*
+ * The middle bytes of a name longer than 16, which the key's two words
+ * leave out: at most FGS_SCHEMA_MAX_NAME - 16 of them, so the same two
+ * overlapping words as fgs_schema_words() takes cover them all (a call
+ * to memcmp() would cost more).  Both sides have len bytes.
+ */
+
+_Static_assert(FGS_SCHEMA_MAX_NAME - 16 <= 16,
+               "fgs_schema_same() compares at most 16 middle bytes");
+
+static FGS_SCHEMA_INLINE int
+fgs_schema_same(const u_char *a, const u_char *b, size_t len)
+{
+    uint64_t  ah, at, bh, bt;
+
+    if (len < FGS_SCHEMA_MIN_NAME) {
+        return len == 0 || a[0] == b[0];
+    }
+
+    fgs_schema_words(a, len, &ah, &at);
+    fgs_schema_words(b, len, &bh, &bt);
+
+    return ah == bh && at == bt;
+}
+
+
+/*
+ * fgs_schema_find() with the object's index at hand, inlined in the walk
+ * of the members: the key's slot names the one field the key can be, when
+ * every name has a slot of its own.  NULL when it is not that field:
+ * then fgs_schema_search() decides.
+ */
+
+static FGS_SCHEMA_INLINE const fgs_schema_entry_t *
+fgs_schema_lookup(const fgs_schema_object_t *obj,
+    const fgs_schema_index_t *idx, const char *key, size_t len)
+{
+    uint32_t                   slot;
+    uint64_t                   head, tail;
+    const fgs_schema_entry_t  *e;
+
+    /*
+     * Most names have 8 to 16 bytes: two words that are the whole name,
+     * one test of the length.  Others are FGS_SCHEMA_MIN_NAME to
+     * FGS_SCHEMA_MAX_NAME bytes long, and a longer one has bytes
+     * between the words.
+     */
+
+    if (fgs_schema_likely(len - 8 <= 8)) {
+        memcpy(&head, key, 8);
+        memcpy(&tail, key + len - 8, 8);
+
+    } else if (len - FGS_SCHEMA_MIN_NAME
+               <= FGS_SCHEMA_MAX_NAME - FGS_SCHEMA_MIN_NAME)
+    {
+        fgs_schema_words((const u_char *) key, len, &head, &tail);
+
+    } else {
+        return NULL;
+    }
+
+    /* an empty slot is entry 0, whose length no key has */
+
+    slot = idx->slot[fgs_schema_hash(idx->mult, head, tail, len)];
+    e = &idx->entry[slot];
+
+    if (e->len != len || e->head != head || e->tail != tail) {
+        return NULL;
+    }
+
+    if (len > 16
+        && !fgs_schema_same((const u_char *) obj->fields[e->field].name + 8,
+                            (const u_char *) key + 8, len - 16))
+    {
+        return NULL;
+    }
+
+    return e;
+}
+
+
+static inline const fgs_schema_index_t *
+fgs_schema_index(const fgs_schema_object_t *obj)
+{
+    return obj->index->ready ? obj->index : fgs_schema_index_build(obj);
 }
 
 

@@ -6,8 +6,8 @@
  * path of the member ("mount_config.func_mounts[1].mount_type"), the
  * wording of a wrong type, and of an unknown key, with the documented
  * field it looks like once case, '_', '-' and look-alike letters are
- * folded.  Apart from the checks because it runs only for a body that
- * fails, and decides nothing: it says what the checks found.
+ * folded.  Apart from the validation because it runs only for a body
+ * that fails, and decides nothing: it says what the validation found.
  */
 
 
@@ -31,7 +31,7 @@ static u_char *fgs_schema_put_key(u_char *p, u_char *end, const char *key,
 /*
  * Adds "<path> <message>" with the field path of node (and member, a
  * missing field of node).  Out of memory is remembered and reported by
- * fgs_schema_check().
+ * fgs_schema_validate().
  */
 
 void

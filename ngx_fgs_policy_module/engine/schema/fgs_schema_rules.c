@@ -7,7 +7,8 @@
  * code_filename and code_url, a hook's timeout with its handler,
  * mount_type with mount_share_path).  The walk (fgs_schema.c) calls
  * them once it has seen all members of an object; they are apart from
- * the checks of single values because they read the object as a whole.
+ * the validation of single values because they read the object as a
+ * whole.
  */
 
 

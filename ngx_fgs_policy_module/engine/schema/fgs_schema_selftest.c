@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * fgs_schema_selftest() (fgs_schema_fields.h): the proof, run by the
+ * fgs_schema_selftest() (fgs_schema.h): the proof, run by the
  * unit tests, that the reference tables are what the walk, the index
  * and the rules assume.  Apart from them because no request runs it.
  */
@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "fgs_schema_index.h"
+#include "fgs_schema_int.h"
 
 
 static const char *fgs_schema_selftest_object(const fgs_schema_object_t *obj,
@@ -131,7 +131,8 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
             return "a field is not found by its own name";
         }
 
-        if ((f->check == FGS_CHECK_ENUM || f->check == FGS_CHECK_CODE_TYPE)
+        if ((f->constraint == FGS_CONSTRAINT_ENUM
+             || f->constraint == FGS_CONSTRAINT_CODE_TYPE)
             && f->values == NULL)
         {
             return "an enumeration has no values";

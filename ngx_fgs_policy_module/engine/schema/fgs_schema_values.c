@@ -2,11 +2,11 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The checks of one value against its field's fixed constraint, beyond
+ * The validation of one value against its field's fixed constraint, beyond
  * its JSON type: integer ranges, MountUser ids, func_name, peering CIDR
  * blocks, file names, enumerations, base64 and byte limits.  Each looks
  * at one value only, and is called by the walk (fgs_schema.c) with the
- * value's type already checked; apart from the walk, so that what the
+ * value's type already validated; apart from the walk, so that what the
  * reference says of a value reads in one place.
  */
 
@@ -36,12 +36,12 @@ fgs_schema_integer(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
      * included, always fit in 64 bits.
      */
 
-    if (f->check != FGS_CHECK_RANGE && ctx->nodes[node].len <= 18) {
+    if (f->constraint != FGS_CONSTRAINT_RANGE && ctx->nodes[node].len <= 18) {
         return;
     }
 
     if (fgs_json_int(ctx->doc, node, &v) != FGS_OK) {
-        if (f->check == FGS_CHECK_RANGE) {
+        if (f->constraint == FGS_CONSTRAINT_RANGE) {
             fgs_schema_fail(ctx, node, NULL, "is out of range "
                             "%lld..%lld (it does not even fit in 64 bits)",
                             (long long) f->min, (long long) f->max);
@@ -54,7 +54,7 @@ fgs_schema_integer(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         return;
     }
 
-    if (f->check == FGS_CHECK_RANGE) {
+    if (f->constraint == FGS_CONSTRAINT_RANGE) {
         fgs_schema_range(ctx, f, node, v);
     }
 }
