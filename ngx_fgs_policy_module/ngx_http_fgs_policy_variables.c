@@ -119,8 +119,8 @@ ngx_http_fgs_policy_decision_variable(ngx_http_request_t *r,
 
     /* a request that nginx refused before the policy: "error" */
 
-    name = fgs_decision_name(ctx->decided ? ctx->decision
-                                          : FGS_DECISION_ERROR);
+    name = fgs_policy_decision_name(ctx->decided ? ctx->decision
+                                                 : FGS_DECISION_ERROR);
     ngx_http_fgs_policy_set_value(v, (const u_char *) name, ngx_strlen(name));
 
     return NGX_OK;

@@ -1077,9 +1077,9 @@ fgs_case_compare(fgs_case_t *c, const fgs_cli_result_t *res)
 
     s = json_string_value(json_object_get(c->expect, "decision"));
 
-    if (strcmp(s, fgs_decision_name(res->decision)) != 0) {
+    if (strcmp(s, fgs_policy_decision_name(res->decision)) != 0) {
         fgs_case_problem(c, "decision: expected %s, got %s%s%s", s,
-                         fgs_decision_name(res->decision),
+                         fgs_policy_decision_name(res->decision),
                          res->error_msg ? ": " : "",
                          res->error_msg ? res->error_msg : "");
     }

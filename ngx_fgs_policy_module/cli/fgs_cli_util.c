@@ -168,7 +168,8 @@ fgs_cli_result_json(const fgs_cli_result_t *res, int with_body)
     }
 
     rc = json_object_set_new(o, "decision",
-                             json_string(fgs_decision_name(res->decision)));
+                             json_string(
+                                 fgs_policy_decision_name(res->decision)));
     rc |= json_object_set_new(o, "status", json_integer(res->status));
     rc |= json_object_set_new(o, "error_code", fgs_cli_str(res->error_code));
     rc |= json_object_set_new(o, "error_msg", fgs_cli_str(res->error_msg));

@@ -426,7 +426,7 @@ rw(const char *rules, const char *body, const char *want, fgs_op_e op,
                && r.body && strcmp(r.body, body) == 0;
 
         if (!ok(good, "%s", name)) {
-            printf("#   got %s: %s\n", fgs_decision_name(r.out.decision),
+            printf("#   got %s: %s\n", fgs_policy_decision_name(r.out.decision),
                    r.body ? r.body : "(none)");
         }
 

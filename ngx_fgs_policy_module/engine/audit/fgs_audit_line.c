@@ -239,8 +239,8 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
 
     fgs_audit_identity(o, rec);
 
-    fgs_audit_cstr_lit(o, ",\"decision\":", fgs_decision_name(rec->decision),
-                       16);
+    fgs_audit_cstr_lit(o, ",\"decision\":",
+                       fgs_policy_decision_name(rec->decision), 16);
     fgs_audit_cstr_lit(o, ",\"mode\":",
                        rec->mode == FGS_MODE_ENFORCE ? "enforce"
                        : rec->mode == FGS_MODE_AUDIT ? "audit" : NULL, 16);

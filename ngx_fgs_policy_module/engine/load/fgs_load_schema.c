@@ -176,7 +176,7 @@ fgs_load_schema_one(fgs_load_t *ld, const fgs_mutation_t *m, fgs_op_e op,
                                  "FunctionGraph API reference ties it to "
                                  "other fields (%s), so whether the "
                                  "rewritten body conforms would depend on "
-                                 "the request", fgs_mut_names[m->action],
+                                 "the request", fgs_mutate_names[m->action],
                                  m->path.text, fgs_op_name(op), j->why);
         }
     }
@@ -514,7 +514,7 @@ fgs_load_schema_is(const fgs_path_t *path, const char *dotted)
 static const char *
 fgs_load_schema_field_text(const fgs_mutation_t *m, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s[%.100s]", fgs_mut_names[m->action],
+    snprintf(buf, len, "%s[%.100s]", fgs_mutate_names[m->action],
              m->path.text);
 
     return buf;

@@ -157,7 +157,7 @@ fgs_policy_warnings(const fgs_policy_t *policy, time_t now,
 
 
 const char *
-fgs_decision_name(fgs_decision_e decision)
+fgs_policy_decision_name(fgs_decision_e decision)
 {
     static const char  *names[] = {
         "allow", "rewrite", "audit", "deny", "error"

@@ -62,7 +62,7 @@ void fgs_policy_free(fgs_policy_t *policy);
 const char *fgs_policy_sha256(const fgs_policy_t *policy);
 fgs_mode_e fgs_policy_mode(const fgs_policy_t *policy);
 fgs_other_writes_e fgs_policy_other_writes(const fgs_policy_t *policy);
-const char *fgs_decision_name(fgs_decision_e decision);
+const char *fgs_policy_decision_name(fgs_decision_e decision);
 
 /* what the policy holds, for "fgs-policy check" and logs */
 uint32_t fgs_policy_nrules(const fgs_policy_t *policy);

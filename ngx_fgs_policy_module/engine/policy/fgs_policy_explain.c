@@ -69,7 +69,7 @@ fgs_policy_explain(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     if (in->op == FGS_OP_OTHER) {
         fgs_explain_say(&x, "a write outside code, config and create: no "
                         "rule applies; other_writes decides: %s",
-                        fgs_decision_name(out->decision));
+                        fgs_policy_decision_name(out->decision));
         return FGS_OK;
     }
 
@@ -97,7 +97,8 @@ fgs_policy_explain(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         fgs_explain_rule(&x, &policy->rules[i]);
     }
 
-    fgs_explain_say(&x, "decision: %s%s%s%s", fgs_decision_name(out->decision),
+    fgs_explain_say(&x, "decision: %s%s%s%s",
+                    fgs_policy_decision_name(out->decision),
                     out->error_code ? " (" : "",
                     out->error_code ? out->error_code : "",
                     out->error_code ? ")" : "");
@@ -167,7 +168,7 @@ fgs_explain_rule(fgs_explain_t *x, const fgs_rule_t *rule)
 
         if (n != NULL) {
             fgs_explain_say(x, "  %s %s: changed the body",
-                            fgs_mut_names[m->action], m->path.text);
+                            fgs_mutate_names[m->action], m->path.text);
 
         } else if (fgs_explain_violation(&x->out->audited, rule->id,
                                          m->path.text)
@@ -177,16 +178,16 @@ fgs_explain_rule(fgs_explain_t *x, const fgs_rule_t *rule)
                       != NULL)
         {
             fgs_explain_say(x, "  %s %s: would change the body (see the "
-                            "violation)", fgs_mut_names[m->action],
+                            "violation)", fgs_mutate_names[m->action],
                             m->path.text);
 
         } else if (x->out->decision == FGS_DECISION_DENY) {
             fgs_explain_say(x, "  %s %s: not made: the request is denied",
-                            fgs_mut_names[m->action], m->path.text);
+                            fgs_mutate_names[m->action], m->path.text);
 
         } else {
             fgs_explain_say(x, "  %s %s: nothing to change",
-                            fgs_mut_names[m->action], m->path.text);
+                            fgs_mutate_names[m->action], m->path.text);
         }
     }
 

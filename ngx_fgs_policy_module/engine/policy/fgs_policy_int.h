@@ -154,7 +154,7 @@ typedef enum {
 } fgs_mut_e;
 
 /* the policy's name of each action, by fgs_mut_e */
-extern const char  *fgs_mut_names[];
+extern const char  *fgs_mutate_names[];
 
 
 typedef struct {

@@ -27,13 +27,13 @@
 static int fgs_mutate_one(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
     const fgs_mutation_t *m, fgs_mode_e mode);
 static int fgs_mutate_apply(fgs_eval_ctx_t *ctx, const fgs_mutation_t *m);
-static fgs_patch_t *fgs_patch_child(fgs_eval_ctx_t *ctx, fgs_patch_t *p,
+static fgs_patch_t *fgs_mutate_patch(fgs_eval_ctx_t *ctx, fgs_patch_t *p,
     const fgs_path_seg_t *seg);
 static int fgs_mutate_note(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
     const fgs_mutation_t *m);
 
 
-const char  *fgs_mut_names[] = { "set_default", "set", "remove" };
+const char  *fgs_mutate_names[] = { "set_default", "set", "remove" };
 
 
 int
@@ -101,7 +101,7 @@ fgs_mutate_one(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
 
             return fgs_violation_add(out, ctx->a, rule->id, m->path.text,
                                      "cannot %s %s: %s is %s, not an object",
-                                     fgs_mut_names[m->action], m->path.text,
+                                     fgs_mutate_names[m->action], m->path.text,
                                      parent, fgs_json_kind(type));
         }
     }
@@ -191,7 +191,7 @@ fgs_mutate_apply(fgs_eval_ctx_t *ctx, const fgs_mutation_t *m)
         next = fgs_view_step(v, seg->key, seg->key_len);
         type = fgs_view_type(next);
 
-        c = fgs_patch_child(ctx, p, seg);
+        c = fgs_mutate_patch(ctx, p, seg);
         if (c == NULL) {
             return FGS_ERROR;
         }
@@ -210,7 +210,7 @@ fgs_mutate_apply(fgs_eval_ctx_t *ctx, const fgs_mutation_t *m)
         v = fgs_view_step(v, seg->key, seg->key_len);
     }
 
-    c = fgs_patch_child(ctx, p, &m->path.segs[n - 1]);
+    c = fgs_mutate_patch(ctx, p, &m->path.segs[n - 1]);
     if (c == NULL) {
         return FGS_ERROR;
     }
@@ -233,7 +233,7 @@ fgs_mutate_apply(fgs_eval_ctx_t *ctx, const fgs_mutation_t *m)
 /* the child patch of p for seg's key, created INNER when there is none */
 
 static fgs_patch_t *
-fgs_patch_child(fgs_eval_ctx_t *ctx, fgs_patch_t *p, const fgs_path_seg_t *seg)
+fgs_mutate_patch(fgs_eval_ctx_t *ctx, fgs_patch_t *p, const fgs_path_seg_t *seg)
 {
     fgs_patch_t  *c, **last;
 
@@ -284,7 +284,7 @@ fgs_mutate_note(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
 
     note->rule = rule->id;
     note->field = m->path.text;
-    note->action = fgs_mut_names[m->action];
+    note->action = fgs_mutate_names[m->action];
     note->next = NULL;
 
     *ctx->rewrites_tail = note;

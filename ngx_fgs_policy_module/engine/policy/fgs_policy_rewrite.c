@@ -40,14 +40,14 @@ static int fgs_rewrite_inserts(fgs_eval_ctx_t *ctx, fgs_view_t v, int comma,
     u_char **data, size_t *len);
 static int fgs_rewrite_value(fgs_eval_ctx_t *ctx, fgs_view_t v,
     u_char **data, size_t *len);
-static void fgs_emit_view(fgs_out_t *o, fgs_view_t v);
-static void fgs_emit_member(fgs_out_t *o, const char *key, size_t key_len,
-    fgs_view_t v, int comma);
-static void fgs_emit_inserts(fgs_out_t *o, fgs_view_t v, int comma);
-static void fgs_emit(fgs_out_t *o, const void *data, size_t len);
+static void fgs_rewrite_emit_view(fgs_out_t *o, fgs_view_t v);
+static void fgs_rewrite_emit_member(fgs_out_t *o, const char *key,
+    size_t key_len, fgs_view_t v, int comma);
+static void fgs_rewrite_emit_inserts(fgs_out_t *o, fgs_view_t v, int comma);
+static void fgs_rewrite_emit(fgs_out_t *o, const void *data, size_t len);
 static const fgs_patch_t *fgs_rewrite_patch(const fgs_patch_t *p,
     const char *key, size_t key_len);
-static int fgs_edit_add(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list,
+static int fgs_rewrite_edit(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list,
     size_t off, size_t len, const u_char *data, size_t data_len);
 
 
@@ -148,7 +148,7 @@ fgs_rewrite_object(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list, fgs_view_t v)
 
         if (run != (size_t) -1) {
             /* the run and what follows it, up to this member's key */
-            rc = fgs_edit_add(ctx, list, run, mn->member - run, NULL, 0);
+            rc = fgs_rewrite_edit(ctx, list, run, mn->member - run, NULL, 0);
             if (rc != FGS_OK) {
                 return rc;
             }
@@ -181,7 +181,7 @@ fgs_rewrite_object(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list, fgs_view_t v)
             return rc;
         }
 
-        rc = fgs_edit_add(ctx, list, mn->off, mn->len, data, len);
+        rc = fgs_rewrite_edit(ctx, list, mn->off, mn->len, data, len);
         if (rc != FGS_OK) {
             return rc;
         }
@@ -195,9 +195,10 @@ fgs_rewrite_object(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list, fgs_view_t v)
     if (survivor) {
         /* removed members at the end go with the comma before them */
         if (run != (size_t) -1 || len > 0) {
-            return fgs_edit_add(ctx, list, last_end,
-                                run != (size_t) -1 ? tail_end - last_end : 0,
-                                data, len);
+            return fgs_rewrite_edit(ctx, list, last_end,
+                                    run != (size_t) -1 ? tail_end - last_end
+                                                       : 0,
+                                    data, len);
         }
 
         return FGS_OK;
@@ -205,12 +206,13 @@ fgs_rewrite_object(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list, fgs_view_t v)
 
     if (run != (size_t) -1) {
         /* every member goes: the new ones, if any, take their place */
-        return fgs_edit_add(ctx, list, run, tail_end - run, data, len);
+        return fgs_rewrite_edit(ctx, list, run, tail_end - run, data, len);
     }
 
     if (len > 0) {
         /* an empty object: before its closing brace */
-        return fgs_edit_add(ctx, list, obj->off + obj->len - 1, 0, data, len);
+        return fgs_rewrite_edit(ctx, list, obj->off + obj->len - 1, 0, data,
+                                len);
     }
 
     return FGS_OK;
@@ -228,7 +230,7 @@ fgs_rewrite_inserts(fgs_eval_ctx_t *ctx, fgs_view_t v, int comma,
     o.start = NULL;
     o.len = 0;
 
-    fgs_emit_inserts(&o, v, comma);
+    fgs_rewrite_emit_inserts(&o, v, comma);
 
     *len = o.len;
     *data = NULL;
@@ -243,7 +245,7 @@ fgs_rewrite_inserts(fgs_eval_ctx_t *ctx, fgs_view_t v, int comma,
     }
 
     o.len = 0;
-    fgs_emit_inserts(&o, v, comma);
+    fgs_rewrite_emit_inserts(&o, v, comma);
     *data = o.start;
 
     return FGS_OK;
@@ -269,7 +271,7 @@ fgs_rewrite_value(fgs_eval_ctx_t *ctx, fgs_view_t v, u_char **data,
 
     o.start = NULL;
     o.len = 0;
-    fgs_emit_view(&o, v);
+    fgs_rewrite_emit_view(&o, v);
 
     o.start = ctx->a->alloc(ctx->a->data, o.len);
     if (o.start == NULL) {
@@ -278,7 +280,7 @@ fgs_rewrite_value(fgs_eval_ctx_t *ctx, fgs_view_t v, u_char **data,
 
     *len = o.len;
     o.len = 0;
-    fgs_emit_view(&o, v);
+    fgs_rewrite_emit_view(&o, v);
     *data = o.start;
 
     return FGS_OK;
@@ -292,7 +294,7 @@ fgs_rewrite_value(fgs_eval_ctx_t *ctx, fgs_view_t v, u_char **data,
  */
 
 static void
-fgs_emit_view(fgs_out_t *o, fgs_view_t v)
+fgs_rewrite_emit_view(fgs_out_t *o, fgs_view_t v)
 {
     int                     comma;
     uint32_t                i, m;
@@ -303,11 +305,11 @@ fgs_emit_view(fgs_out_t *o, fgs_view_t v)
                             && v.patch->children == NULL))
     {
         n = &v.doc->nodes[v.node];
-        fgs_emit(o, v.doc->body + n->off, n->len);
+        fgs_rewrite_emit(o, v.doc->body + n->off, n->len);
         return;
     }
 
-    fgs_emit(o, "{", 1);
+    fgs_rewrite_emit(o, "{", 1);
     comma = 0;
 
     if (v.node != FGS_NONE) {
@@ -322,20 +324,20 @@ fgs_emit_view(fgs_out_t *o, fgs_view_t v)
                 continue;
             }
 
-            fgs_emit_member(o, mn->key, mn->key_len, mv, comma);
+            fgs_rewrite_emit_member(o, mn->key, mn->key_len, mv, comma);
             comma = 1;
         }
     }
 
-    fgs_emit_inserts(o, v, comma);
-    fgs_emit(o, "}", 1);
+    fgs_rewrite_emit_inserts(o, v, comma);
+    fgs_rewrite_emit(o, "}", 1);
 }
 
 
 /* the patches of v that add a member its base object does not have */
 
 static void
-fgs_emit_inserts(fgs_out_t *o, fgs_view_t v, int comma)
+fgs_rewrite_emit_inserts(fgs_out_t *o, fgs_view_t v, int comma)
 {
     fgs_view_t          mv;
     const fgs_patch_t  *c;
@@ -354,23 +356,23 @@ fgs_emit_inserts(fgs_out_t *o, fgs_view_t v, int comma)
 
         mv = fgs_view_step(v, c->key, c->key_len);
 
-        fgs_emit_member(o, c->key, c->key_len, mv, comma);
+        fgs_rewrite_emit_member(o, c->key, c->key_len, mv, comma);
         comma = 1;
     }
 }
 
 
 static void
-fgs_emit_member(fgs_out_t *o, const char *key, size_t key_len, fgs_view_t v,
-    int comma)
+fgs_rewrite_emit_member(fgs_out_t *o, const char *key, size_t key_len,
+    fgs_view_t v, int comma)
 {
     size_t  n;
 
     if (comma) {
-        fgs_emit(o, ",", 1);
+        fgs_rewrite_emit(o, ",", 1);
     }
 
-    fgs_emit(o, "\"", 1);
+    fgs_rewrite_emit(o, "\"", 1);
 
     n = fgs_json_escape_len((const u_char *) key, key_len);
 
@@ -380,13 +382,13 @@ fgs_emit_member(fgs_out_t *o, const char *key, size_t key_len, fgs_view_t v,
 
     o->len += n;
 
-    fgs_emit(o, "\":", 2);
-    fgs_emit_view(o, v);
+    fgs_rewrite_emit(o, "\":", 2);
+    fgs_rewrite_emit_view(o, v);
 }
 
 
 static void
-fgs_emit(fgs_out_t *o, const void *data, size_t len)
+fgs_rewrite_emit(fgs_out_t *o, const void *data, size_t len)
 {
     if (o->start != NULL) {
         memcpy(o->start + o->len, data, len);
@@ -412,7 +414,7 @@ fgs_rewrite_patch(const fgs_patch_t *p, const char *key, size_t key_len)
 
 
 static int
-fgs_edit_add(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list, size_t off,
+fgs_rewrite_edit(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list, size_t off,
     size_t len, const u_char *data, size_t data_len)
 {
     fgs_edit_t  *e;
@@ -449,32 +451,4 @@ fgs_edit_add(fgs_eval_ctx_t *ctx, fgs_edit_list_t *list, size_t off,
     e->data_len = data_len;
 
     return FGS_OK;
-}
-
-
-size_t
-fgs_edits_apply(const u_char *body, size_t len, const fgs_edit_t *edits,
-    uint32_t nedits, u_char *out)
-{
-    size_t    pos, n;
-    uint32_t  i;
-
-    pos = 0;
-    n = 0;
-
-    for (i = 0; i < nedits; i++) {
-        memcpy(out + n, body + pos, edits[i].off - pos);
-        n += edits[i].off - pos;
-
-        if (edits[i].data_len) {
-            memcpy(out + n, edits[i].data, edits[i].data_len);
-            n += edits[i].data_len;
-        }
-
-        pos = edits[i].off + edits[i].len;
-    }
-
-    memcpy(out + n, body + pos, len - pos);
-
-    return n + len - pos;
 }
