@@ -43,6 +43,10 @@ typedef struct {
 } fgs_load_t;
 
 
+/* fgs_policy_load.c */
+fgs_policy_t *fgs_load_policy(const char *path, fgs_policy_error_t *err,
+    unsigned any_shape);
+
 /* fgs_load_error.c */
 int fgs_load_fail(fgs_load_t *ld, const char *field, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -23,8 +23,6 @@
 #include "fgs_load_int.h"
 
 
-static fgs_policy_t *fgs_policy_load_file(const char *path,
-    fgs_policy_error_t *err, unsigned any_shape);
 static u_char *fgs_load_file(fgs_load_t *ld, const char *path, size_t *len);
 static int fgs_load_top(fgs_load_t *ld, json_t *root);
 static int fgs_load_lists(fgs_load_t *ld, json_t *lists);
@@ -34,27 +32,17 @@ static int fgs_load_op_rules(fgs_load_t *ld);
 fgs_policy_t *
 fgs_policy_load(const char *path, fgs_policy_error_t *err)
 {
-    return fgs_policy_load_file(path, err, 0);
+    return fgs_load_policy(path, err, 0);
 }
 
 
 /*
- * For the unit tests of the rewrite and path mechanics, which use fields
- * of any shape: the same load, but neither a mutation nor a check is
- * held to the API reference (fgs_load_schema.c).  The gateway and
- * the CLI never load a policy this way.
+ * any_shape: neither a check nor a mutation held to the API reference,
+ * for the unit tests only (fgs_policy_load_any_shape.c)
  */
 
 fgs_policy_t *
-fgs_policy_load_any_shape(const char *path, fgs_policy_error_t *err)
-{
-    return fgs_policy_load_file(path, err, 1);
-}
-
-
-static fgs_policy_t *
-fgs_policy_load_file(const char *path, fgs_policy_error_t *err,
-    unsigned any_shape)
+fgs_load_policy(const char *path, fgs_policy_error_t *err, unsigned any_shape)
 {
     char            field[128];
     size_t          len, i;
