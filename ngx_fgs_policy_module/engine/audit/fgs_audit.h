@@ -37,7 +37,7 @@
  * one file begins with seq 1 or a "start" and ends with "rotate" or
  * "end" (unless its writer is still running, or died), and a chain that
  * lives on across a rotation is in every file of its life:
- * fgs_audit_verify_*() check exactly that, and the chain.
+ * fgs_audit_verify_*() verify exactly that, and the chain.
  */
 
 
@@ -209,7 +209,7 @@ int fgs_audit_verify_file(fgs_audit_verify_t *v, const char *name,
 int fgs_audit_verify_line(fgs_audit_verify_t *v, const u_char *line,
     size_t len, int newline);
 
-/* the checks that need the whole input; fills stats */
+/* what only the whole input can tell; fills stats */
 int fgs_audit_verify_finish(fgs_audit_verify_t *v, fgs_audit_stats_t *stats);
 void fgs_audit_verify_free(fgs_audit_verify_t *v);
 

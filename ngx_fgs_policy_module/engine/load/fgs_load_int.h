@@ -10,9 +10,10 @@
  * into the load.
  *
  * Within load/, from the bottom: fgs_load_error.c; fgs_load_values.c,
- * fgs_load_paths.c, fgs_load_locate.c, fgs_load_schema.c;
- * fgs_load_checks.c, fgs_load_mutations.c; fgs_load_rules.c;
- * fgs_policy_load.c.  Each calls only files below it.
+ * fgs_load_paths.c, fgs_load_locate.c, fgs_load_schema_mutations.c,
+ * fgs_load_schema_checks.c; fgs_load_checks.c, fgs_load_mutations.c;
+ * fgs_load_rules.c; fgs_policy_load.c (and, for the unit tests only,
+ * fgs_policy_load_any_shape.c).  Each calls only files below it.
  */
 
 
@@ -75,7 +76,8 @@ void fgs_load_locate(fgs_load_t *ld, const u_char *p, size_t len, size_t pos,
     char *field, size_t field_len);
 
 /*
- * fgs_load_schema.c: a rule held to the FunctionGraph API reference.
+ * fgs_load_schema_mutations.c and fgs_load_schema_checks.c: a rule held
+ * to the FunctionGraph API reference.
  *
  * fgs_load_schema_mutations() returns FGS_OK when no mutation of the
  * rule can turn a body that conforms to the API reference into one that

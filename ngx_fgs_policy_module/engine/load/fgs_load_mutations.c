@@ -5,7 +5,7 @@
  * A rule's "set_default", "set" and "remove": each path parsed, each value
  * serialised to compact JSON and scanned into a tape of its own, with the
  * text its messages quote, and what the rule writes held to the API
- * reference (fgs_load_schema.c), once, at load time.
+ * reference (fgs_load_schema_mutations.c), once, at load time.
  */
 
 
@@ -88,7 +88,7 @@ fgs_load_mutations(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj)
         return FGS_DECLINED;
     }
 
-    /* a rewritten body is not checked again: it must conform by design */
+    /* a rewritten body is not validated again: it must conform by design */
 
     if (ld->any_shape) {
         return FGS_OK;

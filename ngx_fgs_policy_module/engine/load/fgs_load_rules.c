@@ -2,11 +2,11 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * A policy's rules and exceptions: each rule's id, operations, match, mode,
- * "when" and "check" (fgs_load_checks.c) and mutations
+ * A policy's rules and exceptions: each rule's id, operations, match,
+ * mode, "when" and "check" (fgs_load_checks.c) and mutations
  * (fgs_load_mutations.c), what it reads held to the API reference
- * (fgs_load_schema.c); each exception's scope, expiry and reason, the
- * rules it waives, and the checks its "allow" widens.
+ * (fgs_load_schema_checks.c); each exception's scope, expiry and reason,
+ * the rules it waives, and the checks its "allow" widens.
  */
 
 

@@ -468,7 +468,7 @@ fgs_eval_match(const fgs_match_t *m, fgs_subject_t *s, int on_failure)
 
 /*
  * A part of the subject against a pattern.  Whether the part is ASCII,
- * and so valid UTF-8 that PCRE2 need not check, is learnt once per
+ * and so valid UTF-8 that PCRE2 need not validate, is learnt once per
  * request, not once per pattern.
  */
 

@@ -171,7 +171,7 @@ fgs_mutate_one(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
 }
 
 
-/* builds the patches down the path; the path was checked by the caller */
+/* builds the patches down the path, which the caller found can be made */
 
 static int
 fgs_mutate_apply(fgs_eval_ctx_t *ctx, const fgs_mutation_t *m)

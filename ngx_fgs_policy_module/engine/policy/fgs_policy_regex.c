@@ -127,9 +127,9 @@ fgs_regex_match(const fgs_regex_t *re, const u_char *subject, size_t len)
 
 /*
  * The same for a subject the scanner has already validated as UTF-8 (a
- * string of a body or of a policy value): PCRE2 need not check it again,
- * and the JIT code is called directly.  Most of the cost of matching a
- * short string is otherwise in these checks.
+ * string of a body or of a policy value): PCRE2 need not validate it
+ * again, and the JIT code is called directly.  Most of the cost of
+ * matching a short string is otherwise in that validation.
  */
 
 fgs_regex_result_e

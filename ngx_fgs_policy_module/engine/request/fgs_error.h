@@ -40,7 +40,7 @@ u_char *fgs_error_write(u_char *dst, const fgs_error_t *e);
 /*
  * The error_msg sentences of the refusals before policy, one builder for
  * the module and the CLI so that both word them alike: a body the
- * scanner refused (FGSPOL.4000), and one the API reference check refused
+ * scanner refused (FGSPOL.4000), and one the API reference refused
  * (FGSPOL.4000 for an ambiguous key, else 4001).  NULL when out of memory.
  */
 char *fgs_error_scan_msg(fgs_alloc_t *a, const fgs_json_doc_t *doc);
