@@ -27,6 +27,10 @@ static int fgs_load_schema_check(fgs_load_t *ld, const fgs_check_t *c,
 static int fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c,
     const char *field, const char *name, const fgs_schema_field_t *f,
     uint32_t kind, fgs_op_e op);
+static uint32_t fgs_load_schema_types(uint32_t kind);
+static int fgs_load_schema_lists(fgs_load_t *ld, const fgs_check_t *c,
+    const char *field, const char *name, const fgs_schema_field_t *f,
+    uint32_t types, const char *is, fgs_op_e op);
 static int fgs_load_schema_enum(const fgs_schema_field_t *f, fgs_op_e op,
     const fgs_scalar_t *v, char *values, size_t len);
 static const char *fgs_load_schema_closest(const fgs_schema_object_t *obj,
@@ -189,10 +193,8 @@ fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
     const char *name, const fgs_schema_field_t *f, uint32_t kind,
     fgs_op_e op)
 {
-    char                 values[256];
-    uint32_t             i, types, list, nl, want;
-    const char          *what, *is;
-    const fgs_scalar_t  *l;
+    uint32_t     types;
+    const char  *is;
 
     is = fgs_load_schema_kind_name(kind, f);
 
@@ -206,27 +208,7 @@ fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
                              "of its items", name, name);
     }
 
-    switch (kind) {
-    case FGS_SCHEMA_STRING:
-    case FGS_LOAD_KIND_MAPVAL:
-        types = 1u << FGS_JSON_STRING;
-        break;
-    case FGS_SCHEMA_INTEGER:
-        types = 1u << FGS_JSON_INTEGER;
-        break;
-    case FGS_SCHEMA_BOOLEAN:
-        types = (1u << FGS_JSON_TRUE) | (1u << FGS_JSON_FALSE);
-        break;
-    case FGS_SCHEMA_ID:
-        types = (1u << FGS_JSON_INTEGER) | (1u << FGS_JSON_STRING);
-        break;
-    case FGS_SCHEMA_ARRAY:
-        types = 1u << FGS_JSON_ARRAY;
-        break;
-    default:
-        types = 1u << FGS_JSON_OBJECT;
-        break;
-    }
+    types = fgs_load_schema_types(kind);
 
     if ((c->has & FGS_CHECK_TYPE)
         && !(c->types & (types | (1u << FGS_JSON_NULL))))
@@ -277,6 +259,49 @@ fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c, const char *field,
                              "FunctionGraph API reference: use max_length",
                              name);
     }
+
+    return fgs_load_schema_lists(ld, c, field, name, f, types, is, op);
+}
+
+
+/* the JSON types of a value of the field's kind, as 1 << fgs_json_type_e */
+
+static uint32_t
+fgs_load_schema_types(uint32_t kind)
+{
+    switch (kind) {
+    case FGS_SCHEMA_STRING:
+    case FGS_LOAD_KIND_MAPVAL:
+        return 1u << FGS_JSON_STRING;
+    case FGS_SCHEMA_INTEGER:
+        return 1u << FGS_JSON_INTEGER;
+    case FGS_SCHEMA_BOOLEAN:
+        return (1u << FGS_JSON_TRUE) | (1u << FGS_JSON_FALSE);
+    case FGS_SCHEMA_ID:
+        return (1u << FGS_JSON_INTEGER) | (1u << FGS_JSON_STRING);
+    case FGS_SCHEMA_ARRAY:
+        return 1u << FGS_JSON_ARRAY;
+    default:
+        return 1u << FGS_JSON_OBJECT;
+    }
+}
+
+
+/*
+ * The values of c's "in" and "not_in": each must be of a type the field
+ * (of JSON types types, "is" in words) can hold, and one of the values
+ * the reference lists when it lists them.
+ */
+
+static int
+fgs_load_schema_lists(fgs_load_t *ld, const fgs_check_t *c,
+    const char *field, const char *name, const fgs_schema_field_t *f,
+    uint32_t types, const char *is, fgs_op_e op)
+{
+    char                 values[256];
+    uint32_t             i, list, nl, want;
+    const char          *what;
+    const fgs_scalar_t  *l;
 
     for (list = 0; list < 2; list++) {
         if (list == 0) {

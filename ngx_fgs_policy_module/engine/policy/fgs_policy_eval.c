@@ -30,6 +30,10 @@
 #define FGS_SUBJECT_PACKAGE   1
 #define FGS_SUBJECT_VERSION   2
 
+static int fgs_eval_mutate(fgs_eval_ctx_t *ctx, fgs_subject_t *s,
+    const fgs_check_t **checks, uint8_t *applies);
+static int fgs_eval_checks(fgs_eval_ctx_t *ctx, const fgs_check_t **checks,
+    const uint8_t *applies);
 static int fgs_eval_other(fgs_eval_ctx_t *ctx);
 static int fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
 static int fgs_eval_body_string(fgs_eval_ctx_t *ctx, uint32_t root_key,
@@ -63,16 +67,11 @@ int
 fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     fgs_eval_t *out, fgs_alloc_t *a)
 {
-    int                rc;
-    uint8_t           *applies;
-    uint32_t           i, j, nop_rules;
+    int                 rc;
+    uint8_t            *applies;
+    fgs_subject_t       subject;
+    fgs_eval_ctx_t      ctx;
     const fgs_check_t **checks;
-    fgs_mode_e         mode;
-    fgs_subject_t      subject;
-    fgs_eval_ctx_t     ctx;
-    const uint32_t    *op_rules;
-    fgs_check_sink_t   sink;
-    const fgs_rule_t  *rule;
 
     memset(out, 0, sizeof(fgs_eval_t));
     fgs_violations_init(&out->violations);
@@ -139,64 +138,10 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     checks = (const fgs_check_t **) (ctx.notes + 2 * policy->nrules);
     applies = (uint8_t *) (checks + policy->nrules);
 
-    /*
-     * which rules of the operation apply, and their mutations in file
-     * order; applies[] holds the mode of each rule that applies, 0 for
-     * the others
-     */
-
-    op_rules = policy->op_rules[in->op];
-    nop_rules = policy->nop_rules[in->op];
-
-    for (j = 0; j < nop_rules; j++) {
-        i = op_rules[j];
-        rule = &policy->rules[i];
-
-        checks[i] = rule->checks;
-
-        rc = fgs_eval_rule_applies(&ctx, rule, &subject, &checks[i]);
-        if (rc == FGS_ERROR) {
-            return FGS_ERROR;
-        }
-
-        if (rc != FGS_OK) {
-            applies[i] = 0;
-            continue;
-        }
-
-        mode = fgs_eval_mode(&ctx, rule);
-        applies[i] = (uint8_t) mode;
-
-        fgs_eval_note(&ctx, &ctx.applied_tail, i, NULL);
-
-        if (rule->nmuts && fgs_mutate(&ctx, rule, mode) != FGS_OK) {
-            return FGS_ERROR;
-        }
-    }
-
-    /* their checks, on the mutated body */
-
-    for (j = 0; j < nop_rules; j++) {
-        i = op_rules[j];
-        rule = &policy->rules[i];
-
-        if (applies[i] == 0 || rule->nchecks == 0) {
-            continue;
-        }
-
-        mode = (fgs_mode_e) applies[i];
-
-        sink.ctx = &ctx;
-        sink.rule = rule->id;
-        sink.out = (mode == FGS_MODE_AUDIT) ? &out->audited
-                                            : &out->violations;
-        sink.failed = 0;
-
-        rc = fgs_check_all(checks[i], rule->nchecks,
-                           fgs_view_root(in->doc, &ctx.root), &sink);
-        if (rc != FGS_OK) {
-            return FGS_ERROR;
-        }
+    if (fgs_eval_mutate(&ctx, &subject, checks, applies) != FGS_OK
+        || fgs_eval_checks(&ctx, checks, applies) != FGS_OK)
+    {
+        return FGS_ERROR;
     }
 
     if (fgs_rewrite_edits(&ctx) != FGS_OK) {
@@ -227,6 +172,99 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         || fgs_violations_close(&out->audited, a, "the policy") != FGS_OK)
     {
         return FGS_ERROR;
+    }
+
+    return FGS_OK;
+}
+
+
+/*
+ * Which rules of the operation apply, and their mutations in file
+ * order: applies[] gets the mode of each rule that applies, 0 for the
+ * others, and checks[] the checks it applies (its own, or as an
+ * exception narrows them).  FGS_OK or FGS_ERROR.
+ */
+
+static int
+fgs_eval_mutate(fgs_eval_ctx_t *ctx, fgs_subject_t *s,
+    const fgs_check_t **checks, uint8_t *applies)
+{
+    int                rc;
+    uint32_t           i, j, nop_rules;
+    fgs_mode_e         mode;
+    const uint32_t    *op_rules;
+    const fgs_rule_t  *rule;
+
+    op_rules = ctx->policy->op_rules[ctx->in->op];
+    nop_rules = ctx->policy->nop_rules[ctx->in->op];
+
+    for (j = 0; j < nop_rules; j++) {
+        i = op_rules[j];
+        rule = &ctx->policy->rules[i];
+
+        checks[i] = rule->checks;
+
+        rc = fgs_eval_rule_applies(ctx, rule, s, &checks[i]);
+        if (rc == FGS_ERROR) {
+            return FGS_ERROR;
+        }
+
+        if (rc != FGS_OK) {
+            applies[i] = 0;
+            continue;
+        }
+
+        mode = fgs_eval_mode(ctx, rule);
+        applies[i] = (uint8_t) mode;
+
+        fgs_eval_note(ctx, &ctx->applied_tail, i, NULL);
+
+        if (rule->nmuts && fgs_mutate(ctx, rule, mode) != FGS_OK) {
+            return FGS_ERROR;
+        }
+    }
+
+    return FGS_OK;
+}
+
+
+/*
+ * The checks of the rules that apply, on the mutated body, each
+ * violation to the list of the rule's mode.  FGS_OK or FGS_ERROR.
+ */
+
+static int
+fgs_eval_checks(fgs_eval_ctx_t *ctx, const fgs_check_t **checks,
+    const uint8_t *applies)
+{
+    uint32_t           i, j, nop_rules;
+    const uint32_t    *op_rules;
+    fgs_check_sink_t   sink;
+    const fgs_rule_t  *rule;
+
+    op_rules = ctx->policy->op_rules[ctx->in->op];
+    nop_rules = ctx->policy->nop_rules[ctx->in->op];
+
+    for (j = 0; j < nop_rules; j++) {
+        i = op_rules[j];
+        rule = &ctx->policy->rules[i];
+
+        if (applies[i] == 0 || rule->nchecks == 0) {
+            continue;
+        }
+
+        sink.ctx = ctx;
+        sink.rule = rule->id;
+        sink.out = ((fgs_mode_e) applies[i] == FGS_MODE_AUDIT)
+                   ? &ctx->out->audited : &ctx->out->violations;
+        sink.failed = 0;
+
+        if (fgs_check_all(checks[i], rule->nchecks,
+                          fgs_view_root(ctx->in->doc, &ctx->root), &sink)
+            != FGS_OK)
+        {
+            return FGS_ERROR;
+        }
     }
 
     return FGS_OK;
