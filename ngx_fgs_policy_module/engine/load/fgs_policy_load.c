@@ -25,6 +25,7 @@
 
 static u_char *fgs_load_file(fgs_load_t *ld, const char *path, size_t *len);
 static int fgs_load_top(fgs_load_t *ld, json_t *root);
+static int fgs_load_top_key(fgs_load_t *ld, const char *key, json_t *v);
 static int fgs_load_lists(fgs_load_t *ld, json_t *lists);
 static int fgs_load_op_rules(fgs_load_t *ld);
 
@@ -188,11 +189,8 @@ fgs_load_file(fgs_load_t *ld, const char *path, size_t *len)
 static int
 fgs_load_top(fgs_load_t *ld, json_t *root)
 {
-    json_t        *v, *rules;
-    const char    *key, *s;
-    fgs_policy_t  *policy;
-
-    policy = ld->policy;
+    json_t      *v, *rules;
+    const char  *key;
 
     if (!json_is_object(root)) {
         return fgs_load_fail(ld, NULL, "a policy is a JSON object");
@@ -211,76 +209,9 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
     }
 
     json_object_foreach(root, key, v) {
-
-        if (strcmp(key, "fgs_policy") == 0) {
-            continue;
+        if (fgs_load_top_key(ld, key, v) != FGS_OK) {
+            return FGS_DECLINED;
         }
-
-        if (strcmp(key, "description") == 0) {
-            if (!json_is_string(v)) {
-                return fgs_load_fail(ld, key, "must be a string");
-            }
-
-            continue;
-        }
-
-        if (strcmp(key, "mode") == 0) {
-            if (fgs_load_mode(ld, v, &policy->mode) != FGS_OK) {
-                return FGS_DECLINED;
-            }
-
-            continue;
-        }
-
-        if (strcmp(key, "other_writes") == 0) {
-            s = json_string_value(v);
-
-            if (s != NULL && strcmp(s, "allow") == 0) {
-                policy->other_writes = FGS_OTHER_ALLOW;
-
-            } else if (s != NULL && strcmp(s, "audit") == 0) {
-                policy->other_writes = FGS_OTHER_AUDIT;
-
-            } else if (s != NULL && strcmp(s, "deny") == 0) {
-                policy->other_writes = FGS_OTHER_DENY;
-
-            } else {
-                return fgs_load_fail(ld, key, "must be \"allow\", \"audit\" "
-                                     "or \"deny\"");
-            }
-
-            continue;
-        }
-
-        if (strcmp(key, "expiry_warning_days") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0
-                || json_integer_value(v) > 3650)
-            {
-                return fgs_load_fail(ld, key, "must be a number of days, "
-                                     "0 to 3650 (0: warn only of expired "
-                                     "exceptions)");
-            }
-
-            policy->warn_window = (time_t) json_integer_value(v) * 86400;
-            continue;
-        }
-
-        if (strcmp(key, "rules") == 0 || strcmp(key, "exceptions") == 0) {
-            continue;
-        }
-
-        if (strcmp(key, "lists") == 0) {
-            if (fgs_load_lists(ld, v) != FGS_OK) {
-                return FGS_DECLINED;
-            }
-
-            continue;
-        }
-
-        return fgs_load_fail(ld, key, "unknown key \"%s\"; a policy has "
-                             "fgs_policy, description, mode, other_writes, "
-                             "expiry_warning_days, lists, rules and "
-                             "exceptions", key);
     }
 
     rules = json_object_get(root, "rules");
@@ -310,6 +241,88 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
     }
 
     return FGS_OK;
+}
+
+
+/* one top-level key: the policy's own settings; rules come after */
+
+static int
+fgs_load_top_key(fgs_load_t *ld, const char *key, json_t *v)
+{
+    const char    *s;
+    fgs_policy_t  *policy;
+
+    policy = ld->policy;
+
+    if (strcmp(key, "fgs_policy") == 0) {
+        return FGS_OK;
+    }
+
+    if (strcmp(key, "description") == 0) {
+        if (!json_is_string(v)) {
+            return fgs_load_fail(ld, key, "must be a string");
+        }
+
+        return FGS_OK;
+    }
+
+    if (strcmp(key, "mode") == 0) {
+        if (fgs_load_mode(ld, v, &policy->mode) != FGS_OK) {
+            return FGS_DECLINED;
+        }
+
+        return FGS_OK;
+    }
+
+    if (strcmp(key, "other_writes") == 0) {
+        s = json_string_value(v);
+
+        if (s != NULL && strcmp(s, "allow") == 0) {
+            policy->other_writes = FGS_OTHER_ALLOW;
+
+        } else if (s != NULL && strcmp(s, "audit") == 0) {
+            policy->other_writes = FGS_OTHER_AUDIT;
+
+        } else if (s != NULL && strcmp(s, "deny") == 0) {
+            policy->other_writes = FGS_OTHER_DENY;
+
+        } else {
+            return fgs_load_fail(ld, key, "must be \"allow\", \"audit\" "
+                                 "or \"deny\"");
+        }
+
+        return FGS_OK;
+    }
+
+    if (strcmp(key, "expiry_warning_days") == 0) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0
+            || json_integer_value(v) > 3650)
+        {
+            return fgs_load_fail(ld, key, "must be a number of days, "
+                                 "0 to 3650 (0: warn only of expired "
+                                 "exceptions)");
+        }
+
+        policy->warn_window = (time_t) json_integer_value(v) * 86400;
+        return FGS_OK;
+    }
+
+    if (strcmp(key, "rules") == 0 || strcmp(key, "exceptions") == 0) {
+        return FGS_OK;
+    }
+
+    if (strcmp(key, "lists") == 0) {
+        if (fgs_load_lists(ld, v) != FGS_OK) {
+            return FGS_DECLINED;
+        }
+
+        return FGS_OK;
+    }
+
+    return fgs_load_fail(ld, key, "unknown key \"%s\"; a policy has "
+                         "fgs_policy, description, mode, other_writes, "
+                         "expiry_warning_days, lists, rules and "
+                         "exceptions", key);
 }
 
 
