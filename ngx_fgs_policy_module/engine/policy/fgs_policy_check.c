@@ -44,6 +44,7 @@ static int fgs_check_walk_seg(const fgs_check_t *check, uint32_t seg,
     fgs_view_t v, uint32_t *index, uint32_t nindex, fgs_check_sink_t *sink);
 static int fgs_check_value(const fgs_check_t *c, fgs_view_t v,
     const uint32_t *index, fgs_check_sink_t *sink);
+static int fgs_check_added(fgs_check_sink_t *sink, int rc);
 static int fgs_check_quote(fgs_checking_t *ck);
 static int fgs_check_in(const fgs_scalar_t *list, uint32_t n,
     const fgs_json_doc_t *doc, uint32_t node, const fgs_str_t *s);
@@ -52,6 +53,20 @@ static int fgs_check_patterns(fgs_checking_t *ck);
 static int fgs_check_number(fgs_checking_t *ck);
 static int fgs_check_length(fgs_checking_t *ck);
 static int fgs_check_decoded(fgs_checking_t *ck);
+
+
+/*
+ * A check that fails: a violation of the sink's rule, its message
+ * formatted once; for a "when" (no out), only FGS_DECLINED.
+ */
+#define fgs_check_fail(sink, field, ...)                                     \
+    ((sink)->failed = 1,                                                     \
+     ((sink)->out == NULL)                                                   \
+     ? FGS_DECLINED                                                          \
+     : fgs_check_added((sink),                                               \
+                       fgs_violation_add((sink)->out, (sink)->ctx->a,        \
+                                         (sink)->rule, (field),              \
+                                         __VA_ARGS__)))
 
 
 #define FGS_CHECK_STRING  (FGS_CHECK_IN | FGS_CHECK_NOT_IN                   \
@@ -252,7 +267,7 @@ fgs_check_walk_seg(const fgs_check_t *check, uint32_t seg, fgs_view_t v,
  * fgs_oneline() turns into '?' in place.
  */
 
-int
+static int
 fgs_check_added(fgs_check_sink_t *sink, int rc)
 {
     fgs_violation_t  *last;

@@ -389,20 +389,6 @@ int fgs_view_type(fgs_view_t v);
 /* fgs_policy_check.c */
 int fgs_check_all(const fgs_check_t *checks, uint32_t n, fgs_view_t root,
     fgs_check_sink_t *sink);
-int fgs_check_added(fgs_check_sink_t *sink, int rc);
-
-/*
- * A check that fails: a violation of the sink's rule, its message
- * formatted once; for a "when" (no out), only FGS_DECLINED.
- */
-#define fgs_check_fail(sink, field, ...)                                     \
-    ((sink)->failed = 1,                                                     \
-     ((sink)->out == NULL)                                                   \
-     ? FGS_DECLINED                                                          \
-     : fgs_check_added((sink),                                               \
-                       fgs_violation_add((sink)->out, (sink)->ctx->a,        \
-                                         (sink)->rule, (field),              \
-                                         __VA_ARGS__)))
 
 /* fgs_policy_value.c */
 int fgs_value_equal(const fgs_json_doc_t *da, uint32_t a,
