@@ -217,7 +217,7 @@ fgs_cli_eval(int argc, char **argv)
         goto done;
     }
 
-    switch (res.decision) {
+    switch (res.verdict.decision) {
 
     case FGS_DECISION_DENY:
         code = FGS_CLI_DENIED;

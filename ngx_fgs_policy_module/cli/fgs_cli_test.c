@@ -657,15 +657,18 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
     const char             *id, *path, *exc;
     const fgs_violation_t  *v;
     const fgs_rule_note_t  *n;
+    const fgs_verdict_t    *vd;
 
-    if (!res->evaluated) {
+    vd = &res->verdict;
+
+    if (!vd->evaluated) {
         return;
     }
 
     for (i = 0; i < cv->nrules; i++) {
         id = fgs_policy_rule_id(policy, i);
 
-        for (n = res->eval.applied; n != NULL; n = n->next) {
+        for (n = vd->eval.applied; n != NULL; n = n->next) {
             if (strcmp(n->rule, id) == 0) {
                 cv->rules[i] = 1;
             }
@@ -674,7 +677,7 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
         for (j = 0; j < cv->nchecks[i]; j++) {
             path = fgs_policy_rule_check(policy, i, j);
 
-            for (v = res->eval.violations.head; v != NULL; v = v->next) {
+            for (v = vd->eval.violations.head; v != NULL; v = v->next) {
                 if (v->rule && strcmp(v->rule, id) == 0
                     && fgs_policy_field_of(path, v->field))
                 {
@@ -682,7 +685,7 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
                 }
             }
 
-            for (v = res->eval.audited.head; v != NULL; v = v->next) {
+            for (v = vd->eval.audited.head; v != NULL; v = v->next) {
                 if (v->rule && strcmp(v->rule, id) == 0
                     && fgs_policy_field_of(path, v->field))
                 {
@@ -692,7 +695,7 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
         }
     }
 
-    for (n = res->eval.waived; n != NULL; n = n->next) {
+    for (n = vd->eval.waived; n != NULL; n = n->next) {
         for (i = 0; (exc = fgs_policy_exception(policy, i, NULL)); i++) {
             if (n->action != NULL && strcmp(n->action, exc) == 0) {
                 cv->exceptions[i] = 1;
@@ -1070,70 +1073,73 @@ fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
 static void
 fgs_case_compare(fgs_case_t *c, const fgs_cli_result_t *res)
 {
-    json_t       *v;
-    size_t        n;
-    const char   *s;
-    fgs_entry_t  *got;
+    json_t               *v;
+    size_t                n;
+    const char           *s;
+    fgs_entry_t          *got;
+    const fgs_verdict_t  *vd;
+
+    vd = &res->verdict;
 
     s = json_string_value(json_object_get(c->expect, "decision"));
 
-    if (strcmp(s, fgs_decision_name(res->decision)) != 0) {
+    if (strcmp(s, fgs_decision_name(vd->decision)) != 0) {
         fgs_case_problem(c, "decision: expected %s, got %s%s%s", s,
-                         fgs_decision_name(res->decision),
-                         res->error_msg ? ": " : "",
-                         res->error_msg ? res->error_msg : "");
+                         fgs_decision_name(vd->decision),
+                         vd->error_msg ? ": " : "",
+                         vd->error_msg ? vd->error_msg : "");
     }
 
     v = json_object_get(c->expect, "status");
 
     if (v != NULL
-        && (!json_is_integer(v) || json_integer_value(v) != res->status))
+        && (!json_is_integer(v) || json_integer_value(v) != vd->status))
     {
         fgs_case_problem(c, "status: expected %s, got %d",
                          json_is_integer(v) ? "another" : "an integer",
-                         res->status);
+                         vd->status);
     }
 
     v = json_object_get(c->expect, "error_code");
 
     if (v != NULL
-        && (!json_is_string(v) || res->error_code == NULL
-            || strcmp(json_string_value(v), res->error_code) != 0))
+        && (!json_is_string(v) || vd->error_code == NULL
+            || strcmp(json_string_value(v), vd->error_code) != 0))
     {
         fgs_case_problem(c, "error_code: expected %s, got %s",
                          json_is_string(v) ? json_string_value(v) : "a string",
-                         res->error_code ? res->error_code : "none");
+                         vd->error_code ? vd->error_code : "none");
     }
 
     v = json_object_get(c->expect, "error_msg_contains");
 
     if (v != NULL
-        && (!json_is_string(v) || res->error_msg == NULL
-            || strstr(res->error_msg, json_string_value(v)) == NULL))
+        && (!json_is_string(v) || vd->error_msg == NULL
+            || strstr(vd->error_msg, json_string_value(v)) == NULL))
     {
         fgs_case_problem(c, "error_msg: expected it to contain \"%s\", got "
                          "\"%s\"",
                          json_is_string(v) ? json_string_value(v) : "?",
-                         res->error_msg ? res->error_msg : "");
+                         vd->error_msg ? vd->error_msg : "");
     }
 
     /* lists: exact, order aside; an absent list expects none */
 
-    got = fgs_case_violations(res->evaluated ? &res->eval.violations
-                                             : &res->schema, &n);
+    got = fgs_case_violations(vd->evaluated ? &vd->eval.violations
+                                             : &vd->reference, &n);
     fgs_case_list(c, "violations", got, n, "violation");
     free(got);
 
-    if (res->evaluated) {
-        got = fgs_case_violations(&res->eval.audited, &n);
+    if (vd->evaluated) {
+        got = fgs_case_violations(&vd->eval.audited, &n);
         fgs_case_list(c, "audited", got, n, "audited violation");
         free(got);
 
-        got = fgs_case_notes(res->eval.waived, 1, &n);
+        got = fgs_case_notes(vd->eval.waived, 1, &n);
         fgs_case_list(c, "waived", got, n, "waiver");
         free(got);
 
-        got = fgs_case_notes(res->eval.rewrites, 0, &n);
+        got = fgs_case_notes(vd->eval.rewrites, 0, &n);
         fgs_case_list(c, "rewrites", got, n, "rewrite");
         free(got);
 
@@ -1281,14 +1287,17 @@ fgs_case_notes(const fgs_rule_note_t *notes, int waivers, size_t *n)
 static void
 fgs_case_body(fgs_case_t *c, const fgs_cli_result_t *res, fgs_op_e op)
 {
-    int                rc;
-    json_t            *fields, *absent, *root, *v, *got;
-    size_t             i;
-    const char        *path;
-    fgs_arena_t        arena;
-    json_error_t       jerr;
-    fgs_json_doc_t     doc;
-    fgs_violations_t   schema;
+    int                   rc;
+    json_t               *fields, *absent, *root, *v, *got;
+    size_t                i;
+    const char           *path;
+    fgs_arena_t           arena;
+    json_error_t          jerr;
+    fgs_json_doc_t        doc;
+    fgs_violations_t      schema;
+    const fgs_verdict_t  *vd;
+
+    vd = &res->verdict;
 
     fields = json_object_get(c->expect, "fields");
     absent = json_object_get(c->expect, "absent");
@@ -1310,7 +1319,7 @@ fgs_case_body(fgs_case_t *c, const fgs_cli_result_t *res, fgs_op_e op)
         return;
     }
 
-    if (res->decision == FGS_DECISION_REWRITE) {
+    if (vd->decision == FGS_DECISION_REWRITE) {
         fgs_arena_init(&arena);
         fgs_violations_init(&schema);
 
