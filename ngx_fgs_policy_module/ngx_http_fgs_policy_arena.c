@@ -224,3 +224,10 @@ ngx_http_fgs_policy_arena_free_kept(void)
 
     ngx_http_fgs_policy_nfree_blocks = 0;
 }
+
+
+void *
+ngx_http_fgs_policy_pool_alloc(void *data, size_t size)
+{
+    return ngx_palloc(data, size);
+}

@@ -157,91 +157,6 @@ ngx_http_fgs_policy_error_init(ngx_conf_t *cf)
 }
 
 
-/*
- * Records the rejection, writes one line to the error log and returns
- * the status for the caller to finalize the request with.  The line
- * holds the code and the sentence, JSON-escaped so that no byte of the
- * request can forge a line; it never holds the body or a credential
- * (the sentences never quote user_data, func_code.file or tokens).
- * Policy denials are logged at "warn", a compliance event; requests
- * that are malformed at "info", like nginx's own client errors; internal
- * failures at "error".
- */
-
-ngx_int_t
-ngx_http_fgs_policy_reject(ngx_http_request_t *r,
-    ngx_http_fgs_policy_ctx_t *ctx, ngx_uint_t status, const char *code,
-    const char *msg, const fgs_violation_t *violations)
-{
-    u_char      *p, *last;
-    size_t       len;
-    ngx_uint_t   level;
-
-    ctx->decided = 1;
-    ctx->rejected = 1;
-
-    if (ctx->decision != FGS_DECISION_DENY) {
-        ctx->decision = FGS_DECISION_ERROR;
-    }
-
-    ctx->err_status = status;
-    ctx->err_code = code;
-    ctx->err_msg = msg ? msg : "the request is refused";
-    ctx->err_violations = violations;
-
-    if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        level = NGX_LOG_ERR;
-
-    } else if (ctx->decision == FGS_DECISION_DENY) {
-        level = NGX_LOG_WARN;
-
-    } else {
-        level = NGX_LOG_INFO;
-    }
-
-    if (r->connection->log->log_level < level) {
-        return status;
-    }
-
-    len = ngx_min(ngx_strlen(ctx->err_msg), 2048);
-
-    p = ngx_pnalloc(r->pool,
-                    fgs_json_escape_len((const u_char *) ctx->err_msg, len));
-
-    if (p == NULL) {
-        return status;
-    }
-
-    last = fgs_json_escape(p, (const u_char *) ctx->err_msg, len);
-
-    ngx_log_error(level, r->connection->log, 0,
-                  "fgs_policy: %s request rejected with %ui %s: %*s",
-                  ctx->op == FGS_OP_NONE ? "a" : fgs_op_name(ctx->op),
-                  status, code, last - p, p);
-
-    return status;
-}
-
-
-ngx_int_t
-ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
-    ngx_http_fgs_policy_ctx_t *ctx, const char *what)
-{
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "fgs_policy: internal failure: %s", what);
-
-    ctx->decision = FGS_DECISION_ERROR;
-
-    return ngx_http_fgs_policy_reject(r, ctx,
-                                      NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                      "FGSPOL.5000",
-                                      "the gateway failed to check the "
-                                      "request, so nothing was forwarded; "
-                                      "retry, and tell the gateway's "
-                                      "operator if it persists", NULL);
-}
-
-
 ngx_int_t
 ngx_http_fgs_policy_request_id_init(ngx_cycle_t *cycle)
 {
@@ -550,7 +465,7 @@ static ngx_http_fgs_policy_ctx_t *
 ngx_http_fgs_policy_error_ctx(ngx_http_request_t *r)
 {
     fgs_target_t                     t;
-    fgs_target_result_e              res;
+    fgs_request_t                    rq;
     ngx_http_fgs_policy_ctx_t       *ctx;
     ngx_http_fgs_policy_loc_conf_t  *flcf;
 
@@ -570,20 +485,12 @@ ngx_http_fgs_policy_error_ctx(ngx_http_request_t *r)
          * all the same; no operation is known.
          */
 
-        ctx = ngx_http_fgs_policy_create_ctx(r);
-        if (ctx == NULL) {
-            return NULL;
-        }
-
-        ngx_memzero(&ctx->target, sizeof(fgs_target_t));
-        ctx->op = FGS_OP_NONE;
-
-        return ctx;
+        return ngx_http_fgs_policy_create_ctx(r);
     }
 
-    res = ngx_http_fgs_policy_parse_target(r, &t);
+    ngx_http_fgs_policy_read_facts(r, NULL, &rq);
 
-    if (res == FGS_TARGET_PASS && !ngx_http_fgs_policy_in_fgs_path(&t.path)) {
+    if (!fgs_request_concerns(&rq, &t)) {
         return NULL;
     }
 
@@ -592,8 +499,9 @@ ngx_http_fgs_policy_error_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    ctx->target = t;
-    ctx->op = t.op;
+    ctx->facts = rq;
+    ctx->verdict.target = t;
+    ctx->verdict.op = t.op;
 
     return ctx;
 }

@@ -329,9 +329,7 @@ fgs_request_fail(fgs_verdict_t *v, const char *what)
     v->decision = FGS_DECISION_ERROR;
     v->status = 500;
     v->error_code = "FGSPOL.5000";
-    v->error_msg = "the gateway failed to check the request, so nothing "
-                   "was forwarded; retry, and tell the gateway's operator "
-                   "if it persists";
+    v->error_msg = FGS_ERROR_INTERNAL_MSG;
     v->violations = NULL;
     v->failure = what;
 

@@ -58,6 +58,10 @@ typedef struct {
                                                    method, or empty */
     int64_t                 content_length;     /* -1: not given */
 
+    /* who: for the audit record, never for the decision */
+    fgs_str_t               access_key;     /* of the first SDK signature */
+    fgs_str_t               auth_token;     /* the first X-Auth-Token */
+
     unsigned                aksk:1;         /* an SDK signature */
     unsigned                unsigned_payload:1;     /* it does not cover
                                                        the body */
