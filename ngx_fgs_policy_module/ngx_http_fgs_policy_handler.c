@@ -2,8 +2,13 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The phase handlers: which requests are governed, the checks made
- * before the body is read, reading it, and the decision on it.
+ * The phase handlers: when each request meets the engine's pipeline
+ * (engine/request/fgs_request.h).  fgs_request_begin() on the facts of
+ * the request (ngx_http_fgs_policy_facts.c) decides whether it is
+ * governed and makes the checks that need no body; the body is read;
+ * fgs_request_body() decides on it; the context's state
+ * (ngx_http_fgs_policy_ctx.h) records where the request is, so that
+ * every later phase, pass or redirect acts on that one decision.
  *
  * Where a policy is set in http{} or server{}, a request is decided in
  * POST_READ, where r->loc_conf is still the server's: on its raw request
