@@ -20,6 +20,7 @@
 #include "ngx_http_fgs_policy_conf.h"
 #include "ngx_http_fgs_policy_ctx.h"
 #include "ngx_http_fgs_policy_facts.h"
+#include "ngx_http_fgs_policy_request_id.h"
 
 
 
@@ -37,17 +38,6 @@ ngx_int_t ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
 
 /* ngx_http_fgs_policy_error.c */
 ngx_int_t ngx_http_fgs_policy_error_init(ngx_conf_t *cf);
-
-/*
- * $request_id of a governed request (ngx_http_fgs_policy_error.c): the
- * variable's value, made here when nothing has made it yet, 32 hex
- * digits as nginx makes them, from a keyed hash of a per-worker counter
- * instead of one RAND_bytes() call per request.  The key is drawn as
- * each process starts.
- */
-ngx_int_t ngx_http_fgs_policy_request_id_init(ngx_cycle_t *cycle);
-ngx_http_variable_value_t *ngx_http_fgs_policy_request_id(
-    ngx_http_request_t *r);
 
 /* ngx_http_fgs_policy_variables.c */
 ngx_int_t ngx_http_fgs_policy_add_variables(ngx_conf_t *cf);
