@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Errors on governed paths, always as DESIGN section 7's JSON.
+ * Errors on governed paths, always as the JSON of docs/errors.md.
  *
  * A rejection does not write a response itself: it records its status,
  * code, sentence and violations in the context and returns the status,
@@ -64,7 +64,7 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 /*
  * The gateway's request id on every governed answer: FunctionGraph's own
  * X-Request-Id passes through on a forwarded answer, so the gateway's
- * has a header of its own (README, section "Errors").
+ * has a header of its own (docs/errors.md, "Request ids").
  */
 static ngx_str_t  ngx_http_fgs_policy_id_name =
     ngx_string("X-Fgs-Policy-Request-Id");

@@ -234,7 +234,8 @@ ngx_http_fgs_policy_govern(ngx_http_request_t *r,
      * HTTP/3 delivers the body through its own framing, which no test of
      * this module drives yet: until one does, a write over HTTP/3 is
      * refused rather than checked by a path nobody has seen work
-     * (README, "HTTP/3").  Reads pass as over HTTP/1.1 and HTTP/2.
+     * (docs/security.md, "HTTP/3").  Reads pass as over HTTP/1.1 and
+     * HTTP/2.
      */
 
     if (r->http_version == NGX_HTTP_VERSION_30) {
@@ -443,7 +444,8 @@ ngx_http_fgs_policy_body_handler(ngx_http_request_t *r)
 
     /*
      * Decided, allowed or refused: what the scan and the checks worked in
-     * goes now, not when the response has been sent (README, Memory).
+     * goes now, not when the response has been sent (docs/performance.md,
+     * "Memory").
      */
 
     ngx_http_fgs_policy_arena_release(&ctx->scan_arena);

@@ -2,11 +2,13 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * What a governed request's headers say about its body (DESIGN 4, 6):
- * its media type, its content coding, whether an AK/SK signature covers
- * it, and whether a header asks the upstream to read another method.
- * The Authorization header is parsed here only, for the decision and for
- * the audit record's caller alike (ngx_http_fgs_policy_signature()).
+ * What a governed request's headers say about its body
+ * (docs/policy-language.md, "What a governed body must be" and "Signed
+ * bodies"): its media type, its content coding, whether an AK/SK signature
+ * covers it, and whether a header asks the upstream to read another
+ * method.  The Authorization header is parsed here only, for the decision
+ * and for the audit record's caller alike
+ * (ngx_http_fgs_policy_signature()).
  *
  * nginx keeps only the first of several Content-Type headers in
  * r->headers_in.content_type, while an upstream may read the last: the
@@ -349,12 +351,12 @@ ngx_http_fgs_policy_is_unsigned(ngx_str_t *value)
 
 /*
  * "SCHEME Access=AK, SignedHeaders=..., Signature=...": the signing
- * schemes of the official SDKs' core (README, AK/SK signing and
- * rewrites), each a signature over a hash of the body.  The scheme is
- * compared case-insensitively and must be the whole first word (the end
- * of the value, or a space or tab after it): NGX_OK for a signature,
- * NGX_DECLINED for anything else.  sig->access_key is the AK when it is
- * 1 to 128 letters and digits, else empty (the audit record then says
+ * schemes of the official SDKs' core (docs/deployment.md, "AK/SK signing
+ * and rewrites"), each a signature over a hash of the body.  The scheme is
+ * compared case-insensitively and must be the whole first word (the end of
+ * the value, or a space or tab after it): NGX_OK for a signature,
+ * NGX_DECLINED for anything else.  sig->access_key is the AK when it is 1
+ * to 128 letters and digits, else empty (the audit record then says
  * access_key null); nothing else of the value is kept.
  */
 

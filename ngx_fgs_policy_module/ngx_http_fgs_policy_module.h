@@ -101,8 +101,8 @@ typedef struct {
 
     /*
      * What the scan and the checks work in, released as soon as the
-     * request is decided (README, Memory): a decided request holds only
-     * what alloc holds.
+     * request is decided (docs/performance.md, "Memory"): a decided request
+     * holds only what alloc holds.
      */
     fgs_alloc_t               scan_alloc;
     ngx_http_fgs_policy_arena_t  scan_arena;
@@ -117,7 +117,7 @@ typedef struct {
     off_t                     max_body_size;
     off_t                     received;     /* body bytes read so far */
 
-    /* the body as one contiguous view, as read (DESIGN 6) */
+    /* the body as one contiguous view, as read (docs/architecture.md) */
     u_char                   *body;
     size_t                    body_len;
     void                     *map;          /* an mmap()ed temp file */
