@@ -1,11 +1,11 @@
-# The gateway and the CLI decide alike (DESIGN sections 6 and 10): every
-# case of conf/policy.tests is sent through nginx (a token request, or an
-# AK/SK-signed one where the case says "signed") and given to
-# `fgs-policy eval` with the same body bytes, operation, URN, policy and
-# mode; both must reach the same decision, status, error_code, error_msg,
-# violations (rule, field, message), the same rules in $fgs_policy_rules,
-# and forward the same bytes: the mock's record of a forwarded body is
-# byte for byte the CLI's --out file.
+# The gateway and the CLI decide alike (docs/operations.md, "fgs-policy"):
+# every case of conf/policy.tests is sent through nginx (a token request, or
+# an AK/SK-signed one where the case says "signed") and given to `fgs-policy
+# eval` with the same body bytes, operation, URN, policy and mode; both must
+# reach the same decision, status, error_code, error_msg, violations (rule,
+# field, message), the same rules in $fgs_policy_rules, and forward the same
+# bytes: the mock's record of a forwarded body is byte for byte the CLI's
+# --out file.
 #
 # nginx reads the real clock while a case may pin "now" (exception
 # expiry).  No case is skipped for it: each case runs under a policy
