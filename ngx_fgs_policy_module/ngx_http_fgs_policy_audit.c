@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The audit records of governed requests (DESIGN sections 8 and 9):
+ * The audit records of governed requests (docs/audit.md):
  *
  *   fgs_policy_audit_log PATH | syslog:server=... [best_effort] | off;
  *   fgs_policy_audit_fail closed | open;
@@ -11,8 +11,9 @@
  * and a collector, say): every record goes to each destination, and
  * each destination has its own chains.  A destination declared
  * "best_effort" gets every record too, but the guarantee below does not
- * rest on it: a collector that is down then costs its records, counted
- * and logged, not the gateway's service (README, "Audit trail").
+ * rest on it: a collector that is down then costs its records, counted and
+ * logged, not the gateway's service (docs/audit.md, "What
+ * fgs_policy_audit_fail guarantees").
  *
  * Every governed request gets one "request" record, written in the log
  * phase, when the status sent to the client and the upstream's answer

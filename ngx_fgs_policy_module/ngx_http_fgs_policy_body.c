@@ -335,9 +335,9 @@ ngx_http_fgs_policy_unmap(void *data)
  * The copy then becomes the request body that is forwarded, and the
  * buffers it was copied from are freed where they are the request
  * pool's own large allocations: a held request keeps one copy of its
- * body, not two (README, Memory).  The body is read whole by now, and
- * nothing reads those buffers again; the buffer of the request's header
- * is the connection's and stays.
+ * body, not two (docs/performance.md, "Memory").  The body is read whole by
+ * now, and nothing reads those buffers again; the buffer of the request's
+ * header is the connection's and stays.
  */
 
 static ngx_int_t

@@ -60,7 +60,7 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 /*
  * The gateway's request id on every governed answer: FunctionGraph's own
  * X-Request-Id passes through on a forwarded answer, so the gateway's
- * has a header of its own (README, section "Errors").
+ * has a header of its own (docs/errors.md, "Request ids").
  */
 static ngx_str_t  ngx_http_fgs_policy_id_name =
     ngx_string("X-Fgs-Policy-Request-Id");

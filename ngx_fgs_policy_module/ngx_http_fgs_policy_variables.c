@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Variables for access_log and headers (DESIGN 8):
+ * Variables for access_log and headers (docs/directives.md, "Variables"):
  *
  *   $fgs_policy_operation     code, config, create, other
  *   $fgs_policy_decision      allow, rewrite, audit, deny, error

@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * fgs-policy, the command line face of the policy engine (DESIGN section
- * 10): the same engine as the module, one subcommand per file.
+ * fgs-policy, the command line face of the policy engine
+ * (docs/operations.md, "fgs-policy"): the same engine as the module, one
+ * subcommand per file.
  */
 
 

@@ -418,8 +418,8 @@ fgs_load_allow(fgs_load_t *ld, const fgs_rule_t *rule, json_t *allow,
 
 /*
  * A list of values as written, or {"list": "NAME"}: the policy's named
- * list (README, "Named lists").  Returns the array, borrowed from the
- * file, or NULL with the load failed.
+ * list (docs/policy-language.md, "Named lists").  Returns the array,
+ * borrowed from the file, or NULL with the load failed.
  */
 
 json_t *

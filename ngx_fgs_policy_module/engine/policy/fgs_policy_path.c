@@ -29,7 +29,10 @@ static int fgs_path_walk_seg(const fgs_check_t *check, uint32_t seg,
     fgs_view_t v, uint32_t *index, uint32_t nindex, fgs_check_sink_t *sink);
 
 
-/* fields whose values are never echoed (README, "Audit trail") */
+/*
+ * fields whose values are never echoed (docs/security.md, "Redaction of
+ * secrets in logs")
+ */
 static const char  *fgs_secret_paths[][3] = {
     { "user_data", NULL, NULL },
     { "encrypted_user_data", NULL, NULL },

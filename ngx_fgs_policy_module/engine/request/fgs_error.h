@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The body of every error the gateway returns (DESIGN section 7):
+ * The body of every error the gateway returns (docs/errors.md):
  *
  *   {"error_code":"FGSPOL.4030","error_msg":"...","request_id":"...",
  *    "violations":[{"rule":"...","field":"...","message":"..."}]}

@@ -4,8 +4,8 @@
  *
  * The FunctionGraph API reference as a table: every documented field of
  * the code, config and create bodies with its type and fixed constraints
- * (README, "What a governed body must be").  fgs_schema_check() walks a
- * scanned body once against it.
+ * (docs/policy-language.md, "What a governed body must be").
+ * fgs_schema_check() walks a scanned body once against it.
  */
 
 

@@ -277,7 +277,8 @@ fgs_schema_unknown(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
 
             /*
              * Two readers may read this key two ways: the body is not
-             * one unambiguous object (DESIGN section 4), FGSPOL.4000.
+             * one unambiguous object (docs/security.md, "Duplicate
+             * keys"), FGSPOL.4000.
              */
 
             ctx->out->ambiguous = 1;
