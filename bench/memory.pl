@@ -1,10 +1,11 @@
 #!/usr/bin/perl
 
 # What a governed request costs the worker while it is held after its
-# decision (README, Memory): for key-dense, value-dense and deeply nested
-# /config bodies, allowed and refused, over HTTP/1.1 and HTTP/2, the
-# worker's VmRSS (/proc/PID/status) is read before and after N requests
-# that stay open, and the growth per request is set against the body.
+# decision (docs/performance.md, "Memory"): for key-dense, value-dense and
+# deeply nested /config bodies, allowed and refused, over HTTP/1.1 and
+# HTTP/2, the worker's VmRSS (/proc/PID/status) is read before and after N
+# requests that stay open, and the growth per request is set against the
+# body.
 #
 #   bench/memory.pl [N]          prints the table (default N = 40)
 #   bench/memory.pl --results    also rewrites its section of
@@ -62,8 +63,9 @@ sub obj {
 
 # the shapes: name => [allowed body, body refused by the API reference's
 # check, body refused at the scan].  A body may hold a value per 16 bytes
-# (README, What a governed body must be): the first two have that many or
-# fewer, the third more, and the scan refuses it before the check.
+# (docs/policy-language.md, "What a governed body must be"): the first two
+# have that many or fewer, the third more, and the scan refuses it before
+# the check.
 my %shape = (
     'key-dense' => [
         obj(lts_custom_tag => { map { (sprintf("k%05d", $_) =>

@@ -12,6 +12,8 @@
 use strict;
 use warnings;
 use POSIX qw(strftime);
+use File::Basename qw(dirname);
+use File::Spec;
 
 my ($out, $results, $chart) = @ARGV;
 die "usage: $0 OUT RESULTS.md CHART.png\n" unless $chart;
@@ -345,7 +347,7 @@ for my $w (@WORKLOADS) {
     $md .= "\n";
 }
 
-# DESIGN section 12's targets
+# the targets (docs/performance.md, "Targets")
 my @targets = (
     ['1 KB /config req/s, module vs plain', 'config-1k-allowed', 'plain', 0.95],
     ['1 KB /config denied req/s, module vs plain', 'config-1k-denied', 'plain', 0.95],
@@ -379,7 +381,7 @@ for my $w (grep { /^code/ } @WORKLOADS) {
     $targets .= "| $w: added memory per in-flight request, module | at most 1.1x the body | "
          . ratio($r) . " | $verdict | - |\n";
 }
-$md .= "## Targets (DESIGN section 12)\n\n"
+$md .= "## Targets (docs/performance.md)\n\n"
     . (%h ? "Against plain proxying: the median of the head-to-head pairs "
             . "(below); against the peers: the median of the runs' ratios "
             . "(above).\n\n" : '')
@@ -577,9 +579,10 @@ open(my $o, '>', $results) or die "$results: $!\n";
 print $o $md;
 close $o;
 
-# the README shows the targets, between its two markers
-my $readme = $ENV{FGS_BENCH_README};
-if ($readme && open(my $r, '<', $readme)) {
+# docs/performance.md shows the targets, between its two markers, with a
+# link to RESULTS.md relative to where that page is
+my $doc = $ENV{FGS_BENCH_DOC};
+if ($doc && open(my $r, '<', $doc)) {
     local $/;
     my $text = <$r>;
     close $r;
@@ -590,10 +593,13 @@ if ($readme && open(my $r, '<', $readme)) {
                 . "proxying" : '')
         . "; ratios are medians (against plain: of the pairs; against a "
         . "peer: of the runs); every figure in "
-        . "[bench/RESULTS.md](bench/RESULTS.md).\n\n"
+        . "[bench/RESULTS.md]("
+        . File::Spec->abs2rel(File::Spec->rel2abs($results),
+                              dirname(File::Spec->rel2abs($doc)))
+        . ").\n\n"
         . $targets . "<!-- bench:end -->";
     if ($text =~ s/<!-- bench:start.*?<!-- bench:end -->/$block/s) {
-        open(my $w, '>', $readme) or die "$readme: $!\n";
+        open(my $w, '>', $doc) or die "$doc: $!\n";
         print $w $text;
         close $w;
     }

@@ -16,7 +16,7 @@
 #     on both variants alike;
 #  4. bench/profile.sh counts the instructions per request (callgrind);
 #  5. bench/report.pl writes bench/RESULTS.md, bench/results.png and the
-#     table of targets in the README.
+#     table of targets in docs/performance.md.
 #
 # Pinning: the gateway (master and worker) on FGS_BENCH_GATEWAY_CPU
 # (default 1), wrk and the upstream on FGS_BENCH_LOAD_CPU (default 0).
@@ -35,8 +35,8 @@
 #   FGS_BENCH_SKIP_CORPUS=1  FGS_BENCH_SKIP_LOAD=1  FGS_BENCH_SKIP_PAIRS=1
 #   FGS_BENCH_SKIP_PROFILE=1
 #   FGS_BENCH_RESULTS [bench/RESULTS.md]  FGS_BENCH_CHART [bench/results.png]
-#   FGS_BENCH_README [README.md: its bench:start/end block gets the targets;
-#                     empty: leave it alone]
+#   FGS_BENCH_DOC [docs/performance.md: its bench:start/end block gets the
+#                  targets; empty: leave it alone]
 
 set -eu
 
@@ -422,6 +422,6 @@ FGS_BENCH_PAIRS=$pairs FGS_BENCH_SLICE_1K=$slice_1k \
 FGS_BENCH_SLICE_10M=$slice_10m \
 FGS_BENCH_GATEWAY_CPU=$gw_cpu FGS_BENCH_LOAD_CPU=$load_cpu \
 FGS_BENCH_MODULE=$module FGS_BENCH_POLICY=$policy \
-FGS_BENCH_README=${FGS_BENCH_README-$top/README.md} \
+FGS_BENCH_DOC=${FGS_BENCH_DOC-$top/docs/performance.md} \
     perl "$bench/report.pl" "$out" "$results" "$chart"
 echo "  $results"

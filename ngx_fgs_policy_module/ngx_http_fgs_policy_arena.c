@@ -12,13 +12,13 @@
  * about a page fault per request, which cost more than all the checks.
  * Blocks that stay with the worker make the module's memory use steady.
  *
- * A request has two arenas (README, Memory): one for what the scan and
- * the checks work in (the tape, key tables, unescaped copies), released
- * as soon as the decision is made, and one for what lives until the
- * response (the violations listed, the edits, the messages).  Allocations
- * larger than half a block are malloc()ed one by one and freed with their
- * arena, so that a large tape does not stay in the request's pool until
- * the request ends.
+ * A request has two arenas (docs/performance.md, "Memory"): one for what
+ * the scan and the checks work in (the tape, key tables, unescaped copies),
+ * released as soon as the decision is made, and one for what lives until
+ * the response (the violations listed, the edits, the messages).
+ * Allocations larger than half a block are malloc()ed one by one and freed
+ * with their arena, so that a large tape does not stay in the request's
+ * pool until the request ends.
  *
  * The free list holds no request state: a block belongs to one request
  * from the allocation that takes it to the cleanup of that request's
@@ -223,4 +223,11 @@ ngx_http_fgs_policy_arena_free_kept(void)
     }
 
     ngx_http_fgs_policy_nfree_blocks = 0;
+}
+
+
+void *
+ngx_http_fgs_policy_pool_alloc(void *data, size_t size)
+{
+    return ngx_palloc(data, size);
 }

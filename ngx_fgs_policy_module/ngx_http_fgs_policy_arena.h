@@ -46,6 +46,12 @@ void ngx_http_fgs_policy_arena_free(void *data, void *p);
  */
 void ngx_http_fgs_policy_arena_release(ngx_http_fgs_policy_arena_t *arena);
 
+/*
+ * An fgs_alloc_t function over a pool (data is the pool): for the few
+ * small allocations of a decision made before a request has a context.
+ */
+void *ngx_http_fgs_policy_pool_alloc(void *data, size_t size);
+
 /* frees the blocks the worker keeps, when it exits */
 void ngx_http_fgs_policy_arena_free_kept(void);
 

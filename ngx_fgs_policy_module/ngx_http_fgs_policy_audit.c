@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The audit records of governed requests (DESIGN sections 8 and 9):
+ * The audit records of governed requests (docs/audit.md):
  *
  *   fgs_policy_audit_log PATH | syslog:server=... [best_effort] | off;
  *   fgs_policy_audit_fail closed | open;
@@ -11,8 +11,9 @@
  * and a collector, say): every record goes to each destination, and
  * each destination has its own chains.  A destination declared
  * "best_effort" gets every record too, but the guarantee below does not
- * rest on it: a collector that is down then costs its records, counted
- * and logged, not the gateway's service (README, "Audit trail").
+ * rest on it: a collector that is down then costs its records, counted and
+ * logged, not the gateway's service (docs/audit.md, "What
+ * fgs_policy_audit_fail guarantees").
  *
  * Every governed request gets one "request" record, written in the log
  * phase, when the status sent to the client and the upstream's answer
@@ -244,7 +245,8 @@ ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r)
 
     ctx = ngx_http_fgs_policy_get_ctx(r);
 
-    if (ctx == NULL || !ctx->decided || ctx->rejected || ctx->conf == NULL
+    if (ctx == NULL || ctx->state != NGX_HTTP_FGS_POLICY_FORWARDED
+        || ctx->conf == NULL
         || ctx->conf->audit_log == NULL
         || ctx->conf->audit_fail != NGX_HTTP_FGS_POLICY_AUDIT_CLOSED
         || (ctx->audit && ctx->audit->intent))
@@ -297,7 +299,8 @@ ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r)
     ctx = ngx_http_fgs_policy_get_ctx(r);
 
     if (ctx == NULL
-        || (ctx->op == FGS_OP_NONE && ctx->conf == NULL && !ctx->rejected)
+        || (ctx->state == NGX_HTTP_FGS_POLICY_SEEN
+            && ctx->verdict.op == FGS_OP_NONE)
         || (ctx->audit && ctx->audit->done))
     {
         return NGX_OK;
@@ -347,60 +350,34 @@ ngx_http_fgs_policy_audit_req(ngx_http_request_t *r,
 
 /*
  * The caller: the access key of an SDK signature (an identifier, not a
- * secret; ngx_http_fgs_policy_signature() reads it, as it does for the
- * decision), else an X-Auth-Token by the first 16 hex digits of its
- * SHA-256, else none.  No other header value is kept.
+ * secret, read with the request's other facts: ngx_http_fgs_policy_facts.c),
+ * else an X-Auth-Token by the first 16 hex digits of its SHA-256, else
+ * none.  No other header value is kept.
  */
 
 static void
 ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar)
 {
-    ngx_str_t                        *token;
-    ngx_uint_t                        i;
-    ngx_list_part_t                  *part;
-    ngx_table_elt_t                  *h;
-    ngx_http_fgs_policy_signature_t   sig;
+    const fgs_str_t            *token;
+    ngx_http_fgs_policy_ctx_t  *ctx;
 
-    token = NULL;
+    ctx = ngx_http_fgs_policy_get_ctx(r);
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Authorization") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Authorization",
-                               sizeof("Authorization") - 1) == 0
-            && ar->identity == FGS_AUDIT_ID_NONE)
-        {
-            if (ngx_http_fgs_policy_signature(&h[i].value, &sig) == NGX_OK)
-            {
-                ar->identity = FGS_AUDIT_ID_AKSK;
-                ar->access_key = sig.access_key;
-            }
-
-        } else if (h[i].key.len == sizeof("X-Auth-Token") - 1
-                   && ngx_strncasecmp(h[i].key.data,
-                                      (u_char *) "X-Auth-Token",
-                                      sizeof("X-Auth-Token") - 1) == 0
-                   && token == NULL)
-        {
-            token = &h[i].value;
-        }
+    if (ctx == NULL) {
+        return;
     }
 
-    if (ar->identity != FGS_AUDIT_ID_NONE || token == NULL) {
+    if (ctx->facts.aksk) {
+        ar->identity = FGS_AUDIT_ID_AKSK;
+        ar->access_key.data = (u_char *) ctx->facts.access_key.data;
+        ar->access_key.len = ctx->facts.access_key.len;
+        return;
+    }
+
+    token = &ctx->facts.auth_token;
+
+    if (token->data == NULL) {
         return;
     }
 
@@ -462,8 +439,8 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
 
     /* the target as decided on, without its query */
 
-    if (ctx->target.path.len) {
-        rec.uri = ctx->target.path;
+    if (ctx->verdict.target.path.len) {
+        rec.uri = ctx->verdict.target.path;
 
     } else {
         rec.uri.data = r->unparsed_uri.data;
@@ -473,16 +450,17 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
                       - r->unparsed_uri.data;
     }
 
-    rec.op = ctx->op;
-    rec.project_id = ctx->target.project_id;
-    rec.function_urn = ctx->target.urn;
+    rec.op = ctx->verdict.op;
+    rec.project_id = ctx->verdict.target.project_id;
+    rec.function_urn = ctx->verdict.target.urn;
 
     rec.identity = ar->identity;
     rec.access_key.data = ar->access_key.data;
     rec.access_key.len = ar->access_key.len;
     rec.token_sha256 = ar->token_sha256;
 
-    rec.decision = ctx->decided ? ctx->decision : FGS_DECISION_ERROR;
+    rec.decision = ngx_http_fgs_policy_decided(ctx) ? ctx->verdict.decision
+                                                    : FGS_DECISION_ERROR;
 
     policy = flcf->file ? flcf->file->policy : NULL;
 
@@ -504,11 +482,11 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
         rec.error_msg = ctx->err_msg;
     }
 
-    if (ctx->evaluated) {
-        rec.violations = ctx->eval.violations.head;
-        rec.audited = ctx->eval.audited.head;
-        rec.waived = ctx->eval.waived;
-        rec.rewrites = ctx->eval.rewrites;
+    if (ctx->verdict.evaluated) {
+        rec.violations = ctx->verdict.eval.violations.head;
+        rec.audited = ctx->verdict.eval.audited.head;
+        rec.waived = ctx->verdict.eval.waived;
+        rec.rewrites = ctx->verdict.eval.rewrites;
 
     } else {
         rec.violations = ctx->err_violations;

@@ -87,8 +87,8 @@ ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fgs_policy_module);
 
-    if (ctx == NULL || !ctx->reading || ctx->decided || ctx->conf == NULL
-        || ctx->conf->audit_log == NULL)
+    if (ctx == NULL || ctx->state != NGX_HTTP_FGS_POLICY_READING
+        || ctx->conf == NULL || ctx->conf->audit_log == NULL)
     {
         return ngx_http_next_request_body_filter(r, in);
     }
@@ -297,8 +297,8 @@ ngx_http_fgs_policy_audit_body_hashes(ngx_http_fgs_policy_ctx_t *ctx,
 
     ar->body_hashed = 1;
 
-    if (ctx->decision == FGS_DECISION_REWRITE && ctx->eval.nedits > 0
-        && ctx->forwarded_len)
+    if (ctx->verdict.decision == FGS_DECISION_REWRITE
+        && ctx->verdict.eval.nedits > 0 && ctx->forwarded_len)
     {
         return ngx_http_fgs_policy_audit_forwarded(ctx, ar);
     }
@@ -329,7 +329,7 @@ ngx_http_fgs_policy_audit_forwarded(ngx_http_fgs_policy_ctx_t *ctx,
         m = ar->body.marks->elts;
 
         for (k = 0; k < ar->body.marks->nelts; k++) {
-            if (m[k].off <= (off_t) ctx->eval.edits[0].off) {
+            if (m[k].off <= (off_t) ctx->verdict.eval.edits[0].off) {
                 from = &m[k];
             }
         }
@@ -354,8 +354,8 @@ ngx_http_fgs_policy_audit_forwarded(ngx_http_fgs_policy_ctx_t *ctx,
                    "fgs_policy: the rewritten body hashed from byte %uz "
                    "of %uz", pos, ctx->body_len);
 
-    for (i = 0; i < ctx->eval.nedits; i++) {
-        ed = &ctx->eval.edits[i];
+    for (i = 0; i < ctx->verdict.eval.nedits; i++) {
+        ed = &ctx->verdict.eval.edits[i];
 
         if (fgs_sha256_update(&fwd, ctx->body + pos, ed->off - pos) != FGS_OK
             || fgs_sha256_update(&fwd, ed->data, ed->data_len) != FGS_OK)

@@ -42,6 +42,7 @@ static void ngx_http_fgs_policy_find_runs(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_chain_t *in);
 static ngx_int_t ngx_http_fgs_policy_map(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_buf_t *b);
+static void ngx_http_fgs_policy_unmap(void *data);
 static ngx_uint_t ngx_http_fgs_policy_runs_cover(
     ngx_http_fgs_policy_ctx_t *ctx, size_t len);
 static ngx_int_t ngx_http_fgs_policy_coalesce(ngx_http_request_t *r,
@@ -95,7 +96,7 @@ ngx_http_fgs_policy_request_body_filter(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fgs_policy_module);
 
-    if (ctx == NULL || !ctx->reading || ctx->decided) {
+    if (ctx == NULL || ctx->state != NGX_HTTP_FGS_POLICY_READING) {
         return ngx_http_next_request_body_filter(r, in);
     }
 
@@ -117,7 +118,7 @@ ngx_http_fgs_policy_request_body_filter(ngx_http_request_t *r,
 
     ctx->received += size;
 
-    if (ctx->received > ctx->max_body_size) {
+    if (ctx->received > ctx->facts.max_body_size) {
         return ngx_http_fgs_policy_too_large(r, ctx);
     }
 
@@ -148,29 +149,6 @@ ngx_http_fgs_policy_find_runs(ngx_http_request_t *r,
             return;
         }
     }
-}
-
-
-ngx_int_t
-ngx_http_fgs_policy_too_large(ngx_http_request_t *r,
-    ngx_http_fgs_policy_ctx_t *ctx)
-{
-    const char  *msg;
-
-    msg = fgs_sprintf(&ctx->alloc, "the body is larger than the %lld bytes "
-                      "this gateway accepts for FunctionGraph changes "
-                      "(fgs_policy_max_body_size)",
-                      (long long) ctx->max_body_size);
-    if (msg == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* like nginx's own 413: let the client see the answer */
-    r->lingering_close = 1;
-
-    return ngx_http_fgs_policy_reject(r, ctx,
-                                      NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                      "FGSPOL.4130", msg, NULL);
 }
 
 
@@ -220,7 +198,7 @@ ngx_http_fgs_policy_body_view(ngx_http_request_t *r,
         one = cl->buf;
     }
 
-    if (total > ctx->max_body_size) {
+    if (total > ctx->facts.max_body_size) {
         return NGX_DECLINED;
     }
 
@@ -254,14 +232,22 @@ static ngx_int_t
 ngx_http_fgs_policy_map(ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx,
     ngx_buf_t *b)
 {
-    int      flags;
-    off_t    start;
-    size_t   len;
-    u_char  *map;
+    int                  flags;
+    off_t                start;
+    size_t               len;
+    u_char              *map;
+    ngx_pool_cleanup_t  *cln;
 
     if (b->file == NULL || b->file->fd == NGX_INVALID_FILE) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "fgs_policy: the body's temp file is not open");
+        return NGX_ERROR;
+    }
+
+    /* the view goes with the request's pool */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
         return NGX_ERROR;
     }
 
@@ -289,6 +275,9 @@ ngx_http_fgs_policy_map(ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx,
 
     ctx->map = map;
     ctx->map_len = len;
+
+    cln->handler = ngx_http_fgs_policy_unmap;
+    cln->data = ctx;
 
     ctx->body = map + (b->file_pos - start);
     ctx->body_len = (size_t) (b->file_last - b->file_pos);
@@ -319,9 +308,11 @@ ngx_http_fgs_policy_runs_cover(ngx_http_fgs_policy_ctx_t *ctx, size_t len)
 }
 
 
-void
-ngx_http_fgs_policy_unmap(ngx_http_fgs_policy_ctx_t *ctx)
+static void
+ngx_http_fgs_policy_unmap(void *data)
 {
+    ngx_http_fgs_policy_ctx_t  *ctx = data;
+
     if (ctx->map == NULL) {
         return;
     }
@@ -344,9 +335,9 @@ ngx_http_fgs_policy_unmap(ngx_http_fgs_policy_ctx_t *ctx)
  * The copy then becomes the request body that is forwarded, and the
  * buffers it was copied from are freed where they are the request
  * pool's own large allocations: a held request keeps one copy of its
- * body, not two (README, Memory).  The body is read whole by now, and
- * nothing reads those buffers again; the buffer of the request's header
- * is the connection's and stays.
+ * body, not two (docs/performance.md, "Memory").  The body is read whole by
+ * now, and nothing reads those buffers again; the buffer of the request's
+ * header is the connection's and stays.
  */
 
 static ngx_int_t
@@ -461,8 +452,8 @@ ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
     ll = &out;
     pos = 0;
 
-    for (i = 0; i < ctx->eval.nedits; i++) {
-        ed = &ctx->eval.edits[i];
+    for (i = 0; i < ctx->verdict.eval.nedits; i++) {
+        ed = &ctx->verdict.eval.edits[i];
 
         if (ed->off < pos || ed->off > ctx->body_len
             || ed->len > ctx->body_len - ed->off)
@@ -520,10 +511,10 @@ ngx_http_fgs_policy_forward_edits(ngx_http_request_t *r,
         }
     }
 
-    if (total != ctx->eval.new_len) {
+    if (total != ctx->verdict.eval.new_len) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "fgs_policy: rewritten body has %uz bytes, "
-                      "the policy said %uz", total, ctx->eval.new_len);
+                      "the policy said %uz", total, ctx->verdict.eval.new_len);
         return NGX_ERROR;
     }
 
@@ -559,8 +550,8 @@ ngx_http_fgs_policy_file_ranges(ngx_http_request_t *r,
         return NULL;
     }
 
-    for (i = 0; i < ctx->eval.nedits; i++) {
-        if (ctx->eval.edits[i].len != 0) {
+    for (i = 0; i < ctx->verdict.eval.nedits; i++) {
+        if (ctx->verdict.eval.edits[i].len != 0) {
             return NULL;
         }
     }

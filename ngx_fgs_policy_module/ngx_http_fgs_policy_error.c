@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Errors on governed paths, always as DESIGN section 7's JSON.
+ * Errors on governed paths, always as the JSON of docs/errors.md.
  *
  * A rejection does not write a response itself: it records its status,
  * code, sentence and violations in the context and returns the status,
@@ -31,10 +31,8 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
+#include "ngx_http_fgs_policy_request_id.h"
 #include "request/fgs_error.h"
-
-/* after nginx's headers, so that nginx's feature macros are in force */
-#include <openssl/rand.h>
 
 
 typedef struct {
@@ -49,10 +47,8 @@ static ngx_http_fgs_policy_ctx_t *ngx_http_fgs_policy_error_ctx(
 static void ngx_http_fgs_policy_nginx_error(ngx_http_request_t *r,
     ngx_uint_t status, const char **code, const char **msg);
 static ngx_int_t ngx_http_fgs_policy_header_filter(ngx_http_request_t *r);
-static ngx_int_t ngx_http_fgs_policy_id_header(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_http_variable_value_t **value);
-static uint64_t ngx_http_fgs_policy_siphash(const uint64_t key[2],
-    uint64_t m);
+static ngx_int_t ngx_http_fgs_policy_error_body(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_uint_t status);
 static ngx_int_t ngx_http_fgs_policy_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
@@ -64,27 +60,12 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 /*
  * The gateway's request id on every governed answer: FunctionGraph's own
  * X-Request-Id passes through on a forwarded answer, so the gateway's
- * has a header of its own (README, section "Errors").
+ * has a header of its own (docs/errors.md, "Request ids").
  */
 static ngx_str_t  ngx_http_fgs_policy_id_name =
     ngx_string("X-Fgs-Policy-Request-Id");
 static ngx_str_t  ngx_http_fgs_policy_sdk_id_name =
     ngx_string("X-Request-Id");
-
-
-/*
- * Request ids: 16 bytes, as nginx's $request_id, but not one RAND_bytes()
- * call per request (about 10,000 instructions, more than the policy's
- * evaluation): SipHash-2-4, keyed once per worker with 16 bytes of
- * RAND_bytes(), of a per-worker counter, twice.  Without the key the ids
- * are as unpredictable as random ones; with a counter no two of a worker
- * are alike.  The key is drawn as each worker starts
- * (ngx_http_fgs_policy_request_id_init()), so no two workers share one.
- */
-
-static uint64_t    ngx_http_fgs_policy_id_key[2];
-static uint64_t    ngx_http_fgs_policy_id_count;
-static ngx_uint_t  ngx_http_fgs_policy_id_keyed;
 
 
 static ngx_http_fgs_policy_status_t  ngx_http_fgs_policy_statuses[] = {
@@ -158,243 +139,6 @@ ngx_http_fgs_policy_error_init(ngx_conf_t *cf)
 
 
 /*
- * Records the rejection, writes one line to the error log and returns
- * the status for the caller to finalize the request with.  The line
- * holds the code and the sentence, JSON-escaped so that no byte of the
- * request can forge a line; it never holds the body or a credential
- * (the sentences never quote user_data, func_code.file or tokens).
- * Policy denials are logged at "warn", a compliance event; requests
- * that are malformed at "info", like nginx's own client errors; internal
- * failures at "error".
- */
-
-ngx_int_t
-ngx_http_fgs_policy_reject(ngx_http_request_t *r,
-    ngx_http_fgs_policy_ctx_t *ctx, ngx_uint_t status, const char *code,
-    const char *msg, const fgs_violation_t *violations)
-{
-    u_char      *p, *last;
-    size_t       len;
-    ngx_uint_t   level;
-
-    ctx->decided = 1;
-    ctx->rejected = 1;
-
-    if (ctx->decision != FGS_DECISION_DENY) {
-        ctx->decision = FGS_DECISION_ERROR;
-    }
-
-    ctx->err_status = status;
-    ctx->err_code = code;
-    ctx->err_msg = msg ? msg : "the request is refused";
-    ctx->err_violations = violations;
-
-    if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        level = NGX_LOG_ERR;
-
-    } else if (ctx->decision == FGS_DECISION_DENY) {
-        level = NGX_LOG_WARN;
-
-    } else {
-        level = NGX_LOG_INFO;
-    }
-
-    if (r->connection->log->log_level < level) {
-        return status;
-    }
-
-    len = ngx_min(ngx_strlen(ctx->err_msg), 2048);
-
-    p = ngx_pnalloc(r->pool,
-                    fgs_json_escape_len((const u_char *) ctx->err_msg, len));
-
-    if (p == NULL) {
-        return status;
-    }
-
-    last = fgs_json_escape(p, (const u_char *) ctx->err_msg, len);
-
-    ngx_log_error(level, r->connection->log, 0,
-                  "fgs_policy: %s request rejected with %ui %s: %*s",
-                  ctx->op == FGS_OP_NONE ? "a" : fgs_op_name(ctx->op),
-                  status, code, last - p, p);
-
-    return status;
-}
-
-
-ngx_int_t
-ngx_http_fgs_policy_internal_error(ngx_http_request_t *r,
-    ngx_http_fgs_policy_ctx_t *ctx, const char *what)
-{
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "fgs_policy: internal failure: %s", what);
-
-    ctx->decision = FGS_DECISION_ERROR;
-
-    return ngx_http_fgs_policy_reject(r, ctx,
-                                      NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                      "FGSPOL.5000",
-                                      "the gateway failed to check the "
-                                      "request, so nothing was forwarded; "
-                                      "retry, and tell the gateway's "
-                                      "operator if it persists", NULL);
-}
-
-
-ngx_int_t
-ngx_http_fgs_policy_request_id_init(ngx_cycle_t *cycle)
-{
-    ngx_http_fgs_policy_id_count = 0;
-    ngx_http_fgs_policy_id_keyed =
-        (RAND_bytes((u_char *) ngx_http_fgs_policy_id_key,
-                    sizeof(ngx_http_fgs_policy_id_key))
-         == 1);
-
-    if (!ngx_http_fgs_policy_id_keyed) {
-        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                      "fgs_policy: no randomness for the request ids' key: "
-                      "governed requests get nginx's own $request_id");
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_http_variable_value_t *
-ngx_http_fgs_policy_request_id(ngx_http_request_t *r)
-{
-    u_char                           *id;
-    uint64_t                          n, half[2];
-    ngx_http_variable_value_t        *vv;
-    ngx_http_fgs_policy_main_conf_t  *fmcf;
-
-    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
-
-    if (fmcf->request_id_index == NGX_ERROR) {
-        return NULL;
-    }
-
-    vv = &r->variables[fmcf->request_id_index];
-
-    if (vv->valid || vv->not_found) {
-        /* made already (by us, nginx or a log): the request keeps it */
-        return vv;
-    }
-
-    if (!ngx_http_fgs_policy_id_keyed) {
-        /* nginx's own way, one RAND_bytes() for this request */
-        return ngx_http_get_indexed_variable(r, fmcf->request_id_index);
-    }
-
-    id = ngx_pnalloc(r->pool, 32);
-    if (id == NULL) {
-        return NULL;
-    }
-
-    n = ngx_http_fgs_policy_id_count++;
-
-    half[0] = ngx_http_fgs_policy_siphash(ngx_http_fgs_policy_id_key, 2 * n);
-    half[1] = ngx_http_fgs_policy_siphash(ngx_http_fgs_policy_id_key,
-                                          2 * n + 1);
-
-    ngx_hex_dump(id, (u_char *) half, 16);
-
-    vv->len = 32;
-    vv->valid = 1;
-    vv->no_cacheable = 0;
-    vv->not_found = 0;
-    vv->data = id;
-
-    return vv;
-}
-
-
-#define ngx_http_fgs_policy_rotl(x, b)  (((x) << (b)) | ((x) >> (64 - (b))))
-
-#define ngx_http_fgs_policy_sipround(v0, v1, v2, v3)                         \
-    v0 += v1; v1 = ngx_http_fgs_policy_rotl(v1, 13); v1 ^= v0;               \
-    v0 = ngx_http_fgs_policy_rotl(v0, 32);                                   \
-    v2 += v3; v3 = ngx_http_fgs_policy_rotl(v3, 16); v3 ^= v2;               \
-    v0 += v3; v3 = ngx_http_fgs_policy_rotl(v3, 21); v3 ^= v0;               \
-    v2 += v1; v1 = ngx_http_fgs_policy_rotl(v1, 17); v1 ^= v2;               \
-    v2 = ngx_http_fgs_policy_rotl(v2, 32)
-
-
-/* SipHash-2-4 of one 64-bit word (8 bytes of message) */
-
-static uint64_t
-ngx_http_fgs_policy_siphash(const uint64_t key[2], uint64_t m)
-{
-    uint64_t  v0, v1, v2, v3, b;
-
-    v0 = key[0] ^ 0x736f6d6570736575ULL;
-    v1 = key[1] ^ 0x646f72616e646f6dULL;
-    v2 = key[0] ^ 0x6c7967656e657261ULL;
-    v3 = key[1] ^ 0x7465646279746573ULL;
-
-    v3 ^= m;
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-    v0 ^= m;
-
-    b = (uint64_t) 8 << 56;
-
-    v3 ^= b;
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-    v0 ^= b;
-
-    v2 ^= 0xff;
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-    ngx_http_fgs_policy_sipround(v0, v1, v2, v3);
-
-    return v0 ^ v1 ^ v2 ^ v3;
-}
-
-
-/*
- * Adds "name: $request_id" to the answer; *value is the id, or NULL when
- * the variable has none.
- */
-
-static ngx_int_t
-ngx_http_fgs_policy_id_header(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_http_variable_value_t **value)
-{
-    ngx_table_elt_t            *h;
-    ngx_http_variable_value_t  *vv;
-
-    *value = NULL;
-
-    vv = ngx_http_fgs_policy_request_id(r);
-
-    if (vv == NULL || vv->not_found) {
-        return NGX_OK;
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-    h->key = *name;
-    h->value.len = vv->len;
-    h->value.data = vv->data;
-
-    *value = vv;
-
-    return NGX_OK;
-}
-
-
-/*
  * Replaces nginx's special response (r->err_status >= 400) on a governed
  * request with the JSON error, and an upstream answer that is not HTTP
  * with a 502.
@@ -403,10 +147,7 @@ ngx_http_fgs_policy_id_header(ngx_http_request_t *r, ngx_str_t *name,
 static ngx_int_t
 ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
 {
-    size_t                      len;
-    ngx_buf_t                  *b;
     ngx_uint_t                  status;
-    fgs_error_t                 e;
     ngx_http_variable_value_t  *vv;
     ngx_http_fgs_policy_ctx_t  *ctx;
 
@@ -462,6 +203,29 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
         r->headers_out.status_line.len = 0;
         r->keepalive = 0;
     }
+
+    if (ngx_http_fgs_policy_error_body(r, ctx, status) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/*
+ * The JSON error in place of nginx's page: the rejection's own, or the
+ * one of nginx's status, with the request id in the body and in both
+ * id headers, and the headers that described nginx's page dropped.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_error_body(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_uint_t status)
+{
+    size_t                      len;
+    ngx_buf_t                  *b;
+    fgs_error_t                 e;
+    ngx_http_variable_value_t  *vv;
 
     if (ctx->err_code && ctx->err_status == status) {
         e.error_code = ctx->err_code;
@@ -533,7 +297,7 @@ ngx_http_fgs_policy_header_filter(ngx_http_request_t *r)
     ngx_http_clear_last_modified(r);
     ngx_http_clear_etag(r);
 
-    return ngx_http_next_header_filter(r);
+    return NGX_OK;
 }
 
 
@@ -550,7 +314,7 @@ static ngx_http_fgs_policy_ctx_t *
 ngx_http_fgs_policy_error_ctx(ngx_http_request_t *r)
 {
     fgs_target_t                     t;
-    fgs_target_result_e              res;
+    fgs_request_t                    rq;
     ngx_http_fgs_policy_ctx_t       *ctx;
     ngx_http_fgs_policy_loc_conf_t  *flcf;
 
@@ -570,20 +334,12 @@ ngx_http_fgs_policy_error_ctx(ngx_http_request_t *r)
          * all the same; no operation is known.
          */
 
-        ctx = ngx_http_fgs_policy_create_ctx(r);
-        if (ctx == NULL) {
-            return NULL;
-        }
-
-        ngx_memzero(&ctx->target, sizeof(fgs_target_t));
-        ctx->op = FGS_OP_NONE;
-
-        return ctx;
+        return ngx_http_fgs_policy_create_ctx(r);
     }
 
-    res = ngx_http_fgs_policy_parse_target(r, &t);
+    ngx_http_fgs_policy_read_facts(r, NULL, &rq);
 
-    if (res == FGS_TARGET_PASS && !ngx_http_fgs_policy_in_fgs_path(&t.path)) {
+    if (!fgs_request_concerns(&rq, &t)) {
         return NULL;
     }
 
@@ -592,8 +348,9 @@ ngx_http_fgs_policy_error_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    ctx->target = t;
-    ctx->op = t.op;
+    ctx->facts = rq;
+    ctx->verdict.target = t;
+    ctx->verdict.op = t.op;
 
     return ctx;
 }

@@ -445,12 +445,13 @@ ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
      * while sending the body) was not forwarded: an error.
      */
 
-    if (!ctx->decided && ctx->op == FGS_OP_NONE) {
+    if (!ngx_http_fgs_policy_decided(ctx) && ctx->verdict.op == FGS_OP_NONE) {
         return;
     }
 
-    op = ctx->op;
-    decision = ctx->decided ? ctx->decision : FGS_DECISION_ERROR;
+    op = ctx->verdict.op;
+    decision = ngx_http_fgs_policy_decided(ctx) ? ctx->verdict.decision
+                                                : FGS_DECISION_ERROR;
 
     if (op >= NGX_HTTP_FGS_POLICY_METRICS_OPS
         || decision >= NGX_HTTP_FGS_POLICY_METRICS_DECISIONS)
@@ -460,33 +461,33 @@ ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
 
     (void) ngx_atomic_fetch_add(&sh->requests[op][decision], 1);
 
-    if (!ctx->evaluated) {
+    if (!ctx->verdict.evaluated) {
         return;
     }
 
     /* most requests break no rule: no list to walk, not even a call */
 
-    if (ctx->eval.violations.head) {
+    if (ctx->verdict.eval.violations.head) {
         ngx_http_fgs_policy_metrics_rules(sh, shpool,
-                                   ctx->eval.violations.head, NULL,
+                                   ctx->verdict.eval.violations.head, NULL,
                                    NGX_HTTP_FGS_POLICY_METRICS_ENFORCED);
     }
 
-    if (ctx->eval.audited.head) {
+    if (ctx->verdict.eval.audited.head) {
         ngx_http_fgs_policy_metrics_rules(sh, shpool,
-                                   ctx->eval.audited.head, NULL,
+                                   ctx->verdict.eval.audited.head, NULL,
                                    NGX_HTTP_FGS_POLICY_METRICS_AUDITED);
     }
 
-    if (ctx->eval.rewrites) {
+    if (ctx->verdict.eval.rewrites) {
         ngx_http_fgs_policy_metrics_rules(sh, shpool,
-                                   NULL, ctx->eval.rewrites,
+                                   NULL, ctx->verdict.eval.rewrites,
                                    NGX_HTTP_FGS_POLICY_METRICS_REWRITES);
     }
 
-    if (ctx->eval.waived) {
+    if (ctx->verdict.eval.waived) {
         ngx_http_fgs_policy_metrics_rules(sh, shpool,
-                                   NULL, ctx->eval.waived,
+                                   NULL, ctx->verdict.eval.waived,
                                    NGX_HTTP_FGS_POLICY_METRICS_WAIVERS);
     }
 }

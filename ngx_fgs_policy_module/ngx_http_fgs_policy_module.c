@@ -24,6 +24,7 @@
 #include "ngx_http_fgs_policy_module.h"
 #include "ngx_http_fgs_policy_metrics.h"
 #include "core/fgs_version.h"
+#include "load/fgs_load.h"
 
 
 static ngx_int_t ngx_http_fgs_policy_init_module(ngx_cycle_t *cycle);

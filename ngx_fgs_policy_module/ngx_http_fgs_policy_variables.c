@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Variables for access_log and headers (DESIGN 8):
+ * Variables for access_log and headers (docs/directives.md, "Variables"):
  *
  *   $fgs_policy_operation     code, config, create, other
  *   $fgs_policy_decision      allow, rewrite, audit, deny, error
@@ -91,12 +91,12 @@ ngx_http_fgs_policy_operation_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_fgs_policy_get_ctx(r);
 
-    if (ctx == NULL || ctx->op == FGS_OP_NONE) {
+    if (ctx == NULL || ctx->verdict.op == FGS_OP_NONE) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    name = fgs_op_name(ctx->op);
+    name = fgs_op_name(ctx->verdict.op);
     ngx_http_fgs_policy_set_value(v, (const u_char *) name, ngx_strlen(name));
 
     return NGX_OK;
@@ -112,15 +112,18 @@ ngx_http_fgs_policy_decision_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_fgs_policy_get_ctx(r);
 
-    if (ctx == NULL || (!ctx->decided && ctx->err_body == NULL)) {
+    if (ctx == NULL
+        || (!ngx_http_fgs_policy_decided(ctx) && ctx->err_body == NULL))
+    {
         v->not_found = 1;
         return NGX_OK;
     }
 
     /* a request that nginx refused before the policy: "error" */
 
-    name = fgs_policy_decision_name(ctx->decided ? ctx->decision
-                                                 : FGS_DECISION_ERROR);
+    name = fgs_policy_decision_name(ngx_http_fgs_policy_decided(ctx)
+                                    ? ctx->verdict.decision
+                                    : FGS_DECISION_ERROR);
     ngx_http_fgs_policy_set_value(v, (const u_char *) name, ngx_strlen(name));
 
     return NGX_OK;
@@ -139,22 +142,22 @@ ngx_http_fgs_policy_rules_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_fgs_policy_get_ctx(r);
 
-    if (ctx == NULL || !ctx->evaluated) {
+    if (ctx == NULL || !ctx->verdict.evaluated) {
         v->not_found = 1;
         return NGX_OK;
     }
 
     len = 0;
 
-    for (vi = ctx->eval.violations.head; vi; vi = vi->next) {
+    for (vi = ctx->verdict.eval.violations.head; vi; vi = vi->next) {
         len += vi->rule ? ngx_strlen(vi->rule) + 1 : 0;
     }
 
-    for (vi = ctx->eval.audited.head; vi; vi = vi->next) {
+    for (vi = ctx->verdict.eval.audited.head; vi; vi = vi->next) {
         len += vi->rule ? ngx_strlen(vi->rule) + 1 : 0;
     }
 
-    for (note = ctx->eval.rewrites; note; note = note->next) {
+    for (note = ctx->verdict.eval.rewrites; note; note = note->next) {
         len += note->rule ? ngx_strlen(note->rule) + 1 : 0;
     }
 
@@ -170,15 +173,15 @@ ngx_http_fgs_policy_rules_variable(ngx_http_request_t *r,
 
     p = start;
 
-    for (vi = ctx->eval.violations.head; vi; vi = vi->next) {
+    for (vi = ctx->verdict.eval.violations.head; vi; vi = vi->next) {
         p += ngx_http_fgs_policy_add_rule(p, start, vi->rule);
     }
 
-    for (vi = ctx->eval.audited.head; vi; vi = vi->next) {
+    for (vi = ctx->verdict.eval.audited.head; vi; vi = vi->next) {
         p += ngx_http_fgs_policy_add_rule(p, start, vi->rule);
     }
 
-    for (note = ctx->eval.rewrites; note; note = note->next) {
+    for (note = ctx->verdict.eval.rewrites; note; note = note->next) {
         p += ngx_http_fgs_policy_add_rule(p, start, note->rule);
     }
 
@@ -244,7 +247,7 @@ ngx_http_fgs_policy_target_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    s = (fgs_str_t *) ((char *) &ctx->target + data);
+    s = (fgs_str_t *) ((char *) &ctx->verdict.target + data);
 
     if (s->len == 0) {
         v->not_found = 1;

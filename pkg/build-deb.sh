@@ -10,8 +10,8 @@
 #   /usr/bin/fgs-policy, /usr/share/man/man1/fgs-policy.1.gz
 #   /etc/logrotate.d/libnginx-mod-http-fgs-policy           the audit files
 #   /usr/share/doc/libnginx-mod-http-fgs-policy/            copyright,
-#       changelogs, README, examples (production configuration, policy,
-#       Grafana dashboard, Prometheus rules)
+#       changelogs, README, the reference (docs/), examples (production
+#       configuration, policy, Grafana dashboard, Prometheus rules)
 #
 # The version is FGS_VERSION (ngx_fgs_policy_module/engine/core/fgs_version.h),
 # the Debian revision FGS_DEB_REVISION (default 1).  Depends: the exact
@@ -77,7 +77,7 @@ umask 022
 install -d "$root/DEBIAN" "$root/usr/lib/nginx/modules" \
     "$root/usr/share/nginx/modules-available" "$root/usr/bin" \
     "$root/usr/share/man/man1" "$root/etc/logrotate.d" \
-    "$doc/examples"
+    "$doc/examples" "$doc/docs"
 
 install -m 0644 build/ngx_http_fgs_policy_module.so \
     "$root/usr/lib/nginx/modules/"
@@ -98,6 +98,9 @@ install -m 0644 pkg/logrotate "$root/etc/logrotate.d/$pkg"
 install -m 0644 pkg/copyright "$doc/copyright"
 gzip -9n < CHANGELOG.md > "$doc/changelog.gz"
 gzip -9n < README.md > "$doc/README.md.gz"
+for f in docs/*.md; do
+    gzip -9n < "$f" > "$doc/docs/${f#docs/}.gz"
+done
 install -m 0644 conf/nginx-production.conf "$doc/examples/nginx.conf"
 install -m 0644 conf/policy.json "$doc/examples/policy.json"
 for f in contrib/grafana/fgs-policy.json \

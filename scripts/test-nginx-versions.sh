@@ -108,7 +108,7 @@ for s in "${sources[@]}"; do
         continue
     fi
 
-    # the way the README gives to build for an installed nginx: the
+    # the way docs/operations.md gives to build for an installed nginx: the
     # arguments read from its `nginx -V`, then its load_module takes it
     case " $full " in
         *" ${ver%.*} "*|*" $ver "*)

@@ -1,8 +1,8 @@
-# Which requests the gateway governs (DESIGN section 3), decided on the
-# raw request target: the governed operations are detected; every
-# non-canonical or inconsistent target of a governed path is rejected with
-# 400 FGSPOL.4002 and never reaches the upstream; reads, invocations and
-# other services pass untouched.
+# Which requests the gateway governs (docs/policy-language.md, "What it
+# governs"), decided on the raw request target: the governed operations are
+# detected; every non-canonical or inconsistent target of a governed path is
+# rejected with 400 FGSPOL.4002 and never reaches the upstream; reads,
+# invocations and other services pass untouched.
 
 use strict;
 use warnings;

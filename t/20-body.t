@@ -1,8 +1,8 @@
-# What a governed body must be (DESIGN section 4, first points): the
-# Content-Type and Content-Encoding (415), the size limit (413), one
-# strict JSON object (400 FGSPOL.4000); and the same inspection for
-# chunked bodies, Expect: 100-continue, bodies in memory and bodies
-# spilled to temp files, forwarded byte for byte when they pass.
+# What a governed body must be (docs/policy-language.md, steps 1 and 2): the
+# Content-Type and Content-Encoding (415), the size limit (413), one strict
+# JSON object (400 FGSPOL.4000); and the same inspection for chunked bodies,
+# Expect: 100-continue, bodies in memory and bodies spilled to temp files,
+# forwarded byte for byte when they pass.
 
 use strict;
 use warnings;

@@ -1,7 +1,8 @@
-# Bodies checked against the FunctionGraph API reference (DESIGN section
-# 4): exact types, look-alike keys, the documented fixed constraints,
-# every violation listed with its field; the API reference's own example
-# bodies pass and are forwarded byte for byte.
+# Bodies checked against the FunctionGraph API reference
+# (docs/policy-language.md, "What a governed body must be"): exact types,
+# look-alike keys, the documented fixed constraints, every violation listed
+# with its field; the API reference's own example bodies pass and are
+# forwarded byte for byte.
 
 use strict;
 use warnings;

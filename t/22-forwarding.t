@@ -1,9 +1,9 @@
 # Nothing unchecked is forwarded, whatever the configuration around the
-# gateway does with the body (DESIGN sections 4 and 6): a mirror gets only
-# checked (and rewritten) bodies, an error_page cannot send a refused
-# request on, clients that stop sending or go away mid-body leave nothing
-# forwarded and nginx healthy, HTTP/1.0 requests are governed, and two
-# workers decide alike.
+# gateway does with the body (docs/security.md, "One reader of the
+# request"): a mirror gets only checked (and rewritten) bodies, an
+# error_page cannot send a refused request on, clients that stop sending or
+# go away mid-body leave nothing forwarded and nginx healthy, HTTP/1.0
+# requests are governed, and two workers decide alike.
 
 use strict;
 use warnings;

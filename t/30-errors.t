@@ -1,4 +1,4 @@
-# Errors (DESIGN section 7): every error the gateway returns on a governed
+# Errors (docs/errors.md): every error the gateway returns on a governed
 # path, its own and nginx's (a malformed chunked body, nginx's body size
 # limit, an upstream that is down or too slow), is the FunctionGraph-style
 # JSON with error_code, error_msg and request_id and Content-Type

@@ -1,8 +1,8 @@
-# The policy at work (DESIGN sections 5, 6, 8): allowed bodies forwarded
-# byte for byte, denials listing every violation, the KMS set_default
-# rewrite on token requests (correct Content-Length, the rest of the body
-# byte-identical), FGSPOL.4031 for AK/SK-signed bodies unless the payload
-# is unsigned, audit mode, fgs_policy_mode, other_writes, create,
+# The policy at work (docs/policy-language.md, docs/directives.md): allowed
+# bodies forwarded byte for byte, denials listing every violation, the KMS
+# set_default rewrite on token requests (correct Content-Length, the rest of
+# the body byte-identical), FGSPOL.4031 for AK/SK-signed bodies unless the
+# payload is unsigned, audit mode, fgs_policy_mode, other_writes, create,
 # exceptions and the $fgs_policy_* variables.
 
 use strict;
@@ -137,11 +137,10 @@ $t->upstream_got_nothing('the denied config is not forwarded');
          'access_log: $fgs_policy_project_id, _function_urn');
 }
 
-# "fgs_policy off" in a location of a server governed at server level:
-# the module decides such requests before a location is chosen, so that
-# no location can exempt a governed path, and nginx -t says the location
-# setting does not apply.  DESIGN section 8 lists the location context
-# for "fgs_policy FILE | off" without this exception.
+# "fgs_policy off" in a location of a server governed at server level: the
+# module decides such requests before a location is chosen, so that no
+# location can exempt a governed path, and nginx -t says the location
+# setting does not apply (docs/directives.md, "Where the policy is set").
 my $ungoverned = config_json('ungoverned-fn', runtime => 'Python2.7',
                              memory_size => 4096);
 {
@@ -153,7 +152,7 @@ my $ungoverned = config_json('ungoverned-fn', runtime => 'Python2.7',
     $r = $t->json_put(config_path('ungoverned-fn'), $ungoverned);
     TODO: {
         local $TODO = 'fgs_policy off in a location is ignored under a '
-                      . 'server-level policy (deliberate; not in DESIGN)';
+                      . 'server-level policy (deliberate: docs/directives.md)';
         $t->is_status($r, 200, 'fgs_policy off in a location: passes');
     }
 }

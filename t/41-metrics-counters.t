@@ -1,8 +1,8 @@
-# fgs_policy_metrics in detail (README "Metrics"): the exact series, every
-# decision counted once whichever of two workers served the request,
-# violations, rewrites and waivers by rule, the gateway's errors by
-# error_code, and the counters kept across reloads (even one that swaps
-# the policy).
+# fgs_policy_metrics in detail (docs/operations.md, "Metrics"): the exact
+# series, every decision counted once whichever of two workers served the
+# request, violations, rewrites and waivers by rule, the gateway's errors by
+# error_code, and the counters kept across reloads (even one that swaps the
+# policy).
 
 use strict;
 use warnings;

@@ -1,7 +1,8 @@
-# fgs_policy_metrics (DESIGN section 8): Prometheus text counters of the
-# decisions, summed over all workers.  DESIGN fixes no metric names, so
-# the test reads any counter family labelled with the decision and checks
-# that its deny and allow samples grow by exactly what was sent.
+# fgs_policy_metrics (docs/operations.md, "Metrics"): Prometheus text
+# counters of the decisions, summed over all workers.  This test names no
+# metric (t/41-metrics-counters.t checks the exact series): it reads any
+# counter family labelled with the decision and checks that its deny and
+# allow samples grow by exactly what was sent.
 
 use strict;
 use warnings;

@@ -1,9 +1,9 @@
-# Rewrites beyond the KMS default (DESIGN sections 5 and 6): set_default
-# (nested, creating parents), set and remove on compact, pretty-printed,
-# chunked and spilled bodies; the forwarded body is valid JSON, exactly
-# the expected object with the original members in their order, with a
-# correct Content-Length; an unchanged body stays byte for byte; a signed
-# body that would need them is refused with FGSPOL.4031.
+# Rewrites beyond the KMS default (docs/policy-language.md, "Rewrites" and
+# "Signed bodies"): set_default (nested, creating parents), set and remove
+# on compact, pretty-printed, chunked and spilled bodies; the forwarded body
+# is valid JSON, exactly the expected object with the original members in
+# their order, with a correct Content-Length; an unchanged body stays byte
+# for byte; a signed body that would need them is refused with FGSPOL.4031.
 
 use strict;
 use warnings;

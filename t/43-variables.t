@@ -1,4 +1,4 @@
-# The $fgs_policy_* variables (DESIGN section 8, README "Variables") in a
+# The $fgs_policy_* variables (docs/directives.md, "Variables") in a
 # log_format with escape=json, in add_header and in proxy_set_header:
 # every kind of governed request, and empty values for requests that are
 # not governed.  $fgs_policy_rules lists the rules that acted on the

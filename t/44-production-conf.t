@@ -1,4 +1,4 @@
-# conf/nginx-production.conf (README "Deployment"): nginx -t accepts it as
+# conf/nginx-production.conf (docs/deployment.md): nginx -t accepts it as
 # shipped, with the system CA bundle, once the site's paths point into a
 # private prefix, the endpoint's name into loopback (nginx resolves an
 # upstream's name at configuration time, and a test has no DNS) and the
@@ -131,7 +131,8 @@ sub localise {
     my ($conf, $trust) = @_;
 
     # nginx 1.25.1 and later deprecate "listen ... http2" with a warning:
-    # there the README's form, "listen ... ssl; http2 on;", is tested
+    # there the form docs/operations.md gives, "listen ... ssl; http2 on;",
+    # is tested
     my $h2_listen = nginx_at_least(1, 25, 1)
         ? "listen 127.0.0.1:$gw_port ssl;\n        http2 on;"
         : "listen 127.0.0.1:$gw_port ssl http2;";
@@ -344,7 +345,7 @@ is($lines[2]{rules}, 'runtime-allowlist', 'and the rule')
 
 # the audit: records of the allowed and the denied requests, in the file
 # and by syslog (how many records a request makes is the audit's own
-# business: README, "Audit")
+# business: docs/audit.md)
 my $audit = '';
 for (1 .. 100) {
     $audit = -f "$p/logs/fgs-audit.log"

@@ -1,10 +1,10 @@
-# Every check kind through nginx (DESIGN section 5): required, forbidden,
-# type, in, not_in, pattern, not_pattern, min, max, max_length (bytes of
-# a string, items of an array), max_decoded_bytes; every path form
-# (top-level, dotted, [*], nested [*]...field) and "when"; each mode (a
-# rule's audit, the file's audit, fgs_policy_mode over both); and the
-# mutations set, set_default (creating the parent) and remove, with the
-# exact bytes forwarded.  t/data/policy-checks.json scopes each rule to
+# Every check kind through nginx (docs/policy-language.md, "Checks"):
+# required, forbidden, type, in, not_in, pattern, not_pattern, min, max,
+# max_length (bytes of a string, items of an array), max_decoded_bytes;
+# every path form (top-level, dotted, [*], nested [*]...field) and "when";
+# each mode (a rule's audit, the file's audit, fgs_policy_mode over both);
+# and the mutations set, set_default (creating the parent) and remove, with
+# the exact bytes forwarded.  t/data/policy-checks.json scopes each rule to
 # functions named with its prefix, so each request meets one rule.
 
 use strict;

@@ -1,11 +1,12 @@
-# Exceptions (DESIGN section 5) through nginx and the CLI: an exception
-# that expires a few seconds after nginx starts waives its rules (a check
-# and a set_default: the body is forwarded byte for byte, no rule acted)
-# until it expires; past the expiry, with no reload and the same worker,
-# the same request is denied and the default is added again.  The CLI
-# decides the same policy alike with --now before, at and after the
-# expiry.  Exceptions scoped by function, package (of a create's body),
-# project and version, and one that expired long ago.
+# Exceptions (docs/policy-language.md, "Exceptions" and "Exceptions over
+# time") through nginx and the CLI: an exception that expires a few seconds
+# after nginx starts waives its rules (a check and a set_default: the body
+# is forwarded byte for byte, no rule acted) until it expires; past the
+# expiry, with no reload and the same worker, the same request is denied and
+# the default is added again.  The CLI decides the same policy alike with
+# --now before, at and after the expiry.  Exceptions scoped by function,
+# package (of a create's body), project and version, and one that expired
+# long ago.
 
 use strict;
 use warnings;

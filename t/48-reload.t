@@ -1,14 +1,13 @@
-# Reloads under load (DESIGN section 8): two workers, four clients
-# sending a mix of requests whose decisions differ between policy A and
-# policy B (t/data/policy-reload-{a,b}.json: rule ids a-* and b-*, KMS
-# keys ...aaaa and ...bbbb, other writes allowed and denied) while the
-# policy file is swapped and nginx reloaded six times, once with a
-# broken policy that nginx refuses.  Every single response must be the
-# decision of exactly A or exactly B (never a 500, never ungoverned,
-# never a rule of one with a rule or key of the other), every response
-# made wholly between two reloads the decision of the policy then in
-# force (the old one after the refused reload), and after the last
-# reload only B's.
+# Reloads under load (docs/policy-language.md, "Loading and reloading"): two
+# workers, four clients sending a mix of requests whose decisions differ
+# between policy A and policy B (t/data/policy-reload-{a,b}.json: rule ids
+# a-* and b-*, KMS keys ...aaaa and ...bbbb, other writes allowed and
+# denied) while the policy file is swapped and nginx reloaded six times,
+# once with a broken policy that nginx refuses.  Every single response must
+# be the decision of exactly A or exactly B (never a 500, never ungoverned,
+# never a rule of one with a rule or key of the other), every response made
+# wholly between two reloads the decision of the policy then in force (the
+# old one after the refused reload), and after the last reload only B's.
 
 use strict;
 use warnings;

@@ -1,12 +1,12 @@
-# Policies that must be refused at load (DESIGN section 5), beyond the
-# classes t/01-build.t already covers (bad JSON, unknown rule key, bad
-# regex, duplicate rule id, unknown check, version, modes, operation, id,
-# other_writes, duplicate key, expires, match regex): nginx -t fails with
-# an [emerg] naming the file, the rule (or exception) and the field, and
-# `fgs-policy check` refuses the same file with the same file, rule,
-# field and message; mutations that could make a body the API reference
-# refuses are among them.  A server that was running keeps its policy when a
-# reload meets any of them.
+# Policies that must be refused at load (docs/policy-language.md, "Loading
+# and reloading", "Checks" and "Rewrites"), beyond the classes t/01-build.t
+# already covers (bad JSON, unknown rule key, bad regex, duplicate rule id,
+# unknown check, version, modes, operation, id, other_writes, duplicate key,
+# expires, match regex): nginx -t fails with an [emerg] naming the file, the
+# rule (or exception) and the field, and `fgs-policy check` refuses the same
+# file with the same file, rule, field and message; mutations that could
+# make a body the API reference refuses are among them.  A server that was
+# running keeps its policy when a reload meets any of them.
 
 use strict;
 use warnings;

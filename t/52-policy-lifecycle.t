@@ -1,11 +1,11 @@
-# A policy over its life in nginx (README, sections "The policy file" and
-# "Errors"): exceptions that expired or expire within expiry_warning_days
-# are [warn]ed by nginx -t, at start and on reload; a reload with a check
-# the API reference refuses fails with the fix and the old policy keeps
-# serving; a denial an expired exception would have waived names it; and
-# every governed answer carries the gateway's request id in
-# X-Fgs-Policy-Request-Id, FunctionGraph's own X-Request-Id
-# notwithstanding.
+# A policy over its life in nginx (docs/policy-language.md, "Exceptions over
+# time" and "Loading and reloading"; docs/errors.md, "Request ids"):
+# exceptions that expired or expire within expiry_warning_days are [warn]ed
+# by nginx -t, at start and on reload; a reload with a check the API
+# reference refuses fails with the fix and the old policy keeps serving; a
+# denial an expired exception would have waived names it; and every governed
+# answer carries the gateway's request id in X-Fgs-Policy-Request-Id,
+# FunctionGraph's own X-Request-Id notwithstanding.
 
 use strict;
 use warnings;

@@ -1,4 +1,4 @@
-# fgs-policy as a tool (README, section "fgs-policy"): --help for every
+# fgs-policy as a tool (docs/operations.md, "fgs-policy"): --help for every
 # command; eval reading the body from standard input and explaining its
 # decision rule by rule; test selecting cases (--run), writing TAP, JSON
 # or JUnit XML (validated by xmllint, Debian's libxml2-utils), and

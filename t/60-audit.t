@@ -1,4 +1,4 @@
-# The audit trail (DESIGN sections 8, 9): one record per governed request,
+# The audit trail (docs/audit.md): one record per governed request,
 # whatever the decision (allow, rewrite, audit, deny, errors before the
 # policy, nginx's own errors, other writes, an upstream that is down),
 # with the status the client got and the upstream's; an intent before

@@ -1,12 +1,12 @@
-# Redaction (DESIGN section 9): what is never written — tokens,
-# signatures, user_data, encrypted_user_data, func_code.file, header
-# values that carry credentials — reaches no file the gateway writes:
-# the audit log, the error log at the debug level (where nginx itself
-# prints every request header, the proxied header and HTTP/2's tables),
-# an access log of every $fgs_policy_* variable.  Canary values are
-# sent in each such place, over HTTP/1.1 and HTTP/2, in allowed,
-# rewritten, audited, denied and refused requests and in a malformed
-# header line, and every file under the prefix is searched for them.
+# Redaction (docs/security.md, "Redaction of secrets in logs"): what is
+# never written — tokens, signatures, user_data, encrypted_user_data,
+# func_code.file, header values that carry credentials — reaches no file the
+# gateway writes: the audit log, the error log at the debug level (where
+# nginx itself prints every request header, the proxied header and HTTP/2's
+# tables), an access log of every $fgs_policy_* variable.  Canary values are
+# sent in each such place, over HTTP/1.1 and HTTP/2, in allowed, rewritten,
+# audited, denied and refused requests and in a malformed header line, and
+# every file under the prefix is searched for them.
 
 use strict;
 use warnings;

@@ -1,12 +1,12 @@
-# Audit files under rotation and reload (DESIGN sections 8, 9): while
-# three clients send governed requests to two workers, the audit file
-# is renamed and reopened (nginx -s reopen), nginx is reloaded, and the
-# file is rotated again.  No record is lost (one request record per
-# answered request, across the three files), no line is torn, each
-# worker's chain goes on from the rotated file into the new one
-# ("end" then "start"), the reload starts new chains and the old workers
-# end theirs, and verify-audit finds the three files intact, together
-# and each on its own.
+# Audit files under rotation and reload (docs/audit.md, "The chain" and
+# "Rotation"): while three clients send governed requests to two workers,
+# the audit file is renamed and reopened (nginx -s reopen), nginx is
+# reloaded, and the file is rotated again.  No record is lost (one request
+# record per answered request, across the three files), no line is torn,
+# each worker's chain goes on from the rotated file into the new one ("end"
+# then "start"), the reload starts new chains and the old workers end
+# theirs, and verify-audit finds the three files intact, together and each
+# on its own.
 
 use strict;
 use warnings;

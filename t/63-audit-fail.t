@@ -1,14 +1,14 @@
-# When the audit record cannot be written (DESIGN sections 7, 8):
-# with "fgs_policy_audit_fail closed" (the default) a request that would
-# be forwarded is refused with 503 FGSPOL.5030 and the upstream gets
-# nothing; denials and errors are answered as ever; reads pass.  With
-# "open" the request is forwarded and the failure is an alert in the
-# error log, at most one a second.  The destination: /dev/full (every
-# write fails with ENOSPC; the policy at server level, then in a location
-# with a mirror), then a real file system that fills up (a
-# 64 KB tmpfs) and frees space again: requests are refused while it is
-# full and forwarded again after, and every forwarded request has the
-# intent that was written before it.
+# When the audit record cannot be written (docs/audit.md, "What
+# fgs_policy_audit_fail guarantees"): with "fgs_policy_audit_fail closed"
+# (the default) a request that would be forwarded is refused with 503
+# FGSPOL.5030 and the upstream gets nothing; denials and errors are answered
+# as ever; reads pass.  With "open" the request is forwarded and the failure
+# is an alert in the error log, at most one a second.  The destination:
+# /dev/full (every write fails with ENOSPC; the policy at server level, then
+# in a location with a mirror), then a real file system that fills up (a 64
+# KB tmpfs) and frees space again: requests are refused while it is full and
+# forwarded again after, and every forwarded request has the intent that was
+# written before it.
 
 use strict;
 use warnings;

@@ -1,10 +1,10 @@
-# Audit records to syslog (DESIGN section 8: fgs_policy_audit_log
-# syslog:server=...): a UDP listener in the test receives one datagram
-# per record, with nginx's syslog header (facility, severity, tag) and
-# the record as it would be a line of a file; the records, gathered in
-# order into a file, form one chain per worker that verify-audit checks,
-# ended when the worker exits.  A file destination in the same server
-# gets the same records, in a chain of its own.
+# Audit records to syslog (docs/directives.md: fgs_policy_audit_log
+# syslog:server=...; docs/audit.md, "The chain"): a UDP listener in the test
+# receives one datagram per record, with nginx's syslog header (facility,
+# severity, tag) and the record as it would be a line of a file; the
+# records, gathered in order into a file, form one chain per worker that
+# verify-audit checks, ended when the worker exits.  A file destination in
+# the same server gets the same records, in a chain of its own.
 
 use strict;
 use warnings;

@@ -1,9 +1,10 @@
-# Tamper evidence (DESIGN section 9): fgs-policy verify-audit on an audit
-# file that nginx wrote names the first line that was altered, removed,
-# inserted or moved, whatever was done: a field changed, a line removed
-# (first, middle, last, the last few), a line inserted (a copy, or a
-# forged record with a hash of its own), two lines swapped, the file cut
-# in the middle of a line; and says OK for the file as written.
+# Tamper evidence (docs/audit.md, "The chain" and "fgs-policy
+# verify-audit"): fgs-policy verify-audit on an audit file that nginx wrote
+# names the first line that was altered, removed, inserted or moved,
+# whatever was done: a field changed, a line removed (first, middle, last,
+# the last few), a line inserted (a copy, or a forged record with a hash of
+# its own), two lines swapped, the file cut in the middle of a line; and
+# says OK for the file as written.
 
 use strict;
 use warnings;

@@ -1,12 +1,12 @@
-# Audit files verify right after a rotation (README "Audit trail"): with
-# two workers that have each written records, the file is renamed and
-# reopened as logrotate's postrotate does (mv, then USR1 to the master),
-# and no request follows.  Each worker seals the old file with "rotate"
-# and writes its "start" into the new one as it reopens it, not at its
-# next request, so that verify-audit passes on both files at once,
-# straight away; and the same when the rotated file is gzip-compressed,
-# as logrotate's "compress" leaves it: verify-audit reads .gz files and
-# says the same of them as of the plain ones.
+# Audit files verify right after a rotation (docs/audit.md, "Rotation"):
+# with two workers that have each written records, the file is renamed and
+# reopened as logrotate's postrotate does (mv, then USR1 to the master), and
+# no request follows.  Each worker seals the old file with "rotate" and
+# writes its "start" into the new one as it reopens it, not at its next
+# request, so that verify-audit passes on both files at once, straight away;
+# and the same when the rotated file is gzip-compressed, as logrotate's
+# "compress" leaves it: verify-audit reads .gz files and says the same of
+# them as of the plain ones.
 
 use strict;
 use warnings;

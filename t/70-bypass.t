@@ -1,15 +1,14 @@
-# Bypass attempts (DESIGN sections 3, 4, 6 and 7): each case carries a
-# change that the policy forbids (memory above 2048, a runtime outside
-# the list, a GPU, a VPC outside the list, code from an unapproved
-# bucket, another KMS key, a password in user_data, an "other" write) in
-# a disguise that some reader of the request (a lenient JSON parser, a
-# case-insensitive field matcher, a proxy that normalises paths, an
-# upstream that honours method overrides or decodes bodies) would see
-# through while a naive check would not.  Each case either asserts that
-# the gateway rejects it with the documented status and error_code and
-# that the upstream received nothing, or, where the disguise is harmless
-# (both readers see the same allowed thing), that the upstream received
-# exactly the bytes that were checked.
+# Bypass attempts (docs/security.md, "Bypass resistance"): each case carries
+# a change that the policy forbids (memory above 2048, a runtime outside the
+# list, a GPU, a VPC outside the list, code from an unapproved bucket,
+# another KMS key, a password in user_data, an "other" write) in a disguise
+# that some reader of the request (a lenient JSON parser, a case-insensitive
+# field matcher, a proxy that normalises paths, an upstream that honours
+# method overrides or decodes bodies) would see through while a naive check
+# would not.  Each case either asserts that the gateway rejects it with the
+# documented status and error_code and that the upstream received nothing,
+# or, where the disguise is harmless (both readers see the same allowed
+# thing), that the upstream received exactly the bytes that were checked.
 #
 # The cases are a table: class, name, the request (method, target,
 # headers, body, chunked pieces, or the raw bytes), how it is sent (one
@@ -175,7 +174,7 @@ my $JSON = [400, 'FGSPOL.4000'];
 my $API = [400, 'FGSPOL.4001'];
 my $TARGET = [400, 'FGSPOL.4002'];
 my $MEDIA = [415, 'FGSPOL.4150'];
-my $LOOKALIKE = [400, 'FGSPOL.4000'];    # DESIGN 7: not unambiguous
+my $LOOKALIKE = [400, 'FGSPOL.4000'];    # docs/errors.md: not unambiguous
 
 
 # --- the cases
@@ -578,8 +577,8 @@ add(
     expect => $API },
 );
 
-# every non-canonical request target of DESIGN section 3, with the
-# forbidden body
+# every non-canonical request target (docs/policy-language.md, "What it
+# governs"), with the forbidden body
 (my $URN_PCT = urn('fn-test')) =~ s/:/%3A/g;
 add(
   map({ my ($why, $target) = @$_;

@@ -1,13 +1,13 @@
-# Faults (DESIGN sections 6, 7 and 9): an upstream that is down, slow,
-# resetting, answering garbage or cutting its answer, and nginx trying
-# the next upstream with the same checked (or rewritten) bytes; a client
-# that goes away mid-body (HTTP/1.1, and an HTTP/2 stream cancelled); a
-# full disk under the body temp files; a policy file that is missing or
-# broken at reload.  Each ends in the documented
-# status (nginx's own errors as the gateway's JSON), with never a body
-# forwarded that was not checked, never a crash or an [alert], and nginx
-# serving the next request; and exactly one audit record per governed
-# request.
+# Faults (docs/security.md, "What is guaranteed"; docs/errors.md;
+# docs/audit.md): an upstream that is down, slow, resetting, answering
+# garbage or cutting its answer, and nginx trying the next upstream with the
+# same checked (or rewritten) bytes; a client that goes away mid-body
+# (HTTP/1.1, and an HTTP/2 stream cancelled); a full disk under the body
+# temp files; a policy file that is missing or broken at reload.  Each ends
+# in the documented status (nginx's own errors as the gateway's JSON), with
+# never a body forwarded that was not checked, never a crash or an [alert],
+# and nginx serving the next request; and exactly one audit record per
+# governed request.
 
 use strict;
 use warnings;
@@ -431,7 +431,8 @@ $t->finish;
 umount_all();
 
 
-# --- a full disk under the audit log (DESIGN 7 and 8: 503 FGSPOL.5030
+# --- a full disk under the audit log (docs/audit.md, "What
+#     fgs_policy_audit_fail guarantees": 503 FGSPOL.5030
 #     with fgs_policy_audit_fail closed, nothing forwarded; open:
 #     forwarded without its record)
 

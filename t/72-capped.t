@@ -1,6 +1,6 @@
-# Answers and audit records are bounded, whatever the body (README,
-# Errors): at most 100 violations are listed, of the policy as of the API
-# reference, with the total stated; a policy pattern's "$" is the end of
+# Answers and audit records are bounded, whatever the body (docs/errors.md,
+# "Violations"): at most 100 violations are listed, of the policy as of the
+# API reference, with the total stated; a policy pattern's "$" is the end of
 # the string.
 
 use strict;
@@ -41,7 +41,7 @@ my $audit = $t->prefix . '/logs/audit.log';
 my $path = config_path('fn-cap');
 
 # security group ids as long as the cloud's: a body may hold a value per
-# 16 bytes (README, What a governed body must be)
+# 16 bytes (docs/policy-language.md, "What a governed body must be")
 sub body_with_groups {
     my ($n, %o) = @_;
     my $sg = 'sg-bad-0000-0000-0000-000000000000';

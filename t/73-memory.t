@@ -1,16 +1,16 @@
-# What a decided request holds (README, Memory): the scan's tape, key
-# tables and copies go when the request is decided, allowed or refused,
-# so that requests held open afterwards cost about their body each.  An
-# HTTP/2 connection whose SETTINGS give every stream a window of 0 holds
-# its streams open (t/lib/FgsH2.pm); the worker's VmRSS before and after
-# is read from /proc.  Key-dense, value-dense and nested bodies, allowed
-# and refused.  Before this bound, such bodies cost 13 to 48 times their
-# size each.
+# What a decided request holds (docs/performance.md, "Memory"): the scan's
+# tape, key tables and copies go when the request is decided, allowed or
+# refused, so that requests held open afterwards cost about their body each.
+# An HTTP/2 connection whose SETTINGS give every stream a window of 0 holds
+# its streams open (t/lib/FgsH2.pm); the worker's VmRSS before and after is
+# read from /proc.  Key-dense, value-dense and nested bodies, allowed and
+# refused.  Before this bound, such bodies cost 13 to 48 times their size
+# each.
 #
-# A body may hold a value per 16 bytes (README, What a governed body must
-# be): the dense bodies that reach the API reference's check have that
-# many, and the denser ones are refused by the scan, which costs no more
-# than the others.
+# A body may hold a value per 16 bytes (docs/policy-language.md, "What a
+# governed body must be"): the dense bodies that reach the API reference's
+# check have that many, and the denser ones are refused by the scan, which
+# costs no more than the others.
 #
 # Under a sanitizer or valgrind the allocator is not glibc's and VmRSS
 # says nothing of the module: the requests are still sent and answered,

@@ -1,7 +1,7 @@
 /*
- * The organisation's FunctionGraph policy (conf/policy.json, DESIGN
- * section 5) written by hand for njs, as a user without the module would:
- * the benchmark's njs peer.
+ * The organisation's FunctionGraph policy (conf/policy.json;
+ * docs/policy-language.md) written by hand for njs, as a user without the
+ * module would: the benchmark's njs peer.
  *
  * js_content reads the body (in memory: client_body_buffer_size equals
  * client_max_body_size), JSON.parse()s it, applies the rules and then

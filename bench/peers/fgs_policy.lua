@@ -1,7 +1,7 @@
 --[[
-The organisation's FunctionGraph policy (conf/policy.json, DESIGN
-section 5) written by hand for lua-nginx-module with lua-cjson, as a user
-without the module would: the benchmark's Lua peer.
+The organisation's FunctionGraph policy (conf/policy.json;
+docs/policy-language.md) written by hand for lua-nginx-module with
+lua-cjson, as a user without the module would: the benchmark's Lua peer.
 
 access_by_lua reads the body with ngx.req.read_body() (in memory:
 client_body_buffer_size equals client_max_body_size), decodes it with

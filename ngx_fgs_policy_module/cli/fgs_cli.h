@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * fgs-policy, the command line face of the policy engine (DESIGN section
- * 10): the same engine as the module, one subcommand per file.
+ * fgs-policy, the command line face of the policy engine
+ * (docs/operations.md, "fgs-policy"): the same engine as the module, one
+ * subcommand per file.
  */
 
 
@@ -19,6 +20,7 @@
 #include "target/fgs_target.h"
 #include "policy/fgs_policy.h"
 #include "load/fgs_load.h"
+#include "request/fgs_request.h"
 
 
 /* exit codes */
@@ -46,16 +48,7 @@ typedef struct {
 
 /* what the gateway would do with it */
 typedef struct {
-    fgs_decision_e      decision;
-    int                 status;
-    const char         *error_code;
-    const char         *error_msg;
-    fgs_violations_t    schema;         /* FGSPOL.4001: the API reference */
-    fgs_target_t        target;
-    fgs_json_doc_t      doc;
-    fgs_eval_input_t    in;             /* what the policy ran on */
-    fgs_eval_t          eval;           /* when the policy ran */
-    unsigned            evaluated:1;
+    fgs_verdict_t       verdict;        /* fgs_request_begin(), _body() */
     const u_char       *forwarded;      /* the body sent upstream, or NULL */
     size_t              forwarded_len;
 } fgs_cli_result_t;

@@ -25,10 +25,23 @@
 #include "fgs_cli.h"
 
 
+/* what the command line asks for */
+typedef struct {
+    fgs_cli_request_t   rq;
+    const char         *policy_path;
+    const char         *body_path;
+    const char         *out_path;
+    const char         *now;
+    unsigned            explain:1;
+} fgs_cli_eval_args_t;
+
+
+static int fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a,
+    int *code);
+static int fgs_cli_eval_print(const fgs_cli_eval_args_t *a,
+    const fgs_cli_result_t *res);
 static int fgs_cli_eval_write(const char *path, const u_char *data,
     size_t len);
-
-
 static void fgs_cli_eval_explain(void *data, const char *line);
 
 
@@ -46,40 +59,97 @@ static const char  fgs_cli_eval_usage[] =
 int
 fgs_cli_eval(int argc, char **argv)
 {
-    int                 i, rc, code, explain;
-    char               *dump, err[512];
-    json_t             *o;
-    size_t              len;
-    u_char             *body;
-    const char         *policy_path, *body_path, *out_path, *now, *opt;
-    fgs_arena_t         arena;
-    fgs_policy_t       *policy;
-    fgs_cli_result_t    res;
-    fgs_cli_request_t   rq;
+    int                   rc, code;
+    char                  err[512];
+    size_t                len;
+    u_char               *body;
+    fgs_arena_t           arena;
+    fgs_policy_t         *policy;
+    fgs_cli_result_t      res;
+    fgs_cli_eval_args_t   a;
 
-    memset(&rq, 0, sizeof(fgs_cli_request_t));
-    rq.op = FGS_OP_NONE;
-    policy_path = NULL;
-    body_path = NULL;
-    out_path = NULL;
-    now = NULL;
-    explain = 0;
+    if (fgs_cli_eval_args(argc, argv, &a, &code) != FGS_OK) {
+        return code;
+    }
+
+    policy = fgs_cli_load_policy(a.policy_path);
+    if (policy == NULL) {
+        return FGS_CLI_FAILED;
+    }
+
+    body = NULL;
+
+    if (a.body_path != NULL) {
+        body = (strcmp(a.body_path, "-") == 0)
+               ? fgs_cli_read_stdin(&len, FGS_CLI_MAX_STDIN, err, sizeof(err))
+               : fgs_cli_read_file(a.body_path, &len, err, sizeof(err));
+        if (body == NULL) {
+            fprintf(stderr, "fgs-policy eval: %s\n", err);
+            fgs_policy_free(policy);
+            return FGS_CLI_ERROR;
+        }
+
+        a.rq.body = body;
+        a.rq.len = len;
+    }
+
+    fgs_arena_init(&arena);
+
+    rc = fgs_cli_run(policy, &a.rq, &res, &arena.alloc, err, sizeof(err));
+
+    if (rc != FGS_OK) {
+        fprintf(stderr, "fgs-policy eval: %s\n", err);
+        code = FGS_CLI_ERROR;
+
+    } else if (a.explain
+               && fgs_cli_explain(policy, &a.rq, &res, &arena.alloc,
+                                  fgs_cli_eval_explain, stderr)
+                  != FGS_OK)
+    {
+        fprintf(stderr, "fgs-policy eval: out of memory\n");
+        code = FGS_CLI_ERROR;
+
+    } else {
+        code = fgs_cli_eval_print(&a, &res);
+    }
+
+    fgs_arena_reset(&arena);
+    free(body);
+    fgs_policy_free(policy);
+
+    return code;
+}
+
+
+/* FGS_OK to go on, or FGS_DECLINED with the exit code in *code */
+
+static int
+fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
+{
+    int          i;
+    const char  *opt;
+
+    memset(a, 0, sizeof(fgs_cli_eval_args_t));
+    a->rq.op = FGS_OP_NONE;
+
+    *code = FGS_CLI_USAGE;
 
     for (i = 0; i < argc; i++) {
         opt = argv[i];
 
         if (fgs_cli_is_help(opt)) {
             fgs_cli_help("eval", stdout);
-            return 0;
+            *code = 0;
+            return FGS_DECLINED;
         }
 
         if (strcmp(opt, "--signed") == 0) {
-            rq.signed_body = 1;
+            a->rq.signed_body = 1;
             continue;
         }
 
         if (strcmp(opt, "--explain") == 0) {
-            explain = 1;
+            a->explain = 1;
             continue;
         }
 
@@ -87,114 +157,86 @@ fgs_cli_eval(int argc, char **argv)
             if (i + 1 == argc) {
                 fprintf(stderr, "fgs-policy eval: %s needs a value\n%s",
                         opt, fgs_cli_eval_usage);
-                return FGS_CLI_USAGE;
+                return FGS_DECLINED;
             }
 
             i++;
 
             if (strcmp(opt, "--op") == 0
-                && fgs_cli_parse_op(argv[i], &rq.op) == FGS_OK)
+                && fgs_cli_parse_op(argv[i], &a->rq.op) == FGS_OK)
             {
                 continue;
             }
 
             if (strcmp(opt, "--mode") == 0
-                && fgs_cli_parse_mode(argv[i], &rq.mode) == FGS_OK)
+                && fgs_cli_parse_mode(argv[i], &a->rq.mode) == FGS_OK)
             {
                 continue;
             }
 
             if (strcmp(opt, "--urn") == 0) {
-                rq.urn = argv[i];
+                a->rq.urn = argv[i];
 
             } else if (strcmp(opt, "--project") == 0) {
-                rq.project = argv[i];
+                a->rq.project = argv[i];
 
             } else if (strcmp(opt, "--now") == 0) {
-                now = argv[i];
+                a->now = argv[i];
 
             } else if (strcmp(opt, "--out") == 0) {
-                out_path = argv[i];
+                a->out_path = argv[i];
 
             } else {
                 fprintf(stderr, "fgs-policy eval: bad option %s %s\n%s",
                         opt, argv[i], fgs_cli_eval_usage);
-                return FGS_CLI_USAGE;
+                return FGS_DECLINED;
             }
 
             continue;
         }
 
-        if (policy_path == NULL) {
-            policy_path = opt;
+        if (a->policy_path == NULL) {
+            a->policy_path = opt;
 
-        } else if (body_path == NULL) {
-            body_path = opt;
+        } else if (a->body_path == NULL) {
+            a->body_path = opt;
 
         } else {
             fprintf(stderr, "fgs-policy eval: too many arguments\n%s",
                     fgs_cli_eval_usage);
-            return FGS_CLI_USAGE;
+            return FGS_DECLINED;
         }
     }
 
-    if (policy_path == NULL || rq.op == FGS_OP_NONE
-        || (body_path == NULL && rq.op != FGS_OP_OTHER))
+    if (a->policy_path == NULL || a->rq.op == FGS_OP_NONE
+        || (a->body_path == NULL && a->rq.op != FGS_OP_OTHER))
     {
         fprintf(stderr, "%s", fgs_cli_eval_usage);
-        return FGS_CLI_USAGE;
+        return FGS_DECLINED;
     }
 
-    if (fgs_cli_parse_now(now, &rq.now) != FGS_OK) {
+    if (fgs_cli_parse_now(a->now, &a->rq.now) != FGS_OK) {
         fprintf(stderr, "fgs-policy eval: --now takes an RFC 3339 date-time "
                 "such as 2026-11-23T10:00:00Z\n");
-        return FGS_CLI_USAGE;
+        return FGS_DECLINED;
     }
 
-    policy = fgs_cli_load_policy(policy_path);
-    if (policy == NULL) {
-        return FGS_CLI_FAILED;
-    }
+    return FGS_OK;
+}
 
-    body = NULL;
 
-    if (body_path != NULL) {
-        body = (strcmp(body_path, "-") == 0)
-               ? fgs_cli_read_stdin(&len, FGS_CLI_MAX_STDIN, err, sizeof(err))
-               : fgs_cli_read_file(body_path, &len, err, sizeof(err));
-        if (body == NULL) {
-            fprintf(stderr, "fgs-policy eval: %s\n", err);
-            fgs_policy_free(policy);
-            return FGS_CLI_ERROR;
-        }
+/* the decision as JSON on standard output, the body to --out; exit code */
 
-        rq.body = body;
-        rq.len = len;
-    }
+static int
+fgs_cli_eval_print(const fgs_cli_eval_args_t *a, const fgs_cli_result_t *res)
+{
+    char    *dump;
+    json_t  *o;
 
-    fgs_arena_init(&arena);
+    o = fgs_cli_result_json(res, a->out_path == NULL);
 
-    rc = fgs_cli_run(policy, &rq, &res, &arena.alloc, err, sizeof(err));
-
-    if (rc != FGS_OK) {
-        fprintf(stderr, "fgs-policy eval: %s\n", err);
-        code = FGS_CLI_ERROR;
-        goto done;
-    }
-
-    if (explain && fgs_cli_explain(policy, &rq, &res, &arena.alloc,
-                                   fgs_cli_eval_explain, stderr)
-                   != FGS_OK)
-    {
-        fprintf(stderr, "fgs-policy eval: out of memory\n");
-        code = FGS_CLI_ERROR;
-        goto done;
-    }
-
-    o = fgs_cli_result_json(&res, out_path == NULL);
-
-    if (o != NULL && out_path != NULL && res.forwarded != NULL) {
-        json_object_set_new(o, "body_file", json_string(out_path));
+    if (o != NULL && a->out_path != NULL && res->forwarded != NULL) {
+        json_object_set_new(o, "body_file", json_string(a->out_path));
     }
 
     dump = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
@@ -202,43 +244,30 @@ fgs_cli_eval(int argc, char **argv)
 
     if (dump == NULL) {
         fprintf(stderr, "fgs-policy eval: out of memory\n");
-        code = FGS_CLI_ERROR;
-        goto done;
+        return FGS_CLI_ERROR;
     }
 
     printf("%s\n", dump);
     free(dump);
 
-    if (out_path != NULL && res.forwarded != NULL
-        && fgs_cli_eval_write(out_path, res.forwarded, res.forwarded_len)
+    if (a->out_path != NULL && res->forwarded != NULL
+        && fgs_cli_eval_write(a->out_path, res->forwarded, res->forwarded_len)
            != FGS_OK)
     {
-        code = FGS_CLI_ERROR;
-        goto done;
+        return FGS_CLI_ERROR;
     }
 
-    switch (res.decision) {
+    switch (res->verdict.decision) {
 
     case FGS_DECISION_DENY:
-        code = FGS_CLI_DENIED;
-        break;
+        return FGS_CLI_DENIED;
 
     case FGS_DECISION_ERROR:
-        code = FGS_CLI_ERROR;
-        break;
+        return FGS_CLI_ERROR;
 
     default:
-        code = FGS_CLI_FORWARDED;
-        break;
+        return FGS_CLI_FORWARDED;
     }
-
-done:
-
-    fgs_arena_reset(&arena);
-    free(body);
-    fgs_policy_free(policy);
-
-    return code;
 }
 
 

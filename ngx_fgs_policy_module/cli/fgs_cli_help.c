@@ -3,7 +3,7 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * "fgs-policy COMMAND --help": each command's options, one screen each
- * (README.md, section "fgs-policy", says the same at more length).
+ * (docs/operations.md, "fgs-policy", says the same at more length).
  */
 
 

@@ -2,10 +2,9 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * One request through the engine exactly as the gateway runs it: the
- * request target (fgs_target_parse), the strict scan (fgs_json_scan),
- * the API reference (fgs_schema_validate), the policy (fgs_policy_eval), and
- * the body that would be forwarded.  Shared by "eval" and "test".
+ * One request through the engine's one pipeline (fgs_request_begin() and
+ * fgs_request_body(), which the module calls too), and the body that
+ * would be forwarded.  Shared by "eval" and "test".
  */
 
 
@@ -14,108 +13,103 @@
 #include <time.h>
 
 #include "fgs_cli.h"
-#include "request/fgs_error.h"
-#include "schema/fgs_schema.h"
 
 
-static int fgs_cli_target(const fgs_cli_request_t *rq, fgs_cli_result_t *res,
-    fgs_alloc_t *a, char *err, size_t errlen);
-static int fgs_cli_refuse(fgs_cli_result_t *res, fgs_alloc_t *a,
-    const char *code, const char *msg);
+static int fgs_cli_target(const fgs_cli_request_t *rq, fgs_alloc_t *a,
+    const char **pmethod, const char **ptarget, char *err, size_t errlen);
 
+
+/*
+ * The request as the gateway would receive it, through the one pipeline
+ * the module runs (engine/request/fgs_request.h): a Content-Type of
+ * application/json, the body's length, and an SDK signature over the
+ * body when --signed is given.
+ */
 
 int
 fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     fgs_cli_result_t *res, fgs_alloc_t *a, char *err, size_t errlen)
 {
-    int                rc;
-    u_char            *buf;
-    fgs_eval_input_t   in;
+    int             rc;
+    u_char         *buf;
+    const char     *method, *target;
+    fgs_verdict_t  *v;
+    fgs_request_t   req;
 
     memset(res, 0, sizeof(fgs_cli_result_t));
-    fgs_violations_init(&res->schema);
 
-    rc = fgs_cli_target(rq, res, a, err, errlen);
+    rc = fgs_cli_target(rq, a, &method, &target, err, errlen);
     if (rc != FGS_OK) {
         return rc;
     }
 
-    memset(&in, 0, sizeof(fgs_eval_input_t));
-    in.op = rq->op;
-    in.target = &res->target;
-    in.mode = rq->mode;
-    in.now = rq->now;
-    in.signed_body = rq->signed_body;
-
-    if (rq->op != FGS_OP_OTHER) {
-        if (rq->body == NULL) {
-            snprintf(err, errlen, "a %s request needs a body",
-                     fgs_op_name(rq->op));
-            return FGS_DECLINED;
-        }
-
-        rc = fgs_json_scan(&res->doc, rq->body, rq->len, a);
-
-        if (rc == FGS_ERROR) {
-            snprintf(err, errlen, "out of memory");
-            return FGS_ERROR;
-        }
-
-        if (rc != FGS_OK) {
-            return fgs_cli_refuse(res, a, "FGSPOL.4000",
-                                  fgs_error_scan_msg(a, &res->doc));
-        }
-
-        rc = fgs_schema_validate(&res->doc, rq->op, &res->schema, a);
-
-        if (rc == FGS_ERROR) {
-            snprintf(err, errlen, "out of memory");
-            return FGS_ERROR;
-        }
-
-        if (rc != FGS_OK) {
-            return fgs_cli_refuse(res, a, fgs_error_schema_code(&res->schema),
-                                  fgs_error_schema_msg(a, &res->schema));
-        }
-
-        in.doc = &res->doc;
+    if (rq->op != FGS_OP_OTHER && rq->body == NULL) {
+        snprintf(err, errlen, "a %s request needs a body",
+                 fgs_op_name(rq->op));
+        return FGS_DECLINED;
     }
 
-    if (fgs_policy_eval(policy, &in, &res->eval, a) != FGS_OK) {
-        snprintf(err, errlen, "the evaluation failed (out of memory)");
+    memset(&req, 0, sizeof(fgs_request_t));
+
+    req.method.data = (const u_char *) method;
+    req.method.len = strlen(method);
+    req.target.data = (const u_char *) target;
+    req.target.len = strlen(target);
+    req.content_types = 1;
+    req.content_type.data = (const u_char *) "application/json";
+    req.content_type.len = sizeof("application/json") - 1;
+    req.content_length = rq->body ? (int64_t) rq->len : -1;
+    req.aksk = rq->signed_body;
+    req.policy = policy;
+    req.mode = rq->mode;
+    req.max_body_size = INT64_MAX;
+    req.now = rq->now;
+
+    v = &res->verdict;
+
+    rc = fgs_request_begin(&req, v, a);
+
+    if (rc == FGS_OK && v->next == FGS_NEXT_BODY) {
+        rc = fgs_request_body(&req, v, rq->body, rq->len, NULL, a, a);
+    }
+
+    if (rc != FGS_OK) {
+        snprintf(err, errlen, "%s (out of memory)",
+                 v->failure ? v->failure : "the check failed");
         return FGS_ERROR;
     }
 
-    res->evaluated = 1;
-    res->in = in;
-    res->decision = res->eval.decision;
-    res->status = res->eval.status;
-    res->error_code = res->eval.error_code;
-    res->error_msg = res->eval.error_msg;
+    if (v->next == FGS_NEXT_PASS
+        || (v->next != FGS_NEXT_ANSWER && v->op != rq->op))
+    {
+        snprintf(err, errlen, "%s %s is not a %s request", method, target,
+                 fgs_op_name(rq->op));
+        return FGS_DECLINED;
+    }
 
-    if (res->decision == FGS_DECISION_DENY || rq->op == FGS_OP_OTHER) {
+    if (v->next != FGS_NEXT_FORWARD || rq->op == FGS_OP_OTHER) {
         return FGS_OK;
     }
 
-    if (res->eval.nedits == 0) {
+    if (v->eval.nedits == 0) {
         res->forwarded = rq->body;
         res->forwarded_len = rq->len;
         return FGS_OK;
     }
 
-    buf = a->alloc(a->data, res->eval.new_len + 1);
+    buf = a->alloc(a->data, v->eval.new_len + 1);
     if (buf == NULL) {
         snprintf(err, errlen, "out of memory");
         return FGS_ERROR;
     }
 
-    res->forwarded_len = fgs_edits_apply(rq->body, rq->len, res->eval.edits,
-                                         res->eval.nedits, buf);
+    res->forwarded_len = fgs_edits_apply(rq->body, rq->len, v->eval.edits,
+                                         v->eval.nedits, buf);
     res->forwarded = buf;
 
-    if (res->forwarded_len != res->eval.new_len) {
+    if (res->forwarded_len != v->eval.new_len) {
         snprintf(err, errlen, "the rewritten body is %zu bytes, not %zu",
-                 res->forwarded_len, res->eval.new_len);
+                 res->forwarded_len, v->eval.new_len);
         return FGS_ERROR;
     }
 
@@ -130,13 +124,12 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
  */
 
 static int
-fgs_cli_target(const fgs_cli_request_t *rq, fgs_cli_result_t *res,
-    fgs_alloc_t *a, char *err, size_t errlen)
+fgs_cli_target(const fgs_cli_request_t *rq, fgs_alloc_t *a,
+    const char **pmethod, const char **ptarget, char *err, size_t errlen)
 {
-    int                   i;
-    char                 *target, project[33];
-    const char           *method, *p, *q;
-    fgs_target_result_e   r;
+    int          i;
+    char        *target, project[33];
+    const char  *method, *p, *q;
 
     project[0] = '\0';
 
@@ -197,38 +190,10 @@ fgs_cli_target(const fgs_cli_request_t *rq, fgs_cli_result_t *res,
         return FGS_ERROR;
     }
 
-    r = fgs_target_parse(&res->target, (const u_char *) method,
-                         strlen(method), (const u_char *) target,
-                         strlen(target));
-
-    if (r == FGS_TARGET_REJECT) {
-        snprintf(err, errlen, "%s %s: %s", method, target,
-                 res->target.error ? res->target.error : "refused");
-        return FGS_DECLINED;
-    }
-
-    if (r != FGS_TARGET_GOVERN || res->target.op != rq->op) {
-        snprintf(err, errlen, "%s %s is not a %s request", method, target,
-                 fgs_op_name(rq->op));
-        return FGS_DECLINED;
-    }
+    *pmethod = method;
+    *ptarget = target;
 
     return FGS_OK;
-}
-
-
-/* refused before policy: 400 with the error the gateway would return */
-
-static int
-fgs_cli_refuse(fgs_cli_result_t *res, fgs_alloc_t *a, const char *code,
-    const char *msg)
-{
-    res->decision = FGS_DECISION_ERROR;
-    res->status = 400;
-    res->error_code = code;
-    res->error_msg = msg;
-
-    return msg ? FGS_OK : FGS_ERROR;
 }
 
 
@@ -239,17 +204,31 @@ fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     const fgs_cli_result_t *res, fgs_alloc_t *a, fgs_policy_print_pt print,
     void *data)
 {
-    char  line[1024];
+    char                  line[1024];
+    fgs_eval_input_t      in;
+    const fgs_verdict_t  *v;
 
-    if (!res->evaluated) {
+    v = &res->verdict;
+
+    if (!v->evaluated) {
         snprintf(line, sizeof(line), "refused before the policy (%s): %s",
-                 res->error_code ? res->error_code : "no code",
-                 res->error_msg ? res->error_msg : "no reason given");
+                 v->error_code ? v->error_code : "no code",
+                 v->error_msg ? v->error_msg : "no reason given");
         print(data, line);
         return FGS_OK;
     }
 
-    return fgs_policy_explain(policy, &res->in, &res->eval, a, print, data);
+    /* what the policy ran on, as fgs_request_body() gave it */
+
+    memset(&in, 0, sizeof(fgs_eval_input_t));
+    in.op = v->op;
+    in.target = &v->target;
+    in.doc = (v->op == FGS_OP_OTHER) ? NULL : &v->doc;
+    in.mode = rq->mode;
+    in.now = rq->now;
+    in.signed_body = v->signed_body;
+
+    return fgs_policy_explain(policy, &in, &v->eval, a, print, data);
 }
 
 

@@ -97,6 +97,22 @@ typedef struct {
 } fgs_entry_t;
 
 
+/* what the command line asks for */
+typedef struct {
+    const char          *policy_path;
+    const char          *dir;
+    const char          *run;           /* --run PATTERN, or NULL */
+    fgs_case_format_e    format;
+    long                 min;           /* --coverage-min, or -1 */
+    unsigned             coverage:1;
+} fgs_case_args_t;
+
+
+static int fgs_case_args(int argc, char **argv, fgs_case_args_t *a,
+    int *code);
+static void fgs_case_file(const fgs_policy_t *policy, const char *dir,
+    fgs_case_file_t *f, fgs_case_cover_t *cover, fgs_case_outcome_t *out,
+    size_t *ncases);
 static size_t fgs_case_scan_dir(const char *dir, fgs_case_file_t *files);
 static void fgs_case_mark_bodies(fgs_case_file_t *files, size_t n);
 static int fgs_case_run(const fgs_policy_t *policy, fgs_case_t *c);
@@ -144,117 +160,34 @@ static const char *const  fgs_case_expect_keys[] = {
 int
 fgs_cli_test(int argc, char **argv)
 {
-    int                  i, rc, err;
-    long                 min;
-    char                *end;
+    int                  rc, err;
     size_t               n, k, no, ncases, nfailed;
     json_t              *coverage;
-    unsigned             percent, coverage_on;
+    unsigned             percent;
     PCRE2_SIZE           eoff;
-    const char          *policy_path, *dir, *run, *opt;
-    fgs_case_t           c;
     fgs_policy_t        *policy;
     pcre2_code          *re;
+    fgs_case_args_t      a;
     fgs_case_file_t     *files, *f;
     pcre2_match_data    *md;
     fgs_case_cover_t     cover;
-    fgs_case_format_e    format;
     fgs_case_outcome_t  *out;
 
-    policy_path = NULL;
-    dir = NULL;
-    run = NULL;
-    format = FGS_CASE_TAP;
-    coverage_on = 0;
-    min = -1;
-
-    for (i = 0; i < argc; i++) {
-        opt = argv[i];
-
-        if (fgs_cli_is_help(opt)) {
-            fgs_cli_help("test", stdout);
-            return 0;
-        }
-
-        if (strcmp(opt, "--coverage") == 0) {
-            coverage_on = 1;
-            continue;
-        }
-
-        if (opt[0] == '-' && opt[1] == '-') {
-            if (i + 1 == argc) {
-                fprintf(stderr, "fgs-policy test: %s needs a value\n", opt);
-                fgs_cli_help("test", stderr);
-                return FGS_CLI_USAGE;
-            }
-
-            i++;
-
-            if (strcmp(opt, "--run") == 0) {
-                run = argv[i];
-                continue;
-            }
-
-            if (strcmp(opt, "--format") == 0) {
-                if (strcmp(argv[i], "tap") == 0) {
-                    format = FGS_CASE_TAP;
-                    continue;
-                }
-
-                if (strcmp(argv[i], "json") == 0) {
-                    format = FGS_CASE_JSON;
-                    continue;
-                }
-
-                if (strcmp(argv[i], "junit") == 0) {
-                    format = FGS_CASE_JUNIT;
-                    continue;
-                }
-            }
-
-            if (strcmp(opt, "--coverage-min") == 0) {
-                min = strtol(argv[i], &end, 10);
-
-                if (end != argv[i] && *end == '\0' && min >= 0 && min <= 100) {
-                    coverage_on = 1;
-                    continue;
-                }
-            }
-
-            fprintf(stderr, "fgs-policy test: bad option %s %s\n", opt,
-                    argv[i]);
-            fgs_cli_help("test", stderr);
-            return FGS_CLI_USAGE;
-        }
-
-        if (policy_path == NULL) {
-            policy_path = opt;
-
-        } else if (dir == NULL) {
-            dir = opt;
-
-        } else {
-            fgs_cli_help("test", stderr);
-            return FGS_CLI_USAGE;
-        }
-    }
-
-    if (dir == NULL) {
-        fgs_cli_help("test", stderr);
-        return FGS_CLI_USAGE;
+    if (fgs_case_args(argc, argv, &a, &rc) != FGS_OK) {
+        return rc;
     }
 
     re = NULL;
     md = NULL;
 
-    if (run != NULL) {
-        re = pcre2_compile((PCRE2_SPTR) run, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-                           &err, &eoff, NULL);
+    if (a.run != NULL) {
+        re = pcre2_compile((PCRE2_SPTR) a.run, PCRE2_ZERO_TERMINATED,
+                           PCRE2_UTF, &err, &eoff, NULL);
         md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
 
         if (md == NULL) {
             fprintf(stderr, "fgs-policy test: --run \"%s\" is no PCRE2 "
-                    "pattern (at offset %zu)\n", run, (size_t) eoff);
+                    "pattern (at offset %zu)\n", a.run, (size_t) eoff);
             pcre2_code_free(re);
             return FGS_CLI_USAGE;
         }
@@ -262,7 +195,7 @@ fgs_cli_test(int argc, char **argv)
 
     files = calloc(FGS_CASE_MAX_FILES, sizeof(fgs_case_file_t));
     out = calloc(FGS_CASE_MAX_FILES, sizeof(fgs_case_outcome_t));
-    policy = (files && out) ? fgs_cli_load_policy(policy_path) : NULL;
+    policy = (files && out) ? fgs_cli_load_policy(a.policy_path) : NULL;
 
     if (policy == NULL || fgs_case_cover_init(&cover, policy) != FGS_OK) {
         if (files == NULL || out == NULL || policy != NULL) {
@@ -277,7 +210,7 @@ fgs_cli_test(int argc, char **argv)
         return FGS_CLI_FAILED;
     }
 
-    n = fgs_case_scan_dir(dir, files);
+    n = fgs_case_scan_dir(a.dir, files);
     fgs_case_mark_bodies(files, n);
 
     no = 0;
@@ -301,70 +234,38 @@ fgs_cli_test(int argc, char **argv)
             continue;
         }
 
-        memset(&c, 0, sizeof(fgs_case_t));
-        c.cover = &cover;
-        c.dir = dir;
-        c.name = f->name;
-        c.json = f->json;
-
-        out[no].name = f->name;
-
-        if (!f->is_case) {
-            fgs_case_problem(&c, "neither a case (*.json), a body file a "
-                             "case reads, nor the README: it would be "
-                             "skipped");
-
-        } else if (f->json == NULL) {
-            fgs_case_problem(&c, "malformed: %s", f->error);
-
-        } else {
-            ncases++;
-            out[no].description = json_string_value(
-                                      json_object_get(f->json, "description"));
-
-            if (fgs_case_run(policy, &c) != FGS_OK) {
-                fgs_case_problem(&c, "the case could not be run");
-            }
-        }
-
-        out[no].failed = c.failed;
-        out[no].problems = strdup(c.problems);
-
-        if (out[no].problems == NULL) {
-            out[no].failed = 1;
-        }
-
-        nfailed += c.failed;
+        fgs_case_file(policy, a.dir, f, &cover, &out[no], &ncases);
+        nfailed += out[no].failed;
         no++;
     }
 
     coverage = NULL;
     percent = 100;
 
-    if (coverage_on) {
+    if (a.coverage) {
         coverage = json_object();
         percent = fgs_case_cover_report(&cover, policy, coverage,
-                                        (format == FGS_CASE_TAP) ? stdout
-                                                                 : NULL);
-        if (min >= 0 && percent < (unsigned) min) {
+                                        (a.format == FGS_CASE_TAP) ? stdout
+                                                                   : NULL);
+        if (a.min >= 0 && percent < (unsigned) a.min) {
             nfailed++;
         }
     }
 
-    fgs_case_report(format, policy_path, dir, out, no, coverage, min >= 0,
-                    percent, min);
+    fgs_case_report(a.format, a.policy_path, a.dir, out, no, coverage,
+                    a.min >= 0, percent, a.min);
 
     rc = 0;
 
     if (n == FGS_CASE_MAX_FILES) {
         fprintf(stderr, "fgs-policy test: %s has more than %d files: not "
-                "all were read\n", dir, FGS_CASE_MAX_FILES - 1);
+                "all were read\n", a.dir, FGS_CASE_MAX_FILES - 1);
         rc = FGS_CLI_FAILED;
 
     } else if (ncases == 0) {
         fprintf(stderr, "fgs-policy test: %s: no case%s%s%s: nothing was "
-                "tested\n", dir, run ? " matches --run \"" : " (*.json)",
-                run ? run : "", run ? "\"" : "");
+                "tested\n", a.dir, a.run ? " matches --run \"" : " (*.json)",
+                a.run ? a.run : "", a.run ? "\"" : "");
         rc = FGS_CLI_FAILED;
 
     } else if (nfailed) {
@@ -389,6 +290,147 @@ fgs_cli_test(int argc, char **argv)
     pcre2_code_free(re);
 
     return rc;
+}
+
+
+/* FGS_OK to go on, or FGS_DECLINED with the exit code in *code */
+
+static int
+fgs_case_args(int argc, char **argv, fgs_case_args_t *a, int *code)
+{
+    int          i;
+    char        *end;
+    const char  *opt;
+
+    memset(a, 0, sizeof(fgs_case_args_t));
+    a->format = FGS_CASE_TAP;
+    a->min = -1;
+
+    *code = FGS_CLI_USAGE;
+
+    for (i = 0; i < argc; i++) {
+        opt = argv[i];
+
+        if (fgs_cli_is_help(opt)) {
+            fgs_cli_help("test", stdout);
+            *code = 0;
+            return FGS_DECLINED;
+        }
+
+        if (strcmp(opt, "--coverage") == 0) {
+            a->coverage = 1;
+            continue;
+        }
+
+        if (opt[0] == '-' && opt[1] == '-') {
+            if (i + 1 == argc) {
+                fprintf(stderr, "fgs-policy test: %s needs a value\n", opt);
+                fgs_cli_help("test", stderr);
+                return FGS_DECLINED;
+            }
+
+            i++;
+
+            if (strcmp(opt, "--run") == 0) {
+                a->run = argv[i];
+                continue;
+            }
+
+            if (strcmp(opt, "--format") == 0) {
+                if (strcmp(argv[i], "tap") == 0) {
+                    a->format = FGS_CASE_TAP;
+                    continue;
+                }
+
+                if (strcmp(argv[i], "json") == 0) {
+                    a->format = FGS_CASE_JSON;
+                    continue;
+                }
+
+                if (strcmp(argv[i], "junit") == 0) {
+                    a->format = FGS_CASE_JUNIT;
+                    continue;
+                }
+            }
+
+            if (strcmp(opt, "--coverage-min") == 0) {
+                a->min = strtol(argv[i], &end, 10);
+
+                if (end != argv[i] && *end == '\0'
+                    && a->min >= 0 && a->min <= 100)
+                {
+                    a->coverage = 1;
+                    continue;
+                }
+            }
+
+            fprintf(stderr, "fgs-policy test: bad option %s %s\n", opt,
+                    argv[i]);
+            fgs_cli_help("test", stderr);
+            return FGS_DECLINED;
+        }
+
+        if (a->policy_path == NULL) {
+            a->policy_path = opt;
+
+        } else if (a->dir == NULL) {
+            a->dir = opt;
+
+        } else {
+            fgs_cli_help("test", stderr);
+            return FGS_DECLINED;
+        }
+    }
+
+    if (a->dir == NULL) {
+        fgs_cli_help("test", stderr);
+        return FGS_DECLINED;
+    }
+
+    return FGS_OK;
+}
+
+
+/* one file of the directory: a case run and checked, or a problem */
+
+static void
+fgs_case_file(const fgs_policy_t *policy, const char *dir,
+    fgs_case_file_t *f, fgs_case_cover_t *cover, fgs_case_outcome_t *out,
+    size_t *ncases)
+{
+    fgs_case_t  c;
+
+    memset(&c, 0, sizeof(fgs_case_t));
+    c.cover = cover;
+    c.dir = dir;
+    c.name = f->name;
+    c.json = f->json;
+
+    out->name = f->name;
+
+    if (!f->is_case) {
+        fgs_case_problem(&c, "neither a case (*.json), a body file a case "
+                         "reads, nor the README: it would be skipped");
+
+    } else if (f->json == NULL) {
+        fgs_case_problem(&c, "malformed: %s", f->error);
+
+    } else {
+        (*ncases)++;
+        out->description = json_string_value(json_object_get(f->json,
+                                                             "description"));
+
+        if (fgs_case_run(policy, &c) != FGS_OK) {
+            fgs_case_problem(&c, "the case could not be run");
+        }
+    }
+
+    out->failed = c.failed;
+    out->problems = strdup(c.problems);
+
+    if (out->problems == NULL) {
+        out->failed = 1;
+    }
 }
 
 
@@ -657,15 +699,18 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
     const char             *id, *path, *exc;
     const fgs_violation_t  *v;
     const fgs_rule_note_t  *n;
+    const fgs_verdict_t    *vd;
 
-    if (!res->evaluated) {
+    vd = &res->verdict;
+
+    if (!vd->evaluated) {
         return;
     }
 
     for (i = 0; i < cv->nrules; i++) {
         id = fgs_policy_rule_id(policy, i);
 
-        for (n = res->eval.applied; n != NULL; n = n->next) {
+        for (n = vd->eval.applied; n != NULL; n = n->next) {
             if (strcmp(n->rule, id) == 0) {
                 cv->rules[i] = 1;
             }
@@ -674,7 +719,7 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
         for (j = 0; j < cv->nchecks[i]; j++) {
             path = fgs_policy_rule_check(policy, i, j);
 
-            for (v = res->eval.violations.head; v != NULL; v = v->next) {
+            for (v = vd->eval.violations.head; v != NULL; v = v->next) {
                 if (v->rule && strcmp(v->rule, id) == 0
                     && fgs_policy_field_of(path, v->field))
                 {
@@ -682,7 +727,7 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
                 }
             }
 
-            for (v = res->eval.audited.head; v != NULL; v = v->next) {
+            for (v = vd->eval.audited.head; v != NULL; v = v->next) {
                 if (v->rule && strcmp(v->rule, id) == 0
                     && fgs_policy_field_of(path, v->field))
                 {
@@ -692,7 +737,7 @@ fgs_case_cover(fgs_case_cover_t *cv, const fgs_policy_t *policy,
         }
     }
 
-    for (n = res->eval.waived; n != NULL; n = n->next) {
+    for (n = vd->eval.waived; n != NULL; n = n->next) {
         for (i = 0; (exc = fgs_policy_exception(policy, i, NULL)); i++) {
             if (n->action != NULL && strcmp(n->action, exc) == 0) {
                 cv->exceptions[i] = 1;
@@ -1070,70 +1115,73 @@ fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
 static void
 fgs_case_compare(fgs_case_t *c, const fgs_cli_result_t *res)
 {
-    json_t       *v;
-    size_t        n;
-    const char   *s;
-    fgs_entry_t  *got;
+    json_t               *v;
+    size_t                n;
+    const char           *s;
+    fgs_entry_t          *got;
+    const fgs_verdict_t  *vd;
+
+    vd = &res->verdict;
 
     s = json_string_value(json_object_get(c->expect, "decision"));
 
-    if (strcmp(s, fgs_policy_decision_name(res->decision)) != 0) {
+    if (strcmp(s, fgs_policy_decision_name(vd->decision)) != 0) {
         fgs_case_problem(c, "decision: expected %s, got %s%s%s", s,
-                         fgs_policy_decision_name(res->decision),
-                         res->error_msg ? ": " : "",
-                         res->error_msg ? res->error_msg : "");
+                         fgs_policy_decision_name(vd->decision),
+                         vd->error_msg ? ": " : "",
+                         vd->error_msg ? vd->error_msg : "");
     }
 
     v = json_object_get(c->expect, "status");
 
     if (v != NULL
-        && (!json_is_integer(v) || json_integer_value(v) != res->status))
+        && (!json_is_integer(v) || json_integer_value(v) != vd->status))
     {
         fgs_case_problem(c, "status: expected %s, got %d",
                          json_is_integer(v) ? "another" : "an integer",
-                         res->status);
+                         vd->status);
     }
 
     v = json_object_get(c->expect, "error_code");
 
     if (v != NULL
-        && (!json_is_string(v) || res->error_code == NULL
-            || strcmp(json_string_value(v), res->error_code) != 0))
+        && (!json_is_string(v) || vd->error_code == NULL
+            || strcmp(json_string_value(v), vd->error_code) != 0))
     {
         fgs_case_problem(c, "error_code: expected %s, got %s",
                          json_is_string(v) ? json_string_value(v) : "a string",
-                         res->error_code ? res->error_code : "none");
+                         vd->error_code ? vd->error_code : "none");
     }
 
     v = json_object_get(c->expect, "error_msg_contains");
 
     if (v != NULL
-        && (!json_is_string(v) || res->error_msg == NULL
-            || strstr(res->error_msg, json_string_value(v)) == NULL))
+        && (!json_is_string(v) || vd->error_msg == NULL
+            || strstr(vd->error_msg, json_string_value(v)) == NULL))
     {
         fgs_case_problem(c, "error_msg: expected it to contain \"%s\", got "
                          "\"%s\"",
                          json_is_string(v) ? json_string_value(v) : "?",
-                         res->error_msg ? res->error_msg : "");
+                         vd->error_msg ? vd->error_msg : "");
     }
 
     /* lists: exact, order aside; an absent list expects none */
 
-    got = fgs_case_violations(res->evaluated ? &res->eval.violations
-                                             : &res->schema, &n);
+    got = fgs_case_violations(vd->evaluated ? &vd->eval.violations
+                                             : &vd->reference, &n);
     fgs_case_list(c, "violations", got, n, "violation");
     free(got);
 
-    if (res->evaluated) {
-        got = fgs_case_violations(&res->eval.audited, &n);
+    if (vd->evaluated) {
+        got = fgs_case_violations(&vd->eval.audited, &n);
         fgs_case_list(c, "audited", got, n, "audited violation");
         free(got);
 
-        got = fgs_case_notes(res->eval.waived, 1, &n);
+        got = fgs_case_notes(vd->eval.waived, 1, &n);
         fgs_case_list(c, "waived", got, n, "waiver");
         free(got);
 
-        got = fgs_case_notes(res->eval.rewrites, 0, &n);
+        got = fgs_case_notes(vd->eval.rewrites, 0, &n);
         fgs_case_list(c, "rewrites", got, n, "rewrite");
         free(got);
 
@@ -1281,14 +1329,17 @@ fgs_case_notes(const fgs_rule_note_t *notes, int waivers, size_t *n)
 static void
 fgs_case_body(fgs_case_t *c, const fgs_cli_result_t *res, fgs_op_e op)
 {
-    int                rc;
-    json_t            *fields, *absent, *root, *v, *got;
-    size_t             i;
-    const char        *path;
-    fgs_arena_t        arena;
-    json_error_t       jerr;
-    fgs_json_doc_t     doc;
-    fgs_violations_t   schema;
+    int                   rc;
+    json_t               *fields, *absent, *root, *v, *got;
+    size_t                i;
+    const char           *path;
+    fgs_arena_t           arena;
+    json_error_t          jerr;
+    fgs_json_doc_t        doc;
+    fgs_violations_t      schema;
+    const fgs_verdict_t  *vd;
+
+    vd = &res->verdict;
 
     fields = json_object_get(c->expect, "fields");
     absent = json_object_get(c->expect, "absent");
@@ -1310,7 +1361,7 @@ fgs_case_body(fgs_case_t *c, const fgs_cli_result_t *res, fgs_op_e op)
         return;
     }
 
-    if (res->decision == FGS_DECISION_REWRITE) {
+    if (vd->decision == FGS_DECISION_REWRITE) {
         fgs_arena_init(&arena);
         fgs_violations_init(&schema);
 

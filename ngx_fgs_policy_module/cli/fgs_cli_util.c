@@ -158,9 +158,12 @@ fgs_cli_load_policy(const char *path)
 json_t *
 fgs_cli_result_json(const fgs_cli_result_t *res, int with_body)
 {
-    int               rc;
-    json_t           *o, *applied;
-    fgs_rule_note_t  *n;
+    int                   rc;
+    json_t               *o, *applied;
+    fgs_rule_note_t      *n;
+    const fgs_verdict_t  *vd;
+
+    vd = &res->verdict;
 
     o = json_object();
     if (o == NULL) {
@@ -169,14 +172,14 @@ fgs_cli_result_json(const fgs_cli_result_t *res, int with_body)
 
     rc = json_object_set_new(o, "decision",
                              json_string(
-                                 fgs_policy_decision_name(res->decision)));
-    rc |= json_object_set_new(o, "status", json_integer(res->status));
-    rc |= json_object_set_new(o, "error_code", fgs_cli_str(res->error_code));
-    rc |= json_object_set_new(o, "error_msg", fgs_cli_str(res->error_msg));
+                                 fgs_policy_decision_name(vd->decision)));
+    rc |= json_object_set_new(o, "status", json_integer(vd->status));
+    rc |= json_object_set_new(o, "error_code", fgs_cli_str(vd->error_code));
+    rc |= json_object_set_new(o, "error_msg", fgs_cli_str(vd->error_msg));
 
-    if (!res->evaluated) {
+    if (!vd->evaluated) {
         rc |= json_object_set_new(o, "violations",
-                                  fgs_cli_violations_json(&res->schema));
+                                  fgs_cli_violations_json(&vd->reference));
         rc |= json_object_set_new(o, "audited", json_array());
         rc |= json_object_set_new(o, "rewrites", json_array());
         rc |= json_object_set_new(o, "waived", json_array());
@@ -185,25 +188,25 @@ fgs_cli_result_json(const fgs_cli_result_t *res, int with_body)
     } else {
         rc |= json_object_set_new(o, "violations",
                                   fgs_cli_violations_json(
-                                      &res->eval.violations));
+                                      &vd->eval.violations));
         rc |= json_object_set_new(o, "audited",
-                                  fgs_cli_violations_json(&res->eval.audited));
+                                  fgs_cli_violations_json(&vd->eval.audited));
         rc |= json_object_set_new(o, "rewrites",
-                                  fgs_cli_notes_json(res->eval.rewrites,
+                                  fgs_cli_notes_json(vd->eval.rewrites,
                                                      "action"));
         rc |= json_object_set_new(o, "waived",
-                                  fgs_cli_notes_json(res->eval.waived,
+                                  fgs_cli_notes_json(vd->eval.waived,
                                                      "exception"));
 
         applied = json_array();
         rc |= json_object_set_new(o, "applied", applied);
 
-        for (n = res->eval.applied; applied && n; n = n->next) {
+        for (n = vd->eval.applied; applied && n; n = n->next) {
             rc |= json_array_append_new(applied, json_string(n->rule));
         }
     }
 
-    if (with_body && res->decision == FGS_DECISION_REWRITE) {
+    if (with_body && vd->decision == FGS_DECISION_REWRITE) {
         rc |= json_object_set_new(o, "body",
                                   json_stringn((const char *) res->forwarded,
                                                res->forwarded_len));

@@ -9,17 +9,16 @@
  * - no target that some server on the way could read as a path under
  *   /v2/{project_id}/fgs/ may PASS, unless it is in canonical form and
  *   read as it stands is a read (GET, HEAD, OPTIONS) or an invocation;
- *   a non-canonical one must be REJECTed (DESIGN section 3).  "Some
- *   server" is modelled here, independently of fgs_target.c, as every
- *   combination of the readings lenient servers apply: dropping the
- *   scheme and authority of an absolute form, one to four rounds of
- *   percent-decoding (with or without IIS's %uXXXX, with or without
- *   overlong UTF-8 decoded as ASCII), stopping at a NUL, dropping a
- *   #fragment, '\' as '/', dropping ;parameters, collapsing "//",
- *   resolving dot segments, dropping trailing dots of segments and
- *   lowercasing (options that cannot change this target are skipped;
- *   past 64 combinations, those of at most two options and all of them
- *   together);
+ *   a non-canonical one must be REJECTed (docs/policy-language.md, "What it
+ *   governs").  "Some server" is modelled here, independently of
+ *   fgs_target.c, as every combination of the readings lenient servers
+ *   apply: dropping the scheme and authority of an absolute form, one to
+ *   four rounds of percent-decoding (with or without IIS's %uXXXX, with or
+ *   without overlong UTF-8 decoded as ASCII), stopping at a NUL, dropping a
+ *   #fragment, '\' as '/', dropping ;parameters, collapsing "//", resolving
+ *   dot segments, dropping trailing dots of segments and lowercasing
+ *   (options that cannot change this target are skipped; past 64
+ *   combinations, those of at most two options and all of them together);
  * - GOVERN only for a canonical path of exactly the governed form, with
  *   an op that fits the method and the path, a 32-character project id
  *   and, where there is one, a valid URN of that project; every span of
@@ -611,9 +610,9 @@ fuzz_t_seg(const u_char *p, size_t len, const char *w, int nocase)
 
 
 /*
- * DESIGN section 3's canonical form, from RFC 3986: origin form, every
- * byte a pchar but '%' and ';', no empty, "." or ".." segment, no
- * trailing slash.
+ * The canonical form (docs/policy-language.md, "What it governs"), from
+ * RFC 3986: origin form, every byte a pchar but '%' and ';', no empty,
+ * "." or ".." segment, no trailing slash.
  */
 
 static int

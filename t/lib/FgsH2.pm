@@ -6,8 +6,8 @@ package FgsH2;
 # initial window of 0, so the server can send HEADERS but no DATA: each
 # request stays open in nginx, decided and with its response pending,
 # until send_timeout.  That is how an attacker holds requests on one
-# connection (README, Memory), and how t/73-memory.t and bench/memory.pl
-# measure what a held request costs.
+# connection (docs/performance.md, "Memory"), and how t/73-memory.t and
+# bench/memory.pl measure what a held request costs.
 #
 #   my $h2 = FgsH2->new($port, window => 0);
 #   my $id = $h2->request('PUT', $path, \@headers, $body);

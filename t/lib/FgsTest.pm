@@ -995,10 +995,10 @@ sub is_status {
     return $ok;
 }
 
-# The response is the gateway's own JSON error (DESIGN section 7):
-# status, Content-Type application/json, error_code, a one-sentence
-# error_msg, a request_id, and violations naming $o{fields} when given.
-# Returns the decoded body (or undef).
+# The response is the gateway's own JSON error (docs/errors.md): status,
+# Content-Type application/json, error_code, a one-sentence error_msg, a
+# request_id, and violations naming $o{fields} when given.  Returns the
+# decoded body (or undef).
 sub is_fgs_error {
     my ($self, $r, $status, $code, $name, %o) = @_;
 
@@ -1187,7 +1187,7 @@ END {
 
 
 # ---------------------------------------------------------------------
-# audit files (DESIGN section 9)
+# audit files (docs/audit.md)
 
 # The lines of the audit files, in order, each { file, line (1-based),
 # raw (with its newline), json (decoded, or undef) }.

@@ -2,19 +2,19 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * What a scan holds (README, Memory).  The values a body may hold depend
- * on its length (fgs_json_max_values(): one per 16 bytes, at least 4,096,
- * at most 65,536), the node array grows to that cap and no further, and
- * the node array and the duplicate-key tables give back what they
- * outgrow through fgs_alloc_t's free.  So, whatever the body's shape,
+ * What a scan holds (docs/performance.md, "Memory").  The values a body may
+ * hold depend on its length (fgs_json_max_values(): one per 16 bytes, at
+ * least 4,096, at most 65,536), the node array grows to that cap and no
+ * further, and the node array and the duplicate-key tables give back what
+ * they outgrow through fgs_alloc_t's free.  So, whatever the body's shape,
  * the scan's memory at its peak (the node arrays, key tables and key
  * copies) stays within 8 times the body and 256 KB, whether the body is
- * accepted or refused for its values.  An allocator that counts the
- * bytes live and their peak shows it for the shapes that cost most:
- * values of one byte in an array, short keys in one object, objects of
- * 33 members in an array (the fewest that get a key table, of 128 slots:
- * the most table per member), each at the cap and one value over it, and bodies under 64 KB, which hold 4,096
- * values whatever their length.
+ * accepted or refused for its values.  An allocator that counts the bytes
+ * live and their peak shows it for the shapes that cost most: values of one
+ * byte in an array, short keys in one object, objects of 33 members in an
+ * array (the fewest that get a key table, of 128 slots: the most table per
+ * member), each at the cap and one value over it, and bodies under 64 KB,
+ * which hold 4,096 values whatever their length.
  */
 
 

@@ -3,8 +3,8 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * Unit tests of fgs_target_parse(): operations, reads, invocations, the
- * path's project and function URN, and every kind of non-canonical
- * target on a governed path (DESIGN section 3).
+ * path's project and function URN, and every kind of non-canonical target
+ * on a governed path (docs/policy-language.md, "What it governs").
  */
 
 

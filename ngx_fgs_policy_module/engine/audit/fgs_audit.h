@@ -2,9 +2,9 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The audit trail (README, "Audit trail"): one JSON line per record, each
- * line chained to the one before it by SHA-256, one chain per writer
- * (an nginx worker process) and destination.
+ * The audit trail (docs/audit.md, "A record" and "The chain"): one JSON
+ * line per record, each line chained to the one before it by SHA-256, one
+ * chain per writer (an nginx worker process) and destination.
  *
  * A line is
  *

@@ -32,9 +32,9 @@
  * long as the region, but for what it gives back through free(), where
  * the region has one (NULL: memory goes only with the region): the old
  * copies of what grows while a body is scanned (the node array, key
- * tables), so that a scan holds one of each (README, Memory).  alloc()
- * returns memory aligned for any type, or NULL; free() takes only what
- * alloc() returned, and may keep it.
+ * tables), so that a scan holds one of each (docs/performance.md,
+ * "Memory").  alloc() returns memory aligned for any type, or NULL; free()
+ * takes only what alloc() returned, and may keep it.
  */
 
 typedef struct {
@@ -85,11 +85,11 @@ struct fgs_violation_s {
 
 /*
  * At most FGS_VIOLATIONS_MAX violations are listed per answer and per
- * audit record (README, Errors): the API reference's and the policy's
- * alike.  Past that, a violation is only counted, per rule, without
- * formatting or allocating anything, and fgs_violations_close() ends the
- * list with one summary per rule ("N more violations of rule R were
- * found and not listed").
+ * audit record (docs/errors.md, "Violations"): the API reference's and the
+ * policy's alike.  Past that, a violation is only counted, per rule,
+ * without formatting or allocating anything, and fgs_violations_close()
+ * ends the list with one summary per rule ("N more violations of rule R
+ * were found and not listed").
  */
 
 #define FGS_VIOLATIONS_MAX  100

@@ -36,8 +36,9 @@
  * costs a node of 48 bytes while the body is scanned, and a member of a
  * large object 16 to 64 bytes more of duplicate-key table, so that this
  * keeps the scan's memory within 8 times the body and 256 KB whatever
- * its shape (README, "Memory"; t/unit/test_json_memory.c): at one value
- * per 8 bytes, the node arrays alone would reach 9 times the body.
+ * its shape (docs/performance.md, "Memory"; t/unit/test_json_memory.c): at
+ * one value per 8 bytes, the node arrays alone would reach 9 times the
+ * body.
  *
  * No body of the API reference comes near it (fgs_schema_fields.c):
  * they are records of a few dozen fields, whose only lists are a

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Loading the organisation's policy (README, "The policy file"): the file
+ * Loading the organisation's policy (docs/policy-language.md): the file
  * read once, hashed, parsed by jansson, every key held to the policy
  * language and every path and check to the FunctionGraph API reference,
  * and compiled into what evaluation reads (policy/fgs_policy.h).  Runs

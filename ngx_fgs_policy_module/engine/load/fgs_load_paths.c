@@ -24,7 +24,10 @@ static uint32_t fgs_load_root_intern(fgs_policy_t *policy, const char *key,
     uint32_t key_len);
 
 
-/* fields whose values are never echoed (README, "Audit trail") */
+/*
+ * fields whose values are never echoed (docs/security.md, "Redaction of
+ * secrets in logs")
+ */
 static const char  *fgs_secret_paths[][3] = {
     { "user_data", NULL, NULL },
     { "encrypted_user_data", NULL, NULL },

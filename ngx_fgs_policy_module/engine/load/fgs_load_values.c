@@ -16,8 +16,8 @@
 
 /*
  * A list of values as written, or {"list": "NAME"}: the policy's named
- * list (README, "Named lists").  Returns the array, borrowed from the
- * file, or NULL with the load failed.
+ * list (docs/policy-language.md, "Named lists").  Returns the array,
+ * borrowed from the file, or NULL with the load failed.
  */
 
 json_t *

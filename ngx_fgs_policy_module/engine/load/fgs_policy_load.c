@@ -2,13 +2,14 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Loading a policy file (README, "The policy file"): read once, hashed,
- * parsed by jansson refusing duplicate keys, then every key held to the
- * policy language (an unknown key anywhere is an error: a typo must not
- * silently disable a rule) and compiled into the structures that
- * evaluation reads.  The first error is reported with the file, the rule
- * or exception and the field (fgs_load_error.c).  The top level is read
- * here; rules and exceptions in fgs_load_rules.c.
+ * Loading a policy file (docs/policy-language.md, "The policy file" and
+ * "Loading and reloading"): read once, hashed, parsed by jansson refusing
+ * duplicate keys, then every key held to the policy language (an unknown
+ * key anywhere is an error: a typo must not silently disable a rule) and
+ * compiled into the structures that evaluation reads.  The first error
+ * is reported with the file, the rule or exception and the field
+ * (fgs_load_error.c).  The top level is read here; rules and exceptions
+ * in fgs_load_rules.c.
  */
 
 

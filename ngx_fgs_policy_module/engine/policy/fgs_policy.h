@@ -2,16 +2,15 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The organisation's policy (README, "The policy file"): loaded and
+ * The organisation's policy (docs/policy-language.md): loaded and
  * compiled once, at configuration time, with jansson and PCRE2
  * (load/fgs_load.h); evaluated per request on the scanner's tape, without
  * jansson and without allocating match data (this header).  A loaded
  * policy does not change after loading, but each of its patterns carries
  * the PCRE2 match data it is matched with: a policy is used by one thread
- * at a time.  nginx workers are single-threaded (a
- * worker shares its policy among all its requests, each evaluated
- * without suspending) and so is the CLI; a multi-threaded user loads one
- * policy per thread.
+ * at a time.  nginx workers are single-threaded (a worker shares its
+ * policy among all its requests, each evaluated without suspending) and
+ * so is the CLI; a multi-threaded user loads one policy per thread.
  */
 
 
@@ -167,16 +166,16 @@ typedef struct {
  * the violations, the notes, the edits and their bytes) into a's memory,
  * so that the memory the evaluation worked in (the body's tape, its key
  * tables, unescaped copies) can be released as soon as the decision is
- * made (README, Memory).  The strings of the policy are not copied: the
- * policy outlives every request.  applied is left NULL: only the CLI,
- * which keeps its memory, reads it.  Returns FGS_OK or FGS_ERROR.
+ * made (docs/performance.md, "Memory").  The strings of the policy are not
+ * copied: the policy outlives every request.  applied is left NULL: only
+ * the CLI, which keeps its memory, reads it.  Returns FGS_OK or FGS_ERROR.
  */
 int fgs_eval_keep(fgs_eval_t *e, fgs_alloc_t *a);
 
 
 /*
- * What evaluation means where the README's "The policy file" leaves it
- * open:
+ * What evaluation means, in full (docs/policy-language.md, "Evaluation
+ * and decisions", says it for policy authors):
  *
  * - scope: a rule applies when its operations include the request's
  *   ("other" is not a rule operation: other writes carry no body and

@@ -2,7 +2,8 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * One request against the policy (README, "The policy file"):
+ * One request against the policy (docs/policy-language.md, "Evaluation
+ * and decisions"):
  *
  * 1. which rules apply: the operation, the match on the URN (for create:
  *    on the body's func_name and package), the "when" checks on the body

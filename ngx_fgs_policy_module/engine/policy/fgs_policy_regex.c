@@ -22,7 +22,7 @@
  * NEVER_BACKSLASH_C: "\C" could split a UTF-8 character.
  * DOLLAR_ENDONLY: "$" matches at the very end of the subject only, not
  * before a final newline as by PCRE2's default, so that "^approved$"
- * refuses "approved\n" (README, The policy file).
+ * refuses "approved\n" (docs/policy-language.md, "Checks").
  */
 #define FGS_REGEX_OPTIONS                                                     \
     (PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C | PCRE2_DOLLAR_ENDONLY)

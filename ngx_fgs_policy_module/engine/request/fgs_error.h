@@ -23,6 +23,12 @@
 #include "json/fgs_json.h"
 
 
+/* the sentence of FGSPOL.5000: the gateway itself failed */
+#define FGS_ERROR_INTERNAL_MSG                                                \
+    "the gateway failed to check the request, so nothing was forwarded; "    \
+    "retry, and tell the gateway's operator if it persists"
+
+
 typedef struct {
     const char              *error_code;    /* "FGSPOL.4030" */
     const char              *error_msg;     /* one sentence */

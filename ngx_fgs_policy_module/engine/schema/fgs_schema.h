@@ -4,10 +4,11 @@
  *
  * The FunctionGraph API reference as a table: every documented field of
  * the code, config and create bodies with its type and fixed constraint
- * (README, "What a governed body must be").  fgs_schema_validate() walks
- * a scanned body once against it; the load (load/fgs_load_schema.c)
- * reads the table to hold a policy's paths, checks and mutations to it.
- * The one header of the schema stage for the stages above.
+ * (docs/policy-language.md, "What a governed body must be").
+ * fgs_schema_validate() walks a scanned body once against it; the load
+ * (load/fgs_load_schema_*.c) reads the table to hold a policy's paths,
+ * checks and mutations to it.  The one header of the schema stage for
+ * the stages above.
  */
 
 

@@ -2,8 +2,8 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The FunctionGraph API reference (README, "What a governed body must
- * be"), field by field:
+ * The FunctionGraph API reference (docs/policy-language.md, "What a
+ * governed body must be"), field by field:
  *
  *   PUT /v2/{project_id}/fgs/functions/{function_urn}/config  "Modifying
  *       the Metadata of a Function", Table 3 and the object tables 4-13;

@@ -447,9 +447,9 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     }
 
     /*
-     * A method override in the query, for any method (README, What it
-     * governs): a router that obeys it would read another operation
-     * than the one decided here.
+     * A method override in the query, for any method
+     * (docs/policy-language.md, "What it governs"): a router that obeys it
+     * would read another operation than the one decided here.
      */
 
     if (query->len && fgs_target_query_override(query)) {
@@ -507,9 +507,10 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     /*
      * The operation.  Methods compare exactly (HTTP methods are case
      * sensitive): "put" is not PUT, and like any method that is not a
-     * read it is an "other" write.  Only GET and HEAD pass (DESIGN
-     * section 3): an OPTIONS request can carry a body, and a backend
-     * may act on it, so it is an "other" write too.
+     * read it is an "other" write.  Only GET and HEAD pass
+     * (docs/policy-language.md, "What it governs"): an OPTIONS request
+     * can carry a body, and a backend may act on it, so it is an
+     * "other" write too.
      */
 
     op = FGS_OP_OTHER;

@@ -3,7 +3,8 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * Which operation a request is, decided on its raw method and request
- * target exactly as the upstream will receive them (DESIGN section 3).
+ * target exactly as the upstream will receive them
+ * (docs/policy-language.md, "What it governs").
  */
 
 
