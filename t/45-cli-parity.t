@@ -64,7 +64,7 @@ ok(calls("$MOD/ngx_http_fgs_policy_error.c", 'fgs_request_concerns'),
 my %stage = (
     fgs_json_scan      => 'scans a body',
     fgs_json_scan_runs => 'scans a body',
-    fgs_schema_check   => 'checks a body against the API reference',
+    fgs_schema_validate => 'checks a body against the API reference',
     fgs_policy_eval    => 'evaluates the policy',
     fgs_target_parse   => 'classifies a request target',
 );
@@ -77,7 +77,7 @@ for my $file (@glue, @cli) {
         # fgs-policy test reads the body it would forward, and checks it
         # against the API reference, to compare it with the case's
         # expectations: that is not a decision
-        next if ($fn eq 'fgs_json_scan' || $fn eq 'fgs_schema_check')
+        next if ($fn eq 'fgs_json_scan' || $fn eq 'fgs_schema_validate')
                 && $name =~ m{cli/fgs_cli_test\.c$};
 
         ok(!calls($file, $fn), "$name never $stage{$fn} itself ($fn)");
