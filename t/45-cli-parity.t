@@ -62,11 +62,11 @@ ok(calls("$MOD/ngx_http_fgs_policy_error.c", 'fgs_request_concerns'),
 # --- and nothing decides beside it
 
 my %stage = (
-    fgs_json_scan      => 'scans a body',
-    fgs_json_scan_runs => 'scans a body',
+    fgs_json_scan       => 'scans a body',
+    fgs_json_scan_runs  => 'scans a body',
     fgs_schema_validate => 'checks a body against the API reference',
-    fgs_policy_eval    => 'evaluates the policy',
-    fgs_target_parse   => 'classifies a request target',
+    fgs_policy_eval     => 'evaluates the policy',
+    fgs_target_parse    => 'classifies a request target',
 );
 
 for my $file (@glue, @cli) {
