@@ -45,7 +45,7 @@
 
 #include <string.h>
 
-#include "fgs_schema_int.h"
+#include "fgs_schema_index.h"
 
 
 static void fgs_schema_object(fgs_schema_ctx_t *ctx,

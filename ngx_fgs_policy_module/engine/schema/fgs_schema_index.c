@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "fgs_schema_int.h"
+#include "fgs_schema_index.h"
 
 
 /* the multipliers the hash of an object's names tries, from the first */

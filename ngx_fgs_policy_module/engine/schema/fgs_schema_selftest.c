@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "fgs_schema_int.h"
+#include "fgs_schema_index.h"
 
 
 static const char *fgs_schema_selftest_object(const fgs_schema_object_t *obj,
