@@ -47,6 +47,7 @@
  */
 
 
+#include "ngx_http_fgs_policy_module.h"
 #include "ngx_http_fgs_policy_metrics.h"
 #include "core/fgs_version.h"
 
@@ -135,6 +136,8 @@ static ngx_int_t ngx_http_fgs_policy_metrics_header_filter(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_fgs_policy_metrics_log_handler(
     ngx_http_request_t *r);
+static void ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
+    ngx_http_fgs_policy_ctx_t *ctx);
 static ngx_http_fgs_policy_metrics_sh_t *ngx_http_fgs_policy_metrics_sh(
     ngx_http_fgs_policy_main_conf_t *fmcf);
 static void ngx_http_fgs_policy_metrics_rules(
@@ -357,17 +360,26 @@ ngx_http_fgs_policy_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 /*
  * A request counts when its response header goes out: the decision, and
- * any error of the gateway's (the error filter runs before this one and
- * notes its code), are final then, and a client that has its answer
- * finds it counted in the next scrape, whichever worker serves that.  A
- * request that never gets an answer (the client went away) counts in
- * the log phase.
+ * any error of the gateway's, are final then, and a client that has its
+ * answer finds it counted in the next scrape, whichever worker serves
+ * that.  The count is taken once the header filters below this one have
+ * returned, not before calling them: the error filter, which notes the
+ * code the gateway answered with (and makes the context of a request
+ * that nginx refused before this module saw it), has run by then
+ * whether nginx placed it above or below this filter, so the order in
+ * which the two are added does not matter.  No byte of the body has
+ * been sent by then (a header-only answer, to HEAD or with a 204, may
+ * be).  A request that never gets an answer (the client went away)
+ * counts in the log phase.
  */
 
 static ngx_int_t
 ngx_http_fgs_policy_metrics_header_filter(ngx_http_request_t *r)
 {
+    ngx_int_t                   rc;
     ngx_http_fgs_policy_ctx_t  *ctx;
+
+    rc = ngx_http_next_header_filter(r);
 
     if (r == r->main) {
         ctx = ngx_http_fgs_policy_get_ctx(r);
@@ -377,7 +389,7 @@ ngx_http_fgs_policy_metrics_header_filter(ngx_http_request_t *r)
         }
     }
 
-    return ngx_http_next_header_filter(r);
+    return rc;
 }
 
 
@@ -411,7 +423,13 @@ ngx_http_fgs_policy_metrics_sh(ngx_http_fgs_policy_main_conf_t *fmcf)
 }
 
 
-void
+/*
+ * Counts one governed request: its operation and decision, the error
+ * code the gateway answered with, and the rules that found violations,
+ * rewrote or were waived, and marks the context counted.
+ */
+
+static void
 ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx)
 {

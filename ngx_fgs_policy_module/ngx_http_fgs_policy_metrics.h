@@ -13,7 +13,7 @@
 #define _NGX_HTTP_FGS_POLICY_METRICS_H_INCLUDED_
 
 
-#include "ngx_http_fgs_policy_module.h"
+#include "ngx_http_fgs_policy_conf.h"
 
 
 /*
@@ -37,16 +37,6 @@ void ngx_http_fgs_policy_metrics_loaded(ngx_cycle_t *cycle);
 /* the "fgs_policy_metrics" directive: location only, no arguments */
 char *ngx_http_fgs_policy_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-
-/*
- * Counts one governed request: its operation and decision, the error
- * code the gateway answered with, and the rules that found violations,
- * rewrote or were waived, and marks the context counted.  Called when
- * the response header goes out, or in the log phase for a request that
- * got no answer.
- */
-void ngx_http_fgs_policy_metrics_count(ngx_http_request_t *r,
-    ngx_http_fgs_policy_ctx_t *ctx);
 
 /*
  * Counts one audit record that could not be written.  Safe to call from
