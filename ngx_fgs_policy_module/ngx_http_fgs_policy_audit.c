@@ -47,13 +47,20 @@
 
 static ngx_int_t ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
 static void ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar);
+static ngx_int_t ngx_http_fgs_policy_audit_hashes(
+    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_audit_req_t *ar);
 static ngx_int_t ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
     ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind);
 static void ngx_http_fgs_policy_audit_outcome(ngx_http_request_t *r,
     fgs_audit_record_t *rec);
+
+
+static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
 
 
 static ngx_conf_enum_t  ngx_http_fgs_policy_audit_fails[] = {
@@ -223,7 +230,10 @@ ngx_http_fgs_policy_audit_init(ngx_conf_t *cf)
 
     *h = ngx_http_fgs_policy_audit_handler;
 
-    return ngx_http_fgs_policy_audit_body_init(cf);
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_fgs_policy_audit_body_filter;
+
+    return NGX_OK;
 }
 
 
@@ -333,6 +343,36 @@ ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The body of a governed request that is audited, hashed as it arrives
+ * (ngx_http_fgs_policy_audit_body.c).
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_http_fgs_policy_ctx_t        *ctx;
+    ngx_http_fgs_policy_audit_req_t  *ar;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fgs_policy_module);
+
+    if (ctx == NULL || ctx->state != NGX_HTTP_FGS_POLICY_READING
+        || ctx->conf == NULL || ctx->conf->audit_log == NULL)
+    {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    ar = ngx_http_fgs_policy_audit_req(r, ctx);
+    if (ar == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_fgs_policy_audit_body_update(r, &ar->body, in);
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
 /* what the audit keeps of the request: made once, for both records */
 
 ngx_http_fgs_policy_audit_req_t *
@@ -391,6 +431,54 @@ ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
 }
 
 
+/*
+ * body_sha256 and, for a rewritten body, forwarded_sha256, once the body
+ * is read whole.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_hashes(ngx_http_fgs_policy_ctx_t *ctx,
+    ngx_http_fgs_policy_audit_req_t *ar)
+{
+    fgs_eval_t  *eval;
+
+    if (ctx->body == NULL) {
+        /* not read whole */
+        return NGX_OK;
+    }
+
+    if (ngx_http_fgs_policy_audit_body_sha256(&ar->body, ctx->body,
+                                              ctx->body_len, ar->body_sha256)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ar->body_hashed = 1;
+
+    eval = &ctx->verdict.eval;
+
+    if (ctx->verdict.decision != FGS_DECISION_REWRITE || eval->nedits == 0
+        || ctx->forwarded_len == 0)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_fgs_policy_audit_body_edited_sha256(&ar->body, ctx->body,
+                                    ctx->body_len, eval->edits, eval->nedits,
+                                    ar->forwarded_sha256,
+                                    ctx->request->connection->log)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ar->forwarded_hashed = 1;
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
@@ -410,7 +498,7 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     if (!ar->known) {
         ngx_http_fgs_policy_audit_identity(r, ar);
 
-        if (ngx_http_fgs_policy_audit_body_hashes(ctx, ar) != NGX_OK) {
+        if (ngx_http_fgs_policy_audit_hashes(ctx, ar) != NGX_OK) {
             return NGX_ERROR;
         }
 

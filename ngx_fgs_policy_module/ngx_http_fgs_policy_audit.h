@@ -13,20 +13,8 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
+#include "ngx_http_fgs_policy_audit_body.h"
 #include "audit/fgs_audit.h"
-
-
-/* the SHA-256 of a body as it arrives (ngx_http_fgs_policy_audit_body.c) */
-typedef struct {
-    fgs_sha256_t              sha;          /* of the bytes so far */
-    off_t                     hashed;       /* how many */
-    ngx_array_t              *marks;        /* the state every 256 KB */
-    unsigned                  on:1;         /* being hashed */
-    unsigned                  failed:1;     /* not as it arrived (a
-                                               small body, or hashing
-                                               stopped): the view is
-                                               hashed instead */
-} ngx_http_fgs_policy_audit_body_t;
 
 
 /* what the audit keeps of a request, for its intent and its record */
@@ -49,16 +37,6 @@ struct ngx_http_fgs_policy_audit_req_s {
 /* the request's, made on first use; NULL when out of memory */
 ngx_http_fgs_policy_audit_req_t *ngx_http_fgs_policy_audit_req(
     ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx);
-
-/* the request body filter that hashes governed bodies as they arrive */
-ngx_int_t ngx_http_fgs_policy_audit_body_init(ngx_conf_t *cf);
-
-/*
- * body_sha256 and, for a rewritten body, forwarded_sha256 into ar, once
- * the body is read whole.  Returns NGX_OK or NGX_ERROR.
- */
-ngx_int_t ngx_http_fgs_policy_audit_body_hashes(
-    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_audit_req_t *ar);
 
 
 /*

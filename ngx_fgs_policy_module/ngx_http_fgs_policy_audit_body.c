@@ -5,17 +5,18 @@
  * The hashes of a governed body for its audit records: body_sha256 of
  * the body as read, forwarded_sha256 of a rewritten one.
  *
- * The body is hashed as it arrives, in a request body filter, from the
- * buffers nginx has just read and before it saves them: a large body
- * spills to a temp file, which the checks then read through a mapping
- * only where they must, and a second pass over all of it would fault
- * in every page of that file.  Every 256 KB the filter keeps a copy of
- * the hash's state, so that the rewritten body's hash resumes from
- * the last copy before the first edit: a member added near the end of a
- * large body costs the hash of that end only.  The rewritten body is
- * hashed from the edits, never built.
+ * The body is hashed as it arrives, from the buffers nginx has just
+ * read and before it saves them (the audit's request body filter hands
+ * them over, ngx_http_fgs_policy_audit.c): a large body spills to a temp
+ * file, which the checks then read through a mapping only where they
+ * must, and a second pass over all of it would fault in every page of
+ * that file.  Every 256 KB a copy of the hash's state is kept, so that
+ * the rewritten body's hash resumes from the last copy before the first
+ * edit: a member added near the end of a large body costs the hash of
+ * that end only.  The rewritten body is hashed from the edits, never
+ * built.
  *
- * A body that did not come through this filter whole (read before the
+ * A body that did not come through the filter whole (read before the
  * module governed it, or in buffers that were not in memory) is hashed
  * from the view the checks read instead.  So is a body known to be
  * small: the scanner reads all of it anyway, so the view costs no page
@@ -25,7 +26,7 @@
  */
 
 
-#include "ngx_http_fgs_policy_audit.h"
+#include "ngx_http_fgs_policy_audit_body.h"
 
 
 /*
@@ -49,8 +50,6 @@ typedef struct {
 } ngx_http_fgs_policy_audit_mark_t;
 
 
-static ngx_int_t ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
 static ngx_int_t ngx_http_fgs_policy_audit_body_start(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_body_t *ab);
 static ngx_int_t ngx_http_fgs_policy_audit_body_mark(
@@ -58,50 +57,18 @@ static ngx_int_t ngx_http_fgs_policy_audit_body_mark(
 static void ngx_http_fgs_policy_audit_body_stop(
     ngx_http_fgs_policy_audit_body_t *ab);
 static void ngx_http_fgs_policy_audit_body_cleanup(void *data);
-static ngx_int_t ngx_http_fgs_policy_audit_forwarded(
-    ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_audit_req_t *ar);
 
 
-static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
-
-
-ngx_int_t
-ngx_http_fgs_policy_audit_body_init(ngx_conf_t *cf)
+void
+ngx_http_fgs_policy_audit_body_update(ngx_http_request_t *r,
+    ngx_http_fgs_policy_audit_body_t *ab, ngx_chain_t *in)
 {
-    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
-    ngx_http_top_request_body_filter = ngx_http_fgs_policy_audit_body_filter;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
-{
-    size_t                             size;
-    ngx_buf_t                         *b;
-    ngx_chain_t                       *cl;
-    ngx_http_fgs_policy_ctx_t         *ctx;
-    ngx_http_fgs_policy_audit_req_t   *ar;
-    ngx_http_fgs_policy_audit_body_t  *ab;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_fgs_policy_module);
-
-    if (ctx == NULL || ctx->state != NGX_HTTP_FGS_POLICY_READING
-        || ctx->conf == NULL || ctx->conf->audit_log == NULL)
-    {
-        return ngx_http_next_request_body_filter(r, in);
-    }
-
-    ar = ngx_http_fgs_policy_audit_req(r, ctx);
-    if (ar == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ab = &ar->body;
+    size_t        size;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
 
     if (ab->failed) {
-        return ngx_http_next_request_body_filter(r, in);
+        return;
     }
 
     if (!ab->on) {
@@ -120,7 +87,7 @@ ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             || ngx_http_fgs_policy_audit_body_start(r, ab) != NGX_OK)
         {
             ab->failed = 1;
-            return ngx_http_next_request_body_filter(r, in);
+            return;
         }
     }
 
@@ -134,7 +101,7 @@ ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         if (!ngx_buf_in_memory(b)) {
             ngx_http_fgs_policy_audit_body_stop(ab);
-            break;
+            return;
         }
 
         size = b->last - b->pos;
@@ -142,18 +109,16 @@ ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         if (fgs_sha256_update(&ab->sha, b->pos, size) != FGS_OK) {
             ab->on = 0;
             ngx_http_fgs_policy_audit_body_stop(ab);
-            break;
+            return;
         }
 
         ab->hashed += size;
 
         if (ngx_http_fgs_policy_audit_body_mark(ab) != NGX_OK) {
             ngx_http_fgs_policy_audit_body_stop(ab);
-            break;
+            return;
         }
     }
-
-    return ngx_http_next_request_body_filter(r, in);
 }
 
 
@@ -266,55 +231,31 @@ ngx_http_fgs_policy_audit_body_cleanup(void *data)
 
 
 ngx_int_t
-ngx_http_fgs_policy_audit_body_hashes(ngx_http_fgs_policy_ctx_t *ctx,
-    ngx_http_fgs_policy_audit_req_t *ar)
+ngx_http_fgs_policy_audit_body_sha256(ngx_http_fgs_policy_audit_body_t *ab,
+    const u_char *body, size_t len, char *hex)
 {
-    ngx_http_fgs_policy_audit_body_t  *ab;
-
-    if (ctx->body == NULL) {
-        /* not read whole */
-        return NGX_OK;
-    }
-
-    ab = &ar->body;
-
-    if (ab->on && !ab->failed && ab->hashed == (off_t) ctx->body_len) {
+    if (ab->on && !ab->failed && ab->hashed == (off_t) len) {
         ab->on = 0;
 
-        if (fgs_sha256_final(&ab->sha, ar->body_sha256) != FGS_OK) {
-            return NGX_ERROR;
-        }
-
-    } else {
-        ngx_http_fgs_policy_audit_body_stop(ab);
-
-        if (fgs_sha256_hex(ctx->body, ctx->body_len, ar->body_sha256)
-            != FGS_OK)
-        {
-            return NGX_ERROR;
-        }
+        return (fgs_sha256_final(&ab->sha, hex) == FGS_OK) ? NGX_OK
+                                                           : NGX_ERROR;
     }
 
-    ar->body_hashed = 1;
+    ngx_http_fgs_policy_audit_body_stop(ab);
 
-    if (ctx->verdict.decision == FGS_DECISION_REWRITE
-        && ctx->verdict.eval.nedits > 0 && ctx->forwarded_len)
-    {
-        return ngx_http_fgs_policy_audit_forwarded(ctx, ar);
-    }
-
-    return NGX_OK;
+    return (fgs_sha256_hex(body, len, hex) == FGS_OK) ? NGX_OK : NGX_ERROR;
 }
 
 
 /*
- * The rewritten body: from the last state kept before the first edit,
- * the body up to it, then each edit and the unchanged range after it.
+ * The edited body: from the last state kept before the first edit, the
+ * body up to it, then each edit and the unchanged range after it.
  */
 
-static ngx_int_t
-ngx_http_fgs_policy_audit_forwarded(ngx_http_fgs_policy_ctx_t *ctx,
-    ngx_http_fgs_policy_audit_req_t *ar)
+ngx_int_t
+ngx_http_fgs_policy_audit_body_edited_sha256(
+    ngx_http_fgs_policy_audit_body_t *ab, const u_char *body, size_t len,
+    const fgs_edit_t *edits, uint32_t nedits, char *hex, ngx_log_t *log)
 {
     size_t                             pos;
     uint32_t                           i;
@@ -325,11 +266,11 @@ ngx_http_fgs_policy_audit_forwarded(ngx_http_fgs_policy_ctx_t *ctx,
 
     from = NULL;
 
-    if (ar->body.marks) {
-        m = ar->body.marks->elts;
+    if (ab->marks) {
+        m = ab->marks->elts;
 
-        for (k = 0; k < ar->body.marks->nelts; k++) {
-            if (m[k].off <= (off_t) ctx->verdict.eval.edits[0].off) {
+        for (k = 0; k < ab->marks->nelts; k++) {
+            if (m[k].off <= (off_t) edits[0].off) {
                 from = &m[k];
             }
         }
@@ -350,14 +291,14 @@ ngx_http_fgs_policy_audit_forwarded(ngx_http_fgs_policy_ctx_t *ctx,
         pos = 0;
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
                    "fgs_policy: the rewritten body hashed from byte %uz "
-                   "of %uz", pos, ctx->body_len);
+                   "of %uz", pos, len);
 
-    for (i = 0; i < ctx->verdict.eval.nedits; i++) {
-        ed = &ctx->verdict.eval.edits[i];
+    for (i = 0; i < nedits; i++) {
+        ed = &edits[i];
 
-        if (fgs_sha256_update(&fwd, ctx->body + pos, ed->off - pos) != FGS_OK
+        if (fgs_sha256_update(&fwd, body + pos, ed->off - pos) != FGS_OK
             || fgs_sha256_update(&fwd, ed->data, ed->data_len) != FGS_OK)
         {
             return NGX_ERROR;
@@ -366,14 +307,11 @@ ngx_http_fgs_policy_audit_forwarded(ngx_http_fgs_policy_ctx_t *ctx,
         pos = ed->off + ed->len;
     }
 
-    if (fgs_sha256_update(&fwd, ctx->body + pos, ctx->body_len - pos)
-        != FGS_OK
-        || fgs_sha256_final(&fwd, ar->forwarded_sha256) != FGS_OK)
+    if (fgs_sha256_update(&fwd, body + pos, len - pos) != FGS_OK
+        || fgs_sha256_final(&fwd, hex) != FGS_OK)
     {
         return NGX_ERROR;
     }
-
-    ar->forwarded_hashed = 1;
 
     return NGX_OK;
 }
