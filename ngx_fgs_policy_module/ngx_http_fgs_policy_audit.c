@@ -79,6 +79,7 @@ ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t                         *value;
     ngx_uint_t                         i, best_effort;
     ngx_http_fgs_policy_audit_log_t   *al, **alp;
+    ngx_http_fgs_policy_main_conf_t   *fmcf;
 
     value = cf->args->elts;
 
@@ -124,7 +125,10 @@ ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    al = ngx_http_fgs_policy_audit_log_add(cf, &value[1], best_effort);
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
+
+    al = ngx_http_fgs_policy_audit_log_add(cf, &fmcf->audit_logs, &value[1],
+                                           best_effort);
     if (al == NULL) {
         return NGX_CONF_ERROR;
     }

@@ -40,7 +40,7 @@
  */
 
 
-#include "ngx_http_fgs_policy_audit.h"
+#include "ngx_http_fgs_policy_audit_log.h"
 #include "ngx_http_fgs_policy_metrics.h"
 
 
@@ -89,22 +89,19 @@ static void ngx_http_fgs_policy_audit_failed(
 
 
 ngx_http_fgs_policy_audit_log_t *
-ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name,
-    ngx_uint_t best_effort)
+ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_array_t **logs,
+    ngx_str_t *name, ngx_uint_t best_effort)
 {
     size_t                            size;
     ngx_str_t                         full;
     ngx_uint_t                        i;
     ngx_open_file_t                  *file;
     ngx_http_fgs_policy_audit_log_t  *al, **alp;
-    ngx_http_fgs_policy_main_conf_t  *fmcf;
 
-    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
-
-    if (fmcf->audit_logs == NULL) {
-        fmcf->audit_logs = ngx_array_create(cf->pool, 2,
-                                    sizeof(ngx_http_fgs_policy_audit_log_t *));
-        if (fmcf->audit_logs == NULL) {
+    if (*logs == NULL) {
+        *logs = ngx_array_create(cf->pool, 2,
+                                 sizeof(ngx_http_fgs_policy_audit_log_t *));
+        if (*logs == NULL) {
             return NULL;
         }
     }
@@ -118,9 +115,9 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name,
         }
     }
 
-    alp = fmcf->audit_logs->elts;
+    alp = (*logs)->elts;
 
-    for (i = 0; i < fmcf->audit_logs->nelts; i++) {
+    for (i = 0; i < (*logs)->nelts; i++) {
         if (alp[i]->name.len == full.len
             && ngx_strncmp(alp[i]->name.data, full.data, full.len) == 0)
         {
@@ -191,7 +188,7 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_str_t *name,
 
     al->size = size;
 
-    alp = ngx_array_push(fmcf->audit_logs);
+    alp = ngx_array_push(*logs);
     if (alp == NULL) {
         return NULL;
     }
@@ -411,25 +408,20 @@ ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
 /* syslog has nothing to reopen: its chains end when the worker exits */
 
 void
-ngx_http_fgs_policy_audit_exit_process(ngx_cycle_t *cycle)
+ngx_http_fgs_policy_audit_log_exit(ngx_array_t *logs, ngx_log_t *log)
 {
-    ngx_uint_t                        i;
-    ngx_http_fgs_policy_audit_log_t **alp;
-    ngx_http_fgs_policy_main_conf_t  *fmcf;
+    ngx_uint_t                         i;
+    ngx_http_fgs_policy_audit_log_t  **alp;
 
-    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
-                                               ngx_http_fgs_policy_module);
-
-    if (fmcf == NULL || fmcf->audit_logs == NULL) {
+    if (logs == NULL) {
         return;
     }
 
-    alp = fmcf->audit_logs->elts;
+    alp = logs->elts;
 
-    for (i = 0; i < fmcf->audit_logs->nelts; i++) {
+    for (i = 0; i < logs->nelts; i++) {
         if (alp[i]->syslog && alp[i]->started) {
-            (void) ngx_http_fgs_policy_audit_seal(alp[i], FGS_AUDIT_END,
-                                                  cycle->log);
+            (void) ngx_http_fgs_policy_audit_seal(alp[i], FGS_AUDIT_END, log);
         }
     }
 }

@@ -22,6 +22,7 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
+#include "ngx_http_fgs_policy_audit_log.h"
 #include "ngx_http_fgs_policy_metrics.h"
 #include "core/fgs_version.h"
 #include "load/fgs_load.h"
@@ -574,7 +575,15 @@ ngx_http_fgs_policy_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_fgs_policy_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_http_fgs_policy_audit_exit_process(cycle);
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_fgs_policy_module);
+
+    if (fmcf != NULL) {
+        ngx_http_fgs_policy_audit_log_exit(fmcf->audit_logs, cycle->log);
+    }
+
     ngx_http_fgs_policy_arena_free_kept();
 }
 

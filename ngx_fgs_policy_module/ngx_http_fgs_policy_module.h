@@ -55,9 +55,6 @@ char *ngx_http_fgs_policy_audit_fail_slot(ngx_conf_t *cf,
 char *ngx_http_fgs_policy_audit_merge_check(ngx_conf_t *cf,
     ngx_http_fgs_policy_loc_conf_t *flcf);
 
-/* ngx_http_fgs_policy_audit_log.c */
-void ngx_http_fgs_policy_audit_exit_process(ngx_cycle_t *cycle);
-
 /* ngx_http_fgs_policy_redact.c */
 char *ngx_http_fgs_policy_redact_conf(ngx_conf_t *cf);
 ngx_int_t ngx_http_fgs_policy_redact_init_process(ngx_cycle_t *cycle);
