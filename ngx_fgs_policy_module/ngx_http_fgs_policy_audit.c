@@ -42,13 +42,39 @@
  */
 
 
+/*
+ * The per-request context (ngx_http_fgs_policy_ctx_t) and the request
+ * path's functions that the records read and answer with.
+ */
+#include "ngx_http_fgs_policy_module.h"
+
 #include "ngx_http_fgs_policy_audit.h"
+#include "ngx_http_fgs_policy_audit_body.h"
+#include "ngx_http_fgs_policy_audit_log.h"
 
 
-static ngx_int_t ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r);
+/* what the audit keeps of a request, for its intent and its record */
+struct ngx_http_fgs_policy_audit_req_s {
+    ngx_http_fgs_policy_audit_body_t  body;
+
+    fgs_audit_id_e            identity;
+    ngx_str_t                 access_key;
+    char                      token_sha256[FGS_SHA256_HEX_LEN + 1];
+    char                      body_sha256[FGS_SHA256_HEX_LEN + 1];
+    char                      forwarded_sha256[FGS_SHA256_HEX_LEN + 1];
+    unsigned                  known:1;      /* identity and hashes */
+    unsigned                  body_hashed:1;
+    unsigned                  forwarded_hashed:1;
+    unsigned                  intent:1;     /* the intent is written */
+    unsigned                  done:1;       /* the record is written */
+};
+
+
 static ngx_int_t ngx_http_fgs_policy_audit_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_http_fgs_policy_audit_req_t *ngx_http_fgs_policy_audit_req(
+    ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx);
 static void ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar);
 static ngx_int_t ngx_http_fgs_policy_audit_hashes(
@@ -71,7 +97,7 @@ static ngx_conf_enum_t  ngx_http_fgs_policy_audit_fails[] = {
 
 
 char *
-ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_fgs_policy_loc_conf_t *flcf = conf;
@@ -108,7 +134,6 @@ ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
         }
 
         flcf->audit_log = NULL;
-        ngx_http_fgs_policy_note_location(cf, flcf);
 
         return NGX_CONF_OK;
     }
@@ -148,29 +173,20 @@ ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
 
     *alp = al;
 
-    ngx_http_fgs_policy_note_location(cf, flcf);
-
     return NGX_CONF_OK;
 }
 
 
 char *
-ngx_http_fgs_policy_audit_fail_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_fgs_policy_audit_set_fail(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    char           *rv;
-    ngx_command_t   c;
+    ngx_command_t  c;
 
     c = *cmd;
     c.post = ngx_http_fgs_policy_audit_fails;
 
-    rv = ngx_conf_set_enum_slot(cf, &c, conf);
-
-    if (rv == NGX_CONF_OK) {
-        ngx_http_fgs_policy_note_location(cf, conf);
-    }
-
-    return rv;
+    return ngx_conf_set_enum_slot(cf, &c, conf);
 }
 
 
@@ -210,7 +226,14 @@ ngx_http_fgs_policy_audit_merge_check(ngx_conf_t *cf,
 }
 
 
-/* called before the policy's PRECONTENT handler is added: see the caller */
+/*
+ * The intent has no handler of its own: the module's PRECONTENT handler
+ * calls it after the policy's (ngx_http_fgs_policy_audit_intent()).
+ * Neither the log-phase handler nor the request body filter depends on
+ * where the module's other handlers and filters stand: the record is
+ * written once all is known, and the hash takes the body's buffers
+ * whether or not the module's check of the body's size saw them first.
+ */
 
 ngx_int_t
 ngx_http_fgs_policy_audit_init(ngx_conf_t *cf)
@@ -219,13 +242,6 @@ ngx_http_fgs_policy_audit_init(ngx_conf_t *cf)
     ngx_http_core_main_conf_t  *cmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_fgs_policy_audit_precontent;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
     if (h == NULL) {
@@ -242,13 +258,15 @@ ngx_http_fgs_policy_audit_init(ngx_conf_t *cf)
 
 
 /*
- * Runs right after the policy's handler, in every location a decided
- * request passes through (again after an internal redirect, when the
- * intent is already written).
+ * Called right after the policy's PRECONTENT handler declined, in every
+ * location a decided request passes through (again after an internal
+ * redirect, when the intent is already written): the decision is known
+ * then, and nothing (a content handler, mirror, try_files) can have
+ * forwarded the request yet.
  */
 
-static ngx_int_t
-ngx_http_fgs_policy_audit_precontent(ngx_http_request_t *r)
+ngx_int_t
+ngx_http_fgs_policy_audit_intent(ngx_http_request_t *r)
 {
     ngx_http_fgs_policy_ctx_t        *ctx;
     ngx_http_fgs_policy_audit_req_t  *ar;
@@ -379,7 +397,7 @@ ngx_http_fgs_policy_audit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
 /* what the audit keeps of the request: made once, for both records */
 
-ngx_http_fgs_policy_audit_req_t *
+static ngx_http_fgs_policy_audit_req_t *
 ngx_http_fgs_policy_audit_req(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx)
 {

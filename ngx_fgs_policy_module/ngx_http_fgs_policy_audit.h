@@ -2,9 +2,10 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The audit records of governed requests (ngx_http_fgs_policy_audit.c),
- * which go to the destinations that keep each worker's chain
- * (ngx_http_fgs_policy_audit_log.h).
+ * The audit records of governed requests (ngx_http_fgs_policy_audit.c):
+ * its directives, the check of its settings, its handlers.  What it
+ * keeps of a request is its own; the destinations it writes to are
+ * ngx_http_fgs_policy_audit_log.c's.
  */
 
 
@@ -12,31 +13,32 @@
 #define _NGX_HTTP_FGS_POLICY_AUDIT_H_INCLUDED_
 
 
-#include "ngx_http_fgs_policy_module.h"
-#include "ngx_http_fgs_policy_audit_body.h"
-#include "ngx_http_fgs_policy_audit_log.h"
+#include "ngx_http_fgs_policy_conf.h"
 
 
-/* what the audit keeps of a request, for its intent and its record */
-struct ngx_http_fgs_policy_audit_req_s {
-    ngx_http_fgs_policy_audit_body_t  body;
+/*
+ * "fgs_policy_audit_log" and "fgs_policy_audit_fail" into the
+ * ngx_http_fgs_policy_loc_conf_t conf, as a directive's handler does.
+ */
+char *ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_fgs_policy_audit_set_fail(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
-    fgs_audit_id_e            identity;
-    ngx_str_t                 access_key;
-    char                      token_sha256[FGS_SHA256_HEX_LEN + 1];
-    char                      body_sha256[FGS_SHA256_HEX_LEN + 1];
-    char                      forwarded_sha256[FGS_SHA256_HEX_LEN + 1];
-    unsigned                  known:1;      /* identity and hashes */
-    unsigned                  body_hashed:1;
-    unsigned                  forwarded_hashed:1;
-    unsigned                  intent:1;     /* the intent is written */
-    unsigned                  done:1;       /* the record is written */
-};
+/* once flcf is merged: refuses "closed" with only best_effort places */
+char *ngx_http_fgs_policy_audit_merge_check(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *flcf);
 
+/* postconfiguration: the log-phase handler and the body's hashing */
+ngx_int_t ngx_http_fgs_policy_audit_init(ngx_conf_t *cf);
 
-/* the request's, made on first use; NULL when out of memory */
-ngx_http_fgs_policy_audit_req_t *ngx_http_fgs_policy_audit_req(
-    ngx_http_request_t *r, ngx_http_fgs_policy_ctx_t *ctx);
+/*
+ * The intent record of a request the policy has just decided to
+ * forward, for PRECONTENT, to be called right after the policy's
+ * handler declined (ngx_http_fgs_policy_module.c): NGX_DECLINED, or the
+ * status the request is refused with when the record is not written.
+ */
+ngx_int_t ngx_http_fgs_policy_audit_intent(ngx_http_request_t *r);
 
 
 #endif /* _NGX_HTTP_FGS_POLICY_AUDIT_H_INCLUDED_ */

@@ -22,6 +22,7 @@
 
 
 #include "ngx_http_fgs_policy_module.h"
+#include "ngx_http_fgs_policy_audit.h"
 #include "ngx_http_fgs_policy_audit_log.h"
 #include "ngx_http_fgs_policy_metrics.h"
 #include "core/fgs_version.h"
@@ -43,9 +44,16 @@ static char *ngx_http_fgs_policy_set_mode(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_fgs_policy_set_max_body_size(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_fgs_policy_set_audit_log(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_fgs_policy_set_audit_fail(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static void ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *flcf);
 
 static ngx_int_t ngx_http_fgs_policy_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fgs_policy_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_fgs_policy_precontent(ngx_http_request_t *r);
 static void *ngx_http_fgs_policy_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_fgs_policy_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -88,14 +96,14 @@ static ngx_command_t  ngx_http_fgs_policy_commands[] = {
 
     { ngx_string("fgs_policy_audit_log"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
-      ngx_http_fgs_policy_audit_log_slot,
+      ngx_http_fgs_policy_set_audit_log,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("fgs_policy_audit_fail"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_fgs_policy_audit_fail_slot,
+      ngx_http_fgs_policy_set_audit_fail,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_fgs_policy_loc_conf_t, audit_fail),
       NULL },
@@ -330,7 +338,46 @@ ngx_http_fgs_policy_set_max_body_size(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-void
+/*
+ * The audit's directives, which ngx_http_fgs_policy_audit.c reads; set
+ * in a location, they are noted for the merge like the others.
+ */
+
+static char *
+ngx_http_fgs_policy_set_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *rv;
+
+    rv = ngx_http_fgs_policy_audit_set_log(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        ngx_http_fgs_policy_note_location(cf, conf);
+    }
+
+    return rv;
+}
+
+
+static char *
+ngx_http_fgs_policy_set_audit_fail(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *rv;
+
+    rv = ngx_http_fgs_policy_audit_set_fail(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        ngx_http_fgs_policy_note_location(cf, conf);
+    }
+
+    return rv;
+}
+
+
+/* a setting of the policy's in a location{}, and where it is: see the merge */
+
+static void
 ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
     ngx_http_fgs_policy_loc_conf_t *flcf)
 {
@@ -354,6 +401,13 @@ ngx_http_fgs_policy_preconfiguration(ngx_conf_t *cf)
  * server{}, PRECONTENT reads and checks their bodies and does it all
  * where a policy is set only in a location (see
  * ngx_http_fgs_policy_handler.c).
+ *
+ * What the module adds does not depend on the order in which it adds
+ * it: the audit's intent is written by the same PRECONTENT handler that
+ * decides (ngx_http_fgs_policy_precontent()), and the metrics' header
+ * filter counts once the filters below it, the error filter among them,
+ * have run (ngx_http_fgs_policy_metrics.c).  Each of the module's other
+ * handlers and filters looks only at what is final when it runs.
  */
 
 static ngx_int_t
@@ -364,16 +418,6 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
     ngx_http_fgs_policy_main_conf_t  *fmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    /*
-     * The audit's PRECONTENT handler is added first: a phase's handlers
-     * run in the reverse order of their addition, and it writes ahead
-     * what the policy's handler decided, before anything forwards it.
-     */
-
-    if (ngx_http_fgs_policy_audit_init(cf) != NGX_OK) {
-        return NGX_ERROR;
-    }
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers);
     if (h == NULL) {
@@ -387,7 +431,7 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    *h = ngx_http_fgs_policy_precontent_handler;
+    *h = ngx_http_fgs_policy_precontent;
 
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
 
@@ -397,15 +441,37 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    if (ngx_http_fgs_policy_body_init(cf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_fgs_policy_metrics_init(cf) != NGX_OK) {
+    if (ngx_http_fgs_policy_audit_init(cf) != NGX_OK
+        || ngx_http_fgs_policy_body_init(cf) != NGX_OK
+        || ngx_http_fgs_policy_metrics_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     return ngx_http_fgs_policy_error_init(cf);
+}
+
+
+/*
+ * The policy's PRECONTENT handler, then, once it let the request go on,
+ * the audit's intent: a request is never forwarded before the record of
+ * what was decided for it is written (fgs_policy_audit_fail closed).
+ * One handler calls both so that nothing of nginx's, or another
+ * module's, can run between them.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_precontent(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_fgs_policy_precontent_handler(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    return ngx_http_fgs_policy_audit_intent(r);
 }
 
 

@@ -42,19 +42,6 @@ ngx_int_t ngx_http_fgs_policy_error_init(ngx_conf_t *cf);
 /* ngx_http_fgs_policy_variables.c */
 ngx_int_t ngx_http_fgs_policy_add_variables(ngx_conf_t *cf);
 
-/* ngx_http_fgs_policy_module.c */
-void ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
-    ngx_http_fgs_policy_loc_conf_t *flcf);
-
-/* ngx_http_fgs_policy_audit.c */
-ngx_int_t ngx_http_fgs_policy_audit_init(ngx_conf_t *cf);
-char *ngx_http_fgs_policy_audit_log_slot(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_fgs_policy_audit_fail_slot(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_fgs_policy_audit_merge_check(ngx_conf_t *cf,
-    ngx_http_fgs_policy_loc_conf_t *flcf);
-
 /* ngx_http_fgs_policy_redact.c */
 char *ngx_http_fgs_policy_redact_conf(ngx_conf_t *cf);
 ngx_int_t ngx_http_fgs_policy_redact_init_process(ngx_cycle_t *cycle);
