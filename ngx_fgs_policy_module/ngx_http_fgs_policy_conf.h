@@ -48,6 +48,9 @@ typedef struct {
                                                per name; NULL if none */
     unsigned                  loaded:1;     /* this configuration cycle
                                                was loaded whole */
+    unsigned                  redact:1;     /* some context redacts its
+                                               error log: so does the main
+                                               one, in each process */
 } ngx_http_fgs_policy_main_conf_t;
 
 
@@ -74,6 +77,19 @@ typedef struct {
                                                log_t *; NULL: "off";
                                                NGX_CONF_UNSET_PTR: unset */
     ngx_uint_t                audit_fail;   /* NGX_HTTP_FGS_POLICY_AUDIT_* */
+
+    /*
+     * fgs_policy_redact_log as set here or above, NGX_CONF_UNSET where
+     * nowhere: then a context redacts where it has a policy.
+     */
+    ngx_flag_t                redact_log;
+
+    /*
+     * Of a server{}'s own configuration: it or one of its locations
+     * redacts, so the server's log and that of the default server of
+     * each of its addresses are redacted too.
+     */
+    unsigned                  redact_server:1;
 } ngx_http_fgs_policy_loc_conf_t;
 
 

@@ -11,6 +11,7 @@
  *   fgs_policy_audit_log PATH | syslog:... [best_effort] | off;
  *                                                    http, server, location
  *   fgs_policy_audit_fail closed | open;        http, server, location
+ *   fgs_policy_redact_log on | off;             http, server, location
  *   fgs_policy_metrics;                         location
  *
  * A policy file is loaded and compiled while the configuration is read:
@@ -25,6 +26,7 @@
 #include "ngx_http_fgs_policy_audit.h"
 #include "ngx_http_fgs_policy_audit_log.h"
 #include "ngx_http_fgs_policy_metrics.h"
+#include "ngx_http_fgs_policy_redact.h"
 #include "core/fgs_version.h"
 #include "load/fgs_load.h"
 
@@ -58,6 +60,13 @@ static void *ngx_http_fgs_policy_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_fgs_policy_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_http_fgs_policy_merge_redact(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *prev,
+    ngx_http_fgs_policy_loc_conf_t *conf);
+static ngx_int_t ngx_http_fgs_policy_redact_conf_log(ngx_conf_t *cf,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_fgs_policy_redact_defaults(ngx_conf_t *cf);
+static ngx_uint_t ngx_http_fgs_policy_redact_addr(ngx_http_conf_addr_t *addr);
 
 
 static ngx_str_t  ngx_http_fgs_policy_request_id_name =
@@ -106,6 +115,13 @@ static ngx_command_t  ngx_http_fgs_policy_commands[] = {
       ngx_http_fgs_policy_set_audit_fail,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_fgs_policy_loc_conf_t, audit_fail),
+      NULL },
+
+    { ngx_string("fgs_policy_redact_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fgs_policy_loc_conf_t, redact_log),
       NULL },
 
     { ngx_string("fgs_policy_metrics"),
@@ -375,7 +391,11 @@ ngx_http_fgs_policy_set_audit_fail(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* a setting of the policy's in a location{}, and where it is: see the merge */
+/*
+ * A setting of the policy's in a location{}, and where it is: see the
+ * merge.  fgs_policy_redact_log is not one: it is about the logs, which
+ * a location's requests write to whatever governs them.
+ */
 
 static void
 ngx_http_fgs_policy_note_location(ngx_conf_t *cf,
@@ -443,12 +463,13 @@ ngx_http_fgs_policy_init(ngx_conf_t *cf)
 
     if (ngx_http_fgs_policy_audit_init(cf) != NGX_OK
         || ngx_http_fgs_policy_body_init(cf) != NGX_OK
-        || ngx_http_fgs_policy_metrics_init(cf) != NGX_OK)
+        || ngx_http_fgs_policy_metrics_init(cf) != NGX_OK
+        || ngx_http_fgs_policy_error_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    return ngx_http_fgs_policy_error_init(cf);
+    return ngx_http_fgs_policy_redact_defaults(cf);
 }
 
 
@@ -519,6 +540,7 @@ ngx_http_fgs_policy_create_loc_conf(ngx_conf_t *cf)
      *     flcf->in_location = 0;
      *     flcf->conf_file = { 0, NULL };
      *     flcf->conf_line = 0;
+     *     flcf->redact_server = 0;
      */
 
     flcf->file = NGX_CONF_UNSET_PTR;
@@ -526,6 +548,7 @@ ngx_http_fgs_policy_create_loc_conf(ngx_conf_t *cf)
     flcf->max_body_size = NGX_CONF_UNSET;
     flcf->audit_log = NGX_CONF_UNSET_PTR;
     flcf->audit_fail = NGX_CONF_UNSET_UINT;
+    flcf->redact_log = NGX_CONF_UNSET;
 
     return flcf;
 }
@@ -536,10 +559,6 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_fgs_policy_loc_conf_t *prev = parent;
     ngx_http_fgs_policy_loc_conf_t *conf = child;
-
-    if (ngx_http_fgs_policy_redact_conf(cf) != NGX_CONF_OK) {
-        return NGX_CONF_ERROR;
-    }
 
     /*
      * A location inside a server that is governed at server level does
@@ -573,22 +592,190 @@ ngx_http_fgs_policy_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->audit_log = prev->audit_log;
         conf->audit_fail = prev->audit_fail;
 
-        return ngx_http_fgs_policy_audit_merge_check(cf, conf);
+    } else {
+
+        if (conf->file == NGX_CONF_UNSET_PTR) {
+            conf->file = (prev->file == NGX_CONF_UNSET_PTR) ? NULL
+                                                            : prev->file;
+            conf->server_level = prev->server_level;
+        }
+
+        ngx_conf_merge_uint_value(conf->mode, prev->mode, FGS_MODE_UNSET);
+        ngx_conf_merge_off_value(conf->max_body_size, prev->max_body_size,
+                                 NGX_HTTP_FGS_POLICY_MAX_BODY);
+        ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
+        ngx_conf_merge_uint_value(conf->audit_fail, prev->audit_fail,
+                                  NGX_HTTP_FGS_POLICY_AUDIT_CLOSED);
     }
 
-    if (conf->file == NGX_CONF_UNSET_PTR) {
-        conf->file = (prev->file == NGX_CONF_UNSET_PTR) ? NULL : prev->file;
-        conf->server_level = prev->server_level;
+    if (ngx_http_fgs_policy_merge_redact(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
-
-    ngx_conf_merge_uint_value(conf->mode, prev->mode, FGS_MODE_UNSET);
-    ngx_conf_merge_off_value(conf->max_body_size, prev->max_body_size,
-                             NGX_HTTP_FGS_POLICY_MAX_BODY);
-    ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
-    ngx_conf_merge_uint_value(conf->audit_fail, prev->audit_fail,
-                              NGX_HTTP_FGS_POLICY_AUDIT_CLOSED);
 
     return ngx_http_fgs_policy_audit_merge_check(cf, conf);
+}
+
+
+/*
+ * fgs_policy_redact_log (docs/directives.md).  Redaction is a property
+ * of a log, the error_log of a context, which every request handled
+ * there writes through (nginx copies a log's writer into the
+ * connection's log, ngx_set_connection_log()), and which other contexts
+ * may share by inheriting it: a log is redacted when any context that
+ * redacts writes to it.  A context redacts when the directive says "on"
+ * here or above, or, where it says nothing, when a policy governs it.
+ * A request's header lines are logged before its location is known, in
+ * its server's log (and, before the Host header, in that of the default
+ * server of the address: see ngx_http_fgs_policy_redact_defaults()), so
+ * a location that redacts redacts its server's log too.  The main error
+ * log, which the servers that set no error_log of their own inherit,
+ * is redacted in each process as it starts when any context redacts.
+ */
+
+static char *
+ngx_http_fgs_policy_merge_redact(ngx_conf_t *cf,
+    ngx_http_fgs_policy_loc_conf_t *prev, ngx_http_fgs_policy_loc_conf_t *conf)
+{
+    ngx_http_core_loc_conf_t         *clcf;
+    ngx_http_core_srv_conf_t         *cscf;
+    ngx_http_fgs_policy_loc_conf_t   *sflcf;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    /* unset stays unset: each context then follows its own policy */
+
+    ngx_conf_merge_value(conf->redact_log, prev->redact_log, NGX_CONF_UNSET);
+
+    if (conf->redact_log == 0
+        || (conf->redact_log == NGX_CONF_UNSET && conf->file == NULL))
+    {
+        return NGX_CONF_OK;
+    }
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
+    fmcf->redact = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (ngx_http_fgs_policy_redact_conf_log(cf, clcf->error_log) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the server's own configuration, merged before its locations */
+
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+    sflcf = cscf->ctx->loc_conf[ngx_http_fgs_policy_module.ctx_index];
+    sflcf->redact_server = 1;
+
+    clcf = cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+    if (ngx_http_fgs_policy_redact_conf_log(cf, clcf->error_log) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * A log of the configuration.  The main error log, which contexts that
+ * set none inherit, is left to each process's start (see
+ * ngx_http_fgs_policy_redact_process()).
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_redact_conf_log(ngx_conf_t *cf, ngx_log_t *log)
+{
+    if (log == NULL || log == &cf->cycle->new_log) {
+        return NGX_OK;
+    }
+
+    return ngx_http_fgs_policy_redact_log(cf->pool, log);
+}
+
+
+/*
+ * Postconfiguration, with every server merged: a connection logs
+ * through the log of the default server of the address it came to until
+ * its request names a server (its Host header, the SNI name), and
+ * HTTP/2 logs its header tables there for good; so that server's log is
+ * redacted when any server on the address redacts.  "on" in http{}
+ * redacts the main error log even when no server inherits it.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_redact_defaults(ngx_conf_t *cf)
+{
+    ngx_uint_t                        p, a;
+    ngx_http_conf_port_t             *port;
+    ngx_http_conf_addr_t             *addr;
+    ngx_http_core_srv_conf_t         *cscf;
+    ngx_http_core_loc_conf_t         *clcf;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_fgs_policy_loc_conf_t   *flcf;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    flcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_fgs_policy_module);
+
+    if (flcf->redact_log == 1) {
+        fmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_fgs_policy_module);
+        fmcf->redact = 1;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    if (cmcf->ports == NULL) {
+        return NGX_OK;
+    }
+
+    port = cmcf->ports->elts;
+
+    for (p = 0; p < cmcf->ports->nelts; p++) {
+
+        addr = port[p].addrs.elts;
+
+        for (a = 0; a < port[p].addrs.nelts; a++) {
+
+            if (!ngx_http_fgs_policy_redact_addr(&addr[a])) {
+                continue;
+            }
+
+            cscf = addr[a].default_server;
+            clcf = cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+            if (ngx_http_fgs_policy_redact_conf_log(cf, clcf->error_log)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* some server on the address redacts */
+
+static ngx_uint_t
+ngx_http_fgs_policy_redact_addr(ngx_http_conf_addr_t *addr)
+{
+    ngx_uint_t                       i;
+    ngx_http_core_srv_conf_t       **cscfp;
+    ngx_http_fgs_policy_loc_conf_t  *flcf;
+
+    cscfp = addr->servers.elts;
+
+    for (i = 0; i < addr->servers.nelts; i++) {
+        flcf = cscfp[i]->ctx->loc_conf[ngx_http_fgs_policy_module.ctx_index];
+
+        if (flcf->redact_server) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -619,24 +806,33 @@ ngx_http_fgs_policy_init_module(ngx_cycle_t *cycle)
 }
 
 
-/*
- * A worker's exit: the audit seals its chains, then the request arena's
- * kept blocks are freed.  The master serves requests only with
- * "master_process off"; it frees its kept blocks too.
- */
-
 /* a worker (or the single process) starts: its own id key, its logs */
 
 static ngx_int_t
 ngx_http_fgs_policy_init_process(ngx_cycle_t *cycle)
 {
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
     if (ngx_http_fgs_policy_request_id_init(cycle) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    return ngx_http_fgs_policy_redact_init_process(cycle);
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_fgs_policy_module);
+
+    if (fmcf == NULL || !fmcf->redact) {
+        return NGX_OK;
+    }
+
+    return ngx_http_fgs_policy_redact_process(cycle);
 }
 
+
+/*
+ * A worker's exit: the audit seals its chains, then the request arena's
+ * kept blocks are freed.  The master serves requests only with
+ * "master_process off"; it frees its kept blocks too.
+ */
 
 static void
 ngx_http_fgs_policy_exit_process(ngx_cycle_t *cycle)

@@ -42,9 +42,5 @@ ngx_int_t ngx_http_fgs_policy_error_init(ngx_conf_t *cf);
 /* ngx_http_fgs_policy_variables.c */
 ngx_int_t ngx_http_fgs_policy_add_variables(ngx_conf_t *cf);
 
-/* ngx_http_fgs_policy_redact.c */
-char *ngx_http_fgs_policy_redact_conf(ngx_conf_t *cf);
-ngx_int_t ngx_http_fgs_policy_redact_init_process(ngx_cycle_t *cycle);
-
 
 #endif /* _NGX_HTTP_FGS_POLICY_MODULE_H_INCLUDED_ */

@@ -2,34 +2,46 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Credentials never reach the error log, at any level.
+ * Credentials kept out of the error log, at any level
+ * (docs/security.md).
  *
  * This module's own lines carry none.  nginx's do, at the debug level:
  * it prints every request header as it parses it ("http header:
  * "X-Auth-Token: ...""), the proxy module the whole header it forwards,
  * HTTP/2 the headers of its tables, and a few lines at "info" quote a
- * header line that was malformed.  So every error log in which a
- * request can be logged gets a writer that blanks the value of any
- * header named like a credential (Authorization, Proxy-Authorization,
- * X-Auth-Token and every *-Token, Cookie, Set-Cookie, *-Api-Key, in
- * any case, with "_" for "-") before
- * the line is written, to the log's file or through its own writer
- * (syslog, memory): "X-Auth-Token: [redacted]".  The value runs to the
- * end of its line; what follows on that line is blanked with it.
+ * header line that was malformed.  So a log in which governed requests
+ * are logged gets a writer that blanks the value of any header named
+ * like a credential (Authorization, Proxy-Authorization, X-Auth-Token
+ * and every *-Token, Cookie, Set-Cookie, *-Api-Key, in any case, with
+ * "_" for "-") before the line is written: "X-Auth-Token: [redacted]".
+ * The value runs to the end of its line; what follows on that line is
+ * blanked with it.
  *
- * The logs are those of every server and location (their error_log,
- * which each request's connection log copies, and the listening
- * sockets' copies of them), wrapped as the configuration is merged, and
- * the main error log with all that nginx adds to it later, wrapped when
- * a worker starts.  Each log is given back its own writer by a cleanup
- * of the pool it was wrapped with, before the module is unloaded (a
- * pool's cleanups run in the reverse order of their addition, and
- * load_module adds its own first): the pool's last lines are logged
- * after that, with this module gone.
+ * Which logs are redacted is fgs_policy_redact_log's, decided as the
+ * configuration is merged (ngx_http_fgs_policy_module.c): this file
+ * wraps the logs it is given and no other.  A request logs through the
+ * writer of the error_log of the server or location that handles it:
+ * nginx copies a log's writer, with its file, into the connection's log
+ * (ngx_set_connection_log()).
+ *
+ * nginx calls a log's writer instead of writing the line itself, and
+ * has no call that writes a line already formatted: the writer sends
+ * the redacted line where nginx would have sent it, to the log's own
+ * writer (syslog, memory) when it has one, else to the log's file with
+ * one ngx_write_fd(), as ngx_log_error_core() does.  nginx's skipping
+ * of a file for a second after ENOSPC is its bookkeeping for logs that
+ * have no writer and is not copied: a redacted file is written to every
+ * time.
+ *
+ * A wrapped log is given back its own writer by a cleanup of the pool
+ * it was wrapped with, before the module is unloaded (a pool's cleanups
+ * run in the reverse order of their addition, and load_module adds its
+ * own first): the pool's last lines are logged after that, with this
+ * module gone.
  */
 
 
-#include "ngx_http_fgs_policy_module.h"
+#include "ngx_http_fgs_policy_redact.h"
 
 
 typedef struct {
@@ -39,8 +51,6 @@ typedef struct {
 } ngx_http_fgs_policy_redact_t;
 
 
-static ngx_int_t ngx_http_fgs_policy_redact_wrap(ngx_pool_t *pool,
-    ngx_log_t *log);
 static void ngx_http_fgs_policy_redact_unwrap(void *data);
 static void ngx_http_fgs_policy_redact_writer(ngx_log_t *log,
     ngx_uint_t level, u_char *buf, size_t len);
@@ -61,69 +71,11 @@ static ngx_str_t  ngx_http_fgs_policy_redact_names[] = {
 };
 
 
-static ngx_str_t  ngx_http_fgs_policy_redacted = ngx_string("[redacted]");
-
-
-/* in the merge of every server and location: its error_log */
-
-char *
-ngx_http_fgs_policy_redact_conf(ngx_conf_t *cf)
-{
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    /*
-     * The main error log, which locations inherit, may still change as
-     * the rest of the configuration is read: it is wrapped per worker.
-     */
-
-    if (clcf->error_log == NULL || clcf->error_log == &cf->cycle->new_log) {
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_fgs_policy_redact_wrap(cf->pool, clcf->error_log)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
+static ngx_str_t  ngx_http_fgs_policy_redacted_value = ngx_string("[redacted]");
 
 
 ngx_int_t
-ngx_http_fgs_policy_redact_init_process(ngx_cycle_t *cycle)
-{
-    ngx_uint_t        i;
-    ngx_listening_t  *ls;
-
-    if (ngx_http_fgs_policy_redact_wrap(cycle->pool, &cycle->new_log)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /* the copies that accepted connections log with at first (HTTP/2) */
-
-    ls = cycle->listening.elts;
-
-    for (i = 0; i < cycle->listening.nelts; i++) {
-        if (ngx_http_fgs_policy_redact_wrap(cycle->pool, &ls[i].log)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* each log of the chain, once */
-
-static ngx_int_t
-ngx_http_fgs_policy_redact_wrap(ngx_pool_t *pool, ngx_log_t *log)
+ngx_http_fgs_policy_redact_log(ngx_pool_t *pool, ngx_log_t *log)
 {
     ngx_pool_cleanup_t            *cln;
     ngx_http_fgs_policy_redact_t  *rd;
@@ -155,6 +107,57 @@ ngx_http_fgs_policy_redact_wrap(ngx_pool_t *pool, ngx_log_t *log)
 }
 
 
+ngx_uint_t
+ngx_http_fgs_policy_redacted(ngx_log_t *log)
+{
+    return log->writer == ngx_http_fgs_policy_redact_writer;
+}
+
+
+/*
+ * The main error log is wrapped as each process starts, not as the
+ * configuration is read: it may still change until the whole file is
+ * read (a later error_log, which nginx may insert ahead of the first by
+ * swapping the two structures' contents).  A listening socket's log is
+ * a copy that nginx takes of its default server's log once the
+ * configuration is loaded (ngx_configure_listening_sockets()): it logs
+ * the connections' first lines (accept, and HTTP/2's before a server is
+ * known), and is wrapped here when what it copied is redacted now.
+ */
+
+ngx_int_t
+ngx_http_fgs_policy_redact_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t        i;
+    ngx_listening_t  *ls;
+
+    if (ngx_http_fgs_policy_redact_log(cycle->pool, &cycle->new_log)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+
+        if (ls[i].logp == NULL
+            || !ngx_http_fgs_policy_redacted(ls[i].logp))
+        {
+            continue;
+        }
+
+        if (ngx_http_fgs_policy_redact_log(cycle->pool, &ls[i].log)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_fgs_policy_redact_unwrap(void *data)
 {
@@ -170,9 +173,9 @@ ngx_http_fgs_policy_redact_unwrap(void *data)
 
 
 /*
- * Writes the line as nginx would have (its file, skipping it for a
- * second after ENOSPC; or the log's own writer, given a copy of the log
- * that carries that writer's data), once redacted.
+ * The line, once redacted, goes where ngx_log_error_core() would have
+ * sent it: to the log's own writer, given a copy of the log that
+ * carries that writer's data, or to the log's file.
  */
 
 static void
@@ -180,7 +183,6 @@ ngx_http_fgs_policy_redact_writer(ngx_log_t *log, ngx_uint_t level,
     u_char *buf, size_t len)
 {
     size_t                         n;
-    ssize_t                        w;
     ngx_log_t                      own;
     ngx_http_fgs_policy_redact_t  *rd;
     u_char                         line[NGX_MAX_ERROR_STR + 256];
@@ -198,15 +200,7 @@ ngx_http_fgs_policy_redact_writer(ngx_log_t *log, ngx_uint_t level,
         return;
     }
 
-    if (log->file == NULL || ngx_time() == log->disk_full_time) {
-        return;
-    }
-
-    w = ngx_write_fd(log->file->fd, line, n);
-
-    if (w == -1 && ngx_errno == NGX_ENOSPC) {
-        log->disk_full_time = ngx_time();
-    }
+    (void) ngx_write_fd(log->file->fd, line, n);
 }
 
 
@@ -261,8 +255,8 @@ ngx_http_fgs_policy_redact(u_char *dst, size_t size, u_char *src, size_t len)
         d = ngx_cpymem(d, p, ngx_min((size_t) (v - p), (size_t) (dend - d)));
 
         if (ve > v) {
-            d = ngx_cpymem(d, ngx_http_fgs_policy_redacted.data,
-                           ngx_min(ngx_http_fgs_policy_redacted.len,
+            d = ngx_cpymem(d, ngx_http_fgs_policy_redacted_value.data,
+                           ngx_min(ngx_http_fgs_policy_redacted_value.len,
                                    (size_t) (dend - d)));
         }
 
