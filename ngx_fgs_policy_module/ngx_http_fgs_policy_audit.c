@@ -42,15 +42,11 @@
  */
 
 
-/*
- * The per-request context (ngx_http_fgs_policy_ctx_t) and the request
- * path's functions that the records read and answer with.
- */
-#include "ngx_http_fgs_policy_module.h"
-
 #include "ngx_http_fgs_policy_audit.h"
 #include "ngx_http_fgs_policy_audit_body.h"
 #include "ngx_http_fgs_policy_audit_log.h"
+#include "ngx_http_fgs_policy_ctx.h"
+#include "ngx_http_fgs_policy_request_id.h"
 
 
 /* what the audit keeps of a request, for its intent and its record */

@@ -47,8 +47,8 @@
  */
 
 
-#include "ngx_http_fgs_policy_module.h"
 #include "ngx_http_fgs_policy_metrics.h"
+#include "ngx_http_fgs_policy_ctx.h"
 #include "core/fgs_version.h"
 
 
