@@ -23,8 +23,6 @@
 #include "ngx_http_fgs_policy_request_id.h"
 
 
-
-
 /* ngx_http_fgs_policy_handler.c */
 ngx_int_t ngx_http_fgs_policy_post_read_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_fgs_policy_precontent_handler(ngx_http_request_t *r);
