@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "fgs_json_private.h"
+#include "fgs_json_keys.h"
 #include "core/fgs_base64.h"
 
 
