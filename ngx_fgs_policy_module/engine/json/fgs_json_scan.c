@@ -105,10 +105,11 @@ static void fgs_json_scan_init(fgs_json_scan_t *st, fgs_json_doc_t *doc,
 static int fgs_json_scan_root(fgs_json_scan_t *st, const u_char *p);
 static const u_char *fgs_json_scan_member(fgs_json_scan_t *st,
     const u_char *p);
+static void fgs_json_scan_element(fgs_json_scan_t *st, const u_char *p);
 static const u_char *fgs_json_scan_value(fgs_json_scan_t *st,
-    const u_char *p, int member, fgs_json_scan_state_e *state);
+    const u_char *p, fgs_json_scan_state_e *state);
 static fgs_json_node_t *fgs_json_scan_node(fgs_json_scan_t *st,
-    const u_char *p, int member);
+    const u_char *p);
 static void fgs_json_scan_open(fgs_json_scan_t *st, u_char close);
 static fgs_json_scan_state_e fgs_json_scan_close(fgs_json_scan_t *st,
     const u_char *p);
@@ -236,23 +237,16 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
             break;
 
         case sw_object:
-            if (ch == '}') {
-                state = fgs_json_scan_close(&st, p);
-                break;
-            }
-
-            p = fgs_json_scan_member(&st, p);
-            if (p == NULL) {
-                return st.rc;
-            }
-
-            state = sw_colon;
-            break;
-
         case sw_member:
             if (ch == '}') {
-                return fgs_json_scan_fail(&st, comma, "a trailing comma "
-                                          "before '}' is not allowed");
+
+                if (state == sw_member) {
+                    return fgs_json_scan_fail(&st, comma, "a trailing comma "
+                                              "before '}' is not allowed");
+                }
+
+                state = fgs_json_scan_close(&st, p);
+                break;
             }
 
             p = fgs_json_scan_member(&st, p);
@@ -274,34 +268,25 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
             state = sw_value;
             break;
 
-        case sw_value:
-            p = fgs_json_scan_value(&st, p, 1, &state);
-            if (p == NULL) {
-                return st.rc;
-            }
-
-            break;
-
         case sw_array:
+        case sw_element:
             if (ch == ']') {
+
+                if (state == sw_element) {
+                    return fgs_json_scan_fail(&st, comma, "a trailing comma "
+                                              "before ']' is not allowed");
+                }
+
                 state = fgs_json_scan_close(&st, p);
                 break;
             }
 
-            p = fgs_json_scan_value(&st, p, 0, &state);
-            if (p == NULL) {
-                return st.rc;
-            }
+            fgs_json_scan_element(&st, p);
 
-            break;
+            /* fall through */
 
-        case sw_element:
-            if (ch == ']') {
-                return fgs_json_scan_fail(&st, comma, "a trailing comma "
-                                          "before ']' is not allowed");
-            }
-
-            p = fgs_json_scan_value(&st, p, 0, &state);
+        case sw_value:
+            p = fgs_json_scan_value(&st, p, &state);
             if (p == NULL) {
                 return st.rc;
             }
@@ -495,21 +480,39 @@ fgs_json_scan_member(fgs_json_scan_t *st, const u_char *p)
 
 
 /*
- * A value, p at its first byte, in the container on top: a member's
- * value (its node has its key already) or an array's element.  Returns
+ * An array's element starts at p: its node, nodes[n], has no key.  The
+ * node of a member's value has its key from fgs_json_scan_member().
+ */
+
+static void
+fgs_json_scan_element(fgs_json_scan_t *st, const u_char *p)
+{
+    fgs_json_node_t  *nd;
+
+    nd = &st->nodes[st->n];
+
+    nd->key = NULL;
+    nd->key_len = 0;
+    nd->flags = 0;
+    nd->member = (uint32_t) (p - st->body);
+}
+
+
+/*
+ * A value, p at its first byte, in the container on top.  Returns
  * its last byte (a container's opening bracket) and the state after it,
  * or NULL with st->rc set.
  */
 
 static const u_char *
-fgs_json_scan_value(fgs_json_scan_t *st, const u_char *p, int member,
+fgs_json_scan_value(fgs_json_scan_t *st, const u_char *p,
     fgs_json_scan_state_e *state)
 {
     uint8_t           flags;
     const u_char     *q;
     fgs_json_node_t  *nd;
 
-    nd = fgs_json_scan_node(st, p, member);
+    nd = fgs_json_scan_node(st, p);
     if (nd == NULL) {
         return NULL;
     }
@@ -578,13 +581,13 @@ fgs_json_scan_value(fgs_json_scan_t *st, const u_char *p, int member,
 
 /*
  * The node of the value at p, linked after the last child so far of the
- * container on top: the next one, nodes[n], which a member's key has
- * filled from "key" to "flags" already.  NULL when the value is too deep
- * or one too many, or memory ran out.
+ * container on top: the next one, nodes[n], whose key, key_len, member
+ * and flags are set already.  NULL when the value is too deep or one too
+ * many, or memory ran out.
  */
 
 static fgs_json_node_t *
-fgs_json_scan_node(fgs_json_scan_t *st, const u_char *p, int member)
+fgs_json_scan_node(fgs_json_scan_t *st, const u_char *p)
 {
     uint32_t           idx;
     fgs_json_node_t   *nd;
@@ -614,13 +617,6 @@ fgs_json_scan_node(fgs_json_scan_t *st, const u_char *p, int member)
     f = &st->frames[st->top - 1];
     idx = st->n++;
     nd = &st->nodes[idx];
-
-    if (!member) {
-        nd->key = NULL;
-        nd->key_len = 0;
-        nd->flags = 0;
-        nd->member = (uint32_t) (p - st->body);
-    }
 
     if (f->count) {
         st->nodes[f->last].next = idx;
@@ -693,7 +689,8 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
     *flags = 0;
 
     for ( ;; ) {
-        p = fgs_json_scan_plain(st, p);
+        p = st->nruns ? fgs_json_scan_plain(st, p)
+                      : fgs_json_scan_plain_end(p, end);
 
         if (p == end) {
             fgs_json_scan_fail(st, end, "the body ends inside a string");
