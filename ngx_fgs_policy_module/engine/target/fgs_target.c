@@ -620,11 +620,18 @@ fgs_target_form(const u_char *p, size_t len)
     seg = 1;
 
     for (i = 1; i < len; i++) {
-        c = p[i];
 
-        if (fgs_target_class[c] & FGS_TC_PCHAR) {
-            continue;
+        /* most bytes are path characters: a loop of their own */
+
+        while (i < len && (fgs_target_class[p[i]] & FGS_TC_PCHAR)) {
+            i++;
         }
+
+        if (i == len) {
+            break;
+        }
+
+        c = p[i];
 
         switch (c) {
 
