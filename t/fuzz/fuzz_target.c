@@ -23,9 +23,7 @@
  *   an op that fits the method and the path, a 32-character project id
  *   and, where there is one, a valid URN of that project; every span of
  *   the result points into the target;
- * - REJECT always with a one-line reason, PASS and GOVERN without one;
- * - the fast path for PUT code and config answers exactly as the general
- *   reading (fgs_target_parse_general()) does.
+ * - REJECT always with a one-line reason, PASS and GOVERN without one.
  */
 
 
@@ -108,15 +106,11 @@ fuzz_t_check(const u_char *m, size_t mlen, const u_char *target, size_t len)
     size_t                i;
     unsigned              relevant;
     const u_char         *q;
-    fgs_target_t          t, g;
-    fgs_target_result_e   rc, grc;
+    fgs_target_t          t;
+    fgs_target_result_e   rc;
     fuzz_t_ctx_t         *c;
 
     rc = fgs_target_parse(&t, m, mlen, target, len);
-    grc = fgs_target_parse_general(&g, m, mlen, target, len);
-
-    FUZZ_CHECK(rc == grc && memcmp(&t, &g, sizeof(fgs_target_t)) == 0,
-               "the fast path and the general reading differ");
 
     FUZZ_CHECK(rc == FGS_TARGET_PASS || rc == FGS_TARGET_GOVERN
                || rc == FGS_TARGET_REJECT, "unknown result");

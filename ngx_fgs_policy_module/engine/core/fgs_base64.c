@@ -4,18 +4,18 @@
  */
 
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 /*
- * AVX2 where the CPU has it, chosen at run time: the engine is built for
- * the baseline x86-64 (SSE2), like the nginx it is loaded into.
+ * The alphabet test of the hot loops, 64 bytes at a time with SSE2, which
+ * every x86-64 has: the engine is built for the baseline x86-64, like
+ * the nginx it is loaded into.  It is what keeps PUT /code within its
+ * target: read a byte at a time, as the portable build (FGS_NO_SIMD, as
+ * on aarch64) reads fgs_base64_value[], the runs of a 10 MB body take
+ * about five times as long to find, and the worker spends a third more
+ * CPU on such a request (make bench, head to head).
  */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(FGS_BASE64_NO_AVX2)
-#include <immintrin.h>
-#define FGS_BASE64_AVX2  1
-#define FGS_B64_TARGET_AVX2  __attribute__ ((target ("avx2")))
+#if defined(__SSE2__) && !defined(FGS_NO_SIMD)
+#include <emmintrin.h>
+#define FGS_BASE64_SSE2  1
 #endif
 
 #include "fgs_base64.h"
@@ -31,28 +31,9 @@ static size_t fgs_base64_escape(const u_char *p, size_t left, uint32_t *ch);
 static int fgs_base64_fail(fgs_base64_info_t *info, size_t off,
     const char *error);
 static void fgs_base64_runs_close(fgs_base64_runs_t *runs, size_t end);
-#if defined(__SSE2__) || (FGS_BASE64_AVX2)
-static inline void fgs_base64_runs_block(fgs_base64_runs_t *runs,
-    size_t off, uint64_t bad);
-#endif
-#if defined(__SSE2__)
-static inline uint64_t fgs_base64_bad64_sse2(const u_char *p);
-static const u_char *fgs_base64_span_sse2(const u_char *p,
-    const u_char *end);
-static size_t fgs_base64_runs_sse2(fgs_base64_runs_t *runs, const u_char *p,
-    size_t len);
-#endif
-#if (FGS_BASE64_AVX2)
-static int fgs_base64_has_avx2(void);
-static inline __m256i fgs_base64_class_avx2(__m256i x) FGS_B64_TARGET_AVX2;
-static inline uint64_t fgs_base64_bad64_avx2(const u_char *p)
-    FGS_B64_TARGET_AVX2;
-static inline int fgs_base64_good128_avx2(const u_char *p)
-    FGS_B64_TARGET_AVX2;
-static const u_char *fgs_base64_span_avx2(const u_char *p,
-    const u_char *end) FGS_B64_TARGET_AVX2;
-static size_t fgs_base64_runs_avx2(fgs_base64_runs_t *runs, const u_char *p,
-    size_t len) FGS_B64_TARGET_AVX2;
+#if (FGS_BASE64_SSE2)
+static inline __m128i fgs_base64_good16(__m128i x);
+static uint64_t fgs_base64_bad64(const u_char *p);
 #endif
 
 
@@ -108,53 +89,33 @@ fgs_base64_check_known(const u_char *src, size_t len, size_t known,
 
 
 /*
- * The values of 32 characters are OR-ed together and tested once: a
- * single bad byte sets FGS_B64_BAD.  Only the block that holds it is
- * then walked byte by byte.  There is no data-dependent branch per byte,
- * and the loads are independent, so the loop runs at the width of the
- * load units (several bytes per cycle).  Where SSE2 is there (every
- * x86-64), 64 bytes at a time are range-checked in vector registers
- * first, which is about twice as fast again; the table finishes.
+ * Where SSE2 is there, whole blocks of 64 bytes are tested at once and
+ * only the one that holds a bad byte is looked into; the table finishes
+ * the last bytes.
  */
-
-#define V(i)  fgs_base64_value[p[i]]
 
 size_t
 fgs_base64_span(const u_char *src, size_t len)
 {
-    u_char        acc;
     const u_char  *p, *end;
+#if (FGS_BASE64_SSE2)
+    uint64_t       bad;
+#endif
 
     p = src;
     end = src + len;
 
-#if (FGS_BASE64_AVX2)
-    if (fgs_base64_has_avx2()) {
-        p = fgs_base64_span_avx2(p, end);
+#if (FGS_BASE64_SSE2)
+    while (end - p >= 64) {
+        bad = fgs_base64_bad64(p);
 
-    } else
-#endif
-    {
-#if defined(__SSE2__)
-        p = fgs_base64_span_sse2(p, end);
-#endif
-    }
-
-    while ((size_t) (end - p) >= 32) {
-        acc = (V(0) | V(1) | V(2) | V(3) | V(4) | V(5) | V(6) | V(7))
-              | (V(8) | V(9) | V(10) | V(11) | V(12) | V(13) | V(14)
-                 | V(15))
-              | (V(16) | V(17) | V(18) | V(19) | V(20) | V(21) | V(22)
-                 | V(23))
-              | (V(24) | V(25) | V(26) | V(27) | V(28) | V(29) | V(30)
-                 | V(31));
-
-        if (acc & FGS_B64_BAD) {
-            break;
+        if (bad) {
+            return p + __builtin_ctzll(bad) - src;
         }
 
-        p += 32;
+        p += 64;
     }
+#endif
 
     while (p < end && !(fgs_base64_value[*p] & FGS_B64_BAD)) {
         p++;
@@ -163,256 +124,65 @@ fgs_base64_span(const u_char *src, size_t len)
     return p - src;
 }
 
-#undef V
 
-
-#if defined(__SSE2__)
+#if (FGS_BASE64_SSE2)
 
 /*
- * SSE2 compares bytes as signed only, so each range lo..lo+n-1 is moved
- * to -128..-128+n-1 by a wrapping add and tested with one signed
- * compare.
+ * 0xff in each byte of x that is an alphabet character, 0 in the others.
+ * SSE2 compares bytes as signed only, so a range lo..lo+n-1 is moved to
+ * -128..-128+n-1 by a wrapping add and tested with one signed compare.
+ * The letters are one range once bit 5 is set, as it is in lowercase:
+ * only A-Z and a-z become a-z that way.  '+' (0x2b) and '/' (0x2f) are
+ * the only bytes that become '/' once bit 2 is set.
  */
 
-#define FGS_B64_OK16(x)                                                       \
-    _mm_or_si128(                                                             \
-        _mm_or_si128(                                                         \
-            _mm_cmplt_epi8(_mm_add_epi8(x, up_bias), up_n),                   \
-            _mm_cmplt_epi8(_mm_add_epi8(x, lo_bias), lo_n)),                  \
-        _mm_or_si128(                                                         \
-            _mm_cmplt_epi8(_mm_add_epi8(x, dg_bias), dg_n),                   \
-            _mm_or_si128(_mm_cmpeq_epi8(x, plus), _mm_cmpeq_epi8(x, slash))))
-
-#define FGS_B64_SSE2_CONSTANTS                                                \
-    up_bias = _mm_set1_epi8((char) (-128 - 'A'));                             \
-    up_n = _mm_set1_epi8(-128 + 26);                                          \
-    lo_bias = _mm_set1_epi8((char) (-128 - 'a'));                             \
-    lo_n = _mm_set1_epi8(-128 + 26);                                          \
-    dg_bias = _mm_set1_epi8((char) (-128 - '0'));                             \
-    dg_n = _mm_set1_epi8(-128 + 10);                                          \
-    plus = _mm_set1_epi8('+');                                                \
-    slash = _mm_set1_epi8('/')
-
-
-/* a bit for each of the 64 bytes at p that is not in the alphabet */
-
-static inline uint64_t
-fgs_base64_bad64_sse2(const u_char *p)
+static inline __m128i
+fgs_base64_good16(__m128i x)
 {
-    int       i;
-    uint64_t  good;
-    __m128i   x, up_bias, up_n, lo_bias, lo_n, dg_bias, dg_n, plus, slash;
+    __m128i  letter, digit, sign;
 
-    FGS_B64_SSE2_CONSTANTS;
+    letter = _mm_cmplt_epi8(
+                 _mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+                              _mm_set1_epi8((char) (-128 - 'a'))),
+                 _mm_set1_epi8(-128 + 26));
 
-    good = 0;
+    digit = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char) (-128 - '0'))),
+                           _mm_set1_epi8(-128 + 10));
 
-    for (i = 0; i < 64; i += 16) {
-        x = _mm_loadu_si128((const __m128i *) (p + i));
-        good |= (uint64_t) (uint32_t) _mm_movemask_epi8(FGS_B64_OK16(x))
-                << i;
-    }
+    sign = _mm_cmpeq_epi8(_mm_or_si128(x, _mm_set1_epi8(0x04)),
+                          _mm_set1_epi8('/'));
 
-    return ~good;
+    return _mm_or_si128(letter, _mm_or_si128(digit, sign));
 }
 
 
 /*
- * Returns where a block of 64 with a bad byte starts (or the tail shorter
- * than 64), for the table to finish.
+ * A bit for each of the 64 bytes at p that is not in the alphabet.  The
+ * four blocks are and-ed and tested at once: most blocks of a base64
+ * value are all good.
  */
 
-static const u_char *
-fgs_base64_span_sse2(const u_char *p, const u_char *end)
+static uint64_t
+fgs_base64_bad64(const u_char *p)
 {
-    int      i;
-    __m128i  x, ok, all;
-    __m128i  up_bias, up_n, lo_bias, lo_n, dg_bias, dg_n, plus, slash;
+    __m128i  a, b, c, d;
 
-    FGS_B64_SSE2_CONSTANTS;
+    a = fgs_base64_good16(_mm_loadu_si128((const __m128i *) p));
+    b = fgs_base64_good16(_mm_loadu_si128((const __m128i *) (p + 16)));
+    c = fgs_base64_good16(_mm_loadu_si128((const __m128i *) (p + 32)));
+    d = fgs_base64_good16(_mm_loadu_si128((const __m128i *) (p + 48)));
 
-    while (end - p >= 64) {
-        all = _mm_set1_epi8(-1);
-
-        for (i = 0; i < 64; i += 16) {
-            x = _mm_loadu_si128((const __m128i *) (p + i));
-            ok = FGS_B64_OK16(x);
-            all = _mm_and_si128(all, ok);
-        }
-
-        if (_mm_movemask_epi8(all) != 0xffff) {
-            break;
-        }
-
-        p += 64;
+    if (_mm_movemask_epi8(_mm_and_si128(_mm_and_si128(a, b),
+                                        _mm_and_si128(c, d)))
+        == 0xffff)
+    {
+        return 0;
     }
 
-    return p;
-}
-
-
-/* the 64-byte blocks of p[0..len); returns the bytes it took */
-
-static size_t
-fgs_base64_runs_sse2(fgs_base64_runs_t *runs, const u_char *p, size_t len)
-{
-    size_t    i;
-    uint64_t  bad;
-
-    for (i = 0; len - i >= 64; i += 64) {
-        bad = fgs_base64_bad64_sse2(p + i);
-
-        if (bad) {
-            fgs_base64_runs_block(runs, runs->seen + i, bad);
-        }
-    }
-
-    return i;
-}
-
-#undef FGS_B64_OK16
-#undef FGS_B64_SSE2_CONSTANTS
-
-#endif
-
-
-#if (FGS_BASE64_AVX2)
-
-static int
-fgs_base64_has_avx2(void)
-{
-    static int  avx2 = -1;      /* the CPU's, found once */
-
-    if (avx2 < 0) {
-        __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-
-    return avx2;
-}
-
-
-/*
- * Two table lookups by nibble classify 32 bytes at once: lo[] holds, for
- * each low nibble, a bit for every high nibble that makes an alphabet
- * character with it, hi[] the bit of each high nibble (none for 0-1 and
- * 8-f).  The AND of both is zero exactly for the bytes outside the
- * alphabet.  The low nibble needs no mask: the lookup reads the low four
- * bits of each byte, and gives zero for a byte >= 0x80, which is outside
- * the alphabet anyway.
- */
-
-static inline __m256i
-fgs_base64_class_avx2(__m256i x)
-{
-    __m256i  lo, hi, nibble;
-
-    lo = _mm256_setr_epi8(0x2a, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e,
-                          0x3e, 0x3e, 0x3c, 0x15, 0x14, 0x14, 0x14, 0x15,
-                          0x2a, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e, 0x3e,
-                          0x3e, 0x3e, 0x3c, 0x15, 0x14, 0x14, 0x14, 0x15);
-    hi = _mm256_setr_epi8(0, 0, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20,
-                          0, 0, 0, 0, 0, 0, 0, 0,
-                          0, 0, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20,
-                          0, 0, 0, 0, 0, 0, 0, 0);
-    nibble = _mm256_set1_epi8(0x0f);
-
-    return _mm256_and_si256(
-               _mm256_shuffle_epi8(lo, x),
-               _mm256_shuffle_epi8(hi, _mm256_and_si256(
-                                           _mm256_srli_epi16(x, 4), nibble)));
-}
-
-
-static inline uint64_t
-fgs_base64_bad64_avx2(const u_char *p)
-{
-    __m256i  a, b, zero;
-
-    zero = _mm256_setzero_si256();
-
-    a = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) p));
-    b = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 32)));
-
-    return (uint64_t) (uint32_t) _mm256_movemask_epi8(
-                                             _mm256_cmpeq_epi8(a, zero))
-           | (uint64_t) (uint32_t) _mm256_movemask_epi8(
-                                             _mm256_cmpeq_epi8(b, zero))
-             << 32;
-}
-
-
-/* the 128 bytes at p are all in the alphabet */
-
-static inline int
-fgs_base64_good128_avx2(const u_char *p)
-{
-    __m256i  a, b, c, d;
-
-    a = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) p));
-    b = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 32)));
-    c = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 64)));
-    d = fgs_base64_class_avx2(_mm256_loadu_si256((const __m256i *) (p + 96)));
-
-    a = _mm256_min_epu8(_mm256_min_epu8(a, b), _mm256_min_epu8(c, d));
-
-    return _mm256_movemask_epi8(_mm256_cmpeq_epi8(a,
-                                                  _mm256_setzero_si256()))
-           == 0;
-}
-
-
-/* the first bad byte, or the tail shorter than 64 */
-
-static const u_char *
-fgs_base64_span_avx2(const u_char *p, const u_char *end)
-{
-    uint64_t  bad;
-
-    while (end - p >= 128 && fgs_base64_good128_avx2(p)) {
-        p += 128;
-    }
-
-    while (end - p >= 64) {
-        bad = fgs_base64_bad64_avx2(p);
-
-        if (bad) {
-            return p + __builtin_ctzll(bad);
-        }
-
-        p += 64;
-    }
-
-    return p;
-}
-
-
-static size_t
-fgs_base64_runs_avx2(fgs_base64_runs_t *runs, const u_char *p, size_t len)
-{
-    size_t    i;
-    uint64_t  bad;
-
-    i = 0;
-
-    for ( ;; ) {
-
-        while (len - i >= 128 && fgs_base64_good128_avx2(p + i)) {
-            i += 128;
-        }
-
-        if (len - i < 64) {
-            return i;
-        }
-
-        bad = fgs_base64_bad64_avx2(p + i);
-
-        if (bad) {
-            fgs_base64_runs_block(runs, runs->seen + i, bad);
-        }
-
-        i += 64;
-    }
+    return ~((uint64_t) (uint32_t) _mm_movemask_epi8(a)
+             | (uint64_t) (uint32_t) _mm_movemask_epi8(b) << 16
+             | (uint64_t) (uint32_t) _mm_movemask_epi8(c) << 32
+             | (uint64_t) (uint32_t) _mm_movemask_epi8(d) << 48);
 }
 
 #endif
@@ -428,30 +198,34 @@ fgs_base64_runs_init(fgs_base64_runs_t *runs)
 
 
 /*
- * 64 bytes at a time: a block without a bad byte goes on with the open
- * run; in a block with one, the open run ends at its first bad byte and
- * the next one starts after its last (the runs in between are shorter
- * than a block, far too short to keep).
+ * Where SSE2 is there, 64 bytes at a time: a block without a bad byte
+ * goes on with the open run; in a block with one, the open run ends at
+ * its first bad byte and the next one starts after its last (the runs in
+ * between are shorter than a block, far too short to keep).  The table
+ * reads the last bytes, and all of them in the portable build.
  */
 
 void
 fgs_base64_runs_feed(fgs_base64_runs_t *runs, const u_char *p, size_t len)
 {
-    size_t  i;
+    size_t    i;
+#if (FGS_BASE64_SSE2)
+    uint64_t  bad;
+#endif
 
     i = 0;
 
-#if (FGS_BASE64_AVX2)
-    if (fgs_base64_has_avx2()) {
-        i = fgs_base64_runs_avx2(runs, p, len);
+#if (FGS_BASE64_SSE2)
+    for ( /* void */ ; len - i >= 64; i += 64) {
+        bad = fgs_base64_bad64(p + i);
 
-    } else
-#endif
-    {
-#if defined(__SSE2__)
-        i = fgs_base64_runs_sse2(runs, p, len);
-#endif
+        if (bad) {
+            fgs_base64_runs_close(runs,
+                                  runs->seen + i + __builtin_ctzll(bad));
+            runs->start = runs->seen + i + 64 - __builtin_clzll(bad);
+        }
     }
+#endif
 
     for ( /* void */ ; i < len; i++) {
         if (fgs_base64_value[p[i]] & FGS_B64_BAD) {
@@ -494,18 +268,6 @@ fgs_base64_runs_known(const fgs_base64_runs_t *runs, size_t off)
 
     return 0;
 }
-
-
-#if defined(__SSE2__) || (FGS_BASE64_AVX2)
-
-static inline void
-fgs_base64_runs_block(fgs_base64_runs_t *runs, size_t off, uint64_t bad)
-{
-    fgs_base64_runs_close(runs, off + __builtin_ctzll(bad));
-    runs->start = off + 64 - __builtin_clzll(bad);
-}
-
-#endif
 
 
 /* keeps the open run, ending at end, if it is long enough */

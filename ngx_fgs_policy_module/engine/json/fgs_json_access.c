@@ -76,7 +76,7 @@ fgs_json_string(const fgs_json_doc_t *doc, uint32_t node, fgs_alloc_t *a,
         return FGS_ERROR;
     }
 
-    last = fgs_json_unescape(p, doc->body + nd->off + 1, nd->len - 2);
+    last = fgs_json_utf8_unescape(p, doc->body + nd->off + 1, nd->len - 2);
     *last = '\0';
 
     out->data = p;

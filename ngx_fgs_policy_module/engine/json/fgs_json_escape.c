@@ -13,30 +13,8 @@
 #include "fgs_json_private.h"
 
 
-#if defined(__SSE2__) && !defined(FGS_JSON_NO_SIMD)
-#include <emmintrin.h>
-#define FGS_JSON_ESCAPE_SSE2  1
-#endif
-
-
-static inline const u_char *fgs_json_escape_plain_end(const u_char *p,
-    const u_char *end);
 static size_t fgs_json_escape_run(u_char *dst, const u_char *src,
     size_t len);
-
-
-/* bytes that are copied as they are: printable ASCII but '"' and '\\' */
-static const u_char  fgs_json_plain[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* 0x00 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* 0x10 */
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x20 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x30 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x40 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,     /* 0x50 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x60 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,     /* 0x70 */
-    /* 0x80 - 0xff: 0 */
-};
 
 
 size_t
@@ -50,49 +28,6 @@ u_char *
 fgs_json_escape(u_char *dst, const u_char *src, size_t len)
 {
     return dst + fgs_json_escape_run(dst, src, len);
-}
-
-
-/*
- * The first byte at or after p that is not copied as it is, or end: 16
- * bytes at a time where SSE2 is there.  A signed compare with 0x20 finds
- * both the control characters and the bytes >= 0x80.
- */
-
-static inline const u_char *
-fgs_json_escape_plain_end(const u_char *p, const u_char *end)
-{
-#if (FGS_JSON_ESCAPE_SSE2)
-    int      m;
-    __m128i  v, quote, bslash, space, del;
-
-    quote = _mm_set1_epi8('"');
-    bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(0x20);
-    del = _mm_set1_epi8(0x7f);
-
-    while (end - p >= 16) {
-        v = _mm_loadu_si128((const __m128i *) p);
-
-        m = _mm_movemask_epi8(
-                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                          _mm_cmpeq_epi8(v, bslash)),
-                             _mm_or_si128(_mm_cmplt_epi8(v, space),
-                                          _mm_cmpeq_epi8(v, del))));
-
-        if (m) {
-            return p + __builtin_ctz(m);
-        }
-
-        p += 16;
-    }
-#endif
-
-    while (p < end && fgs_json_plain[*p]) {
-        p++;
-    }
-
-    return p;
 }
 
 
@@ -116,8 +51,16 @@ fgs_json_escape_run(u_char *dst, const u_char *src, size_t len)
 
     while (src < end) {
 
+        /*
+         * The bytes a JSON string holds as they are, but DEL: a terminal
+         * or a log viewer may act on it, so it is escaped too.
+         */
+
         run = src;
-        src = fgs_json_escape_plain_end(src, end);
+
+        while (src < end && fgs_json_plain[*src] && *src != 0x7f) {
+            src++;
+        }
 
         if (src != run) {
             if (dst) {

@@ -8,7 +8,8 @@
  * values, so the scanner refuses every object with a key twice.  Small
  * objects keep a fingerprint of each key (its length, first and last
  * bytes) and a 64-bit bloom word of them: most new keys find their bit
- * clear and cost a few instructions (fgs_json_keys_add(), inline);
+ * clear and cost a few instructions (fgs_json_keys_add(), inline in
+ * fgs_json_keys.h);
  * otherwise the fingerprints of the earlier members are compared, and
  * the keys only when these match, so that a body made of colliding
  * fingerprints costs at most FGS_JSON_KEYS_LINEAR key compares per key.
@@ -27,7 +28,7 @@
 #include <sys/random.h>
 #endif
 
-#include "fgs_json_private.h"
+#include "fgs_json_keys.h"
 
 
 #define FGS_JSON_KEYS_MIN_SLOTS  64

@@ -3,7 +3,8 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * What the parts of the JSON scanner share and nobody else needs: UTF-8
- * checks, the decoding of string escapes, and the duplicate key check.
+ * checks and the decoding of string escapes.  The duplicate key check
+ * has its own header, fgs_json_keys.h.
  */
 
 
@@ -16,97 +17,18 @@
 #include "fgs_json.h"
 
 
-/* objects with more members than this check duplicates with a hash set */
-#define FGS_JSON_KEYS_LINEAR  32
-
+/*
+ * Bytes a JSON string holds as they are, 0x20 - 0x7f but '"' and '\\':
+ * 1, every other byte 0 (fgs_json_scan.c).
+ */
+extern const u_char  fgs_json_plain[256];
 
 /*
- * The members of one open object, for the duplicate key check.  While
- * the object is small, slots stays NULL and each member's fingerprint
- * (its length, first and last bytes) is kept in fp; bloom has one bit
- * set per fingerprint, so that most new keys are known to be new after
- * one test, and the fingerprints are compared only when the bit is set.
+ * The first byte at or after p that is not plain, or end: the scanner's
+ * one vectorised loop (SSE2 unless FGS_NO_SIMD), which the unit tests
+ * hold to fgs_json_plain[].
  */
-
-typedef struct {
-    uint64_t            bloom;
-    uint32_t           *slots;      /* pairs: node index + 1 (0: free),
-                                       hash of the key */
-    uint32_t            mask;       /* number of pairs - 1 */
-    uint32_t            used;
-    uint64_t            seed[2];
-    uint32_t            fp[FGS_JSON_KEYS_LINEAR];   /* fp[0..members) */
-} fgs_json_keyset_t;
-
-
-static inline void
-fgs_json_keys_init(fgs_json_keyset_t *set)
-{
-    set->bloom = 0;
-    set->slots = NULL;
-}
-
-
-/* the fingerprint of a key: its length, first and last bytes */
-
-static inline uint32_t
-fgs_json_keys_fp(const u_char *k, uint32_t key_len)
-{
-    uint32_t  fp;
-
-    fp = key_len;
-
-    if (key_len) {
-        fp ^= (uint32_t) k[0] << 16 ^ (uint32_t) k[key_len - 1] << 24;
-    }
-
-    return fp;
-}
-
-
-/* the bloom bit of a fingerprint: its top six bits after a multiply */
-
-#define fgs_json_keys_bit(fp)                                                \
-    ((uint64_t) 1 << (((fp) * 0x9e3779b1u) >> 26))
-
-
-int fgs_json_keys_add_slow(fgs_json_keyset_t *set,
-    const fgs_json_node_t *nodes, uint32_t obj, uint32_t members,
-    uint32_t idx, const char *key, uint32_t key_len, uint32_t *dup,
-    fgs_alloc_t *a);
-
-
-/*
- * Checks the key of the member that will become node "idx" against the
- * "members" earlier members of object "obj" and records it.  key holds
- * the same bytes as the member's copy of its key, but may be elsewhere.
- * Returns FGS_OK, FGS_DECLINED with *dup set to the earlier member's
- * node, or FGS_ERROR.  A small object whose bloom bit for the key is
- * clear is done here, without a call.
- */
-
-static inline int
-fgs_json_keys_add(fgs_json_keyset_t *set, const fgs_json_node_t *nodes,
-    uint32_t obj, uint32_t members, uint32_t idx, const char *key,
-    uint32_t key_len, uint32_t *dup, fgs_alloc_t *a)
-{
-    uint32_t  fp;
-    uint64_t  bit;
-
-    if (members < FGS_JSON_KEYS_LINEAR) {
-        fp = fgs_json_keys_fp((const u_char *) key, key_len);
-        bit = fgs_json_keys_bit(fp);
-
-        if ((set->bloom & bit) == 0) {
-            set->bloom |= bit;
-            set->fp[members] = fp;
-            return FGS_OK;
-        }
-    }
-
-    return fgs_json_keys_add_slow(set, nodes, obj, members, idx, key,
-                                  key_len, dup, a);
-}
+const u_char *fgs_json_scan_plain_end(const u_char *p, const u_char *end);
 
 
 /*
@@ -126,7 +48,8 @@ u_char *fgs_json_utf8_put(u_char *dst, uint32_t cp);
  * quotes) into dst, which has room for len bytes: the result is never
  * longer than the source.  Returns the end of what it wrote.
  */
-u_char *fgs_json_unescape(u_char *dst, const u_char *src, size_t len);
+u_char *fgs_json_utf8_unescape(u_char *dst, const u_char *src,
+    size_t len);
 
 
 #endif /* _FGS_JSON_PRIVATE_H_INCLUDED_ */

@@ -12,20 +12,6 @@
 #include "fgs_json_private.h"
 
 
-/*
- * Words where the bytes are little-endian; byte by byte otherwise, and in
- * the portable build (FGS_JSON_NO_SIMD), so that its tests run that path.
- */
-
-#if defined(__GNUC__) && defined(__BYTE_ORDER__)                            \
-    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__                            \
-    && !defined(FGS_JSON_NO_SIMD)
-#define FGS_JSON_UNESCAPE_WORDS  1
-#else
-#define FGS_JSON_UNESCAPE_WORDS  0
-#endif
-
-
 int
 fgs_json_utf8_seq(const u_char *p, const u_char *end)
 {
@@ -109,14 +95,11 @@ fgs_json_utf8_put(u_char *dst, uint32_t cp)
 
 
 u_char *
-fgs_json_unescape(u_char *dst, const u_char *src, size_t len)
+fgs_json_utf8_unescape(u_char *dst, const u_char *src, size_t len)
 {
-    u_char        c;
-    uint32_t      cp;
-    const u_char *end;
-#if FGS_JSON_UNESCAPE_WORDS
-    uint64_t      w, m;
-#endif
+    u_char         c;
+    uint32_t       cp;
+    const u_char  *end;
 
     /*
      * The scanner has checked every escape, so this only decodes: a
@@ -126,44 +109,6 @@ fgs_json_unescape(u_char *dst, const u_char *src, size_t len)
     end = src + len;
 
     while (src < end) {
-
-#if FGS_JSON_UNESCAPE_WORDS
-
-        /*
-         * The bytes up to the next '\' are copied eight at a time.  A
-         * word is stored whole even when only its first bytes are
-         * output: the output never runs ahead of the input, so dst has
-         * room for it, and what follows overwrites the rest.
-         */
-
-        while (end - src >= 8) {
-            memcpy(&w, src, 8);
-            memcpy(dst, &w, 8);
-
-            /*
-             * 0x80 in each byte of w that is '\': exact up to the first
-             * such byte, the lowest, as the bytes are little-endian
-             */
-            m = w ^ 0x5c5c5c5c5c5c5c5cULL;
-            m = (m - 0x0101010101010101ULL) & ~m & 0x8080808080808080ULL;
-
-            if (m != 0) {
-                m = (uint64_t) __builtin_ctzll(m) >> 3;
-                dst += m;
-                src += m;
-                break;
-            }
-
-            dst += 8;
-            src += 8;
-        }
-
-        if (src == end) {
-            break;
-        }
-
-#endif
-
         c = *src++;
 
         if (c != '\\') {

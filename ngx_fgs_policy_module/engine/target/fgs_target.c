@@ -31,11 +31,6 @@
 
 #define FGS_TARGET_PROJECT_LEN    32
 
-/* "/v2/{project_id}/fgs/functions/": where a function URN starts */
-#define FGS_TARGET_FUNCTIONS_LEN                                              \
-    (sizeof("/v2/") - 1 + FGS_TARGET_PROJECT_LEN                              \
-     + sizeof("/fgs/functions/") - 1)
-
 /* segments of /v2/{project}/fgs/functions/{urn}/{action} and one more */
 #define FGS_TARGET_MAX_SEGS       7
 
@@ -87,10 +82,6 @@ typedef struct {
 #define FGS_TOKEN_HAS_8BIT    0x02
 
 
-static fgs_target_result_e fgs_target_classify(fgs_target_t *t,
-    const u_char *method, size_t method_len, const u_char *target,
-    size_t target_len, int fast);
-static int fgs_target_function_put(fgs_target_t *t);
 static fgs_target_result_e fgs_target_canonical(fgs_target_t *t,
     fgs_target_method_e m, const fgs_str_t *query);
 static int fgs_target_suffixed(const fgs_str_t *s, const char *w, size_t n);
@@ -244,24 +235,6 @@ fgs_target_result_e
 fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
     const u_char *target, size_t target_len)
 {
-    return fgs_target_classify(t, method, method_len, target, target_len, 1);
-}
-
-
-/* the general reading alone, which the fast path must agree with */
-
-fgs_target_result_e
-fgs_target_parse_general(fgs_target_t *t, const u_char *method,
-    size_t method_len, const u_char *target, size_t target_len)
-{
-    return fgs_target_classify(t, method, method_len, target, target_len, 0);
-}
-
-
-static fgs_target_result_e
-fgs_target_classify(fgs_target_t *t, const u_char *method, size_t method_len,
-    const u_char *target, size_t target_len, int fast)
-{
     size_t               len;
     fgs_str_t            query;
     const char          *err;
@@ -288,20 +261,6 @@ fgs_target_classify(fgs_target_t *t, const u_char *method, size_t method_len,
 
     m = fgs_target_method(method, method_len);
 
-    if (fast && m == FGS_TARGET_PUT && fgs_target_function_put(t) == FGS_OK) {
-
-        if (query.len == 0 || !fgs_target_query_override(&query)) {
-            return FGS_TARGET_GOVERN;
-        }
-
-        /* refused by the general reading, which sets what it sets */
-
-        memset(t, 0, sizeof(fgs_target_t));
-        t->op = FGS_OP_NONE;
-        t->path.data = target;
-        t->path.len = len;
-    }
-
     err = fgs_target_form(target, len);
 
     if (err == NULL) {
@@ -319,70 +278,6 @@ fgs_target_classify(fgs_target_t *t, const u_char *method, size_t method_len,
     }
 
     return FGS_TARGET_PASS;
-}
-
-
-/*
- * The request the gateway sees most, PUT /v2/{project_id}/fgs/functions/
- * {function_urn}/code or /config, read in one pass: the fixed words are
- * compared whole, the project id and the URN byte by byte through the
- * class table, and nothing is looked at twice.  A target of that shape
- * whose project id and URN are valid and agree is canonical (its bytes
- * are all path characters, its segments neither empty nor dots nor
- * ending with '.'), so it is governed exactly as the general reading
- * below would govern it.  Anything else, a flawed URN included, returns
- * FGS_DECLINED with t untouched, and the general reading decides, with
- * its own messages.
- */
-
-static int
-fgs_target_function_put(fgs_target_t *t)
-{
-    size_t         len;
-    fgs_op_e       op;
-    fgs_str_t      project, urn;
-    const u_char  *p;
-
-    p = t->path.data;
-    len = t->path.len;
-
-    if (len < FGS_TARGET_FUNCTIONS_LEN + sizeof("urn:fss:/code") - 1
-        || memcmp(p, "/v2/", 4) != 0
-        || memcmp(p + 4 + FGS_TARGET_PROJECT_LEN, "/fgs/functions/", 15)
-           != 0)
-    {
-        return FGS_DECLINED;
-    }
-
-    urn.data = p + FGS_TARGET_FUNCTIONS_LEN;
-
-    if (memcmp(p + len - 7, "/config", 7) == 0) {
-        op = FGS_OP_CONFIG;
-        urn.len = len - FGS_TARGET_FUNCTIONS_LEN - 7;
-
-    } else if (memcmp(p + len - 5, "/code", 5) == 0) {
-        op = FGS_OP_CODE;
-        urn.len = len - FGS_TARGET_FUNCTIONS_LEN - 5;
-
-    } else {
-        return FGS_DECLINED;
-    }
-
-    project.data = p + 4;
-    project.len = FGS_TARGET_PROJECT_LEN;
-
-    /* the URN's own checks refuse a '/' in it: the action is the last */
-
-    if (!fgs_target_is_project(&project)
-        || fgs_target_urn(t, &urn, &project) != NULL)
-    {
-        return FGS_DECLINED;
-    }
-
-    t->op = op;
-    t->project_id = project;
-
-    return FGS_OK;
 }
 
 
@@ -616,16 +511,6 @@ fgs_target_urn(fgs_target_t *t, const fgs_str_t *urn,
 
     for (i = 8; /* void */ ; i++) {
 
-        /* the bytes of a part, four at a time while they last */
-
-        while (i + 4 <= urn->len
-               && (fgs_target_class[p[i]] & fgs_target_class[p[i + 1]]
-                   & fgs_target_class[p[i + 2]] & fgs_target_class[p[i + 3]]
-                   & FGS_TC_URN))
-        {
-            i += 4;
-        }
-
         while (i < urn->len && (fgs_target_class[p[i]] & FGS_TC_URN)) {
             i++;
         }
@@ -736,11 +621,18 @@ fgs_target_form(const u_char *p, size_t len)
     seg = 1;
 
     for (i = 1; i < len; i++) {
-        c = p[i];
 
-        if (fgs_target_class[c] & FGS_TC_PCHAR) {
-            continue;
+        /* most bytes are path characters: a loop of their own */
+
+        while (i < len && (fgs_target_class[p[i]] & FGS_TC_PCHAR)) {
+            i++;
         }
+
+        if (i == len) {
+            break;
+        }
+
+        c = p[i];
 
         switch (c) {
 
@@ -1185,28 +1077,24 @@ fgs_target_hex(u_char c)
 }
 
 
-/* 32 letters or digits, four at a time: their classes are and-ed */
+/* 32 letters or digits */
 
 static int
 fgs_target_is_project(const fgs_str_t *s)
 {
-    size_t         i;
-    u_char         k;
-    const u_char  *p;
+    size_t  i;
 
     if (s->len != FGS_TARGET_PROJECT_LEN) {
         return 0;
     }
 
-    p = s->data;
-    k = FGS_TC_ALNUM;
-
-    for (i = 0; i < FGS_TARGET_PROJECT_LEN; i += 4) {
-        k &= fgs_target_class[p[i]] & fgs_target_class[p[i + 1]]
-             & fgs_target_class[p[i + 2]] & fgs_target_class[p[i + 3]];
+    for (i = 0; i < FGS_TARGET_PROJECT_LEN; i++) {
+        if (!(fgs_target_class[s->data[i]] & FGS_TC_ALNUM)) {
+            return 0;
+        }
     }
 
-    return k != 0;
+    return 1;
 }
 
 

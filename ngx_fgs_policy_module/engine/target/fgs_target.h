@@ -43,13 +43,5 @@ typedef struct {
 fgs_target_result_e fgs_target_parse(fgs_target_t *t, const u_char *method,
     size_t method_len, const u_char *target, size_t target_len);
 
-/*
- * The same without the fast path for PUT code and config: the unit tests
- * hold the fast path to this reading of every target.
- */
-fgs_target_result_e fgs_target_parse_general(fgs_target_t *t,
-    const u_char *method, size_t method_len, const u_char *target,
-    size_t target_len);
-
 
 #endif /* _FGS_TARGET_H_INCLUDED_ */
