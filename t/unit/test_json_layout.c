@@ -2,11 +2,11 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The JSON scanner's fast paths against its general ones: keys that are
- * read while the node array grows, the same document in every layout of
- * whitespace, crowds of escapes in one string, and duplicate keys around
- * the size at which an object's check changes from fingerprints to a
- * hash set.
+ * The JSON scanner on the layouts that stress its states: keys that
+ * are read while the node array grows, the same document in every
+ * layout of whitespace, crowds of escapes in one string, and duplicate
+ * keys around the size at which an object's check changes from
+ * fingerprints to a hash set.
  */
 
 

@@ -2,16 +2,15 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The JSON scanner's short paths near the end of a body.  They read a
- * word or a 16-byte block at once, and only while 32 bytes of the body
- * remain; the last bytes take the general path.  So the same document
- * followed by 0 to 80 spaces must give the same tape, and the same
- * message at the same offset when it is refused before its end: with no
- * spaces its last members take the general path, with 40 or more every
- * member takes the short one.  The documents cover what the short paths
- * read: line breaks and indentation, keys of every length up to 40,
- * ": ", integers of every length and with what may follow them, string
- * values with and without escapes, and nesting around the limit.
+ * The JSON scanner near the end of a body.  Its one vectorised loop
+ * (the skip over plain string bytes) reads 16 bytes at once while 16
+ * remain, and byte by byte after that.  So the same document followed by
+ * 0 to 80 spaces must give the same tape, and the same message at the
+ * same offset when it is refused before its end, whichever way each of
+ * its strings was read.  The documents cover line breaks and
+ * indentation, keys of every length up to 40, ": ", integers of every
+ * length and with what may follow them, string values with and without
+ * escapes, and nesting around the limit.
  */
 
 

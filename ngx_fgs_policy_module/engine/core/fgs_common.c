@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "fgs_common.h"
 
@@ -148,46 +145,13 @@ fgs_strcat(fgs_alloc_t *a, ...)
 void
 fgs_oneline(char *s)
 {
-    size_t   len;
-    u_char  *p, *end;
-#if defined(__SSE2__)
-    __m128i  v, low, del;
-#endif
+    u_char  *p;
 
     if (s == NULL) {
         return;
     }
 
-    p = (u_char *) s;
-    end = p + strlen(s);
-
-#if defined(__SSE2__)
-
-    /*
-     * Every violation passes here, so 16 bytes at a time: a byte is a
-     * control byte when the unsigned minimum with 0x1f leaves it as it is.
-     */
-
-    low = _mm_set1_epi8(0x1f);
-    del = _mm_set1_epi8(0x7f);
-
-    while (end - p >= 16) {
-        v = _mm_loadu_si128((const __m128i *) p);
-
-        if (_mm_movemask_epi8(
-                _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, low), v),
-                             _mm_cmpeq_epi8(v, del)))
-            != 0)
-        {
-            break;
-        }
-
-        p += 16;
-    }
-
-#endif
-
-    for (len = end - p; len; len--, p++) {
+    for (p = (u_char *) s; *p; p++) {
         if (*p < 0x20 || *p == 0x7f) {
             *p = '?';
         }
