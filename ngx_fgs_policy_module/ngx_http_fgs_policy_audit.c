@@ -4,7 +4,8 @@
  *
  * The audit records of governed requests (docs/audit.md):
  *
- *   fgs_policy_audit_log PATH | syslog:server=... [best_effort] | off;
+ *   fgs_policy_audit_log PATH [buffer=SIZE] [flush=TIME] [best_effort]
+ *                        | syslog:server=... [best_effort] | off;
  *   fgs_policy_audit_fail closed | open;
  *
  * fgs_policy_audit_log may be given more than once in a context (a file
@@ -31,7 +32,8 @@
  * (every one not declared best_effort).
  * With "open" there is no
  * intent: the request goes on whatever happens to its record, and a
- * record that cannot be written is an alert.
+ * record that cannot be written is an alert.  Request records wait in a
+ * file's buffer (buffer=, flush=; docs/audit.md, "Buffering").
  *
  * What a record never holds: tokens (only the first 16 hex digits of an
  * X-Auth-Token's SHA-256), signatures, the body (only its size and
@@ -98,7 +100,10 @@ ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_fgs_policy_loc_conf_t *flcf = conf;
 
-    ngx_str_t                         *value;
+    size_t                             buffer;
+    ssize_t                            size;
+    ngx_str_t                         *value, s;
+    ngx_msec_t                         flush;
     ngx_uint_t                         i, best_effort;
     ngx_http_fgs_policy_audit_log_t   *al, **alp;
     ngx_http_fgs_policy_main_conf_t   *fmcf;
@@ -106,21 +111,61 @@ ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
     value = cf->args->elts;
 
     best_effort = 0;
+    buffer = NGX_CONF_UNSET_SIZE;
+    flush = NGX_CONF_UNSET_MSEC;
 
-    if (cf->args->nelts == 3) {
-        if (ngx_strcmp(value[2].data, "best_effort") != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\": the only one is "
-                               "\"best_effort\"", &value[2]);
-            return NGX_CONF_ERROR;
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "best_effort") == 0 && !best_effort) {
+            best_effort = 1;
+            continue;
         }
 
-        best_effort = 1;
+        if (ngx_strncmp(value[i].data, "buffer=", 7) == 0
+            && buffer == NGX_CONF_UNSET_SIZE)
+        {
+            s.len = value[i].len - 7;
+            s.data = value[i].data + 7;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid buffer size \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            buffer = (size_t) size;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "flush=", 6) == 0
+            && flush == NGX_CONF_UNSET_MSEC)
+        {
+            s.len = value[i].len - 6;
+            s.data = value[i].data + 6;
+
+            flush = ngx_parse_time(&s, 0);
+
+            if (flush == (ngx_msec_t) NGX_ERROR || flush == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid flush time \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": the parameters are "
+                           "\"best_effort\", \"buffer=\" and \"flush=\", "
+                           "each at most once", &value[i]);
+        return NGX_CONF_ERROR;
     }
 
     if (ngx_strcmp(value[1].data, "off") == 0) {
 
-        if (best_effort) {
+        if (cf->args->nelts > 2) {
             return "off takes no parameter";
         }
 
@@ -149,7 +194,7 @@ ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
 
     al = ngx_http_fgs_policy_audit_log_add(cf, &fmcf->audit_logs, &value[1],
-                                           best_effort);
+                                           best_effort, buffer, flush);
     if (al == NULL) {
         return NGX_CONF_ERROR;
     }
