@@ -20,13 +20,16 @@
  * "Buffering"): a request record, written in the log phase once the
  * answer has gone, waits until "buffer=" bytes wait (64 KB), or
  * "flush=" after it was buffered (1 s, a timer of the worker's), or the
- * next intent is written, whichever comes first.  An intent never
- * waits: it is written at once, with whatever waited before it, in one
- * write(), and its request goes on only once that write() took it all.
- * So the file keeps each chain's order, a forwarded request costs one
- * write() (its intent's, which carries the records of earlier
- * requests), and a crash of the worker can lose buffered request
- * records but never the intent of a request that was forwarded.  Before nginx reopens the file, and as the worker exits,
+ * next intent is written, whichever comes first.  An intent waits only
+ * for the end of the turn of the event loop that decided its request:
+ * ngx_http_fgs_policy_audit_log_commit() then writes the intents of all
+ * the requests decided in that turn, with whatever waited before them,
+ * in one write() per file, and the requests go on only once that
+ * write() took it all (ngx_http_fgs_policy_audit.c holds them until
+ * then).  So the file keeps each chain's order, forwarded requests cost
+ * less than one write() each, and a crash of the worker can lose
+ * buffered request records but never the intent of a request that was
+ * forwarded.  Before nginx reopens the file, and as the worker exits,
  * what waits is written with the record that seals the chain there.
  * With "buffer=0" every record is written at once.
  *
@@ -106,6 +109,7 @@ struct ngx_http_fgs_policy_audit_log_s {
     u_char                   *last;         /* the end of what waits */
     u_char                   *start_line;   /* a "start" that waits */
     ngx_uint_t                pending;      /* records that wait */
+    ngx_uint_t                intents;      /* intents among them */
     u_char                    last_id[64];  /* the request id of the
                                                last request's line */
     size_t                    last_id_len;
@@ -122,6 +126,7 @@ struct ngx_http_fgs_policy_audit_log_s {
                                                file open now */
     unsigned                  torn:1;       /* a write was cut short: the
                                                next begins a new line */
+    unsigned                  intent_lost:1; /* since the last commit */
 
     unsigned                  best_effort:1;
 };
@@ -365,26 +370,34 @@ ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
         al->last_kind = rec->kind;
     }
 
-    if (rec->kind == FGS_AUDIT_REQUEST
-        && (size_t) (al->last - al->buf) < al->buffer)
-    {
-        /* it waits, at most flush= */
+    if ((size_t) (al->last - al->buf) < al->buffer) {
 
-        if (!al->flush_ev.timer_set) {
-            al->flush_ev.handler = ngx_http_fgs_policy_audit_flush_handler;
-            al->flush_ev.data = al;
-            al->flush_ev.log = ngx_cycle->log;
-            al->flush_ev.cancelable = 1;
-
-            ngx_add_timer(&al->flush_ev, al->flush);
+        if (rec->kind == FGS_AUDIT_INTENT) {
+            /* the caller has it written: ..._audit_log_commit() */
+            al->intents++;
+            return NGX_AGAIN;
         }
 
-        return NGX_OK;
+        if (rec->kind == FGS_AUDIT_REQUEST) {
+
+            /* it waits, at most flush= */
+
+            if (!al->flush_ev.timer_set) {
+                al->flush_ev.handler = ngx_http_fgs_policy_audit_flush_handler;
+                al->flush_ev.data = al;
+                al->flush_ev.log = ngx_cycle->log;
+                al->flush_ev.cancelable = 1;
+
+                ngx_add_timer(&al->flush_ev, al->flush);
+            }
+
+            return NGX_OK;
+        }
     }
 
     /*
-     * An intent, a record that seals the chain, or a buffer that is
-     * full: out now, with everything before it.
+     * A record that seals the chain, or a buffer that is full: out now,
+     * with everything before it.
      */
 
     if (ngx_http_fgs_policy_audit_drain(al, &lost, &err) == NGX_OK) {
@@ -499,6 +512,7 @@ ngx_http_fgs_policy_audit_drain(ngx_http_fgs_policy_audit_log_t *al,
         al->last = al->buf;
         al->start_line = NULL;
         al->pending = 0;
+        al->intents = 0;
         al->torn = 0;
 
         return NGX_OK;
@@ -514,6 +528,13 @@ ngx_http_fgs_policy_audit_drain(ngx_http_fgs_policy_audit_log_t *al,
     al->last = al->buf;
     al->start_line = NULL;
     al->pending = 0;
+
+    /* the requests of intents that waited here are refused */
+
+    if (al->intents) {
+        al->intent_lost = 1;
+        al->intents = 0;
+    }
 
     return NGX_ERROR;
 }
@@ -589,6 +610,68 @@ ngx_http_fgs_policy_audit_flush_handler(ngx_event_t *ev)
         ngx_http_fgs_policy_audit_failed(al, ev->log, al->last_kind,
                                          al->last_id, al->last_id_len, lost,
                                          err);
+    }
+}
+
+
+/*
+ * The intents that wait, in one write() per file with the records
+ * before them, once the worker's turn of its event loop has decided
+ * all it could (ngx_http_fgs_policy_audit.c).
+ */
+
+void
+ngx_http_fgs_policy_audit_log_commit(ngx_array_t *logs, ngx_log_t *log)
+{
+    ngx_err_t                          err;
+    ngx_uint_t                         i, lost;
+    ngx_http_fgs_policy_audit_log_t  **alp, *al;
+
+    if (logs == NULL) {
+        return;
+    }
+
+    alp = logs->elts;
+
+    for (i = 0; i < logs->nelts; i++) {
+        al = alp[i];
+
+        if (al->intents == 0) {
+            continue;
+        }
+
+        err = 0;
+
+        if (ngx_http_fgs_policy_audit_drain(al, &lost, &err) != NGX_OK) {
+            ngx_http_fgs_policy_audit_failed(al, log, al->last_kind,
+                                             al->last_id, al->last_id_len,
+                                             lost, err);
+        }
+    }
+}
+
+
+ngx_uint_t
+ngx_http_fgs_policy_audit_log_lost(ngx_http_fgs_policy_audit_log_t *al)
+{
+    return al->intent_lost;
+}
+
+
+void
+ngx_http_fgs_policy_audit_log_committed(ngx_array_t *logs)
+{
+    ngx_uint_t                         i;
+    ngx_http_fgs_policy_audit_log_t  **alp;
+
+    if (logs == NULL) {
+        return;
+    }
+
+    alp = logs->elts;
+
+    for (i = 0; i < logs->nelts; i++) {
+        alp[i]->intent_lost = 0;
     }
 }
 

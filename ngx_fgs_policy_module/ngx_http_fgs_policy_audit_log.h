@@ -40,16 +40,31 @@ ngx_uint_t ngx_http_fgs_policy_audit_log_required(
 /*
  * Writes rec as the next record of this worker's chain (docs/audit.md,
  * "Buffering").  A file's request record waits in the destination's
- * buffer (buffer=, flush=); an intent goes out at once, with the
- * records that wait before it, in one write().  Returns NGX_OK once the
- * destination accepted the record (the file's write() took the whole
- * of it, the datagram was sent) or, for a request record, buffered it;
- * or NGX_ERROR, after an alert at most once a second per destination
- * and a count in the metrics.  The alert names the record by its
- * request id.
+ * buffer (buffer=, flush=); an intent waits there for
+ * ngx_http_fgs_policy_audit_log_commit(), which writes it with the
+ * other intents decided in the same turn of the event loop and the
+ * records before them.  Returns NGX_OK once the destination accepted
+ * the record (the file's write() took the whole of it, the datagram was
+ * sent) or, for a request record, buffered it; NGX_AGAIN for an intent
+ * that waits for the commit; or NGX_ERROR, after an alert at most once
+ * a second per destination and a count in the metrics.  The alert names
+ * the record by its request id.
  */
 ngx_int_t ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
     fgs_audit_record_t *rec, ngx_log_t *log);
+
+/*
+ * Writes the intents that wait in the files of logs (the
+ * configuration's destinations), each file's with one write().  Until
+ * ngx_http_fgs_policy_audit_log_committed(logs),
+ * ngx_http_fgs_policy_audit_log_lost(al) tells whether intents that
+ * waited in al were lost (not written whole, or with a write() that did
+ * not take all it was given): their requests are refused.
+ */
+void ngx_http_fgs_policy_audit_log_commit(ngx_array_t *logs, ngx_log_t *log);
+ngx_uint_t ngx_http_fgs_policy_audit_log_lost(
+    ngx_http_fgs_policy_audit_log_t *al);
+void ngx_http_fgs_policy_audit_log_committed(ngx_array_t *logs);
 
 /*
  * A worker exits: the chains it keeps over syslog end (a file's end,
