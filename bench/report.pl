@@ -134,26 +134,29 @@ sub quantile {
     return $v[$i];
 }
 
-# a workload's head to head: the module's req/s over plain's, pair by
-# pair; and CPU time per request over all the slices of each
+# a workload's head to head: variant $v's (default: the module's) req/s
+# over plain's, pair by pair; and CPU time per request over all the
+# slices of each
 sub head_to_head {
-    my ($w) = @_;
+    my ($w, $v) = @_;
+    $v //= 'module';
     my (@r, %sum);
     my $left = 0;
     for my $pair (keys %{$h{$w} // {}}) {
-        my ($p, $x) = @{$h{$w}{$pair}}{qw(plain module)};
+        my ($p, $x) = @{$h{$w}{$pair}}{'plain', $v};
+        next unless $x || $v eq 'module';
         if (!$p || !$x || $p->{bad} || $x->{bad}) {
             $left++;
             next;
         }
         push @r, $x->{rps} / $p->{rps};
-        for my $v (qw(plain module)) {
-            $sum{$v}{$_} += $h{$w}{$pair}{$v}{$_} for qw(requests ticks rps);
+        for my $k ('plain', $v) {
+            $sum{$k}{$_} += $h{$w}{$pair}{$k}{$_} for qw(requests ticks rps);
         }
     }
     return undef unless @r;
-    my $cpu = $sum{plain}{ticks} && $sum{module}{requests}
-        ? ($sum{module}{ticks} / $sum{module}{requests})
+    my $cpu = $sum{plain}{ticks} && $sum{$v}{requests}
+        ? ($sum{$v}{ticks} / $sum{$v}{requests})
           / ($sum{plain}{ticks} / $sum{plain}{requests}) : undef;
     return {
         pairs  => scalar @r,
@@ -162,7 +165,7 @@ sub head_to_head {
         q1     => quantile(0.25, @r),
         q3     => quantile(0.75, @r),
         plain  => $sum{plain}{rps} / @r,
-        module => $sum{module}{rps} / @r,
+        module => $sum{$v}{rps} / @r,
         cpu    => $cpu,
     };
 }
@@ -353,6 +356,8 @@ my @targets = (
     ['1 KB /config denied req/s, module vs plain', 'config-1k-denied', 'plain', 0.95],
     ['10 MB /code req/s, module vs plain', 'code-10m-allowed', 'plain', 0.90],
     ['10 MB /code rewritten req/s, module vs plain', 'code-10m-rewritten', 'plain', 0.90],
+    ['1 KB /config req/s, audit log on vs plain', 'config-1k-allowed', 'plain', 0.85, 'audit'],
+    ['10 MB /code req/s, audit log on vs plain', 'code-10m-allowed', 'plain', 0.75, 'audit'],
     ['1 KB /config req/s, module vs njs', 'config-1k-allowed', 'njs', 1.5],
     ['1 KB /config req/s, module vs Lua', 'config-1k-allowed', 'lua', 1.3],
     ['10 MB /code req/s, module vs njs', 'code-10m-allowed', 'njs', 10],
@@ -365,9 +370,10 @@ my @targets = (
 my $targets = "| target | at least | measured | | ceiling: plain proxying vs the peer |\n"
     . "| --- | ---: | ---: | --- | ---: |\n";
 for my $t (@targets) {
-    my ($what, $w, $other, $min) = @$t;
-    my $hh = $other eq 'plain' ? head_to_head($w) : undef;
-    my $r = $hh ? $hh->{median} : versus($w, 'module', $other, 'rps');
+    my ($what, $w, $other, $min, $v) = @$t;
+    $v //= 'module';
+    my $hh = $other eq 'plain' ? head_to_head($w, $v) : undef;
+    my $r = $hh ? $hh->{median} : versus($w, $v, $other, 'rps');
     my $verdict = !defined $r ? 'not measured'
                 : $r >= $min ? 'met' : '**missed**';
     my $ceiling = $other eq 'plain' ? '-'
@@ -390,31 +396,34 @@ $md .= "## Targets (docs/performance.md)\n\n"
 # the head-to-head pairs
 if (%h) {
     $md .= "## Head to head: the module against plain proxying\n\n"
-        . "A plain and a module gateway are started once and warmed up; then "
-        . "$settings{pairs} pairs of wrk slices ($settings{slice_1k} on 1 KB, "
-        . "$settings{slice_10m} on 10 MB) go to one and then the other, the "
-        . "order turned round every pair. Whatever else the machine does in "
-        . "a few seconds falls on both variants of a pair, which the runs "
-        . "above, each gateway measured for $settings{duration} after a "
-        . "fresh start, cannot promise: on a shared virtual machine their "
-        . "ratios vary by more than the 5% that the /config target leaves. "
-        . "Each pair gives the module's requests/s over plain's; the table "
-        . "gives their median and the middle half of them (the 25th to the "
-        . "75th percentile), and the worker's CPU time per request over all "
-        . "the slices.\n\n"
-        . "| workload | pairs | req/s, plain | req/s, module | module vs plain "
-        . "(median) | middle half of the pairs | worker CPU per request, "
-        . "module vs plain |\n"
-        . "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+        . "A plain and a module gateway (and, when the audit variant is "
+        . "measured, one with the audit log on) are started once and warmed "
+        . "up; then $settings{pairs} pairs of wrk slices ($settings{slice_1k} "
+        . "on 1 KB, $settings{slice_10m} on 10 MB) go to one and then the "
+        . "other, the order turned round every pair. Whatever else the "
+        . "machine does in a few seconds falls on every variant of a pair, "
+        . "which the runs above, each gateway measured for "
+        . "$settings{duration} after a fresh start, cannot promise: on a "
+        . "shared virtual machine their ratios vary by more than the 5% "
+        . "that the /config target leaves. Each pair gives the variant's "
+        . "requests/s over plain's; the table gives their median and the "
+        . "middle half of them (the 25th to the 75th percentile), and the "
+        . "worker's CPU time per request over all the slices.\n\n"
+        . "| workload | variant | pairs | req/s, plain | req/s, variant "
+        . "| variant vs plain (median) | middle half of the pairs "
+        . "| worker CPU per request, variant vs plain |\n"
+        . "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for my $w (grep { $h{$_} } @WORKLOADS) {
-        my $x = head_to_head($w) or next;
-        $md .= "| $w | $x->{pairs}"
-            . ($x->{left} ? " ($x->{left} left out: a slice failed, or "
-                            . "answered other than expected)" : '')
-            . ' | ' . fmt($x->{plain}, 0) . ' | '
-            . fmt($x->{module}, 0) . ' | ' . ratio($x->{median}) . ' | '
-            . ratio($x->{q1}) . ' - ' . ratio($x->{q3}) . ' | '
-            . ratio($x->{cpu}) . " |\n";
+        for my $v (qw(module audit)) {
+            my $x = head_to_head($w, $v) or next;
+            $md .= "| $w | $NAME{$v} | $x->{pairs}"
+                . ($x->{left} ? " ($x->{left} left out: a slice failed, or "
+                                . "answered other than expected)" : '')
+                . ' | ' . fmt($x->{plain}, 0) . ' | '
+                . fmt($x->{module}, 0) . ' | ' . ratio($x->{median}) . ' | '
+                . ratio($x->{q1}) . ' - ' . ratio($x->{q3}) . ' | '
+                . ratio($x->{cpu}) . " |\n";
+        }
     }
     $md .= "\n";
 }

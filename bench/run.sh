@@ -9,11 +9,11 @@
 #     a warm-up, then wrk with the workload's PUT; requests/s, p50 and p99
 #     latency, the worker's CPU time per request (/proc/PID/stat) and its
 #     peak RSS (VmHWM);
-#  3. head to head, for the targets against plain proxying: a plain and
-#     a module gateway both started once, then FGS_BENCH_PAIRS pairs of
-#     short wrk slices, one against each, the order turned round every
-#     pair, so that what the machine's neighbours do in one slice falls
-#     on both variants alike;
+#  3. head to head, for the targets against plain proxying: a plain, a
+#     module and (when it is among the variants) an audit gateway, all
+#     started once, then FGS_BENCH_PAIRS pairs of short wrk slices, one
+#     against each, the order turned round every pair, so that what the
+#     machine's neighbours do in one slice falls on all variants alike;
 #  4. bench/profile.sh counts the instructions per request (callgrind);
 #  5. bench/report.pl writes bench/RESULTS.md, bench/results.png and the
 #     table of targets in docs/performance.md.
@@ -278,45 +278,54 @@ slice() {
     printf '  pair %s %-20s %-7s %s\n' "$pair" "$w" "$v" "${line#FGSBENCH }"
 }
 
-# head to head on workload $1: plain and the module, both started once
+# head to head on workload $1: plain, the module and, when it can run,
+# the module with its audit log, each started once; every pair runs one
+# slice against each, in the order plain, module, audit on odd pairs and
+# the reverse on even ones
 head_to_head() {
-    local w=$1 length pair listen plain_pid plain_worker plain_port
-    local module_worker module_port
+    local w=$1 length pair listen v i pid
+    local -a hv hpid hworker hport order
     length=$(workload_slice "$w")
-    plain_port=$((port + 7))
-    module_port=$((port + 8))
     export FGS_BENCH_PATH=$(workload_target "$w") FGS_BENCH_BODY=$bodies/$w.json
 
-    start_gateway plain "$out/run/h2h-plain" "$plain_port" "$upstream_port" \
-        || return
-    plain_pid=$gw_pid plain_worker=$gw_worker
-    if ! start_gateway module "$out/run/h2h-module" "$module_port" \
-             "$upstream_port"
-    then
-        stop_gateway "$plain_pid"
-        return
-    fi
-    module_worker=$gw_worker
+    hv=(plain module)
+    [[ " ${ready[*]} " == *" audit "* ]] && hv+=(audit)
+
+    for i in "${!hv[@]}"; do
+        v=${hv[$i]}
+        if ! start_gateway "$v" "$out/run/h2h-$v" "$((port + 5 + i))" \
+                 "$upstream_port"
+        then
+            for pid in "${hpid[@]+"${hpid[@]}"}"; do
+                stop_gateway "$pid"
+            done
+            return
+        fi
+        hpid[$i]=$gw_pid hworker[$i]=$gw_worker hport[$i]=$((port + 5 + i))
+    done
 
     # a warm-up of each, not counted
-    for listen in "$plain_port" "$module_port"; do
+    for listen in "${hport[@]}"; do
         load "$w" "$listen" "$warmup" > /dev/null || true
     done
-    settle "$plain_worker"
-    settle "$module_worker"
-
-    for pair in $(seq "$pairs"); do
-        if [ $((pair % 2)) = 1 ]; then
-            slice "$w" plain "$plain_worker" "$plain_port" "$pair" "$length"
-            slice "$w" module "$module_worker" "$module_port" "$pair" "$length"
-        else
-            slice "$w" module "$module_worker" "$module_port" "$pair" "$length"
-            slice "$w" plain "$plain_worker" "$plain_port" "$pair" "$length"
-        fi
+    for i in "${!hv[@]}"; do
+        settle "${hworker[$i]}"
     done
 
-    stop_gateway
-    stop_gateway "$plain_pid"
+    for pair in $(seq "$pairs"); do
+        order=("${!hv[@]}")
+        if [ $((pair % 2)) = 0 ]; then
+            order=($(printf '%s\n' "${order[@]}" | tac))
+        fi
+        for i in "${order[@]}"; do
+            slice "$w" "${hv[$i]}" "${hworker[$i]}" "${hport[$i]}" "$pair" \
+                "$length"
+        done
+    done
+
+    for i in "${!hv[@]}"; do
+        stop_gateway "${hpid[$i]}"
+    done
 }
 
 echo "== request bodies"
@@ -390,8 +399,8 @@ then
        && [[ " ${ready[*]} " == *" plain "* ]] \
        && [[ " ${ready[*]} " == *" module "* ]]
     then
-        echo "== head to head, module against plain: $pairs pair(s) of" \
-             "$slice_1k (1 KB) or $slice_10m (10 MB) slices"
+        echo "== head to head, module (and audit) against plain: $pairs" \
+             "pair(s) of $slice_1k (1 KB) or $slice_10m (10 MB) slices"
         for w in $workloads; do
             head_to_head "$w"
         done

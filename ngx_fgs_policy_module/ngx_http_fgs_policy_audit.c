@@ -4,7 +4,8 @@
  *
  * The audit records of governed requests (docs/audit.md):
  *
- *   fgs_policy_audit_log PATH | syslog:server=... [best_effort] | off;
+ *   fgs_policy_audit_log PATH [buffer=SIZE] [flush=TIME] [best_effort]
+ *                        | syslog:server=... [best_effort] | off;
  *   fgs_policy_audit_fail closed | open;
  *
  * fgs_policy_audit_log may be given more than once in a context (a file
@@ -22,16 +23,19 @@
  * by nginx) and other writes.
  *
  * With "fgs_policy_audit_fail closed" (the default) a request that is
- * about to be forwarded first gets an "intent" record, written in
+ * about to be forwarded first gets an "intent" record, made in
  * PRECONTENT right after the decision, before any content handler,
- * mirror or try_files can send it on.  When that write fails (at any
- * of the destinations) the request is refused with 503 FGSPOL.5030 and
- * nothing is forwarded: no change reaches FunctionGraph without a
- * record of it having been accepted by every destination beforehand
- * (every one not declared best_effort).
- * With "open" there is no
- * intent: the request goes on whatever happens to its record, and a
- * record that cannot be written is an alert.
+ * mirror or try_files can send it on.  The request waits there until
+ * the intent is written: in a file, with the intents of the other
+ * requests decided in the same turn of the worker's event loop, in one
+ * write() at the end of that turn (docs/audit.md, "Buffering").  When
+ * that write fails (at any of the destinations) the request is refused
+ * with 503 FGSPOL.5030 and nothing is forwarded: no change reaches
+ * FunctionGraph without a record of it having been accepted by every
+ * destination beforehand (every one not declared best_effort).
+ * With "open" there is no intent: the request goes on whatever happens
+ * to its record, and a record that cannot be written is an alert.
+ * Request records wait in a file's buffer (buffer=, flush=).
  *
  * What a record never holds: tokens (only the first 16 hex digits of an
  * X-Auth-Token's SHA-256), signatures, the body (only its size and
@@ -61,6 +65,10 @@ struct ngx_http_fgs_policy_audit_req_s {
     unsigned                  known:1;      /* identity and hashes */
     unsigned                  body_hashed:1;
     unsigned                  forwarded_hashed:1;
+    ngx_http_request_t       *request;
+    ngx_queue_t               queue;        /* while its intent waits */
+    unsigned                  waiting:1;    /* for the commit */
+    unsigned                  refused:1;    /* its intent was lost */
     unsigned                  intent:1;     /* the intent is written */
     unsigned                  done:1;       /* the record is written */
 };
@@ -80,9 +88,24 @@ static ngx_int_t ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind);
 static void ngx_http_fgs_policy_audit_outcome(ngx_http_request_t *r,
     fgs_audit_record_t *rec);
+static ngx_int_t ngx_http_fgs_policy_audit_wait(ngx_http_request_t *r,
+    ngx_http_fgs_policy_audit_req_t *ar);
+static void ngx_http_fgs_policy_audit_post_commit(ngx_http_request_t *r);
+static void ngx_http_fgs_policy_audit_commit_handler(ngx_event_t *ev);
+static void ngx_http_fgs_policy_audit_wait_cleanup(void *data);
 
 
 static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
+
+
+/*
+ * This worker's requests whose intents wait for the commit, an event
+ * posted for the end of the turn of the event loop that decided them,
+ * and the destinations of the configuration.
+ */
+static ngx_queue_t   ngx_http_fgs_policy_audit_waiting;
+static ngx_event_t   ngx_http_fgs_policy_audit_commit_ev;
+static ngx_array_t  *ngx_http_fgs_policy_audit_commit_logs;
 
 
 static ngx_conf_enum_t  ngx_http_fgs_policy_audit_fails[] = {
@@ -98,7 +121,10 @@ ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_fgs_policy_loc_conf_t *flcf = conf;
 
-    ngx_str_t                         *value;
+    size_t                             buffer;
+    ssize_t                            size;
+    ngx_str_t                         *value, s;
+    ngx_msec_t                         flush;
     ngx_uint_t                         i, best_effort;
     ngx_http_fgs_policy_audit_log_t   *al, **alp;
     ngx_http_fgs_policy_main_conf_t   *fmcf;
@@ -106,21 +132,61 @@ ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
     value = cf->args->elts;
 
     best_effort = 0;
+    buffer = NGX_CONF_UNSET_SIZE;
+    flush = NGX_CONF_UNSET_MSEC;
 
-    if (cf->args->nelts == 3) {
-        if (ngx_strcmp(value[2].data, "best_effort") != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\": the only one is "
-                               "\"best_effort\"", &value[2]);
-            return NGX_CONF_ERROR;
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "best_effort") == 0 && !best_effort) {
+            best_effort = 1;
+            continue;
         }
 
-        best_effort = 1;
+        if (ngx_strncmp(value[i].data, "buffer=", 7) == 0
+            && buffer == NGX_CONF_UNSET_SIZE)
+        {
+            s.len = value[i].len - 7;
+            s.data = value[i].data + 7;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid buffer size \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            buffer = (size_t) size;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "flush=", 6) == 0
+            && flush == NGX_CONF_UNSET_MSEC)
+        {
+            s.len = value[i].len - 6;
+            s.data = value[i].data + 6;
+
+            flush = ngx_parse_time(&s, 0);
+
+            if (flush == (ngx_msec_t) NGX_ERROR || flush == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid flush time \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": the parameters are "
+                           "\"best_effort\", \"buffer=\" and \"flush=\", "
+                           "each at most once", &value[i]);
+        return NGX_CONF_ERROR;
     }
 
     if (ngx_strcmp(value[1].data, "off") == 0) {
 
-        if (best_effort) {
+        if (cf->args->nelts > 2) {
             return "off takes no parameter";
         }
 
@@ -149,7 +215,7 @@ ngx_http_fgs_policy_audit_set_log(ngx_conf_t *cf, ngx_command_t *cmd,
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fgs_policy_module);
 
     al = ngx_http_fgs_policy_audit_log_add(cf, &fmcf->audit_logs, &value[1],
-                                           best_effort);
+                                           best_effort, buffer, flush);
     if (al == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -264,6 +330,7 @@ ngx_http_fgs_policy_audit_init(ngx_conf_t *cf)
 ngx_int_t
 ngx_http_fgs_policy_audit_intent(ngx_http_request_t *r)
 {
+    ngx_int_t                         rc;
     ngx_http_fgs_policy_ctx_t        *ctx;
     ngx_http_fgs_policy_audit_req_t  *ar;
 
@@ -289,20 +356,165 @@ ngx_http_fgs_policy_audit_intent(ngx_http_request_t *r)
                                      "no memory for the audit record");
     }
 
-    if (ngx_http_fgs_policy_audit_record(r, ctx, ctx->conf, ar,
-                                         FGS_AUDIT_INTENT)
-        != NGX_OK)
-    {
-        return ngx_http_fgs_policy_reject(r, ctx,
-                   NGX_HTTP_SERVICE_UNAVAILABLE, "FGSPOL.5030",
-                   "the audit record of this change could not be written, "
-                   "so it was not forwarded; retry later, and tell the "
-                   "gateway's operator if it persists", NULL);
+    if (ar->waiting) {
+        /* the phases ran again before the commit: it resumes them */
+        return NGX_AGAIN;
+    }
+
+    if (ar->refused) {
+        goto refused;
+    }
+
+    rc = ngx_http_fgs_policy_audit_record(r, ctx, ctx->conf, ar,
+                                          FGS_AUDIT_INTENT);
+
+    if (rc == NGX_AGAIN) {
+        return ngx_http_fgs_policy_audit_wait(r, ar);
+    }
+
+    if (rc != NGX_OK) {
+        goto refused;
     }
 
     ar->intent = 1;
 
     return NGX_DECLINED;
+
+refused:
+
+    return ngx_http_fgs_policy_reject(r, ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+               "FGSPOL.5030",
+               "the audit record of this change could not be written, so "
+               "it was not forwarded; retry later, and tell the gateway's "
+               "operator if it persists", NULL);
+}
+
+
+/*
+ * The intent waits in its files' buffers: the request waits with it,
+ * for the commit at the end of this turn of the event loop, which
+ * writes the intents of every request decided in the turn together and
+ * then resumes their phases (docs/audit.md, "Buffering").  Should the
+ * request go first (the connection closes), the pool's cleanup takes it
+ * out of the queue.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_wait(ngx_http_request_t *r,
+    ngx_http_fgs_policy_audit_req_t *ar)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        /* the intent is written with the next commit; this request not */
+        ar->refused = 1;
+        return ngx_http_fgs_policy_audit_intent(r);
+    }
+
+    cln->handler = ngx_http_fgs_policy_audit_wait_cleanup;
+    cln->data = ar;
+
+    ar->request = r;
+    ar->waiting = 1;
+
+    ngx_queue_insert_tail(&ngx_http_fgs_policy_audit_waiting, &ar->queue);
+
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    return NGX_AGAIN;
+}
+
+
+/* the commit of the intents that wait, posted once per turn */
+
+static void
+ngx_http_fgs_policy_audit_post_commit(ngx_http_request_t *r)
+{
+    ngx_event_t                      *ev;
+    ngx_http_fgs_policy_main_conf_t  *fmcf;
+
+    ev = &ngx_http_fgs_policy_audit_commit_ev;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fgs_policy_module);
+    ngx_http_fgs_policy_audit_commit_logs = fmcf->audit_logs;
+
+    if (ev->handler == NULL) {
+        ngx_queue_init(&ngx_http_fgs_policy_audit_waiting);
+        ev->handler = ngx_http_fgs_policy_audit_commit_handler;
+    }
+
+    if (!ev->posted) {
+        ev->log = ngx_cycle->log;
+        ngx_post_event(ev, &ngx_posted_events);
+    }
+}
+
+
+/*
+ * The end of the turn: the intents that wait are written, and each
+ * request that waited goes on when every destination of its own that
+ * carries the guarantee took its intent, or is refused (503
+ * FGSPOL.5030) when one lost it.  Its phases resume from the module's
+ * PRECONTENT handler, through its connection's write event.
+ */
+
+static void
+ngx_http_fgs_policy_audit_commit_handler(ngx_event_t *ev)
+{
+    ngx_uint_t                         i;
+    ngx_queue_t                       *q;
+    ngx_array_t                       *logs;
+    ngx_http_request_t                *r;
+    ngx_http_fgs_policy_ctx_t         *ctx;
+    ngx_http_fgs_policy_audit_req_t   *ar;
+    ngx_http_fgs_policy_audit_log_t  **alp;
+
+    logs = ngx_http_fgs_policy_audit_commit_logs;
+
+    ngx_http_fgs_policy_audit_log_commit(logs, ev->log);
+
+    while (!ngx_queue_empty(&ngx_http_fgs_policy_audit_waiting)) {
+        q = ngx_queue_head(&ngx_http_fgs_policy_audit_waiting);
+        ngx_queue_remove(q);
+
+        ar = ngx_queue_data(q, ngx_http_fgs_policy_audit_req_t, queue);
+        ar->waiting = 0;
+
+        r = ar->request;
+        ctx = ngx_http_fgs_policy_get_ctx(r);
+
+        alp = ctx->conf->audit_log->elts;
+
+        for (i = 0; i < ctx->conf->audit_log->nelts; i++) {
+            if (ngx_http_fgs_policy_audit_log_required(alp[i])
+                && ngx_http_fgs_policy_audit_log_lost(alp[i]))
+            {
+                ar->refused = 1;
+                break;
+            }
+        }
+
+        ar->intent = !ar->refused;
+
+        ngx_post_event(r->connection->write, &ngx_posted_events);
+    }
+
+    ngx_http_fgs_policy_audit_log_committed(logs);
+}
+
+
+/* a request that goes while its intent waits: out of the queue */
+
+static void
+ngx_http_fgs_policy_audit_wait_cleanup(void *data)
+{
+    ngx_http_fgs_policy_audit_req_t  *ar = data;
+
+    if (ar->waiting) {
+        ngx_queue_remove(&ar->queue);
+        ar->waiting = 0;
+    }
 }
 
 
@@ -503,8 +715,8 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind)
 {
     u_char                           *p;
-    ngx_int_t                         rc;
-    ngx_uint_t                        i;
+    ngx_int_t                         rc, rv;
+    ngx_uint_t                        i, wait;
     ngx_time_t                       *tp;
     fgs_policy_t                     *policy;
     fgs_audit_record_t                rec;
@@ -609,19 +821,36 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
 
     /*
      * every destination, even after one failed: NGX_ERROR if any that
-     * carries the guarantee did
+     * carries the guarantee did, else NGX_AGAIN if the intent waits in
+     * one of them for the commit (posted whenever one waits)
      */
 
     rc = NGX_OK;
+    wait = 0;
     alp = flcf->audit_log->elts;
 
     for (i = 0; i < flcf->audit_log->nelts; i++) {
-        if (ngx_http_fgs_policy_audit_write(alp[i], &rec, r->connection->log)
-            != NGX_OK
-            && ngx_http_fgs_policy_audit_log_required(alp[i]))
+        rv = ngx_http_fgs_policy_audit_write(alp[i], &rec,
+                                             r->connection->log);
+
+        if (rv == NGX_AGAIN) {
+            wait = 1;
+
+            if (ngx_http_fgs_policy_audit_log_required(alp[i])
+                && rc == NGX_OK)
+            {
+                rc = NGX_AGAIN;
+            }
+
+        } else if (rv != NGX_OK
+                   && ngx_http_fgs_policy_audit_log_required(alp[i]))
         {
             rc = NGX_ERROR;
         }
+    }
+
+    if (wait) {
+        ngx_http_fgs_policy_audit_post_commit(r);
     }
 
     return rc;

@@ -35,8 +35,11 @@ ngx_int_t ngx_http_fgs_policy_audit_init(ngx_conf_t *cf);
 /*
  * The intent record of a request the policy has just decided to
  * forward, for PRECONTENT, to be called right after the policy's
- * handler declined (ngx_http_fgs_policy_module.c): NGX_DECLINED, or the
- * status the request is refused with when the record is not written.
+ * handler declined (ngx_http_fgs_policy_module.c): NGX_DECLINED once it
+ * is written; NGX_AGAIN while it waits for the end of the event loop's
+ * turn, after which the request's phases resume from the same handler;
+ * or the status the request is refused with when the record is not
+ * written.
  */
 ngx_int_t ngx_http_fgs_policy_audit_intent(ngx_http_request_t *r);
 

@@ -2,20 +2,46 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * Audit destinations and their chains (engine/fgs_audit.h).
+ * Audit destinations and their chains (engine/fgs_audit.h), as
+ * docs/audit.md describes them.
  *
  * A file is opened the nginx way: it is an entry of cycle->open_files,
  * which the master opens with O_APPEND when a configuration loads and
- * every process reopens on "nginx -s reopen".  Each record is one
- * write() of one whole line on that descriptor: appends to a regular
- * file are atomic, so the lines of several workers never interleave,
- * and a line is never larger than the buffer it is built in (64 KB for
- * a file), so it is never split.  The entry is this module's own, not
+ * every process reopens on "nginx -s reopen".  The lines are built in
+ * the destination's buffer, one after the other, and go out with one
+ * write() of whole lines on that descriptor: appends to a regular file
+ * are atomic, so the lines of several workers never interleave, and a
+ * line is never larger than the room it is built in (64 KB for a
+ * file), so it is never split.  The entry is this module's own, not
  * shared with an access_log of the same path, whose buffer would take
  * the same "data" pointer.
  *
+ * What waits in the buffer and when it is written (docs/audit.md,
+ * "Buffering"): a request record, written in the log phase once the
+ * answer has gone, waits until "buffer=" bytes wait (64 KB), or
+ * "flush=" after it was buffered (1 s, a timer of the worker's), or the
+ * next intent is written, whichever comes first.  An intent waits only
+ * for the end of the turn of the event loop that decided its request:
+ * ngx_http_fgs_policy_audit_log_commit() then writes the intents of all
+ * the requests decided in that turn, with whatever waited before them,
+ * in one write() per file, and the requests go on only once that
+ * write() took it all (ngx_http_fgs_policy_audit.c holds them until
+ * then).  So the file keeps each chain's order, forwarded requests cost
+ * less than one write() each, and a crash of the worker can lose
+ * buffered request records but never the intent of a request that was
+ * forwarded.  Before nginx reopens the file, and as the worker exits,
+ * what waits is written with the record that seals the chain there.
+ * With "buffer=0" every record is written at once.
+ *
+ * Should a write() fail, or take only part of what it was given, the
+ * lines it did not take whole are lost, counted and alerted, and the
+ * chain goes on from the last line the file took: a lost record leaves
+ * no gap in it.  A line cut short (a full file system) is ended with a
+ * newline before the next write.
+ *
  * "syslog:server=..." sends each record as one datagram with nginx's
- * syslog code (as access_log does), at most 8 KB.
+ * syslog code (as access_log does), at most 8 KB, at once: nothing is
+ * buffered for it.
  *
  * A destination declared "best_effort" takes every record like any
  * other; a record it refuses is counted and logged as an error, not an
@@ -23,20 +49,20 @@
  * chain goes on from the last record it accepted, so what it did keep
  * still verifies.
  *
- * Each worker process keeps its own chain per destination, in its own
- * copy of this structure (the master writes none): drawn at its first
- * record; when the file is reopened, a "rotate" record seals the old
- * file and a "start" record resumes the chain in the new one; when the
- * worker exits, an "end" record ends it (nginx calls the entry's
- * flush() in each process before it reopens a file, and as it exits).
- * The "start" is written as soon as the file is reopened, from an event
- * that flush() posts for the worker's next turn of its event loop (nginx
- * has no hook after a reopen), not with the worker's next record: so the
- * files verify right after a rotation, even when a worker stays idle.
- * A chain seals every file of its life, even one it wrote nothing else
- * to ("start" and "rotate"), so that a missing file shows.  A reload
- * starts new workers, hence new chains; the old workers end theirs as
- * they exit.
+ * Each worker process keeps its own chain and buffer per destination,
+ * in its own copy of this structure (the master writes none): the
+ * chain is drawn at its first record; when the file is reopened, a
+ * "rotate" record seals the old file and a "start" record resumes the
+ * chain in the new one; when the worker exits, an "end" record ends it
+ * (nginx calls the entry's flush() in each process before it reopens a
+ * file, and as it exits).  The "start" is written as soon as the file
+ * is reopened, from an event that flush() posts for the worker's next
+ * turn of its event loop (nginx has no hook after a reopen), not with
+ * the worker's next record: so the files verify right after a
+ * rotation, even when a worker stays idle.  A chain seals every file of
+ * its life, even one it wrote nothing else to ("start" and "rotate"),
+ * so that a missing file shows.  A reload starts new workers, hence new
+ * chains; the old workers end theirs as they exit.
  */
 
 
@@ -44,20 +70,54 @@
 #include "ngx_http_fgs_policy_metrics.h"
 
 
+/* the longest line, its newline included */
 #define NGX_HTTP_FGS_POLICY_AUDIT_FILE_LINE    65536
 #define NGX_HTTP_FGS_POLICY_AUDIT_SYSLOG_LINE  8192
+
+/* the defaults of buffer= and flush= (docs/audit.md, "Buffering") */
+#define NGX_HTTP_FGS_POLICY_AUDIT_BUFFER       (64 * 1024)
+#define NGX_HTTP_FGS_POLICY_AUDIT_FLUSH        1000
+
+/* buffer= at most */
+#define NGX_HTTP_FGS_POLICY_AUDIT_MAX_BUFFER   (64 * 1024 * 1024)
+
+/*
+ * Room for a "start" (about 260 bytes) that goes before a record when
+ * the buffer is nearly full: a line of the longest still fits after it.
+ */
+#define NGX_HTTP_FGS_POLICY_AUDIT_START_ROOM   1024
 
 
 struct ngx_http_fgs_policy_audit_log_s {
     ngx_str_t                 name;
     ngx_open_file_t          *file;         /* a file, or */
     ngx_syslog_peer_t        *syslog;       /* syslog */
+    ngx_cycle_t              *cycle;        /* whose open files has it */
 
-    u_char                   *buf;          /* one line is built here */
-    size_t                    size;
+    /*
+     * A file's lines wait in buf, from buf to last; one byte before buf
+     * holds the newline that ends a line cut short.  Fewer than
+     * "buffer" bytes wait between two records, and the room after them
+     * holds a "start" and a line of the longest.
+     */
+    u_char                   *buf;
+    size_t                    size;         /* after buf */
+    size_t                    buffer;       /* buffer= */
+    ngx_msec_t                flush;        /* flush= */
 
     /* this process's own */
-    fgs_audit_chain_t         chain;
+    u_char                   *last;         /* the end of what waits */
+    u_char                   *start_line;   /* a "start" that waits */
+    ngx_uint_t                pending;      /* records that wait */
+    ngx_uint_t                intents;      /* intents among them */
+    u_char                    last_id[64];  /* the request id of the
+                                               last request's line */
+    size_t                    last_id_len;
+    fgs_audit_kind_e          last_kind;    /* and its kind */
+    fgs_audit_chain_t         chain;        /* after the last line made */
+    fgs_audit_chain_t         written;      /* after the last one the
+                                               file took */
+    ngx_event_t               flush_ev;     /* flush= */
     ngx_event_t               start_ev;     /* "start" after a reopen */
     time_t                    alert_time;
     ngx_uint_t                failed;       /* since the last alert */
@@ -66,36 +126,47 @@ struct ngx_http_fgs_policy_audit_log_s {
                                                file open now */
     unsigned                  torn:1;       /* a write was cut short: the
                                                next begins a new line */
+    unsigned                  intent_lost:1; /* since the last commit */
 
     unsigned                  best_effort:1;
 };
 
 
-static ngx_int_t ngx_http_fgs_policy_audit_write_one(
+static ngx_int_t ngx_http_fgs_policy_audit_syslog(
     ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec,
     ngx_err_t *err);
+static ngx_int_t ngx_http_fgs_policy_audit_append(
+    ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec);
+static ngx_int_t ngx_http_fgs_policy_audit_drain(
+    ngx_http_fgs_policy_audit_log_t *al, ngx_uint_t *lost, ngx_err_t *err);
+static ngx_uint_t ngx_http_fgs_policy_audit_took(
+    ngx_http_fgs_policy_audit_log_t *al, u_char *p, size_t n);
+static void ngx_http_fgs_policy_audit_flush_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_fgs_policy_audit_start(
-    ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec,
-    ngx_err_t *err);
+    ngx_http_fgs_policy_audit_log_t *al, fgs_audit_record_t *rec);
 static void ngx_http_fgs_policy_audit_start_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_fgs_policy_audit_seal(
     ngx_http_fgs_policy_audit_log_t *al, fgs_audit_kind_e kind,
     ngx_log_t *log);
 static void ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file,
     ngx_log_t *log);
+static void ngx_http_fgs_policy_audit_cleanup(void *data);
 static void ngx_http_fgs_policy_audit_failed(
     ngx_http_fgs_policy_audit_log_t *al, ngx_log_t *log,
-    fgs_audit_record_t *rec, ngx_err_t err);
+    fgs_audit_kind_e kind, const u_char *id, size_t id_len,
+    ngx_uint_t lost, ngx_err_t err);
 
 
 ngx_http_fgs_policy_audit_log_t *
 ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_array_t **logs,
-    ngx_str_t *name, ngx_uint_t best_effort)
+    ngx_str_t *name, ngx_uint_t best_effort, size_t buffer, ngx_msec_t flush)
 {
     size_t                            size;
+    u_char                           *p;
     ngx_str_t                         full;
     ngx_uint_t                        i;
     ngx_open_file_t                  *file;
+    ngx_pool_cleanup_t               *cln;
     ngx_http_fgs_policy_audit_log_t  *al, **alp;
 
     if (*logs == NULL) {
@@ -113,6 +184,32 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_array_t **logs,
         if (ngx_conf_full_name(cf->cycle, &full, 0) != NGX_OK) {
             return NULL;
         }
+
+        if (buffer == NGX_CONF_UNSET_SIZE) {
+            buffer = NGX_HTTP_FGS_POLICY_AUDIT_BUFFER;
+
+        } else if (buffer > NGX_HTTP_FGS_POLICY_AUDIT_MAX_BUFFER) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "buffer= of \"%V\" is larger than 64m",
+                               name);
+            return NULL;
+        }
+
+        if (flush == NGX_CONF_UNSET_MSEC) {
+            flush = NGX_HTTP_FGS_POLICY_AUDIT_FLUSH;
+        }
+
+    } else if (buffer != NGX_CONF_UNSET_SIZE
+               || flush != NGX_CONF_UNSET_MSEC)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "buffer= and flush= are for audit files: each "
+                           "record goes to \"%V\" at once", name);
+        return NULL;
+
+    } else {
+        buffer = 0;
+        flush = 0;
     }
 
     alp = (*logs)->elts;
@@ -129,6 +226,14 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_array_t **logs,
                 return NULL;
             }
 
+            if (alp[i]->buffer != buffer || alp[i]->flush != flush) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "the audit destination \"%V\" is "
+                                   "declared with different buffer= or "
+                                   "flush=", name);
+                return NULL;
+            }
+
             return alp[i];
         }
     }
@@ -141,6 +246,9 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_array_t **logs,
     /* a copy: ngx_syslog_process_conf() cuts the argument at its commas */
 
     al->best_effort = best_effort;
+    al->buffer = buffer;
+    al->flush = flush;
+    al->cycle = cf->cycle;
 
     al->name.len = full.len;
     al->name.data = ngx_pstrdup(cf->pool, &full);
@@ -177,15 +285,30 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_array_t **logs,
 
         al->file = file;
 
-        /* one more byte: the newline that ends a line cut short */
-        size = NGX_HTTP_FGS_POLICY_AUDIT_FILE_LINE + 1;
+        /* what may wait, then a "start" and a line of the longest */
+        size = buffer + NGX_HTTP_FGS_POLICY_AUDIT_START_ROOM
+               + NGX_HTTP_FGS_POLICY_AUDIT_FILE_LINE;
+
+        /* the flush timer goes with the configuration's memory */
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NULL;
+        }
+
+        cln->handler = ngx_http_fgs_policy_audit_cleanup;
+        cln->data = al;
     }
 
-    al->buf = ngx_pnalloc(cf->pool, size);
-    if (al->buf == NULL) {
+    /* and one byte before it: the newline that ends a line cut short */
+
+    p = ngx_pnalloc(cf->pool, size + 1);
+    if (p == NULL) {
         return NULL;
     }
 
+    al->buf = p + 1;
+    al->last = al->buf;
     al->size = size;
 
     alp = ngx_array_push(*logs);
@@ -199,38 +322,6 @@ ngx_http_fgs_policy_audit_log_add(ngx_conf_t *cf, ngx_array_t **logs,
 }
 
 
-ngx_int_t
-ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
-    fgs_audit_record_t *rec, ngx_log_t *log)
-{
-    ngx_err_t  err;
-
-    err = 0;
-
-    if (!al->started) {
-        if (fgs_audit_chain_init(&al->chain, (int64_t) ngx_pid) != FGS_OK) {
-            goto failed;
-        }
-
-        al->started = 1;
-    }
-
-    if (ngx_http_fgs_policy_audit_start(al, rec, &err) != NGX_OK) {
-        goto failed;
-    }
-
-    if (ngx_http_fgs_policy_audit_write_one(al, rec, &err) == NGX_OK) {
-        return NGX_OK;
-    }
-
-failed:
-
-    ngx_http_fgs_policy_audit_failed(al, log, rec, err);
-
-    return NGX_ERROR;
-}
-
-
 ngx_uint_t
 ngx_http_fgs_policy_audit_log_required(ngx_http_fgs_policy_audit_log_t *al)
 {
@@ -238,13 +329,361 @@ ngx_http_fgs_policy_audit_log_required(ngx_http_fgs_policy_audit_log_t *al)
 }
 
 
+ngx_int_t
+ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
+    fgs_audit_record_t *rec, ngx_log_t *log)
+{
+    size_t      n;
+    ngx_err_t   err;
+    ngx_uint_t  lost;
+
+    err = 0;
+    lost = 1;
+
+    if (!al->started) {
+        if (fgs_audit_chain_init(&al->chain, (int64_t) ngx_pid) != FGS_OK) {
+            goto failed;
+        }
+
+        al->written = al->chain;
+        al->started = 1;
+    }
+
+    if (al->syslog) {
+        if (ngx_http_fgs_policy_audit_syslog(al, rec, &err) != NGX_OK) {
+            goto failed;
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_http_fgs_policy_audit_start(al, rec) != NGX_OK
+        || ngx_http_fgs_policy_audit_append(al, rec) != NGX_OK)
+    {
+        goto failed;
+    }
+
+    if (rec->kind == FGS_AUDIT_REQUEST || rec->kind == FGS_AUDIT_INTENT) {
+        n = ngx_min(rec->request_id.len, sizeof(al->last_id));
+        ngx_memcpy(al->last_id, rec->request_id.data, n);
+        al->last_id_len = n;
+        al->last_kind = rec->kind;
+    }
+
+    if ((size_t) (al->last - al->buf) < al->buffer) {
+
+        if (rec->kind == FGS_AUDIT_INTENT) {
+            /* the caller has it written: ..._audit_log_commit() */
+            al->intents++;
+            return NGX_AGAIN;
+        }
+
+        if (rec->kind == FGS_AUDIT_REQUEST) {
+
+            /* it waits, at most flush= */
+
+            if (!al->flush_ev.timer_set) {
+                al->flush_ev.handler = ngx_http_fgs_policy_audit_flush_handler;
+                al->flush_ev.data = al;
+                al->flush_ev.log = ngx_cycle->log;
+                al->flush_ev.cancelable = 1;
+
+                ngx_add_timer(&al->flush_ev, al->flush);
+            }
+
+            return NGX_OK;
+        }
+    }
+
+    /*
+     * A record that seals the chain, or a buffer that is full: out now,
+     * with everything before it.
+     */
+
+    if (ngx_http_fgs_policy_audit_drain(al, &lost, &err) == NGX_OK) {
+        return NGX_OK;
+    }
+
+failed:
+
+    ngx_http_fgs_policy_audit_failed(al, log, rec->kind, rec->request_id.data,
+                                     rec->request_id.len, lost, err);
+
+    return NGX_ERROR;
+}
+
+
+/* a record over syslog: one datagram, at once */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_syslog(ngx_http_fgs_policy_audit_log_t *al,
+    fgs_audit_record_t *rec, ngx_err_t *err)
+{
+    char     hash[FGS_SHA256_HEX_LEN + 1];
+    size_t   len;
+    u_char  *p;
+    ssize_t  n;
+
+    p = ngx_syslog_add_header(al->syslog, al->buf);
+
+    len = fgs_audit_line(p, al->buf + al->size - p, rec, &al->chain, hash);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    /* a datagram is a line of its own: without the newline */
+
+    len += p - al->buf - 1;
+
+    n = ngx_syslog_send(al->syslog, al->buf, len);
+
+    if (n != (ssize_t) len) {
+        *err = (n == NGX_ERROR) ? ngx_socket_errno : 0;
+        return NGX_ERROR;
+    }
+
+    fgs_audit_chain_next(&al->chain, hash);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The chain's next line, after those that wait: the room there holds a
+ * line of the longest (ngx_http_fgs_policy_audit_write() writes the
+ * buffer out once "buffer" bytes wait).
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_append(ngx_http_fgs_policy_audit_log_t *al,
+    fgs_audit_record_t *rec)
+{
+    char    hash[FGS_SHA256_HEX_LEN + 1];
+    size_t  len, room;
+
+    room = ngx_min((size_t) (al->buf + al->size - al->last),
+                   NGX_HTTP_FGS_POLICY_AUDIT_FILE_LINE);
+
+    len = fgs_audit_line(al->last, room, rec, &al->chain, hash);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    fgs_audit_chain_next(&al->chain, hash);
+
+    al->last += len;
+    al->pending++;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Everything that waits, in one write().  NGX_OK once the file took it
+ * all; else the records it did not take whole are lost (*lost of them,
+ * for the caller to count and report, with the error in *err), and the
+ * chain goes on from the last one it took.
+ */
+
+static ngx_int_t
+ngx_http_fgs_policy_audit_drain(ngx_http_fgs_policy_audit_log_t *al,
+    ngx_uint_t *lost, ngx_err_t *err)
+{
+    u_char   *p;
+    size_t    len;
+    ssize_t   n;
+
+    if (al->last == al->buf) {
+        return NGX_OK;
+    }
+
+    p = al->buf;
+
+    if (al->torn) {
+        *--p = '\n';
+    }
+
+    len = al->last - p;
+
+    n = ngx_write_fd(al->file->fd, p, len);
+
+    if (n == (ssize_t) len) {
+        al->written = al->chain;
+        al->last = al->buf;
+        al->start_line = NULL;
+        al->pending = 0;
+        al->intents = 0;
+        al->torn = 0;
+
+        return NGX_OK;
+    }
+
+    /* a full disk may take part of it */
+
+    *err = (n == -1) ? ngx_errno : NGX_ENOSPC;
+    *lost = al->pending - ngx_http_fgs_policy_audit_took(al, p,
+                                                         n > 0 ? n : 0);
+
+    al->chain = al->written;
+    al->last = al->buf;
+    al->start_line = NULL;
+    al->pending = 0;
+
+    /* the requests of intents that waited here are refused */
+
+    if (al->intents) {
+        al->intent_lost = 1;
+        al->intents = 0;
+    }
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * After a write() that took only the first n bytes from p: the records
+ * among them that it took whole, each moving the chain as the file has
+ * it (its hash ends the line), and whether a line was cut short.  A
+ * "start" it did not take whole is needed again.  Returns how many
+ * records it took.
+ */
+
+static ngx_uint_t
+ngx_http_fgs_policy_audit_took(ngx_http_fgs_policy_audit_log_t *al,
+    u_char *p, size_t n)
+{
+    u_char      *q, *line, *end;
+    ngx_uint_t   took;
+
+    took = 0;
+    line = p;
+    end = p + n;
+
+    /* lines end with ,"hash":"H"}\n, and a newline only ends a line */
+
+    for (q = p; q < end; q++) {
+        if (*q != '\n') {
+            continue;
+        }
+
+        if (q - line > 2 + FGS_SHA256_HEX_LEN) {
+            al->written.seq++;
+            ngx_memcpy(al->written.prev, q - 2 - FGS_SHA256_HEX_LEN,
+                       FGS_SHA256_HEX_LEN);
+            took++;
+        }
+
+        line = q + 1;
+    }
+
+    if (n) {
+        al->torn = (end > line);
+    }
+
+    if (al->start_line && al->start_line >= line) {
+        al->need_start = 1;
+    }
+
+    return took;
+}
+
+
+/* flush= after a request record was buffered */
+
+static void
+ngx_http_fgs_policy_audit_flush_handler(ngx_event_t *ev)
+{
+    ngx_http_fgs_policy_audit_log_t *al = ev->data;
+
+    ngx_err_t   err;
+    ngx_uint_t  lost;
+
+    if (al->cycle != (ngx_cycle_t *) ngx_cycle) {
+        /*
+         * A reload with "master_process off" replaced the configuration
+         * whose file this is: nginx has closed it.
+         */
+        return;
+    }
+
+    if (ngx_http_fgs_policy_audit_drain(al, &lost, &err) != NGX_OK) {
+        ngx_http_fgs_policy_audit_failed(al, ev->log, al->last_kind,
+                                         al->last_id, al->last_id_len, lost,
+                                         err);
+    }
+}
+
+
+/*
+ * The intents that wait, in one write() per file with the records
+ * before them, once the worker's turn of its event loop has decided
+ * all it could (ngx_http_fgs_policy_audit.c).
+ */
+
+void
+ngx_http_fgs_policy_audit_log_commit(ngx_array_t *logs, ngx_log_t *log)
+{
+    ngx_err_t                          err;
+    ngx_uint_t                         i, lost;
+    ngx_http_fgs_policy_audit_log_t  **alp, *al;
+
+    if (logs == NULL) {
+        return;
+    }
+
+    alp = logs->elts;
+
+    for (i = 0; i < logs->nelts; i++) {
+        al = alp[i];
+
+        if (al->intents == 0) {
+            continue;
+        }
+
+        err = 0;
+
+        if (ngx_http_fgs_policy_audit_drain(al, &lost, &err) != NGX_OK) {
+            ngx_http_fgs_policy_audit_failed(al, log, al->last_kind,
+                                             al->last_id, al->last_id_len,
+                                             lost, err);
+        }
+    }
+}
+
+
+ngx_uint_t
+ngx_http_fgs_policy_audit_log_lost(ngx_http_fgs_policy_audit_log_t *al)
+{
+    return al->intent_lost;
+}
+
+
+void
+ngx_http_fgs_policy_audit_log_committed(ngx_array_t *logs)
+{
+    ngx_uint_t                         i;
+    ngx_http_fgs_policy_audit_log_t  **alp;
+
+    if (logs == NULL) {
+        return;
+    }
+
+    alp = logs->elts;
+
+    for (i = 0; i < logs->nelts; i++) {
+        alp[i]->intent_lost = 0;
+    }
+}
+
+
 /* the "start" the chain needs in this file, if any, dated as rec */
 
 static ngx_int_t
 ngx_http_fgs_policy_audit_start(ngx_http_fgs_policy_audit_log_t *al,
-    fgs_audit_record_t *rec, ngx_err_t *err)
+    fgs_audit_record_t *rec)
 {
-    fgs_audit_record_t  start;
+    u_char              *line;
+    fgs_audit_record_t   start;
 
     if (!al->need_start) {
         return NGX_OK;
@@ -256,10 +695,15 @@ ngx_http_fgs_policy_audit_start(ngx_http_fgs_policy_audit_log_t *al,
     start.sec = rec->sec;
     start.msec = rec->msec;
 
-    if (ngx_http_fgs_policy_audit_write_one(al, &start, err) != NGX_OK) {
+    line = al->last;
+
+    if (ngx_http_fgs_policy_audit_append(al, &start) != NGX_OK) {
         return NGX_ERROR;
     }
 
+    /* should the file not take it, it is needed again */
+
+    al->start_line = line;
     al->need_start = 0;
 
     return NGX_OK;
@@ -267,9 +711,11 @@ ngx_http_fgs_policy_audit_start(ngx_http_fgs_policy_audit_log_t *al,
 
 
 /*
- * Posted by flush() before a reopen: by now the file is the new one.
- * A failure is counted and alerted like any record's; the chain then
- * tries again with its next record.
+ * Posted by flush() before a reopen: by now the file is the new one,
+ * and the "start" goes there at once (with a request record that came
+ * first and took it along, if one did).  A failure is counted and
+ * alerted like any record's; the chain then tries again with its next
+ * record.
  */
 
 static void
@@ -278,90 +724,45 @@ ngx_http_fgs_policy_audit_start_handler(ngx_event_t *ev)
     ngx_http_fgs_policy_audit_log_t *al = ev->data;
 
     ngx_err_t           err;
+    ngx_uint_t          lost;
     ngx_time_t         *tp;
     fgs_audit_record_t  rec;
 
-    if (!al->need_start || ngx_exiting || ngx_terminate) {
+    if (ngx_exiting || ngx_terminate
+        || al->cycle != (ngx_cycle_t *) ngx_cycle)
+    {
         return;
     }
 
-    ngx_memzero(&rec, sizeof(fgs_audit_record_t));
-
-    tp = ngx_timeofday();
-
-    rec.kind = FGS_AUDIT_START;
-    rec.sec = tp->sec;
-    rec.msec = tp->msec;
-
     err = 0;
+    lost = 1;
 
-    if (ngx_http_fgs_policy_audit_start(al, &rec, &err) != NGX_OK) {
-        ngx_http_fgs_policy_audit_failed(al, ev->log, &rec, err);
-    }
-}
+    if (al->need_start) {
+        ngx_memzero(&rec, sizeof(fgs_audit_record_t));
 
+        tp = ngx_timeofday();
 
-/* one line, and the chain moves on once it is out whole */
+        rec.kind = FGS_AUDIT_START;
+        rec.sec = tp->sec;
+        rec.msec = tp->msec;
 
-static ngx_int_t
-ngx_http_fgs_policy_audit_write_one(ngx_http_fgs_policy_audit_log_t *al,
-    fgs_audit_record_t *rec, ngx_err_t *err)
-{
-    char     hash[FGS_SHA256_HEX_LEN + 1];
-    size_t   len;
-    u_char  *p;
-    ssize_t  n;
-
-    if (al->syslog) {
-        p = ngx_syslog_add_header(al->syslog, al->buf);
-
-        len = fgs_audit_line(p, al->buf + al->size - p, rec, &al->chain,
-                             hash);
-        if (len == 0) {
-            return NGX_ERROR;
+        if (ngx_http_fgs_policy_audit_start(al, &rec) != NGX_OK) {
+            goto failed;
         }
 
-        /* a datagram is a line of its own: without the newline */
-
-        len += p - al->buf - 1;
-
-        n = ngx_syslog_send(al->syslog, al->buf, len);
-
-        if (n != (ssize_t) len) {
-            *err = (n == NGX_ERROR) ? ngx_socket_errno : 0;
-            return NGX_ERROR;
-        }
-
-    } else {
-        p = al->buf;
-
-        if (al->torn) {
-            *p++ = '\n';
-        }
-
-        len = fgs_audit_line(p, al->buf + al->size - p, rec, &al->chain,
-                             hash);
-        if (len == 0) {
-            return NGX_ERROR;
-        }
-
-        len += p - al->buf;
-
-        n = ngx_write_fd(al->file->fd, al->buf, len);
-
-        if (n != (ssize_t) len) {
-            /* a full disk may take part of it: end that part first */
-            al->torn = (n > 0) ? 1 : al->torn;
-            *err = (n == -1) ? ngx_errno : NGX_ENOSPC;
-            return NGX_ERROR;
-        }
-
-        al->torn = 0;
+    } else if (al->start_line == NULL) {
+        /* written already */
+        return;
     }
 
-    fgs_audit_chain_next(&al->chain, hash);
+    if (ngx_http_fgs_policy_audit_drain(al, &lost, &err) == NGX_OK) {
+        return;
+    }
 
-    return NGX_OK;
+failed:
+
+    ngx_http_fgs_policy_audit_failed(al, ev->log, FGS_AUDIT_START, NULL, 0,
+                                     lost, err);
 }
 
 
@@ -369,9 +770,10 @@ ngx_http_fgs_policy_audit_write_one(ngx_http_fgs_policy_audit_log_t *al,
  * nginx calls flush() on every open file before reopening it, and in
  * each process as it exits (ngx_conf_flush_files()): this worker's chain
  * seals the file with "end" when the worker exits, "rotate" otherwise,
- * and a "start" record will begin its part of the next file.  (A reopen
- * while a worker shuts down gracefully is sealed with "end" too: the
- * records of its last requests then follow a "start".)
+ * written with whatever waits, and a "start" record will begin its part
+ * of the next file.  (A reopen while a worker shuts down gracefully is
+ * sealed with "end" too: the records of its last requests then follow a
+ * "start".)
  */
 
 static void
@@ -387,6 +789,11 @@ ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
     if (ngx_exiting || ngx_terminate) {
         (void) ngx_http_fgs_policy_audit_seal(al, FGS_AUDIT_END, log);
         al->torn = 0;
+
+        if (al->flush_ev.timer_set) {
+            ngx_del_timer(&al->flush_ev);
+        }
+
         return;
     }
 
@@ -401,6 +808,26 @@ ngx_http_fgs_policy_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
         al->start_ev.log = ngx_cycle->log;
 
         ngx_post_event(&al->start_ev, &ngx_posted_next_events);
+    }
+}
+
+
+/*
+ * The configuration's memory goes (a worker exits, or a reload with
+ * "master_process off" is done with the old one): its events go first.
+ */
+
+static void
+ngx_http_fgs_policy_audit_cleanup(void *data)
+{
+    ngx_http_fgs_policy_audit_log_t  *al = data;
+
+    if (al->flush_ev.timer_set) {
+        ngx_del_timer(&al->flush_ev);
+    }
+
+    if (al->start_ev.posted) {
+        ngx_delete_posted_event(&al->start_ev);
     }
 }
 
@@ -455,38 +882,44 @@ ngx_http_fgs_policy_audit_seal(ngx_http_fgs_policy_audit_log_t *al,
 
 
 /*
- * A record that was not written: counted, and an alert (an error for a
+ * Records that were not written: counted, and an alert (an error for a
  * best_effort destination) at most once a second per destination in
- * this worker, with the number of failures
- * since the last one, naming the record the caller wrote (a request's,
- * or the one that seals a chain).  (With fgs_policy_audit_fail closed
- * the request itself is refused by the caller.)
+ * this worker, with the number of failures since the last one, naming
+ * the last record lost (a request's by its id, or the one that seals or
+ * resumes a chain).  (With fgs_policy_audit_fail closed a request whose
+ * intent is lost is refused by the caller.)
  */
 
 static void
 ngx_http_fgs_policy_audit_failed(ngx_http_fgs_policy_audit_log_t *al,
-    ngx_log_t *log, fgs_audit_record_t *rec, ngx_err_t err)
+    ngx_log_t *log, fgs_audit_kind_e kind, const u_char *id, size_t id_len,
+    ngx_uint_t lost, ngx_err_t err)
 {
     u_char      *p;
-    u_char       what[96];
-    ngx_uint_t   level;
+    u_char       what[160];
+    ngx_uint_t   i, level;
 
-    ngx_http_fgs_policy_metrics_audit_failure();
+    for (i = 0; i < lost; i++) {
+        ngx_http_fgs_policy_metrics_audit_failure();
+    }
 
-    al->failed++;
+    al->failed += lost;
 
-    if (al->alert_time == ngx_time()) {
+    if (lost == 0 || al->alert_time == ngx_time()) {
         return;
     }
 
-    if (rec->kind == FGS_AUDIT_REQUEST || rec->kind == FGS_AUDIT_INTENT) {
+    if (kind == FGS_AUDIT_REQUEST || kind == FGS_AUDIT_INTENT) {
         p = ngx_snprintf(what, sizeof(what), "of request %*s%s",
-                         ngx_min(rec->request_id.len, 64),
-                         rec->request_id.data,
-                         rec->kind == FGS_AUDIT_INTENT ? " (its intent)"
-                                                       : "");
+                         ngx_min(id_len, 64), id,
+                         kind == FGS_AUDIT_INTENT ? " (its intent)" : "");
 
-    } else if (rec->kind == FGS_AUDIT_START) {
+        if (lost > 1) {
+            p = ngx_snprintf(p, what + sizeof(what) - p,
+                             " and %ui more buffered with it", lost - 1);
+        }
+
+    } else if (kind == FGS_AUDIT_START) {
         p = ngx_cpymem(what, "that begins the chain in the reopened file",
                        sizeof("that begins the chain in the reopened file")
                        - 1);

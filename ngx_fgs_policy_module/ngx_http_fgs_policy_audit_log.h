@@ -17,14 +17,17 @@
 
 
 /*
- * The destination named by "fgs_policy_audit_log NAME [best_effort]": a
- * file or "syslog:server=...", one per name in the configuration, which
- * every mention must declare alike.  *logs holds the configuration's
- * destinations (made on first use).  NULL on an error, logged.
+ * The destination named by "fgs_policy_audit_log NAME [best_effort]
+ * [buffer=SIZE] [flush=TIME]": a file or "syslog:server=...", one per
+ * name in the configuration, which every mention must declare alike.
+ * buffer and flush: NGX_CONF_UNSET_SIZE and NGX_CONF_UNSET_MSEC when not
+ * given (a file then takes the defaults; syslog takes neither).  *logs
+ * holds the configuration's destinations (made on first use).  NULL on
+ * an error, logged.
  */
 ngx_http_fgs_policy_audit_log_t *ngx_http_fgs_policy_audit_log_add(
     ngx_conf_t *cf, ngx_array_t **logs, ngx_str_t *name,
-    ngx_uint_t best_effort);
+    ngx_uint_t best_effort, size_t buffer, ngx_msec_t flush);
 
 /*
  * Whether the destination carries the guarantee of "fgs_policy_audit_fail
@@ -35,18 +38,38 @@ ngx_uint_t ngx_http_fgs_policy_audit_log_required(
     ngx_http_fgs_policy_audit_log_t *al);
 
 /*
- * Writes rec as the next record of this worker's chain.  Returns NGX_OK
- * once the destination accepted the whole line (the file's write()
- * returned, the datagram was sent), or NGX_ERROR, after an alert at
- * most once a second per destination and a count in the metrics.  The
- * alert names the record by its request id, made only then.
+ * Writes rec as the next record of this worker's chain (docs/audit.md,
+ * "Buffering").  A file's request record waits in the destination's
+ * buffer (buffer=, flush=); an intent waits there for
+ * ngx_http_fgs_policy_audit_log_commit(), which writes it with the
+ * other intents decided in the same turn of the event loop and the
+ * records before them.  Returns NGX_OK once the destination accepted
+ * the record (the file's write() took the whole of it, the datagram was
+ * sent) or, for a request record, buffered it; NGX_AGAIN for an intent
+ * that waits for the commit; or NGX_ERROR, after an alert at most once
+ * a second per destination and a count in the metrics.  The alert names
+ * the record by its request id.
  */
 ngx_int_t ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
     fgs_audit_record_t *rec, ngx_log_t *log);
 
 /*
- * A worker exits: the chains it keeps over syslog end (a file's end as
- * nginx flushes it).  logs: the configuration's destinations, or NULL.
+ * Writes the intents that wait in the files of logs (the
+ * configuration's destinations), each file's with one write().  Until
+ * ngx_http_fgs_policy_audit_log_committed(logs),
+ * ngx_http_fgs_policy_audit_log_lost(al) tells whether intents that
+ * waited in al were lost (not written whole, or with a write() that did
+ * not take all it was given): their requests are refused.
+ */
+void ngx_http_fgs_policy_audit_log_commit(ngx_array_t *logs, ngx_log_t *log);
+ngx_uint_t ngx_http_fgs_policy_audit_log_lost(
+    ngx_http_fgs_policy_audit_log_t *al);
+void ngx_http_fgs_policy_audit_log_committed(ngx_array_t *logs);
+
+/*
+ * A worker exits: the chains it keeps over syslog end (a file's end,
+ * with what waits in its buffer, as nginx flushes it).  logs: the
+ * configuration's destinations, or NULL.
  */
 void ngx_http_fgs_policy_audit_log_exit(ngx_array_t *logs, ngx_log_t *log);
 

@@ -104,7 +104,7 @@ static ngx_command_t  ngx_http_fgs_policy_commands[] = {
       NULL },
 
     { ngx_string("fgs_policy_audit_log"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1234,
       ngx_http_fgs_policy_set_audit_log,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,

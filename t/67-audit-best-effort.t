@@ -115,7 +115,8 @@ is_deeply($status, { 200 => $n },
 is(scalar @{ $t->mock_requests }, $n, '... and all reached the upstream');
 
 my @intents = $t->audit_records('intent', $t->prefix . '/logs/audit.log');
-my @records = $t->audit_records('request', $t->prefix . '/logs/audit.log');
+my @records = $t->wait_audit_records('request', $n + 1,
+                                     $t->prefix . '/logs/audit.log');
 is(scalar @intents, $n, 'the file holds every intent');
 is(scalar @records, $n + 1, '... and every record');
 

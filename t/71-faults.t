@@ -69,7 +69,9 @@ CONF
     server => <<'CONF');
     listen 127.0.0.1:%%H2PORT%% http2;
     fgs_policy %%DATA%%/policy.json;
-    fgs_policy_audit_log %%PREFIX%%/logs/audit.log;
+    # each fault's record is read at once: a short flush= spares every
+    # check the default second (docs/audit.md, "Buffering")
+    fgs_policy_audit_log %%PREFIX%%/logs/audit.log flush=100ms;
     client_body_timeout 2s;
     add_header X-Fgs-Decision $fgs_policy_decision always;
     add_header X-Fgs-Request-Id $request_id always;

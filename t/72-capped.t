@@ -51,11 +51,18 @@ sub body_with_groups {
                        %o);
 }
 
+# the request record of a response; it may wait in the file's buffer for
+# up to flush= (docs/audit.md, "Buffering")
 sub record_of {
     my ($r) = @_;
     my $id = $r->header('x-fgs-request-id') // '';
-    my @recs = grep { ($_->{request_id} // '') eq $id }
-               $t->audit_records('request', $audit);
+    my @recs;
+    for (1 .. 60) {
+        @recs = grep { ($_->{request_id} // '') eq $id }
+                $t->audit_records('request', $audit);
+        last if @recs;
+        select undef, undef, undef, 0.05;
+    }
     return $recs[0];
 }
 

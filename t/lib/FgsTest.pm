@@ -1216,6 +1216,25 @@ sub audit_records {
            $self->audit_lines(@files);
 }
 
+# Waits (at most $o{timeout} seconds, default 3) until the audit files
+# hold at least $n records of kind $kind, and returns those records, as
+# audit_records() does: a request record waits in a file's buffer for up
+# to flush= (docs/audit.md, "Buffering"), an intent only for the end of
+# its turn of the event loop.
+sub wait_audit_records {
+    my ($self, $kind, $n, @files) = @_;
+
+    my %o = ref $files[-1] eq 'HASH' ? %{ pop @files } : ();
+    my $deadline = time + ($o{timeout} // 3);
+    my @recs;
+    while (1) {
+        @recs = $self->audit_records($kind, @files);
+        last if @recs >= $n || time >= $deadline;
+        sleep 0.05;
+    }
+    return @recs;
+}
+
 # Runs fgs-policy ($CLI) verify-audit with these arguments: (exit status,
 # what it printed).
 sub verify_audit {

@@ -34,6 +34,7 @@ typedef struct {
     uint64_t    first_line;         /* of the first error */
     char        first_file[64];
     char        first_msg[512];
+    char        warning[512];       /* the last warning */
 } said_t;
 
 
@@ -447,6 +448,27 @@ test_verify_intact(void)
     is_int(verify(&s, 0, 1, "audit.log", &f), 0,
            "an intent without its request is not an error");
     is_int(s.warnings, 1, "but a warning");
+    ok(strstr(s.warning, "has no request record: the worker ended its "
+                         "chain without it, so it could not be written")
+       != NULL, "which says the record could not be written, its chain "
+                "having ended");
+    file_free(&f);
+
+    /* a worker killed with request records in its buffer */
+
+    memset(&f, 0, sizeof(file_t));
+    fgs_audit_chain_init(&a, 100);
+    put(&f, &a, FGS_AUDIT_REQUEST, "req-7");
+    put(&f, &a, FGS_AUDIT_INTENT, "req-8");
+    ok(verify(&s, 0, 1, "audit.log", &f) > 0,
+       "a chain that stops without its end is an error");
+    is_int(s.warnings, 1, "and the intent without its request a warning");
+    ok(strstr(s.warning, "stopped without ending its chain") != NULL
+       && strstr(s.warning, "buffer") != NULL,
+       "which says the worker died with the record in its buffer");
+    is_int(verify(&s, 1, 1, "audit.log", &f), 0,
+           "--live: the chain is open and the intent in flight");
+    is_int(s.warnings, 0, "without a warning");
     file_free(&f);
 }
 
@@ -872,6 +894,7 @@ report(void *data, fgs_audit_severity_e sev, const char *file, uint64_t line,
 
     if (sev == FGS_AUDIT_WARNING) {
         s->warnings++;
+        snprintf(s->warning, sizeof(s->warning), "%s", msg);
         return;
     }
 

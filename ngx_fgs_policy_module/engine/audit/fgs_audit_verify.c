@@ -21,9 +21,11 @@
  * every chain has ended, or was rotated out of the last file (else
  * lines after its last one were removed, or its writer died), except,
  * with "live", chains in the last file, which may still be written to.
- * An "intent" whose request record never came is a warning: the writer
- * stopped before the request ended, or that record could not be
- * written.
+ * An "intent" whose request record never came is a warning, which says
+ * why from how the chain ends: that record could not be written, or
+ * the writer was stopped before the request ended (the chain ended);
+ * or the writer died with the record still in its buffer (the chain
+ * stops without an end).
  *
  * After a problem the chain goes on from the line that showed it, so
  * that one altered line is one error and not all that follow.
@@ -108,6 +110,8 @@ static int fgs_audit_note_intent(fgs_audit_verify_t *v,
     fgs_audit_vchain_t *c, const fgs_audit_fields_t *f);
 static void fgs_audit_bad_line(fgs_audit_verify_t *v, const u_char *line,
     size_t len);
+static const char *fgs_audit_why_no_record(fgs_audit_verify_t *v,
+    const fgs_audit_vchain_t *c);
 static void fgs_audit_problem(fgs_audit_verify_t *v, fgs_audit_severity_e sev,
     uint32_t file, uint64_t line, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -617,15 +621,43 @@ fgs_audit_verify_finish(fgs_audit_verify_t *v, fgs_audit_stats_t *stats)
 
             fgs_audit_problem(v, FGS_AUDIT_WARNING, in->file, in->line,
                               "the intent of request %.64s has no request "
-                              "record: the worker stopped before the "
-                              "request ended, or that record could not be "
-                              "written", in->request_id);
+                              "record: %s", in->request_id,
+                              fgs_audit_why_no_record(v, in->chain));
         }
     }
 
     *stats = v->stats;
 
     return (v->stats.errors == 0) ? FGS_OK : FGS_DECLINED;
+}
+
+
+/*
+ * Why an intent's request record is missing, from how its chain ends
+ * (docs/audit.md, "Buffering"): a writer keeps request records in a
+ * buffer for a while and writes them with the record that ends or
+ * rotates its chain, so only a writer that stopped without ending its
+ * chain loses them; one that ended it wrote all it had.
+ */
+
+static const char *
+fgs_audit_why_no_record(fgs_audit_verify_t *v, const fgs_audit_vchain_t *c)
+{
+    if (c->kind == FGS_AUDIT_END) {
+        return "the worker ended its chain without it, so it could not be "
+               "written (the error log has an alert for it), or nginx was "
+               "stopped before the request ended";
+    }
+
+    if (c->kind == FGS_AUDIT_ROTATE && c->file == v->nfiles - 1) {
+        return "its chain goes on in a later file, not given, which may "
+               "hold it";
+    }
+
+    return "the worker stopped without ending its chain (killed, or it "
+           "crashed), and request records that waited in its buffer "
+           "(fgs_policy_audit_log buffer=, flush=) were lost with it; "
+           "intents never wait so";
 }
 
 
