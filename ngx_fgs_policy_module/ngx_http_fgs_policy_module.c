@@ -8,8 +8,8 @@
  *   fgs_policy FILE | off;                      http, server, location
  *   fgs_policy_mode enforce | audit;            http, server, location
  *   fgs_policy_max_body_size SIZE;              http, server, location
- *   fgs_policy_audit_log PATH | syslog:... [best_effort] | off;
- *                                                    http, server, location
+ *   fgs_policy_audit_log PATH [buffer=SIZE] [flush=TIME] [best_effort]
+ *       | syslog:... [best_effort] | off;         http, server, location
  *   fgs_policy_audit_fail closed | open;        http, server, location
  *   fgs_policy_redact_log on | off;             http, server, location
  *   fgs_policy_metrics;                         location
