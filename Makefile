@@ -70,7 +70,7 @@ cli: $(CLI)
 $(CLI): $(CLI_SRCS) $(BUILD)/libfgs_engine.a
 	$(CC) $(ENG_CFLAGS) -o $@ $(CLI_SRCS) $(BUILD)/libfgs_engine.a $(CLI_LIBS)
 
-$(BUILD)/unit/%: t/unit/%.c t/unit/tap.h $(BUILD)/libfgs_engine.a
+$(BUILD)/unit/%: t/unit/%.c $(wildcard t/unit/*.h) $(BUILD)/libfgs_engine.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ENG_CFLAGS) -It/unit -o $@ $< $(BUILD)/libfgs_engine.a $(LIBS)
 

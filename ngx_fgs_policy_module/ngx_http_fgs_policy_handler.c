@@ -170,6 +170,7 @@ static ngx_int_t
 ngx_http_fgs_policy_govern(ngx_http_request_t *r,
     ngx_http_fgs_policy_loc_conf_t *flcf, ngx_http_fgs_policy_ctx_t **pctx)
 {
+    int                         rc;
     fgs_alloc_t                 a;
     fgs_request_t               rq;
     fgs_verdict_t               v;
@@ -187,9 +188,9 @@ ngx_http_fgs_policy_govern(ngx_http_request_t *r,
     a.data = r->pool;
     a.free = NULL;
 
-    if (fgs_request_begin(&rq, &v, &a) == FGS_OK
-        && v.next == FGS_NEXT_PASS)
-    {
+    rc = fgs_request_begin(&rq, &v, &a);
+
+    if (rc == FGS_OK && v.next == FGS_NEXT_PASS) {
         return NGX_DECLINED;
     }
 
@@ -208,8 +209,10 @@ ngx_http_fgs_policy_govern(ngx_http_request_t *r,
     ctx->facts = rq;
     ctx->verdict = v;
 
-    if (v.failure) {
-        return ngx_http_fgs_policy_internal_error(r, ctx, v.failure);
+    if (rc != FGS_OK) {
+        return ngx_http_fgs_policy_internal_error(r, ctx,
+                                                  v.failure ? v.failure
+                                                            : "no memory");
     }
 
     if (r->err_status || r->error_page) {
@@ -370,8 +373,14 @@ ngx_http_fgs_policy_decide(ngx_http_request_t *r,
                                                              : "no memory");
     }
 
-    if (v->next != FGS_NEXT_FORWARD) {
+    if (v->next == FGS_NEXT_ANSWER) {
         return ngx_http_fgs_policy_answer(r, ctx);
+    }
+
+    if (v->next != FGS_NEXT_FORWARD) {
+        /* fail closed: a body that was read is forwarded or answered */
+        return ngx_http_fgs_policy_internal_error(r, ctx,
+                                          "the pipeline gave no verdict");
     }
 
     if (v->decision == FGS_DECISION_REWRITE) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "base64_ref.h"
 #include "core/fgs_base64.h"
 #include "json/fgs_json.h"
 #include "schema/fgs_schema.h"
@@ -23,27 +24,6 @@
 
 
 static fgs_arena_t  arena;
-
-
-static int
-in_alphabet(u_char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-
-/* a small deterministic generator: the tests are the same on every run */
-
-static uint32_t
-rnd(uint32_t *state)
-{
-    *state ^= *state << 13;
-    *state ^= *state >> 17;
-    *state ^= *state << 5;
-
-    return *state;
-}
 
 
 /* the runs as a byte-by-byte reading finds them */

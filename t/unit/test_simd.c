@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "base64_ref.h"
 #include "core/fgs_base64.h"
 #include "json/fgs_json_private.h"
 
@@ -24,8 +25,6 @@
 #define BUF_LEN  256
 
 
-static int in_alphabet(u_char c);
-static uint32_t rnd(uint32_t *state);
 static const u_char *plain_end(const u_char *p, const u_char *end);
 static size_t span(const u_char *p, size_t len);
 static void test_plain_stops(void);
@@ -43,27 +42,6 @@ main(void)
     test_span_random();
 
     return done_testing();
-}
-
-
-static int
-in_alphabet(u_char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-
-/* a small deterministic generator: the tests are the same on every run */
-
-static uint32_t
-rnd(uint32_t *state)
-{
-    *state ^= *state << 13;
-    *state ^= *state >> 17;
-    *state ^= *state << 5;
-
-    return *state;
 }
 
 

@@ -325,12 +325,7 @@ fgs_request_refuse(fgs_verdict_t *v, int status, const char *code,
 static int
 fgs_request_fail(fgs_verdict_t *v, const char *what)
 {
-    v->next = FGS_NEXT_ANSWER;
-    v->decision = FGS_DECISION_ERROR;
-    v->status = 500;
-    v->error_code = "FGSPOL.5000";
-    v->error_msg = FGS_ERROR_INTERNAL_MSG;
-    v->violations = NULL;
+    (void) fgs_request_refuse(v, 500, "FGSPOL.5000", FGS_ERROR_INTERNAL_MSG);
     v->failure = what;
 
     return FGS_ERROR;
