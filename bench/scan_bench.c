@@ -333,7 +333,7 @@ run_once(const body_t *b, int schema)
 
     fgs_violations_init(&v);
 
-    rc = fgs_schema_validate(&doc, b->op, &v, &alloc);
+    rc = fgs_schema_validate(&doc, fgs_api_of(b->op, 0), &v, &alloc);
     if (rc != FGS_OK) {
         fprintf(stderr, "scan_bench: %s body refused by the schema:\n",
                 b->name);

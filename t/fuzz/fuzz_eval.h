@@ -119,7 +119,7 @@ fuzz_eval(const fgs_policy_t *p, const fuzz_req_t *rq, const u_char *body,
 
     fgs_violations_init(&v);
 
-    if (fgs_schema_validate(&doc, rq->op, &v, a) != FGS_OK) {
+    if (fgs_schema_validate(&doc, fgs_api_of(rq->op, 0), &v, a) != FGS_OK) {
         return 0;
     }
 
@@ -176,7 +176,7 @@ fuzz_eval(const fgs_policy_t *p, const fuzz_req_t *rq, const u_char *body,
     }
 
     fgs_violations_init(&v);
-    rc = fgs_schema_validate(&ndoc, rq->op, &v, a);
+    rc = fgs_schema_validate(&ndoc, fgs_api_of(rq->op, 0), &v, a);
 
     if (rc != FGS_OK) {
         printf("# rewritten: %s: %s: %.*s\n", v.head ? v.head->field : "",

@@ -67,7 +67,7 @@ fgs_fuzz_schema(const uint8_t *data, size_t size)
 
     fgs_violations_init(&v);
 
-    rc = fgs_schema_validate(&doc, op, &v, &arena.alloc);
+    rc = fgs_schema_validate(&doc, fgs_api_of(op, 0), &v, &arena.alloc);
 
     if (rc == FGS_OK) {
         if (v.n != 0 || v.head != NULL) {

@@ -389,7 +389,7 @@ test_scan(void)
        "the same tape either way");
 
     fgs_violations_init(&v);
-    ok(fgs_schema_validate(&hinted, FGS_OP_CODE, &v, &arena.alloc) == FGS_OK,
+    ok(fgs_schema_validate(&hinted, FGS_API_FUNCTION_CODE, &v, &arena.alloc) == FGS_OK,
        "the schema accepts func_code.file with the runs");
 
     /* runs of other bytes than the body's are not used */
@@ -462,7 +462,7 @@ test_scan(void)
 
     fgs_violations_init(&v);
     ok(rc == FGS_OK
-       && fgs_schema_validate(&hinted, FGS_OP_CODE, &v, &arena.alloc)
+       && fgs_schema_validate(&hinted, FGS_API_FUNCTION_CODE, &v, &arena.alloc)
           == FGS_DECLINED
        && v.n == 1 && strstr(v.head->message, "unused bits") != NULL,
        "the schema still reads the end of a value after its run");

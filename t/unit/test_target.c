@@ -8,6 +8,7 @@
  */
 
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tap.h"
@@ -71,7 +72,7 @@ static const case_t  cases[] = {
       ":function:p_1:n-2:v_3/config", GOVERN, FGS_OP_CONFIG, NULL },
 
     /* other writes */
-    { "DELETE", B U, GOVERN, FGS_OP_OTHER, NULL },
+    { "DELETE", B U, GOVERN, FGS_OP_DELETE, NULL },
     { "PATCH", B U "/config", GOVERN, FGS_OP_OTHER, NULL },
     { "POST", B U "/code", GOVERN, FGS_OP_OTHER, NULL },
     { "POST", B U "/config", GOVERN, FGS_OP_OTHER, NULL },
@@ -80,7 +81,7 @@ static const case_t  cases[] = {
     { "PUT", B U "/invocations", GOVERN, FGS_OP_OTHER, NULL },
     { "DELETE", B U "/invocations", GOVERN, FGS_OP_OTHER, NULL },
     { "PUT", F, GOVERN, FGS_OP_OTHER, NULL },
-    { "POST", B "import", GOVERN, FGS_OP_OTHER, NULL },
+    { "POST", B "import", GOVERN, FGS_OP_IMPORT, NULL },
     { "POST", B "reservedinstances", GOVERN, FGS_OP_OTHER, NULL },
     { "POST", "/v2/" P "/fgs/triggers/" U "/TIMER/t1", GOVERN,
       FGS_OP_OTHER, NULL },
@@ -210,7 +211,7 @@ static const case_t  cases[] = {
     { "PUT", B "urn:fss:cn-north-4:" "7AAD83AF3E8D42E99AC194E8419E2C9B"
       ":function:default:test/config", REJECT, FGS_OP_CONFIG, E_UPROJ },
     { "DELETE", B "urn:fss:cn-north-4:" P2 ":function:default:test",
-      REJECT, FGS_OP_OTHER, E_UPROJ },
+      REJECT, FGS_OP_DELETE, E_UPROJ },
     { "PUT", B "urn:fss:cn-north-4:" P ":func:default:test/code", REJECT,
       FGS_OP_CODE, E_UFUNC },
     { "PUT", B "urn:fss:cn-north-4:" P ":Function:default:test/code",
@@ -235,8 +236,8 @@ static const case_t  cases[] = {
       FGS_OP_CODE, E_UCHAR },
     { "PUT", B "urn:fss:r:" P ":function:default:t!/config", REJECT,
       FGS_OP_CONFIG, E_UCHAR },
-    { "DELETE", B "urn:fss:bad", REJECT, FGS_OP_OTHER, E_UPARTS },
-    { "DELETE", B "Urn:fss:x", REJECT, FGS_OP_OTHER, E_UPFX },
+    { "DELETE", B "urn:fss:bad", REJECT, FGS_OP_DELETE, E_UPARTS },
+    { "DELETE", B "Urn:fss:x", REJECT, FGS_OP_DELETE, E_UPFX },
 
     /* percent-encoding, any case, any character, any depth */
     { "PUT", B U "/%63ode", REJECT, FGS_OP_NONE, E_PCT },
@@ -399,7 +400,7 @@ static const case_t  cases[] = {
     { "PUT", B U "/configs", GOVERN, FGS_OP_OTHER, NULL },
     { "PUT", B U "/config-json", GOVERN, FGS_OP_OTHER, NULL },
     { "PUT", B U "/x.config", GOVERN, FGS_OP_OTHER, NULL },
-    { "POST", B U "/invocations.json", GOVERN, FGS_OP_OTHER, NULL },
+    { "POST", B U "/invocations.json", REJECT, FGS_OP_NONE, E_SUFFIX },
     { "PUT", B U "/config/x.json", GOVERN, FGS_OP_OTHER, NULL },
     { "PUT", "/static/config.json", PASS, FGS_OP_NONE, NULL },
 
@@ -464,7 +465,7 @@ static fgs_target_result_e
 check(const char *method, const u_char *target, size_t len, int result,
     fgs_op_e op, const char *error, fgs_target_t *t)
 {
-    char                 d[120];
+    char                 d[240];
     fgs_target_result_e  rc;
 
     desc(d, sizeof(d), method, target, len);
@@ -562,13 +563,19 @@ test_parts(void)
     ok(span_is(&t.path, F), "create: path");
 
     s = B "import";
-    check("POST", (const u_char *) s, strlen(s), GOVERN, FGS_OP_OTHER, NULL,
+    check("POST", (const u_char *) s, strlen(s), GOVERN, FGS_OP_IMPORT, NULL,
           &t);
-    is_int(t.urn.len, 0, "other write without a URN");
+    is_int(t.urn.len, 0, "import: no URN");
 
     s = B U;
-    check("DELETE", (const u_char *) s, strlen(s), GOVERN, FGS_OP_OTHER,
+    check("DELETE", (const u_char *) s, strlen(s), GOVERN, FGS_OP_DELETE,
           NULL, &t);
+    ok(span_is(&t.urn, U), "delete keeps its URN");
+    ok(span_is(&t.name, "test"), "delete: name");
+
+    s = B U "/unknown-action";
+    check("POST", (const u_char *) s, strlen(s), GOVERN, FGS_OP_OTHER, NULL,
+          &t);
     ok(span_is(&t.urn, U), "other write keeps its URN");
     ok(span_is(&t.name, "test"), "other write: name");
 
@@ -613,6 +620,81 @@ test_bytes(void)
     /* an empty target with no bytes behind it */
     ok(fgs_target_parse(&t, (const u_char *) "GET", 3, NULL, 0) == PASS,
        "empty target passes");
+}
+
+
+/*
+ * Every endpoint of fgs_apis[]: its path with values in place of its
+ * "{...}" segments is that endpoint, with its operation, the URN where
+ * it has one; the same path in another method is "other" (or passes, for
+ * GET); the words are counted right.
+ */
+
+static void
+test_every_endpoint(void)
+{
+    char                   path[512], tmpl[160];
+    size_t                 n, k, slashes;
+    uint32_t               a;
+    fgs_target_t           t;
+    fgs_target_result_e    rc;
+    const fgs_api_t       *api;
+    const fgs_api_word_t  *w;
+
+    for (a = 1; a < FGS_API_COUNT; a++) {
+        api = &fgs_apis[a];
+
+        n = (size_t) snprintf(path, sizeof(path), "/v2/%s", P);
+
+        for (k = 0; k < api->n; k++) {
+            w = &api->word[k];
+
+            if (k + 1 == api->urn) {
+                n += snprintf(path + n, sizeof(path) - n, "/%s", U);
+
+            } else if (w->text[0] == '{') {
+                n += snprintf(path + n, sizeof(path) - n, "/value-%zu", k);
+
+            } else {
+                n += snprintf(path + n, sizeof(path) - n, "/%s", w->text);
+            }
+        }
+
+        fgs_api_path((fgs_api_e) a, tmpl, sizeof(tmpl));
+
+        for (k = 0, slashes = 0; tmpl[k]; k++) {
+            slashes += (tmpl[k] == '/');
+        }
+
+        ok(slashes == (size_t) api->n + 2 && strlen(tmpl) < 120
+           && strncmp(tmpl, "/v2/{project_id}/", 17) == 0
+           && (api->urn == 0
+               || api->word[api->urn - 1].text[0] == '{'),
+           "%s %s: the table's words", fgs_method_name(api->method), tmpl);
+
+        rc = fgs_target_parse(&t, (const u_char *)
+                              fgs_method_name(api->method),
+                              strlen(fgs_method_name(api->method)),
+                              (const u_char *) path, n);
+
+        if (api->op == FGS_OP_NONE) {
+            ok(rc == PASS && t.op == FGS_OP_NONE,
+               "%s %s: passes as a read", fgs_method_name(api->method),
+               tmpl);
+            continue;
+        }
+
+        ok(rc == GOVERN && t.op == api->op && t.api == (fgs_api_e) a
+           && (api->urn == 0 || span_is(&t.urn, U)),
+           "%s %s: %s", fgs_method_name(api->method), tmpl,
+           fgs_op_name(api->op));
+
+        rc = fgs_target_parse(&t, (const u_char *) "PATCH", 5,
+                              (const u_char *) path, n);
+
+        ok(rc == GOVERN && t.op == FGS_OP_OTHER && t.api == FGS_API_NONE,
+           "PATCH %s: other", tmpl);
+    }
 }
 
 
@@ -779,6 +861,7 @@ main(void)
     test_table();
     test_parts();
     test_bytes();
+    test_every_endpoint();
     test_errors_are_safe();
     test_long();
     test_many_escapes();

@@ -14,19 +14,40 @@
 #include "fgs_common.h"
 
 
-static const char *fgs_op_names[] = {
-    "none", "code", "config", "create", "other"
+static const char *fgs_op_names[FGS_OP_COUNT] = {
+    "none", "code", "config", "create", "import", "delete", "version",
+    "alias", "trigger", "async_config", "max_instances",
+    "reserved_instances", "tracing", "event", "tags", "dependency",
+    "application", "workflow", "workflow_execution", "vpc_endpoint",
+    "snapshot", "collect", "lts_log", "async_status_log", "cancel", "other"
 };
 
 
 const char *
 fgs_op_name(fgs_op_e op)
 {
-    if ((unsigned) op >= sizeof(fgs_op_names) / sizeof(fgs_op_names[0])) {
+    if ((unsigned) op >= FGS_OP_COUNT) {
         return "none";
     }
 
     return fgs_op_names[op];
+}
+
+
+fgs_op_e
+fgs_op_by_name(const char *name, size_t len)
+{
+    uint32_t  op;
+
+    for (op = FGS_OP_CODE; op < FGS_OP_COUNT; op++) {
+        if (strlen(fgs_op_names[op]) == len
+            && memcmp(fgs_op_names[op], name, len) == 0)
+        {
+            return (fgs_op_e) op;
+        }
+    }
+
+    return FGS_OP_NONE;
 }
 
 

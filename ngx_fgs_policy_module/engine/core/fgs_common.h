@@ -50,16 +50,50 @@ typedef struct {
 } fgs_str_t;
 
 
+/*
+ * The operations a policy governs, one per kind of change
+ * (docs/policy-language.md, "What it governs"): the write endpoints of
+ * FunctionGraph's API that make one change are one operation
+ * (fgs_api.h lists them).  The order is the order of the names in
+ * fgs_op_name() and of the metrics; FGS_OP_OTHER is last.
+ */
+
 typedef enum {
     FGS_OP_NONE = 0,            /* not governed: passes untouched */
     FGS_OP_CODE,                /* PUT .../functions/{urn}/code */
     FGS_OP_CONFIG,              /* PUT .../functions/{urn}/config */
     FGS_OP_CREATE,              /* POST .../functions */
-    FGS_OP_OTHER                /* any other write under /v2/{project}/fgs/ */
+    FGS_OP_IMPORT,
+    FGS_OP_DELETE,
+    FGS_OP_VERSION,
+    FGS_OP_ALIAS,
+    FGS_OP_TRIGGER,
+    FGS_OP_ASYNC_CONFIG,
+    FGS_OP_MAX_INSTANCES,
+    FGS_OP_RESERVED_INSTANCES,
+    FGS_OP_TRACING,
+    FGS_OP_EVENT,
+    FGS_OP_TAGS,
+    FGS_OP_DEPENDENCY,
+    FGS_OP_APPLICATION,
+    FGS_OP_WORKFLOW,
+    FGS_OP_WORKFLOW_EXECUTION,
+    FGS_OP_VPC_ENDPOINT,
+    FGS_OP_SNAPSHOT,
+    FGS_OP_COLLECT,
+    FGS_OP_LTS_LOG,
+    FGS_OP_ASYNC_STATUS_LOG,
+    FGS_OP_CANCEL,
+    FGS_OP_OTHER                /* a write the gateway cannot classify */
 } fgs_op_e;
+
+#define FGS_OP_COUNT  (FGS_OP_OTHER + 1)
 
 
 const char *fgs_op_name(fgs_op_e op);
+
+/* the operation named exactly name, or FGS_OP_NONE */
+fgs_op_e fgs_op_by_name(const char *name, size_t len);
 
 
 /*

@@ -40,7 +40,7 @@
  * one value per 8 bytes, the node arrays alone would reach 9 times the
  * body.
  *
- * No body of the API reference comes near it (fgs_schema_fields.c):
+ * No body of the API reference comes near it (fgs_schema_models.c):
  * they are records of a few dozen fields, whose only lists are a
  * function's security groups, DNS servers, search domains and options,
  * mounts, trigger VPCs, dependencies and LTS tags.  A body past 4,096

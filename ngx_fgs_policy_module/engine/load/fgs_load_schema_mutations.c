@@ -245,7 +245,7 @@ fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op)
     }
 
     if (rc == FGS_OK) {
-        rc = fgs_schema_validate(&doc, op, &out, &arena.alloc);
+        rc = fgs_schema_validate(&doc, fgs_api_of(op, 0), &out, &arena.alloc);
     }
 
     if (rc == FGS_ERROR) {

@@ -209,7 +209,7 @@ fgs_request_body(const fgs_request_t *rq, fgs_verdict_t *v,
 
     fgs_violations_init(&v->reference);
 
-    rc = fgs_schema_validate(&v->doc, v->op, &v->reference, scan);
+    rc = fgs_schema_validate(&v->doc, v->target.api, &v->reference, scan);
 
     if (rc == FGS_DECLINED && v->reference.n > 0) {
         msg = fgs_error_schema_msg(keep, &v->reference);
@@ -354,8 +354,9 @@ fgs_request_quote(fgs_alloc_t *a, const fgs_str_t *s)
 
 
 /*
- * Any segment named "fgs", in any case, or any percent-encoding: a
- * request that may be under /v2/{project_id}/fgs/ for some reader.  Only
+ * Any segment named "fgs" or "tags", in any case, or any
+ * percent-encoding: a request that may be under /v2/{project_id}/fgs/,
+ * or a resource's tags, for some reader.  Only
  * decides whether a method-override header is refused on a target the
  * target check let pass (a read or an invocation).
  */
@@ -372,10 +373,15 @@ fgs_request_in_fgs_path(const fgs_str_t *path)
     for ( ;; ) {
 
         if (p == end || *p == '/') {
-            if (p - seg == 3
-                && (seg[0] | 0x20) == 'f'
-                && (seg[1] | 0x20) == 'g'
-                && (seg[2] | 0x20) == 's')
+            if ((p - seg == 3
+                 && (seg[0] | 0x20) == 'f'
+                 && (seg[1] | 0x20) == 'g'
+                 && (seg[2] | 0x20) == 's')
+                || (p - seg == 4
+                    && (seg[0] | 0x20) == 't'
+                    && (seg[1] | 0x20) == 'a'
+                    && (seg[2] | 0x20) == 'g'
+                    && (seg[3] | 0x20) == 's'))
             {
                 return 1;
             }

@@ -3,7 +3,7 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * Validates a scanned body against the API reference tables
- * (fgs_schema_fields.c) in one walk over the tape: each member is found
+ * (fgs_schema_models.c) in one walk over the tape: each member is found
  * in its object's table through the object's hash (fgs_schema_int.h),
  * its value validated in place.
  * A body that conforms costs no allocation, except for the unescaped
@@ -43,6 +43,7 @@
  */
 
 
+#include <stdio.h>
 #include <string.h>
 
 #include "fgs_schema_index.h"
@@ -63,37 +64,29 @@ static FGS_SCHEMA_INLINE void fgs_schema_string(fgs_schema_ctx_t *ctx,
 
 
 int
-fgs_schema_validate(const fgs_json_doc_t *doc, fgs_op_e op,
+fgs_schema_validate(const fgs_json_doc_t *doc, fgs_api_e api,
     fgs_violations_t *out, fgs_alloc_t *a)
 {
-    fgs_schema_ctx_t  ctx;
+    fgs_schema_ctx_t           ctx;
+    const fgs_schema_model_t  *model;
 
-    ctx.opbit = fgs_schema_opbit(op);
+    model = fgs_schema_model(api);
 
-    switch (op) {
-
-    case FGS_OP_CODE:
-        ctx.api = "PUT /v2/{project_id}/fgs/functions/{function_urn}/code";
-        break;
-
-    case FGS_OP_CONFIG:
-        ctx.api = "PUT /v2/{project_id}/fgs/functions/{function_urn}/config";
-        break;
-
-    case FGS_OP_CREATE:
-        ctx.api = "POST /v2/{project_id}/fgs/functions";
-        break;
-
-    default:
-        /* other writes and ungoverned requests have no documented body */
+    if (model->root == NULL) {
+        /* the request stage refuses a body to an endpoint without one */
         return FGS_OK;
     }
+
+    ctx.api = api;
+    ctx.api_text[0] = '\0';
+    ctx.variant = model->variant;
+    ctx.opbit = 1u << model->variant;
 
     ctx.doc = doc;
     ctx.nodes = doc->nodes;
     ctx.out = out;
     ctx.a = a;
-    ctx.op = op;
+    ctx.op = fgs_apis[api].op;
     ctx.added = 0;
     ctx.rc = FGS_OK;
 
@@ -111,7 +104,7 @@ fgs_schema_validate(const fgs_json_doc_t *doc, fgs_op_e op,
         return FGS_DECLINED;
     }
 
-    fgs_schema_object(&ctx, &fgs_schema_function, 0);
+    fgs_schema_object(&ctx, model->root, 0);
 
     if (ctx.rc == FGS_OK
         && fgs_violations_close(out, a, "the API reference") != FGS_OK)
@@ -127,6 +120,21 @@ fgs_schema_validate(const fgs_json_doc_t *doc, fgs_op_e op,
 }
 
 
+const char *
+fgs_schema_api(fgs_schema_ctx_t *ctx)
+{
+    char  path[128];
+
+    if (ctx->api_text[0] == '\0') {
+        snprintf(ctx->api_text, sizeof(ctx->api_text), "%s %s",
+                 fgs_method_name(fgs_apis[ctx->api].method),
+                 fgs_api_path(ctx->api, path, sizeof(path)));
+    }
+
+    return ctx->api_text;
+}
+
+
 /* the members of an object, its mandatory fields, its cross-field rules */
 
 static void
@@ -134,16 +142,15 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
     uint32_t node)
 {
     int                        idx;
-    uint32_t                   i, child, act;
+    uint32_t                   i, child, act, variant;
     uint64_t                   seen, missing;
-    fgs_op_e                   op;
     fgs_schema_found_t         found;
     const fgs_json_node_t     *nodes, *ch;
     const fgs_schema_entry_t  *e;
     const fgs_schema_index_t  *index;
     const fgs_schema_field_t  *f;
 
-    op = ctx->op;
+    variant = ctx->variant;
     nodes = ctx->nodes;
     index = fgs_schema_index(obj);
     seen = 0;
@@ -173,7 +180,7 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
          * FGS_SCHEMA_REFUSE, which no node's type is.
          */
 
-        act = e->act[op];
+        act = e->act[variant];
 
         if (act != ch->type) {
 
@@ -186,7 +193,7 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
             } else {
                 fgs_schema_fail(ctx, child, NULL, "is not a field of %s in "
                                 "the FunctionGraph API reference; remove "
-                                "it", ctx->api);
+                                "it", fgs_schema_api(ctx));
                 continue;
             }
         }
@@ -211,7 +218,7 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
         if (node == 0) {
             fgs_schema_fail(ctx, node, f->name, "is required by the "
                             "FunctionGraph API reference for %s",
-                            ctx->api);
+                            fgs_schema_api(ctx));
 
         } else {
             fgs_schema_fail(ctx, node, f->name, "is required in %s by "
@@ -285,6 +292,12 @@ fgs_schema_type_ok(int field, int type)
     case FGS_SCHEMA_ID:
         return type == FGS_JSON_INTEGER || type == FGS_JSON_STRING;
 
+    case FGS_SCHEMA_NUMBER:
+        return type == FGS_JSON_INTEGER || type == FGS_JSON_REAL;
+
+    case FGS_SCHEMA_ANY:
+        return 1;
+
     default:
         return 0;
     }
@@ -337,7 +350,7 @@ fgs_schema_typed(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         fgs_schema_id(ctx, f, node);
         return;
 
-    default:    /* FGS_SCHEMA_BOOLEAN: either value */
+    default:    /* BOOLEAN, NUMBER, ANY: any value of their types */
         return;
     }
 }
@@ -380,7 +393,9 @@ fgs_schema_array(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
             continue;
         }
 
-        if (type != FGS_JSON_STRING) {
+        if (type != (f->item == FGS_SCHEMA_INTEGER ? FGS_JSON_INTEGER
+                                                   : FGS_JSON_STRING))
+        {
             fgs_schema_type_error(ctx, &each, item, type);
         }
     }

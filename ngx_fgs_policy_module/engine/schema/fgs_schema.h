@@ -2,13 +2,14 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * The FunctionGraph API reference as a table: every documented field of
- * the code, config and create bodies with its type and fixed constraint
- * (docs/policy-language.md, "What a governed body must be").
- * fgs_schema_validate() walks a scanned body once against it; the load
- * (load/fgs_load_schema_*.c) reads the table to hold a policy's paths,
- * checks and mutations to it.  The one header of the schema stage for
- * the stages above.
+ * The FunctionGraph API reference as data: a model of the body of every
+ * write endpoint, each documented field with its type and fixed
+ * constraint (docs/policy-language.md, "What a governed body must be").
+ * The models are the files of schema/models/, one a model, compiled in
+ * by fgs_schema_models.c.  fgs_schema_validate() walks a scanned body
+ * once against its endpoint's model; the load (load/fgs_load_schema_*.c)
+ * reads the models to hold a policy's paths, checks and mutations to
+ * them.  The one header of the schema stage for the stages above.
  */
 
 
@@ -17,6 +18,7 @@
 
 
 #include "core/fgs_common.h"
+#include "core/fgs_api.h"
 #include "json/fgs_json.h"
 
 
@@ -25,11 +27,24 @@
 #define FGS_SCHEMA_MAX_NAME    32
 
 
-/* the operations, as bits of a field's ops and required masks */
-#define FGS_SCHEMA_CODE        0x01
-#define FGS_SCHEMA_CONFIG      0x02
-#define FGS_SCHEMA_CREATE      0x04
+/*
+ * A model serves up to three endpoints whose bodies share most fields
+ * (an alias's create and update, the function's code, config and
+ * create): its variants, as bits of a field's ops and required masks.
+ */
+#define FGS_SCHEMA_V0          0x01
+#define FGS_SCHEMA_V1          0x02
+#define FGS_SCHEMA_V2          0x04
 #define FGS_SCHEMA_ALL         0x07
+#define FGS_SCHEMA_VARIANTS    3
+
+/* the function's model */
+#define FGS_SCHEMA_CODE        FGS_SCHEMA_V0
+#define FGS_SCHEMA_CONFIG      FGS_SCHEMA_V1
+#define FGS_SCHEMA_CREATE      FGS_SCHEMA_V2
+
+/* a field's flags */
+#define FGS_SCHEMA_SECRET      0x01     /* never in a record or a log */
 
 
 typedef enum {
@@ -39,8 +54,12 @@ typedef enum {
     FGS_SCHEMA_OBJECT,          /* with the fields of "object" */
     FGS_SCHEMA_ARRAY,           /* of "item" (STRING or OBJECT) */
     FGS_SCHEMA_MAP,             /* Map<String,String>: free keys */
-    FGS_SCHEMA_ID               /* a JSON integer or a string of one
+    FGS_SCHEMA_ID,              /* a JSON integer or a string of one
                                    (MountUser ids, see the table) */
+    FGS_SCHEMA_NUMBER,          /* any JSON number */
+    FGS_SCHEMA_ANY              /* any JSON value but null: a member the
+                                   reference leaves free (an object of
+                                   the caller's) */
 } fgs_schema_type_e;
 
 
@@ -75,6 +94,7 @@ typedef struct {
     int64_t                     max;
     const char *const          *values;     /* ENUM: NULL-terminated */
     const fgs_schema_object_t  *object;     /* OBJECT, ARRAY of objects */
+    uint8_t                     flags;      /* FGS_SCHEMA_SECRET */
 } fgs_schema_field_t;
 
 
@@ -95,6 +115,25 @@ struct fgs_schema_object_s {
 /* the request body of the code, config and create operations */
 extern const fgs_schema_object_t  fgs_schema_function;
 
+
+/* the body an endpoint takes */
+typedef struct {
+    const fgs_schema_object_t  *root;       /* NULL: it takes no body */
+    uint8_t                     variant;    /* 0, 1 or 2: root's fields of
+                                               bit 1 << variant apply */
+} fgs_schema_model_t;
+
+
+/* the model of an endpoint of fgs_apis[] (root NULL for none) */
+const fgs_schema_model_t *fgs_schema_model(fgs_api_e api);
+
+/*
+ * The variant bits of root's fields that an operation's endpoints use,
+ * and the root, or 0 and NULL when the operation takes no body.
+ */
+uint32_t fgs_schema_op_variants(fgs_op_e op,
+    const fgs_schema_object_t **root);
+
 /* code_type values that only create accepts (custom image functions) */
 extern const char *const  fgs_schema_create_code_types[];
 
@@ -104,7 +143,7 @@ extern const char *const  fgs_schema_create_code_types[];
  * not only the first.  Returns FGS_OK when the body conforms,
  * FGS_DECLINED when it added violations, FGS_ERROR when memory ran out.
  */
-int fgs_schema_validate(const fgs_json_doc_t *doc, fgs_op_e op,
+int fgs_schema_validate(const fgs_json_doc_t *doc, fgs_api_e api,
     fgs_violations_t *out, fgs_alloc_t *a);
 
 /* the index of the field of obj named exactly key, or -1 */

@@ -80,7 +80,7 @@ fgs_schema_search(const fgs_schema_object_t *obj,
 const fgs_schema_index_t *
 fgs_schema_index_build(const fgs_schema_object_t *obj)
 {
-    uint32_t                   i, op, bit, act, shared, fewest;
+    uint32_t                   i, v, bit, act, shared, fewest;
     uint64_t                   mult, best;
     fgs_schema_entry_t        *e;
     fgs_schema_index_t        *idx;
@@ -111,9 +111,8 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
 
         act = fgs_schema_act(f);
 
-        for (op = 0; op <= FGS_OP_CREATE; op++) {
-            bit = fgs_schema_opbit(op);
-            e->act[op] = (f->ops & bit) ? act : FGS_SCHEMA_REFUSE;
+        for (v = 0; v < FGS_SCHEMA_VARIANTS; v++) {
+            e->act[v] = (f->ops & (1u << v)) ? act : FGS_SCHEMA_REFUSE;
         }
 
         for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {

@@ -63,8 +63,8 @@ typedef struct {
     uint64_t                    bit;        /* 1 << field */
     uint8_t                     len;        /* 0 in entry 0: no key */
     uint8_t                     field;      /* its index in the table */
-    uint8_t                     act[FGS_OP_CREATE + 1];
-                                            /* by fgs_op_e */
+    uint8_t                     act[FGS_SCHEMA_VARIANTS];
+                                            /* by variant */
 } fgs_schema_entry_t;
 
 
@@ -176,9 +176,12 @@ typedef struct {
     const fgs_json_node_t  *nodes;
     fgs_violations_t       *out;
     fgs_alloc_t            *a;
-    const char             *api;        /* the operation, as documented */
+    fgs_api_e               api;        /* the endpoint */
     fgs_op_e                op;
-    uint32_t                opbit;      /* FGS_SCHEMA_CODE, ... */
+    uint32_t                variant;    /* of the model's fields */
+    uint32_t                opbit;      /* 1 << variant */
+    char                    api_text[160];  /* "PUT /v2/...", made for
+                                               a violation that names it */
     uint32_t                added;      /* found, listed or not */
     int                     rc;         /* FGS_ERROR once memory ran out */
 } fgs_schema_ctx_t;
@@ -238,26 +241,8 @@ size_t fgs_schema_fold(const u_char *p, size_t len, u_char *out,
 const char *fgs_schema_kind(int type);
 
 
-/* the bit of an operation in the tables' ops and required, or 0 */
-
-static inline uint32_t
-fgs_schema_opbit(fgs_op_e op)
-{
-    switch (op) {
-
-    case FGS_OP_CODE:
-        return FGS_SCHEMA_CODE;
-
-    case FGS_OP_CONFIG:
-        return FGS_SCHEMA_CONFIG;
-
-    case FGS_OP_CREATE:
-        return FGS_SCHEMA_CREATE;
-
-    default:
-        return 0;
-    }
-}
+/* the endpoint as the reference writes it, for a violation */
+const char *fgs_schema_api(fgs_schema_ctx_t *ctx);
 
 
 /*

@@ -217,13 +217,19 @@ fgs_schema_type_error(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     case FGS_SCHEMA_ARRAY:
         fgs_schema_fail(ctx, node, NULL, "must be a JSON array of %s, not %s",
                         f->item == FGS_SCHEMA_OBJECT ? f->object->name
-                                                     : "strings",
+                        : f->item == FGS_SCHEMA_INTEGER ? "integers"
+                        : "strings",
                         fgs_schema_kind(type));
         return;
 
     case FGS_SCHEMA_MAP:
         fgs_schema_fail(ctx, node, NULL, "must be a JSON object that maps "
                         "names to strings, not %s", fgs_schema_kind(type));
+        return;
+
+    case FGS_SCHEMA_NUMBER:
+        fgs_schema_fail(ctx, node, NULL, "must be a JSON number, not %s",
+                        fgs_schema_kind(type));
         return;
 
     default: /* FGS_SCHEMA_ID */
@@ -299,7 +305,7 @@ fgs_schema_unknown(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
 
     fgs_schema_fail(ctx, node, NULL, "is not in the FunctionGraph API "
                     "reference for %s (no field of %s has this name); "
-                    "remove it", ctx->api, obj->name);
+                    "remove it", fgs_schema_api(ctx), obj->name);
 }
 
 

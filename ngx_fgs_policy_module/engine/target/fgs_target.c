@@ -31,8 +31,8 @@
 
 #define FGS_TARGET_PROJECT_LEN    32
 
-/* segments of /v2/{project}/fgs/functions/{urn}/{action} and one more */
-#define FGS_TARGET_MAX_SEGS       7
+/* v2, the project, the words of the longest endpoint, and one more */
+#define FGS_TARGET_MAX_SEGS       (FGS_API_MAX_WORDS + 3)
 
 /* parts of urn:fss:{region}:{project}:function:{package}:{name}:{version} */
 #define FGS_TARGET_URN_PARTS      8
@@ -43,6 +43,7 @@ typedef enum {
     FGS_TARGET_READ = 0,        /* GET, HEAD: change nothing */
     FGS_TARGET_PUT,
     FGS_TARGET_POST,
+    FGS_TARGET_DELETE,
     FGS_TARGET_WRITE            /* any other method, known or not */
 } fgs_target_method_e;
 
@@ -55,6 +56,7 @@ typedef enum {
     FGS_TOKEN_SCHEME,           /* ends with ':': may be "http:" */
     FGS_TOKEN_V2,
     FGS_TOKEN_FGS,
+    FGS_TOKEN_TAGS,             /* the tag APIs, outside fgs */
     FGS_TOKEN_LOOSE,            /* non-ASCII: may normalise to any word */
     FGS_TOKEN_WILD,             /* still encoded: may become anything */
     FGS_TOKEN_OTHER
@@ -84,7 +86,9 @@ typedef struct {
 
 static fgs_target_result_e fgs_target_canonical(fgs_target_t *t,
     fgs_target_method_e m, const fgs_str_t *query);
-static int fgs_target_suffixed(const fgs_str_t *s, const char *w, size_t n);
+static fgs_api_e fgs_target_api(fgs_target_method_e m, const fgs_str_t *seg,
+    size_t n);
+static const char *fgs_target_word_form(const fgs_str_t *s);
 static int fgs_target_query_override(const fgs_str_t *query);
 static int fgs_target_override_key(const u_char *p, size_t len);
 static const char *fgs_target_urn(fgs_target_t *t, const fgs_str_t *urn,
@@ -115,11 +119,6 @@ static int fgs_target_eq_nocase(const fgs_str_t *s, const char *w,
 
 #define fgs_target_like(s, w)                                                 \
     fgs_target_eq_nocase(s, w, sizeof(w) - 1)
-
-/* s is the word w in any letter case, then '.' and a suffix */
-#define fgs_target_with_suffix(s, w)                                          \
-    fgs_target_suffixed(s, w, sizeof(w) - 1)
-
 
 static const char  fgs_target_err_absolute[] =
     "the request target is in absolute form; send only the path, "
@@ -159,11 +158,11 @@ static const char  fgs_target_err_trailing[] =
 static const char  fgs_target_err_case[] =
     "the request target has a fixed word of the path in other letters "
     "than lowercase; write \"v2\", \"fgs\", \"functions\", \"code\", "
-    "\"config\" and \"invocations\" in lowercase";
+    "\"config\" and the API's other words in lowercase";
 static const char  fgs_target_err_suffix[] =
-    "the request target has \"functions\", \"code\" or \"config\" with a "
-    "suffix (such as \".json\") as a segment; send the path without the "
-    "suffix";
+    "the request target has a fixed word of the path (such as "
+    "\"functions\", \"code\" or \"config\") with a suffix (such as "
+    "\".json\") as a segment; send the path without the suffix";
 static const char  fgs_target_err_override[] =
     "the request target has a method override (\"_method\", \"method\", "
     "\"x-http-method-override\", ...) in its query; send the request "
@@ -199,12 +198,15 @@ static const char  fgs_target_err_urn_project[] =
  * a character a canonical path segment may hold (RFC 3986 pchar without
  * '%', encoding, and ';', parameters some servers strip), a letter or
  * digit (project ids), a character of a function URN's parts (letters,
- * digits, '_' and '-').
+ * digits, '_' and '-'), an upper-case letter or a '.' (which only a
+ * fixed word in another case, or with a suffix, has).
  */
 
 #define FGS_TC_PCHAR  0x01
 #define FGS_TC_ALNUM  0x02
 #define FGS_TC_URN    0x04
+#define FGS_TC_UPPER  0x08
+#define FGS_TC_DOT    0x10
 
 #define FGS_TC_P      FGS_TC_PCHAR
 #define FGS_TC_W      (FGS_TC_PCHAR | FGS_TC_URN)
@@ -214,10 +216,10 @@ static const u_char  fgs_target_class[256] = {
     ['!'] = FGS_TC_P, ['$'] = FGS_TC_P, ['&'] = FGS_TC_P,
     ['\''] = FGS_TC_P, ['('] = FGS_TC_P, [')'] = FGS_TC_P,
     ['*'] = FGS_TC_P, ['+'] = FGS_TC_P, [','] = FGS_TC_P,
-    ['-'] = FGS_TC_W, ['.'] = FGS_TC_P,
+    ['-'] = FGS_TC_W, ['.'] = FGS_TC_P | FGS_TC_DOT,
     ['0' ... '9'] = FGS_TC_A,
     [':'] = FGS_TC_P, ['='] = FGS_TC_P, ['@'] = FGS_TC_P,
-    ['A' ... 'Z'] = FGS_TC_A,
+    ['A' ... 'Z'] = FGS_TC_A | FGS_TC_UPPER,
     ['_'] = FGS_TC_W,
     ['a' ... 'z'] = FGS_TC_A,
     ['~'] = FGS_TC_P
@@ -283,19 +285,22 @@ fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
 
 /*
  * A path in canonical form: segments are non-empty, so the structure can
- * be read straight off the bytes.
+ * be read straight off the bytes.  The operation is the endpoint of
+ * fgs_apis[] whose method and words the request has; a write under
+ * /v2/{project_id}/fgs/ that is none of them is "other".
  */
 
 static fgs_target_result_e
 fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     const fgs_str_t *query)
 {
-    int            functions, pass, urn_like;
-    size_t         n;
-    fgs_op_e       op;
-    fgs_str_t      seg[FGS_TARGET_MAX_SEGS], *action;
-    const char    *err, *urn_err;
-    const u_char  *p, *end, *slash;
+    int              fgs, pass, urn_like;
+    size_t           n, i;
+    fgs_op_e         op;
+    fgs_str_t        seg[FGS_TARGET_MAX_SEGS];
+    const char      *err, *urn_err;
+    const u_char    *p, *end, *slash;
+    const fgs_api_t *api;
 
     p = t->path.data + 1;
     end = t->path.data + t->path.len;
@@ -303,7 +308,7 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
 
     while (p < end) {
         if (n == FGS_TARGET_MAX_SEGS) {
-            n++;                /* more than we look at */
+            n++;                /* more than any endpoint has */
             break;
         }
 
@@ -323,22 +328,41 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
         p = slash + 1;
     }
 
-    if (n < 3
-        || !fgs_target_like(&seg[0], "v2")
-        || !fgs_target_like(&seg[2], "fgs"))
-    {
+    if (n < 3 || !fgs_target_like(&seg[0], "v2")) {
+        return FGS_TARGET_PASS;
+    }
+
+    fgs = fgs_target_like(&seg[2], "fgs");
+
+    /*
+     * Outside /v2/{project}/fgs the API has the tags of a resource
+     * (/v2/{project_id}/{resource_type}/{resource_id}/tags/...), and
+     * nothing else this gateway governs.
+     */
+
+    if (!fgs && !(n == 6 && fgs_target_like(&seg[4], "tags"))) {
         return FGS_TARGET_PASS;
     }
 
     /*
-     * Under /v2/{project}/fgs (the fgs root itself included): the fixed
-     * words in another case are what a case-insensitive router reads as
-     * the real ones, so they are refused rather than taken as "other".
+     * The fixed words in another case are what a case-insensitive router
+     * reads as the real ones, so they are refused rather than taken as
+     * "other"; a fixed word with a suffix ("functions.json") is what a
+     * router that matches formats reads as the word.
      */
 
-    if (!fgs_target_eq(&seg[0], "v2") || !fgs_target_eq(&seg[2], "fgs")) {
+    if (!fgs_target_eq(&seg[0], "v2")) {
         t->error = fgs_target_err_case;
         return FGS_TARGET_REJECT;
+    }
+
+    for (i = 2; i < n && i < FGS_TARGET_MAX_SEGS; i++) {
+        err = fgs_target_word_form(&seg[i]);
+
+        if (err != NULL) {
+            t->error = err;
+            return FGS_TARGET_REJECT;
+        }
     }
 
     /*
@@ -352,82 +376,30 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
         return FGS_TARGET_REJECT;
     }
 
-    functions = 0;
-    action = NULL;
-
-    if (n >= 4) {
-        functions = fgs_target_eq(&seg[3], "functions");
-
-        if (!functions && fgs_target_like(&seg[3], "functions")) {
-            t->error = fgs_target_err_case;
-            return FGS_TARGET_REJECT;
-        }
-
-        /*
-         * "functions.json", "config.xml": routers that match a suffix
-         * ("format") read them as the segments without it.
-         */
-
-        if (fgs_target_with_suffix(&seg[3], "functions")) {
-            t->error = fgs_target_err_suffix;
-            return FGS_TARGET_REJECT;
-        }
-    }
-
-    if (functions && n == 6
-        && (fgs_target_with_suffix(&seg[5], "code")
-            || fgs_target_with_suffix(&seg[5], "config")))
-    {
-        t->error = fgs_target_err_suffix;
-        return FGS_TARGET_REJECT;
-    }
-
-    if (functions && n == 6) {
-        action = &seg[5];
-
-        if ((fgs_target_like(action, "code")
-             && !fgs_target_eq(action, "code"))
-            || (fgs_target_like(action, "config")
-                && !fgs_target_eq(action, "config"))
-            || (fgs_target_like(action, "invocations")
-                && !fgs_target_eq(action, "invocations"))
-            || (fgs_target_like(action, "invocations-async")
-                && !fgs_target_eq(action, "invocations-async")))
-        {
-            t->error = fgs_target_err_case;
-            return FGS_TARGET_REJECT;
-        }
-    }
-
     /*
      * The operation.  Methods compare exactly (HTTP methods are case
      * sensitive): "put" is not PUT, and like any method that is not a
      * read it is an "other" write.  Only GET and HEAD pass
      * (docs/policy-language.md, "What it governs"): an OPTIONS request
      * can carry a body, and a backend may act on it, so it is an
-     * "other" write too.
+     * "other" write too; so are the POSTs of fgs_apis[] that change
+     * nothing (invocations), with any other method.
      */
 
-    op = FGS_OP_OTHER;
+    api = NULL;
     pass = (m == FGS_TARGET_READ);
 
-    if (functions && n == 4 && m == FGS_TARGET_POST) {
-        op = FGS_OP_CREATE;
+    if (!pass) {
+        t->api = fgs_target_api(m, seg, n);
+        api = t->api ? &fgs_apis[t->api] : NULL;
+    }
 
-    } else if (action != NULL && m == FGS_TARGET_PUT) {
-        if (fgs_target_eq(action, "code")) {
-            op = FGS_OP_CODE;
+    if (api != NULL) {
+        op = api->op;
+        pass = (op == FGS_OP_NONE);
 
-        } else if (fgs_target_eq(action, "config")) {
-            op = FGS_OP_CONFIG;
-        }
-
-    } else if (action != NULL && m == FGS_TARGET_POST
-               && (fgs_target_eq(action, "invocations")
-                   || fgs_target_eq(action, "invocations-async")))
-    {
-        /* invocations change no function and can be many */
-        pass = 1;
+    } else {
+        op = FGS_OP_OTHER;
     }
 
     if (fgs_target_is_project(&seg[1])) {
@@ -439,20 +411,24 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     }
 
     /*
-     * The segment after "functions" is a function URN for code and config
-     * and whenever it looks like one; other writes there ("import",
-     * "reservedinstances", ...) carry no URN.
+     * The function URN: where the endpoint has one, and, for reads and
+     * "other" writes, whenever the segment after "functions" looks like
+     * one ("import", "reservedinstances" and the like carry none).
      */
 
     urn_err = NULL;
 
-    if (functions && n >= 5) {
-        urn_like = (op == FGS_OP_CODE || op == FGS_OP_CONFIG
-                    || (seg[4].len >= 4
-                        && (seg[4].data[0] | 0x20) == 'u'
-                        && (seg[4].data[1] | 0x20) == 'r'
-                        && (seg[4].data[2] | 0x20) == 'n'
-                        && seg[4].data[3] == ':'));
+    if (api != NULL && api->urn) {
+        if (err == NULL) {
+            urn_err = fgs_target_urn(t, &seg[api->urn + 1], &seg[1]);
+        }
+
+    } else if (fgs && n >= 5 && fgs_target_eq(&seg[3], "functions")) {
+        urn_like = (seg[4].len >= 4
+                    && (seg[4].data[0] | 0x20) == 'u'
+                    && (seg[4].data[1] | 0x20) == 'r'
+                    && (seg[4].data[2] | 0x20) == 'n'
+                    && seg[4].data[3] == ':');
 
         if (urn_like && err == NULL) {
             urn_err = fgs_target_urn(t, &seg[4], &seg[1]);
@@ -461,6 +437,7 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
 
     if (pass) {
         /* reads and invocations are not checked; valid parts are kept */
+        t->api = FGS_API_NONE;
         return FGS_TARGET_PASS;
     }
 
@@ -476,6 +453,133 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     }
 
     return FGS_TARGET_GOVERN;
+}
+
+
+/*
+ * The endpoint of fgs_apis[] that a write's method and segments are, or
+ * FGS_API_NONE.  seg[0] and seg[1] are "v2" and the project; the words
+ * compare from seg[2], exactly ("{...}" takes any segment).
+ */
+
+static fgs_api_e
+fgs_target_api(fgs_target_method_e m, const fgs_str_t *seg, size_t n)
+{
+    uint32_t               a, i;
+    fgs_method_e           method;
+    const fgs_api_t       *api;
+    const fgs_api_word_t  *w;
+
+    switch (m) {
+
+    case FGS_TARGET_POST:
+        method = FGS_METHOD_POST;
+        break;
+
+    case FGS_TARGET_PUT:
+        method = FGS_METHOD_PUT;
+        break;
+
+    case FGS_TARGET_DELETE:
+        method = FGS_METHOD_DELETE;
+        break;
+
+    default:
+        return FGS_API_NONE;
+    }
+
+    if (n < 3 || n > FGS_API_MAX_WORDS + 2) {
+        return FGS_API_NONE;
+    }
+
+    n -= 2;
+    seg += 2;
+
+    for (a = 1; a < FGS_API_COUNT; a++) {
+        api = &fgs_apis[a];
+
+        if (api->method != method || api->n != n) {
+            continue;
+        }
+
+        for (i = 0; i < n; i++) {
+            w = &api->word[i];
+
+            if (w->text[0] != '{'
+                && (w->len != seg[i].len
+                    || memcmp(w->text, seg[i].data, w->len) != 0))
+            {
+                break;
+            }
+        }
+
+        if (i == n) {
+            return (fgs_api_e) a;
+        }
+    }
+
+    return FGS_API_NONE;
+}
+
+
+/*
+ * A segment that is one of the fixed words of the endpoints in another
+ * letter case, or with a suffix after a '.': NULL when it is neither.
+ * Only segments with an upper-case letter or a '.' can be either, and
+ * few have one.
+ */
+
+static const char *
+fgs_target_word_form(const fgs_str_t *s)
+{
+    size_t                 i, dot;
+    u_char                 marks;
+    uint32_t               a, k;
+    fgs_str_t              word;
+    const fgs_api_word_t  *w;
+
+    marks = 0;
+
+    for (i = 0; i < s->len; i++) {
+        marks |= fgs_target_class[s->data[i]];
+    }
+
+    if (!(marks & (FGS_TC_DOT | FGS_TC_UPPER))) {
+        return NULL;
+    }
+
+    dot = s->len;
+
+    if (marks & FGS_TC_DOT) {
+        dot = (const u_char *) memchr(s->data, '.', s->len) - s->data;
+    }
+
+    word.data = s->data;
+    word.len = dot;
+
+    for (a = 1; a < FGS_API_COUNT; a++) {
+        for (k = 0; k < fgs_apis[a].n; k++) {
+            w = &fgs_apis[a].word[k];
+
+            if (w->text[0] == '{') {
+                continue;
+            }
+
+            if (dot < s->len && fgs_target_eq_nocase(&word, w->text, w->len))
+            {
+                return fgs_target_err_suffix;
+            }
+
+            if (fgs_target_eq_nocase(s, w->text, w->len)
+                && (s->len != w->len
+                    || memcmp(s->data, w->text, w->len) != 0))
+            {
+                return fgs_target_err_case;
+            }
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -590,6 +694,13 @@ fgs_target_method(const u_char *m, size_t len)
 
         if (memcmp(m, "POST", 4) == 0) {
             return FGS_TARGET_POST;
+        }
+
+        break;
+
+    case 6:
+        if (memcmp(m, "DELETE", 6) == 0) {
+            return FGS_TARGET_DELETE;
         }
 
         break;
@@ -729,7 +840,7 @@ fgs_target_is_absolute(const u_char *p, size_t len)
 
 /*
  * Whether some server could read a non-canonical path as one under
- * /v2/{project_id}/fgs/.
+ * /v2/{project_id}/fgs/, or as a resource's tags under /v2/{project_id}/.
  *
  * Lenient servers differ: one percent-decodes once and another twice,
  * one resolves dot segments and a prefix router does not, one strips
@@ -742,7 +853,7 @@ fgs_target_is_absolute(const u_char *p, size_t len)
  * split into tokens at every byte that any reader could treat as a
  * separator, and the tokens are run through a small automaton that asks
  * whether ANY of those readings can yield the segments v2, {project},
- * fgs in that order (every reading keeps the order of the segments it
+ * fgs (or "tags", further on) in that order (every reading keeps the order of the segments it
  * keeps; dot segments, authorities and parameters only remove some).
  * A path that no reading puts there passes untouched.
  */
@@ -960,6 +1071,12 @@ fgs_target_token(const u_char *p, size_t len, unsigned flags)
         return FGS_TOKEN_FGS;
     }
 
+    if (k == 4 && (p[0] | 0x20) == 't' && (p[1] | 0x20) == 'a'
+        && (p[2] | 0x20) == 'g' && (p[3] | 0x20) == 's')
+    {
+        return FGS_TOKEN_TAGS;
+    }
+
     return FGS_TOKEN_OTHER;
 }
 
@@ -1011,8 +1128,8 @@ fgs_target_scope_step(fgs_target_scope_t *sc, fgs_target_token_e tok)
         break;
 
     case FGS_SCOPE_NEED_FGS:
-        if (tok == FGS_TOKEN_FGS || tok == FGS_TOKEN_LOOSE
-            || tok == FGS_TOKEN_WILD)
+        if (tok == FGS_TOKEN_FGS || tok == FGS_TOKEN_TAGS
+            || tok == FGS_TOKEN_LOOSE || tok == FGS_TOKEN_WILD)
         {
             sc->state = FGS_SCOPE_IN;
         }
@@ -1095,50 +1212,6 @@ fgs_target_is_project(const fgs_str_t *s)
     }
 
     return 1;
-}
-
-
-/* w is in lowercase, n bytes long */
-
-static int
-fgs_target_eq_nocase(const fgs_str_t *s, const char *w, size_t n)
-{
-    size_t  i;
-    u_char  c;
-
-    if (s->len != n) {
-        return 0;
-    }
-
-    for (i = 0; i < n; i++) {
-        c = s->data[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            c |= 0x20;
-        }
-
-        if (c != (u_char) w[i]) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-static int
-fgs_target_suffixed(const fgs_str_t *s, const char *w, size_t n)
-{
-    fgs_str_t  head;
-
-    if (s->len <= n || s->data[n] != '.') {
-        return 0;
-    }
-
-    head.data = s->data;
-    head.len = n;
-
-    return fgs_target_eq_nocase(&head, w, n);
 }
 
 
@@ -1248,4 +1321,32 @@ fgs_target_override_key(const u_char *p, size_t len)
     }
 
     return 0;
+}
+
+
+/* w is in lowercase, n bytes long */
+
+static int
+fgs_target_eq_nocase(const fgs_str_t *s, const char *w, size_t n)
+{
+    size_t  i;
+    u_char  c;
+
+    if (s->len != n) {
+        return 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = s->data[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            c |= 0x20;
+        }
+
+        if (c != (u_char) w[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
 }

@@ -13,18 +13,21 @@
 
 
 #include "core/fgs_common.h"
+#include "core/fgs_api.h"
 
 
 typedef enum {
     FGS_TARGET_PASS = 0,        /* not governed: reads, invocations, paths
                                    outside /v2/{project_id}/fgs/ */
-    FGS_TARGET_GOVERN,          /* op is code, config, create or other */
+    FGS_TARGET_GOVERN,          /* op is the operation, or other */
     FGS_TARGET_REJECT           /* 400 FGSPOL.4002 with error */
 } fgs_target_result_e;
 
 
 typedef struct {
     fgs_op_e        op;
+    fgs_api_e       api;            /* the endpoint; FGS_API_NONE for
+                                       "other" writes and what passes */
     fgs_str_t       project_id;     /* the path's project */
     fgs_str_t       urn;            /* the whole function_urn, or empty */
     fgs_str_t       region;         /* the URN's parts */
