@@ -52,7 +52,7 @@
 #include "core/fgs_version.h"
 
 
-#define NGX_HTTP_FGS_POLICY_METRICS_OPS        5   /* fgs_op_e */
+#define NGX_HTTP_FGS_POLICY_METRICS_OPS        FGS_OP_COUNT
 #define NGX_HTTP_FGS_POLICY_METRICS_DECISIONS  5   /* fgs_decision_e */
 
 #define NGX_HTTP_FGS_POLICY_METRICS_RULES      512
@@ -179,10 +179,6 @@ static ngx_str_t  ngx_http_fgs_policy_metrics_type =
 
 /* the label of each operation (fgs_op_e) and decision (fgs_decision_e) */
 
-static const char  *ngx_http_fgs_policy_metrics_ops[] = {
-    "unknown", "code", "config", "create", "other"
-};
-
 static const char  *ngx_http_fgs_policy_metrics_decisions[] = {
     "allow", "rewrite", "audit", "deny", "error"
 };
@@ -229,7 +225,10 @@ static ngx_http_fgs_policy_metrics_family_t
     (64 + 2 * NGX_HTTP_FGS_POLICY_METRICS_NAME_LEN + 32 + NGX_ATOMIC_T_LEN)
 
 /* the fixed part: the HELP and TYPE lines and the request counters */
-#define NGX_HTTP_FGS_POLICY_METRICS_FIXED  8192
+#define NGX_HTTP_FGS_POLICY_METRICS_FIXED                                     \
+    (8192 + NGX_HTTP_FGS_POLICY_METRICS_OPS                                   \
+            * NGX_HTTP_FGS_POLICY_METRICS_DECISIONS                           \
+            * NGX_HTTP_FGS_POLICY_METRICS_LINE)
 
 
 ngx_int_t
@@ -871,7 +870,8 @@ ngx_http_fgs_policy_metrics_handler(ngx_http_request_t *r)
 
             p = ngx_slprintf(p, last, "fgs_policy_requests_total"
                              "{operation=\"%s\",decision=\"%s\"} %uA\n",
-                             ngx_http_fgs_policy_metrics_ops[op],
+                             op == FGS_OP_NONE ? "unknown"
+                                               : fgs_op_name(op),
                              ngx_http_fgs_policy_metrics_decisions[d],
                              sh->requests[op][d]);
         }

@@ -97,10 +97,11 @@ $t->is_fgs_error($r, 400, 'FGSPOL.4001',
                  'a query string leaves the config operation governed');
 $t->upstream_got_nothing('nothing forwarded');
 
-# Other writes under /v2/{project}/fgs/ are governed as "other".
-for my $g ([ 'DELETE', $base ],
-           [ 'POST', "/v2/$P/fgs/triggers/$U" ],
-           [ 'PUT', "/v2/$P/fgs/functions/$U/reservedinstances" ])
+# Writes under /v2/{project}/fgs/ that are no endpoint of the API
+# reference are governed as "other".
+for my $g ([ 'DELETE', "$base/future-api" ],
+           [ 'POST', "/v2/$P/fgs/future-triggers/$U" ],
+           [ 'PATCH', "/v2/$P/fgs/functions/$U/reservedinstances" ])
 {
     my ($m, $target) = @$g;
     $r = $t->request(method => $m, target => $target, body => '{}',

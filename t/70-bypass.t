@@ -1001,7 +1001,8 @@ add(
     expect => 'pass' },
 );
 
-# other writes under /v2/{project}/fgs/ (the policy says deny)
+# writes under /v2/{project}/fgs/ that no endpoint of the API reference
+# is: "other" (the policy says deny)
 add(
   map({ my ($m, $target, $body) = @$_;
         +{ class => 'other_writes',
@@ -1009,11 +1010,11 @@ add(
                                =~ s/\Q${\ urn('fn-test')}\E/{urn}/gr,
           method => $m, target => $target, body => $body,
           expect => $DENY } }
-      [ 'DELETE', $BASE, undef ],
-      [ 'POST', "/v2/$P/fgs/triggers/" . urn('fn-test'), '{}' ],
-      [ 'PUT', "$BASE/reservedinstances", '{"count":100}' ],
-      [ 'POST', "$BASE/versions", '{}' ],
-      [ 'PUT', "$BASE/aliases/prod", '{}' ],
+      [ 'DELETE', "$BASE/future-api", undef ],
+      [ 'POST', "/v2/$P/fgs/future-triggers/" . urn('fn-test'), '{}' ],
+      [ 'PUT', "$BASE/reservedinstances/x", '{"count":100}' ],
+      [ 'PATCH', "$BASE/versions", '{}' ],
+      [ 'PATCH', "$BASE/aliases/prod", '{}' ],
       [ 'POST', $CFG, $BAD ],
       [ 'PUT', "$BASE/codex", $BAD ],
       [ 'PUT', "$BASE/invocations", $BAD ],

@@ -36,12 +36,15 @@
 /* one request as the gateway would see it */
 typedef struct {
     fgs_op_e            op;
+    fgs_method_e        method;         /* of the operation's endpoints;
+                                           0: its first (its create) */
     const char         *urn;            /* or NULL (create) */
     const char         *project;        /* NULL: the URN's */
     time_t              now;
     fgs_mode_e          mode;
     unsigned            signed_body:1;
-    const u_char       *body;           /* NULL for "other" */
+    const u_char       *body;           /* NULL for "other" and the
+                                           endpoints that take none */
     size_t              len;
 } fgs_cli_request_t;
 
@@ -66,6 +69,7 @@ int fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     const fgs_cli_result_t *res, fgs_alloc_t *a, fgs_policy_print_pt print,
     void *data);
 int fgs_cli_parse_op(const char *s, fgs_op_e *op);
+int fgs_cli_parse_method(const char *s, fgs_method_e *m);
 int fgs_cli_parse_mode(const char *s, fgs_mode_e *mode);
 int fgs_cli_parse_now(const char *s, time_t *now);
 

@@ -168,6 +168,12 @@ fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
                 continue;
             }
 
+            if (strcmp(opt, "--method") == 0
+                && fgs_cli_parse_method(argv[i], &a->rq.method) == FGS_OK)
+            {
+                continue;
+            }
+
             if (strcmp(opt, "--mode") == 0
                 && fgs_cli_parse_mode(argv[i], &a->rq.mode) == FGS_OK)
             {

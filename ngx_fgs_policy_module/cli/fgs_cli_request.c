@@ -43,7 +43,9 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
         return rc;
     }
 
-    if (rq->op != FGS_OP_OTHER && rq->body == NULL) {
+    if (rq->op != FGS_OP_OTHER && rq->body == NULL
+        && fgs_request_takes_body(fgs_api_of(rq->op, rq->method)))
+    {
         snprintf(err, errlen, "a %s request needs a body",
                  fgs_op_name(rq->op));
         return FGS_DECLINED;
@@ -118,18 +120,23 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
 
 
 /*
- * The request line the gateway would see for the operation: PUT of
- * .../{urn}/code or /config, POST of .../functions, and for "other" a
- * DELETE of the function (or a POST of a trigger without a URN).
+ * The request line the gateway would see for the operation: its endpoint
+ * in fgs_apis[] (the one of rq->method, or the operation's first: its
+ * create), with the project and the URN in place and every other
+ * "{name}" as "name"; for "other", a POST of a path no endpoint has.
  */
 
 static int
 fgs_cli_target(const fgs_cli_request_t *rq, fgs_alloc_t *a,
     const char **pmethod, const char **ptarget, char *err, size_t errlen)
 {
-    int          i;
-    char        *target, project[33];
-    const char  *method, *p, *q;
+    int                    i;
+    char                  *target, project[33];
+    size_t                 n, size, k;
+    fgs_api_e              api;
+    const char            *p, *q;
+    const fgs_api_t       *e;
+    const fgs_api_word_t  *w;
 
     project[0] = '\0';
 
@@ -156,41 +163,58 @@ fgs_cli_target(const fgs_cli_request_t *rq, fgs_alloc_t *a,
         return FGS_DECLINED;
     }
 
-    if (rq->op != FGS_OP_CREATE && rq->op != FGS_OP_OTHER && rq->urn == NULL)
-    {
+    if (rq->op == FGS_OP_OTHER) {
+        *pmethod = "POST";
+        *ptarget = fgs_sprintf(a, "/v2/%s/fgs/no-such-api", project);
+        return *ptarget ? FGS_OK : FGS_ERROR;
+    }
+
+    api = fgs_api_of(rq->op, rq->method);
+
+    if (api == FGS_API_NONE) {
+        snprintf(err, errlen, "the %s operation has no %s endpoint",
+                 fgs_op_name(rq->op), fgs_method_name(rq->method));
+        return FGS_DECLINED;
+    }
+
+    e = &fgs_apis[api];
+
+    if (e->urn && rq->urn == NULL) {
         snprintf(err, errlen, "a %s request needs --urn",
                  fgs_op_name(rq->op));
         return FGS_DECLINED;
     }
 
-    switch (rq->op) {
+    size = 64 + strlen(project) + (rq->urn ? strlen(rq->urn) : 0);
 
-    case FGS_OP_CODE:
-    case FGS_OP_CONFIG:
-        method = "PUT";
-        target = fgs_sprintf(a, "/v2/%s/fgs/functions/%s/%s", project,
-                             rq->urn, fgs_op_name(rq->op));
-        break;
-
-    case FGS_OP_CREATE:
-        method = "POST";
-        target = fgs_sprintf(a, "/v2/%s/fgs/functions", project);
-        break;
-
-    default: /* FGS_OP_OTHER */
-        method = rq->urn ? "DELETE" : "POST";
-        target = rq->urn
-                 ? fgs_sprintf(a, "/v2/%s/fgs/functions/%s", project, rq->urn)
-                 : fgs_sprintf(a, "/v2/%s/fgs/triggers", project);
-        break;
+    for (k = 0; k < e->n; k++) {
+        size += e->word[k].len + 1;
     }
 
+    target = a->alloc(a->data, size);
     if (target == NULL) {
         snprintf(err, errlen, "out of memory");
         return FGS_ERROR;
     }
 
-    *pmethod = method;
+    n = (size_t) snprintf(target, size, "/v2/%s", project);
+
+    for (k = 0; k < e->n; k++) {
+        w = &e->word[k];
+
+        if (k + 1 == e->urn) {
+            n += snprintf(target + n, size - n, "/%s", rq->urn);
+
+        } else if (w->text[0] == '{') {
+            n += snprintf(target + n, size - n, "/%.*s", (int) w->len - 2,
+                          w->text + 1);
+
+        } else {
+            n += snprintf(target + n, size - n, "/%s", w->text);
+        }
+    }
+
+    *pmethod = fgs_method_name(e->method);
     *ptarget = target;
 
     return FGS_OK;
@@ -235,17 +259,23 @@ fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
 int
 fgs_cli_parse_op(const char *s, fgs_op_e *op)
 {
-    if (strcmp(s, "code") == 0) {
-        *op = FGS_OP_CODE;
+    *op = fgs_op_by_name(s, strlen(s));
 
-    } else if (strcmp(s, "config") == 0) {
-        *op = FGS_OP_CONFIG;
+    return (*op == FGS_OP_NONE) ? FGS_DECLINED : FGS_OK;
+}
 
-    } else if (strcmp(s, "create") == 0) {
-        *op = FGS_OP_CREATE;
 
-    } else if (strcmp(s, "other") == 0) {
-        *op = FGS_OP_OTHER;
+int
+fgs_cli_parse_method(const char *s, fgs_method_e *m)
+{
+    if (strcmp(s, "POST") == 0) {
+        *m = FGS_METHOD_POST;
+
+    } else if (strcmp(s, "PUT") == 0) {
+        *m = FGS_METHOD_PUT;
+
+    } else if (strcmp(s, "DELETE") == 0) {
+        *m = FGS_METHOD_DELETE;
 
     } else {
         return FGS_DECLINED;

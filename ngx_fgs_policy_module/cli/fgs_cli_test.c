@@ -147,8 +147,8 @@ static void fgs_case_xml(FILE *f, const char *s);
 
 
 static const char *const  fgs_case_top_keys[] = {
-    "description", "op", "urn", "project", "now", "mode", "signed", "body",
-    "body_file", "expect", NULL
+    "description", "op", "method", "urn", "project", "now", "mode", "signed",
+    "body", "body_file", "expect", NULL
 };
 
 static const char *const  fgs_case_expect_keys[] = {
@@ -1006,8 +1006,15 @@ fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
     s = json_string_value(json_object_get(c->json, "op"));
 
     if (s == NULL || fgs_cli_parse_op(s, &rq->op) != FGS_OK) {
-        fgs_case_problem(c, "malformed: \"op\" is code, config, create or "
-                         "other");
+        fgs_case_problem(c, "malformed: \"op\" is an operation (code, "
+                         "config, create, trigger, ..., other)");
+        return FGS_DECLINED;
+    }
+
+    s = json_string_value(json_object_get(c->json, "method"));
+
+    if (s != NULL && fgs_cli_parse_method(s, &rq->method) != FGS_OK) {
+        fgs_case_problem(c, "malformed: \"method\" is POST, PUT or DELETE");
         return FGS_DECLINED;
     }
 
@@ -1102,7 +1109,9 @@ fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
         rq->body = *body;
         rq->len = len;
 
-    } else if (rq->op != FGS_OP_OTHER) {
+    } else if (rq->op != FGS_OP_OTHER
+               && fgs_request_takes_body(fgs_api_of(rq->op, rq->method)))
+    {
         fgs_case_problem(c, "malformed: a %s case needs \"body\" or "
                          "\"body_file\"", fgs_op_name(rq->op));
         return FGS_DECLINED;

@@ -140,6 +140,9 @@ struct fgs_violations_s {
     unsigned            ambiguous:1;    /* a violation makes the body
                                            ambiguous (a look-alike key):
                                            FGSPOL.4000 rather than 4001 */
+    unsigned            only_unknown:1; /* every violation is a field the
+                                           reference does not define for
+                                           the endpoint (unknown_fields) */
     unsigned            closed:1;
 };
 

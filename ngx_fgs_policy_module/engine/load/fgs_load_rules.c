@@ -198,37 +198,38 @@ fgs_load_operations(fgs_load_t *ld, fgs_rule_t *rule, json_t *ops)
 {
     size_t       i;
     json_t      *v;
+    fgs_op_e     op;
     const char  *s;
 
     if (!json_is_array(ops) || json_array_size(ops) == 0) {
         return fgs_load_fail(ld, "operations", "must be a non-empty list of "
-                             "\"code\", \"config\", \"create\"");
+                             "operations (\"code\", \"config\", "
+                             "\"create\", \"trigger\", ...)");
     }
 
     rule->ops = 0;
 
     json_array_foreach(ops, i, v) {
         s = json_string_value(v);
+        op = (s != NULL) ? fgs_op_by_name(s, strlen(s)) : FGS_OP_NONE;
 
-        if (s != NULL && strcmp(s, "code") == 0) {
-            rule->ops |= 1u << FGS_OP_CODE;
-
-        } else if (s != NULL && strcmp(s, "config") == 0) {
-            rule->ops |= 1u << FGS_OP_CONFIG;
-
-        } else if (s != NULL && strcmp(s, "create") == 0) {
-            rule->ops |= 1u << FGS_OP_CREATE;
-
-        } else if (s != NULL && strcmp(s, "other") == 0) {
-            return fgs_load_fail(ld, "operations", "\"other\" writes carry "
-                                 "no function body for a rule to read: use "
-                                 "the policy's \"other_writes\"");
-
-        } else {
-            return fgs_load_fail(ld, "operations", "unknown operation "
-                                 "\"%.32s\"; use \"code\", \"config\" or "
-                                 "\"create\"", s ? s : "(not a string)");
+        if (op == FGS_OP_OTHER) {
+            return fgs_load_fail(ld, "operations", "\"other\" writes are "
+                                 "those the gateway cannot classify, with no "
+                                 "body a rule could read: use the policy's "
+                                 "\"other_writes\"");
         }
+
+        if (op == FGS_OP_NONE) {
+            return fgs_load_fail(ld, "operations", "unknown operation "
+                                 "\"%.32s\"; use one of the operations "
+                                 "of docs/policy-language.md, \"What it "
+                                 "governs\" (code, config, create, import, "
+                                 "trigger, tags, ...)",
+                                 s ? s : "(not a string)");
+        }
+
+        rule->ops |= 1u << op;
     }
 
     return FGS_OK;

@@ -23,7 +23,8 @@
 
 
 static int fgs_load_schema_check(fgs_load_t *ld, const fgs_check_t *c,
-    const char *what, fgs_op_e op, uint8_t bit);
+    const char *what, fgs_op_e op, const fgs_schema_object_t *root,
+    uint8_t bit);
 static int fgs_load_schema_kind(fgs_load_t *ld, const fgs_check_t *c,
     const char *field, const char *name, const fgs_schema_field_t *f,
     uint32_t kind, fgs_op_e op);
@@ -45,23 +46,22 @@ static const char *fgs_load_schema_kind_name(uint32_t kind,
 int
 fgs_load_schema_checks(fgs_load_t *ld, const fgs_rule_t *rule)
 {
-    uint32_t  i, op;
-    uint8_t   bit;
+    uint8_t                     bits;
+    uint32_t                    i, op;
+    const fgs_schema_object_t  *root;
 
-    static const uint8_t  bits[] = {
-        0, FGS_SCHEMA_CODE, FGS_SCHEMA_CONFIG, FGS_SCHEMA_CREATE
-    };
-
-    for (op = FGS_OP_CODE; op <= FGS_OP_CREATE; op++) {
+    for (op = FGS_OP_CODE; op < FGS_OP_OTHER; op++) {
         if (!(rule->ops & (1u << op))) {
             continue;
         }
 
-        bit = bits[op];
+        /* a path names a field of any of the operation's bodies */
+
+        bits = (uint8_t) fgs_schema_op_variants((fgs_op_e) op, &root);
 
         for (i = 0; i < rule->nwhen; i++) {
             if (fgs_load_schema_check(ld, &rule->when[i], "when",
-                                      (fgs_op_e) op, bit)
+                                      (fgs_op_e) op, root, bits)
                 != FGS_OK)
             {
                 return FGS_DECLINED;
@@ -70,7 +70,7 @@ fgs_load_schema_checks(fgs_load_t *ld, const fgs_rule_t *rule)
 
         for (i = 0; i < rule->nchecks; i++) {
             if (fgs_load_schema_check(ld, &rule->checks[i], "check",
-                                      (fgs_op_e) op, bit)
+                                      (fgs_op_e) op, root, bits)
                 != FGS_OK)
             {
                 return FGS_DECLINED;
@@ -84,7 +84,8 @@ fgs_load_schema_checks(fgs_load_t *ld, const fgs_rule_t *rule)
 
 static int
 fgs_load_schema_check(fgs_load_t *ld, const fgs_check_t *c,
-    const char *what, fgs_op_e op, uint8_t bit)
+    const char *what, fgs_op_e op, const fgs_schema_object_t *root,
+    uint8_t bit)
 {
     int                         k;
     char                        field[160], name[160];
@@ -97,7 +98,15 @@ fgs_load_schema_check(fgs_load_t *ld, const fgs_check_t *c,
 
     snprintf(field, sizeof(field), "%s[%.100s]", what, c->path.text);
 
-    obj = &fgs_schema_function;
+    if (root == NULL) {
+        return fgs_load_fail(ld, field, "the %s operation takes no body in "
+                             "the FunctionGraph API reference, so the check "
+                             "would never apply: list the rule's "
+                             "\"operations\" without %s", fgs_op_name(op),
+                             fgs_op_name(op));
+    }
+
+    obj = root;
     f = NULL;
     kind = FGS_SCHEMA_OBJECT;
     nlen = 0;

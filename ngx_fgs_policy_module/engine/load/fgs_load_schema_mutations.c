@@ -46,16 +46,17 @@ typedef struct {
 
 
 static int fgs_load_schema_op(fgs_load_t *ld, const fgs_rule_t *rule,
-    fgs_op_e op, uint8_t bit);
+    fgs_op_e op, fgs_api_e api, const fgs_schema_model_t *model);
 static int fgs_load_schema_one(fgs_load_t *ld, const fgs_mutation_t *m,
-    fgs_op_e op, uint8_t bit);
+    fgs_op_e op, const fgs_schema_model_t *model);
 static int fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule,
-    fgs_op_e op);
+    fgs_op_e op, fgs_api_e api);
 static int fgs_load_schema_apply(json_t *body, const fgs_mutation_t *m);
 static const fgs_mutation_t *fgs_load_schema_culprit(const fgs_rule_t *rule,
     const char *field);
 static const fgs_schema_field_t *fgs_load_schema_field(
-    const fgs_path_t *path, uint8_t bit, const fgs_schema_object_t **holder);
+    const fgs_path_t *path, const fgs_schema_object_t *root, uint8_t bit,
+    const fgs_schema_object_t **holder);
 static const fgs_schema_field_t *fgs_load_schema_member(
     const fgs_schema_object_t *obj, const char *key, size_t len);
 static int fgs_load_schema_is(const fgs_path_t *path, const char *dotted);
@@ -96,21 +97,44 @@ static const fgs_load_joint_t  fgs_load_joints[] = {
 int
 fgs_load_schema_mutations(fgs_load_t *ld, const fgs_rule_t *rule)
 {
+    uint32_t                    op, a;
+    const fgs_schema_model_t   *model;
+    const fgs_schema_object_t  *root;
+
     if (rule->nmuts == 0) {
         return FGS_OK;
     }
 
-    if (((rule->ops & (1u << FGS_OP_CODE))
-         && fgs_load_schema_op(ld, rule, FGS_OP_CODE, FGS_SCHEMA_CODE)
-            != FGS_OK)
-        || ((rule->ops & (1u << FGS_OP_CONFIG))
-            && fgs_load_schema_op(ld, rule, FGS_OP_CONFIG, FGS_SCHEMA_CONFIG)
-               != FGS_OK)
-        || ((rule->ops & (1u << FGS_OP_CREATE))
-            && fgs_load_schema_op(ld, rule, FGS_OP_CREATE, FGS_SCHEMA_CREATE)
-               != FGS_OK))
-    {
-        return FGS_DECLINED;
+    /* each endpoint of each of the rule's operations, with its body */
+
+    for (op = FGS_OP_CODE; op < FGS_OP_OTHER; op++) {
+        if (!(rule->ops & (1u << op))) {
+            continue;
+        }
+
+        if (fgs_schema_op_variants((fgs_op_e) op, &root) == 0) {
+            return fgs_load_fail(ld, "mutate", "the %s operation takes no "
+                                 "body in the FunctionGraph API reference, "
+                                 "so a rule for it has nothing to write: "
+                                 "list the rule's \"operations\" without "
+                                 "%s", fgs_op_name((fgs_op_e) op),
+                                 fgs_op_name((fgs_op_e) op));
+        }
+
+        for (a = 1; a < FGS_API_COUNT; a++) {
+            model = fgs_schema_model((fgs_api_e) a);
+
+            if (fgs_apis[a].op != op || model->root == NULL) {
+                continue;
+            }
+
+            if (fgs_load_schema_op(ld, rule, (fgs_op_e) op, (fgs_api_e) a,
+                                   model)
+                != FGS_OK)
+            {
+                return FGS_DECLINED;
+            }
+        }
     }
 
     return FGS_OK;
@@ -119,17 +143,17 @@ fgs_load_schema_mutations(fgs_load_t *ld, const fgs_rule_t *rule)
 
 static int
 fgs_load_schema_op(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op,
-    uint8_t bit)
+    fgs_api_e api, const fgs_schema_model_t *model)
 {
     uint32_t  i;
 
     for (i = 0; i < rule->nmuts; i++) {
-        if (fgs_load_schema_one(ld, &rule->muts[i], op, bit) != FGS_OK) {
+        if (fgs_load_schema_one(ld, &rule->muts[i], op, model) != FGS_OK) {
             return FGS_DECLINED;
         }
     }
 
-    return fgs_load_schema_written(ld, rule, op);
+    return fgs_load_schema_written(ld, rule, op, api);
 }
 
 
@@ -137,15 +161,19 @@ fgs_load_schema_op(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op,
 
 static int
 fgs_load_schema_one(fgs_load_t *ld, const fgs_mutation_t *m, fgs_op_e op,
-    uint8_t bit)
+    const fgs_schema_model_t *model)
 {
     char                        field[160];
     size_t                      i;
     const fgs_load_joint_t     *j;
     const fgs_schema_field_t   *f;
+    uint8_t                     bit;
     const fgs_schema_object_t  *holder;
 
-    f = fgs_load_schema_field(&m->path, bit, &holder);
+    bit = (uint8_t) (1u << model->variant);
+    holder = NULL;
+
+    f = fgs_load_schema_field(&m->path, model->root, bit, &holder);
 
     if (m->action == FGS_MUT_REMOVE && f != NULL && (f->required & bit)) {
         return fgs_load_fail(ld, fgs_load_schema_field_text(m, field,
@@ -158,7 +186,7 @@ fgs_load_schema_one(fgs_load_t *ld, const fgs_mutation_t *m, fgs_op_e op,
     }
 
     if (m->action == FGS_MUT_SET_DEFAULT && f != NULL && (f->required & bit)
-        && holder == &fgs_schema_function)
+        && holder == model->root)
     {
         /* a conforming body always has it: never written */
         return FGS_OK;
@@ -169,7 +197,9 @@ fgs_load_schema_one(fgs_load_t *ld, const fgs_mutation_t *m, fgs_op_e op,
     {
         j = &fgs_load_joints[i];
 
-        if ((j->ops & bit) && fgs_load_schema_is(&m->path, j->path)) {
+        if (model->root == &fgs_schema_function && (j->ops & bit)
+            && fgs_load_schema_is(&m->path, j->path))
+        {
             return fgs_load_fail(ld, fgs_load_schema_field_text(m, field,
                                                                 sizeof(field)),
                                  "cannot %s %s for the %s operation: the "
@@ -191,7 +221,8 @@ fgs_load_schema_one(fgs_load_t *ld, const fgs_mutation_t *m, fgs_op_e op,
  */
 
 static int
-fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op)
+fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op,
+    fgs_api_e api)
 {
     int                    rc;
     char                  *json, field[160];
@@ -245,7 +276,7 @@ fgs_load_schema_written(fgs_load_t *ld, const fgs_rule_t *rule, fgs_op_e op)
     }
 
     if (rc == FGS_OK) {
-        rc = fgs_schema_validate(&doc, fgs_api_of(op, 0), &out, &arena.alloc);
+        rc = fgs_schema_validate(&doc, api, &out, &arena.alloc);
     }
 
     if (rc == FGS_ERROR) {
@@ -426,7 +457,8 @@ fgs_load_schema_culprit(const fgs_rule_t *rule, const char *field)
  */
 
 static const fgs_schema_field_t *
-fgs_load_schema_field(const fgs_path_t *path, uint8_t bit,
+fgs_load_schema_field(const fgs_path_t *path,
+    const fgs_schema_object_t *root, uint8_t bit,
     const fgs_schema_object_t **holder)
 {
     uint32_t                    i;
@@ -434,7 +466,7 @@ fgs_load_schema_field(const fgs_path_t *path, uint8_t bit,
     const fgs_schema_field_t   *f;
     const fgs_schema_object_t  *obj;
 
-    obj = &fgs_schema_function;
+    obj = root;
 
     for (i = 0; i < path->nsegs; i++) {
         seg = &path->segs[i];

@@ -295,6 +295,22 @@ fgs_load_top_key(fgs_load_t *ld, const char *key, json_t *v)
         return FGS_OK;
     }
 
+    if (strcmp(key, "unknown_fields") == 0) {
+        s = json_string_value(v);
+
+        if (s != NULL && strcmp(s, "deny") == 0) {
+            policy->unknown_audit = 0;
+
+        } else if (s != NULL && strcmp(s, "audit") == 0) {
+            policy->unknown_audit = 1;
+
+        } else {
+            return fgs_load_fail(ld, key, "must be \"deny\" or \"audit\"");
+        }
+
+        return FGS_OK;
+    }
+
     if (strcmp(key, "expiry_warning_days") == 0) {
         if (!json_is_integer(v) || json_integer_value(v) < 0
             || json_integer_value(v) > 3650)
@@ -322,7 +338,8 @@ fgs_load_top_key(fgs_load_t *ld, const char *key, json_t *v)
 
     return fgs_load_fail(ld, key, "unknown key \"%s\"; a policy has "
                          "fgs_policy, description, mode, other_writes, "
-                         "expiry_warning_days, lists, rules and "
+                         "unknown_fields, expiry_warning_days, lists, "
+                         "rules and "
                          "exceptions", key);
 }
 
@@ -390,7 +407,7 @@ fgs_load_op_rules(fgs_load_t *ld)
     policy = ld->policy;
     ld->rule = NULL;
 
-    for (op = FGS_OP_CODE; op <= FGS_OP_CREATE; op++) {
+    for (op = FGS_OP_CODE; op < FGS_OP_OTHER; op++) {
         policy->op_rules[op] = ld->a->alloc(ld->a->data,
                                             (policy->nrules + 1)
                                             * sizeof(uint32_t));

@@ -57,6 +57,13 @@ fgs_policy_other_writes(const fgs_policy_t *policy)
 }
 
 
+int
+fgs_policy_unknown_audit(const fgs_policy_t *policy)
+{
+    return policy->unknown_audit;
+}
+
+
 uint32_t
 fgs_policy_nrules(const fgs_policy_t *policy)
 {

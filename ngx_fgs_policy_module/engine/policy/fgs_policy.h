@@ -61,6 +61,10 @@ void fgs_policy_free(fgs_policy_t *policy);
 const char *fgs_policy_sha256(const fgs_policy_t *policy);
 fgs_mode_e fgs_policy_mode(const fgs_policy_t *policy);
 fgs_other_writes_e fgs_policy_other_writes(const fgs_policy_t *policy);
+
+/* "unknown_fields": "audit": a field the reference does not define is
+   audited rather than refused */
+int fgs_policy_unknown_audit(const fgs_policy_t *policy);
 const char *fgs_policy_decision_name(fgs_decision_e decision);
 
 /* what the policy holds, for "fgs-policy check" and logs */

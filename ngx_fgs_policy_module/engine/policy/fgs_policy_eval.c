@@ -90,9 +90,7 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
         return fgs_eval_other(&ctx);
     }
 
-    if (in->op != FGS_OP_CODE && in->op != FGS_OP_CONFIG
-        && in->op != FGS_OP_CREATE)
-    {
+    if (in->op <= FGS_OP_NONE || in->op >= FGS_OP_OTHER) {
         /* not governed: nothing applies */
         return FGS_OK;
     }
@@ -536,11 +534,11 @@ fgs_eval_part(const fgs_regex_t *re, fgs_subject_t *s, uint32_t part)
 
 
 /*
- * What a match reads.  code and config name the function in the URN.  A
- * create names it in the body (func_name, package), or a rule scoped to
- * "^prod-" would be bypassed by creating the function; a body without a
- * package creates it in "default".  A URN without a version, and a new
- * function, are "latest".
+ * What a match reads.  Most operations name the function in the URN.
+ * create and import name it in the body (func_name, package), or a rule
+ * scoped to "^prod-" would be bypassed by creating the function; a body
+ * without a package creates it in "default".  A URN without a version,
+ * and a new function, are "latest".
  */
 
 static int
@@ -562,7 +560,7 @@ fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
         s->parts[FGS_SUBJECT_VERSION] = t->version;
     }
 
-    if (ctx->in->op == FGS_OP_CREATE) {
+    if (ctx->in->op == FGS_OP_CREATE || ctx->in->op == FGS_OP_IMPORT) {
         rc = fgs_eval_body_string(ctx, FGS_ROOT_KEY_FUNC_NAME, "func_name",
                                   &s->parts[FGS_SUBJECT_FUNCTION]);
         if (rc != FGS_OK) {

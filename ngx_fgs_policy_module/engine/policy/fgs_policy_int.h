@@ -232,6 +232,7 @@ struct fgs_policy_s {
     char                     sha256[65];
     fgs_mode_e               mode;
     fgs_other_writes_e       other_writes;
+    unsigned                 unknown_audit:1;   /* unknown_fields audit */
     time_t                   warn_window;   /* expiry_warning_days, in
                                                seconds */
     fgs_rule_t              *rules;
@@ -242,11 +243,11 @@ struct fgs_policy_s {
     fgs_regex_t             *regexes;
     pcre2_match_context     *mctx;
     pcre2_jit_stack         *jit_stack;
-    uint32_t                *op_rules[FGS_OP_CREATE + 1];
+    uint32_t                *op_rules[FGS_OP_COUNT];
                                             /* per operation, the rules
                                                that include it, in file
                                                order */
-    uint32_t                 nop_rules[FGS_OP_CREATE + 1];
+    uint32_t                 nop_rules[FGS_OP_COUNT];
     fgs_root_key_t           root_keys[FGS_POLICY_ROOT_KEYS];
     uint32_t                 nroot_keys;
     uint32_t                 root_hash[FGS_POLICY_ROOT_HASH];

@@ -124,7 +124,10 @@ fgs_request_headers(const fgs_request_t *rq, fgs_verdict_t *v,
 
     v->signed_body = (rq->aksk && !rq->unsigned_payload);
 
-    if (v->op == FGS_OP_OTHER) {
+    if (v->op == FGS_OP_OTHER
+        || fgs_schema_model(v->target.api)->root == NULL)
+    {
+        /* no body to read as JSON: one that comes is refused whole */
         return FGS_OK;
     }
 
@@ -168,6 +171,13 @@ fgs_request_headers(const fgs_request_t *rq, fgs_verdict_t *v,
 
 
 int
+fgs_request_takes_body(fgs_api_e api)
+{
+    return fgs_schema_model(api)->root != NULL;
+}
+
+
+int
 fgs_request_too_large(const fgs_request_t *rq, fgs_verdict_t *v,
     fgs_alloc_t *a)
 {
@@ -190,7 +200,33 @@ fgs_request_body(const fgs_request_t *rq, fgs_verdict_t *v,
     int          rc;
     const char  *msg;
 
-    if (len == 0) {
+    static const u_char  empty[] = "{}";
+
+    if (fgs_schema_model(v->target.api)->root == NULL) {
+
+        /*
+         * An endpoint that takes no body (a DELETE, a switch in the
+         * path): the policy reads it as an empty object, and a body
+         * that comes anyway is refused, since no rule was written for
+         * what FunctionGraph might make of it.
+         */
+
+        if (len != 0) {
+            msg = fgs_sprintf(keep, "%s %s takes no body in the "
+                              "FunctionGraph API reference; send the "
+                              "request without one",
+                              fgs_method_name(fgs_apis[v->target.api].method),
+                              fgs_api_path(v->target.api, v->path_text,
+                                           sizeof(v->path_text)));
+
+            return fgs_request_refuse(v, 400, "FGSPOL.4001", msg);
+        }
+
+        body = empty;
+        len = sizeof(empty) - 1;
+        runs = NULL;
+
+    } else if (len == 0) {
         return fgs_request_refuse(v, 400, "FGSPOL.4000",
                                   "the request has no body; send one JSON "
                                   "object");
@@ -210,6 +246,39 @@ fgs_request_body(const fgs_request_t *rq, fgs_verdict_t *v,
     fgs_violations_init(&v->reference);
 
     rc = fgs_schema_validate(&v->doc, v->target.api, &v->reference, scan);
+
+    if (rc == FGS_DECLINED && v->reference.only_unknown
+        && (rq->mode == FGS_MODE_AUDIT
+            || fgs_policy_unknown_audit(rq->policy)))
+    {
+        /*
+         * Fields the reference does not define, and nothing else, while
+         * a rollout audits them (the policy's unknown_fields, or
+         * fgs_policy_mode audit): decided by the policy, and recorded
+         * as audited (docs/policy-language.md, "unknown_fields").
+         */
+
+        if (fgs_violations_copy(&v->reference, keep) != FGS_OK) {
+            return fgs_request_fail(v, "no memory");
+        }
+
+        rc = fgs_request_evaluate(rq, v, &v->doc, scan, keep);
+
+        if (rc == FGS_OK && v->next == FGS_NEXT_FORWARD) {
+            if (fgs_violations_append(&v->eval.audited, &v->reference, keep)
+                != FGS_OK)
+            {
+                return fgs_request_fail(v, "no memory");
+            }
+
+            if (v->decision == FGS_DECISION_ALLOW) {
+                v->decision = FGS_DECISION_AUDIT;
+                v->eval.decision = FGS_DECISION_AUDIT;
+            }
+        }
+
+        return rc;
+    }
 
     if (rc == FGS_DECLINED && v->reference.n > 0) {
         msg = fgs_error_schema_msg(keep, &v->reference);

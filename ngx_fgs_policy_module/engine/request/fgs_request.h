@@ -103,6 +103,8 @@ typedef struct {
     const char             *failure;
 
     fgs_json_doc_t          doc;            /* the body's scan */
+    char                    path_text[160]; /* the endpoint's path, for
+                                               a sentence */
     fgs_violations_t        reference;      /* API reference violations */
     fgs_eval_t              eval;           /* the policy's verdict */
 } fgs_verdict_t;
@@ -131,6 +133,9 @@ int fgs_request_begin(const fgs_request_t *rq, fgs_verdict_t *v,
 int fgs_request_body(const fgs_request_t *rq, fgs_verdict_t *v,
     const u_char *body, size_t len, const fgs_base64_runs_t *runs,
     fgs_alloc_t *scan, fgs_alloc_t *keep);
+
+/* whether an endpoint takes a JSON body (its model has one) */
+int fgs_request_takes_body(fgs_api_e api);
 
 /* a refusal decided outside the engine (a body over the limit) */
 int fgs_request_too_large(const fgs_request_t *rq, fgs_verdict_t *v,

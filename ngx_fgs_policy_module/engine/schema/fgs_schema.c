@@ -88,6 +88,7 @@ fgs_schema_validate(const fgs_json_doc_t *doc, fgs_api_e api,
     ctx.a = a;
     ctx.op = fgs_apis[api].op;
     ctx.added = 0;
+    ctx.unknown = 0;
     ctx.rc = FGS_OK;
 
     if (doc->n == 0 || doc->nodes == NULL
@@ -115,6 +116,8 @@ fgs_schema_validate(const fgs_json_doc_t *doc, fgs_api_e api,
     if (ctx.rc != FGS_OK) {
         return FGS_ERROR;
     }
+
+    out->only_unknown = (ctx.added != 0 && ctx.unknown == ctx.added);
 
     return ctx.added ? FGS_DECLINED : FGS_OK;
 }
@@ -191,6 +194,7 @@ fgs_schema_object(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
                 fgs_schema_value(ctx, &obj->fields[e->field], child);
 
             } else {
+                ctx->unknown++;
                 fgs_schema_fail(ctx, child, NULL, "is not a field of %s in "
                                 "the FunctionGraph API reference; remove "
                                 "it", fgs_schema_api(ctx));

@@ -183,6 +183,7 @@ typedef struct {
     char                    api_text[160];  /* "PUT /v2/...", made for
                                                a violation that names it */
     uint32_t                added;      /* found, listed or not */
+    uint32_t                unknown;    /* of them, undefined fields */
     int                     rc;         /* FGS_ERROR once memory ran out */
 } fgs_schema_ctx_t;
 

@@ -300,8 +300,11 @@ fgs_schema_unknown(fgs_schema_ctx_t *ctx, const fgs_schema_object_t *obj,
 
     /*
      * The gateway refuses every field the reference does not define: the
-     * backend might act on it, and no policy rule was written for it.
+     * backend might act on it, and no policy rule was written for it
+     * (unless the policy's unknown_fields audits it).
      */
+
+    ctx->unknown++;
 
     fgs_schema_fail(ctx, node, NULL, "is not in the FunctionGraph API "
                     "reference for %s (no field of %s has this name); "
