@@ -97,9 +97,13 @@ for my $f (qw(requests violations rewrites waivers errors audit_write_failures))
     like($r->body, qr/^# HELP $n \S.*\n# TYPE $n counter$/m,
          "$n has HELP and TYPE");
 }
+# every operation of the write surface ("fgs-policy endpoints"), and other
+my %ops = map { /^\| \w+ \| `[^`]+` \| `(\w+)` \|$/ ? ($1 => 1) : () }
+              split /\n/, `$FgsTest::CLI endpoints`;
+ok(keys(%ops) > 20, 'the operations of the write surface');
 my @series = ((map { my $op = $_;
                      map { req_key($op, $_) } qw(allow rewrite audit deny error)
-                   } qw(code config create other)),
+                   } (keys %ops, 'other')),
               req_key('unknown', 'error'),
               'fgs_policy_audit_write_failures_total');
 is_deeply([sort keys %$s0], [sort @series],

@@ -58,6 +58,7 @@ typedef struct {
 
 
 int fgs_cli_check(int argc, char **argv);
+int fgs_cli_endpoints(int argc, char **argv);
 int fgs_cli_eval(int argc, char **argv);
 int fgs_cli_test(int argc, char **argv);
 int fgs_cli_verify_audit(int argc, char **argv);

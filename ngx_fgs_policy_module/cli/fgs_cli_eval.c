@@ -2,9 +2,9 @@
 /*
  * Copyright (C) ngx_fgs_policy_module authors
  *
- * fgs-policy eval POLICY --op OP --urn URN [--project P] [--now RFC3339]
- *     [--mode enforce|audit] [--signed] [--out FILE] [--explain]
- *     [BODY.json | -]
+ * fgs-policy eval POLICY --op OP [--method M] --urn URN [--project P]
+ *     [--now RFC3339] [--mode enforce|audit] [--signed] [--out FILE]
+ *     [--explain] [BODY.json | -]
  *
  * Decides one request as the gateway would and prints the decision as a
  * JSON object: decision, status, error_code, error_msg, violations,
@@ -50,7 +50,7 @@ static void fgs_cli_eval_explain(void *data, const char *line);
 
 
 static const char  fgs_cli_eval_usage[] =
-    "usage: fgs-policy eval POLICY --op code|config|create|other --urn URN\n"
+    "usage: fgs-policy eval POLICY --op OPERATION [--method METHOD] --urn URN\n"
     "           [--project P] [--now RFC3339] [--mode enforce|audit]\n"
     "           [--signed] [--out FILE] [--explain] [BODY.json | -]\n"
     "       fgs-policy eval --help\n";
@@ -215,7 +215,8 @@ fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
     }
 
     if (a->policy_path == NULL || a->rq.op == FGS_OP_NONE
-        || (a->body_path == NULL && a->rq.op != FGS_OP_OTHER))
+        || (a->body_path == NULL && a->rq.op != FGS_OP_OTHER
+            && fgs_request_takes_body(fgs_api_of(a->rq.op, a->rq.method))))
     {
         fprintf(stderr, "%s", fgs_cli_eval_usage);
         return FGS_DECLINED;

@@ -36,8 +36,8 @@ static const fgs_cli_help_t  fgs_cli_helps[] = {
       "FIELD: MESSAGE on standard error), 2 usage.\n" },
 
     { "eval",
-      "usage: fgs-policy eval POLICY --op code|config|create|other\n"
-      "           --urn URN [--project P] [--now RFC3339]\n"
+      "usage: fgs-policy eval POLICY --op OPERATION [--method METHOD]\n"
+      "           [--urn URN] [--project P] [--now RFC3339]\n"
       "           [--mode enforce|audit] [--signed] [--out FILE]\n"
       "           [--explain] [BODY.json | -]\n"
       "\n"
@@ -45,7 +45,10 @@ static const fgs_cli_help_t  fgs_cli_helps[] = {
       "strict JSON scan, API reference, policy, rewrite) and prints the\n"
       "decision as JSON.  BODY \"-\" reads the body from standard input.\n"
       "\n"
-      "  --op       the operation: code, config, create or other\n"
+      "  --op       the operation: code, config, create, import, trigger,\n"
+      "             ... or other (fgs-policy endpoints lists them)\n"
+      "  --method   POST, PUT or DELETE: which of the operation's\n"
+      "             endpoints (default: its first, its create)\n"
       "  --urn      the function URN of the request target\n"
       "  --project  the project of the path (default: the URN's)\n"
       "  --now      the time of the request, for exception expiry\n"

@@ -32,12 +32,17 @@ static const fgs_cli_command_t  fgs_cli_commands[] = {
       "    FILE: RULE: FIELD: MESSAGE (exit 1)" },
 
     { "eval", fgs_cli_eval,
-      "eval POLICY --op code|config|create|other --urn URN [--project P]\n"
-      "     [--now RFC3339] [--mode enforce|audit] [--signed]\n"
+      "eval POLICY --op OPERATION [--method POST|PUT|DELETE] [--urn URN]\n"
+      "     [--project P] [--now RFC3339] [--mode enforce|audit] [--signed]\n"
       "     [--out FILE] [BODY.json]\n"
       "    decide one request as the gateway would; print the decision as\n"
       "    JSON; exit 0 forwarded (allow, rewrite, audit), 3 denied,\n"
       "    4 refused before policy (bad body or request)" },
+
+    { "endpoints", fgs_cli_endpoints,
+      "endpoints\n"
+      "    list the FunctionGraph write endpoints the gateway governs, with\n"
+      "    the operation of each, as a Markdown table" },
 
     { "test", fgs_cli_test,
       "test POLICY CASES_DIR\n"

@@ -89,6 +89,7 @@ static fgs_target_result_e fgs_target_canonical(fgs_target_t *t,
 static fgs_api_e fgs_target_api(fgs_target_method_e m, const fgs_str_t *seg,
     size_t n);
 static const char *fgs_target_word_form(const fgs_str_t *s);
+static int fgs_target_urn_like(const fgs_str_t *s);
 static int fgs_target_query_override(const fgs_str_t *query);
 static int fgs_target_override_key(const u_char *p, size_t len);
 static const char *fgs_target_urn(fgs_target_t *t, const fgs_str_t *urn,
@@ -294,10 +295,10 @@ static fgs_target_result_e
 fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     const fgs_str_t *query)
 {
-    int              fgs, pass, urn_like;
+    int              fgs, pass;
     size_t           n, i;
     fgs_op_e         op;
-    fgs_str_t        seg[FGS_TARGET_MAX_SEGS];
+    fgs_str_t        seg[FGS_TARGET_MAX_SEGS], *urn;
     const char      *err, *urn_err;
     const u_char    *p, *end, *slash;
     const fgs_api_t *api;
@@ -411,28 +412,28 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     }
 
     /*
-     * The function URN: where the endpoint has one, and, for reads and
-     * "other" writes, whenever the segment after "functions" looks like
-     * one ("import", "reservedinstances" and the like carry none).
+     * The function URN: where the endpoint has one; a function's tags
+     * name it as their {resource_id}; for reads and "other" writes,
+     * whenever the segment after "functions" looks like one ("import",
+     * "enable-lts-logs" and the like carry none).
      */
 
     urn_err = NULL;
+    urn = NULL;
 
     if (api != NULL && api->urn) {
-        if (err == NULL) {
-            urn_err = fgs_target_urn(t, &seg[api->urn + 1], &seg[1]);
-        }
+        urn = &seg[api->urn + 1];
 
-    } else if (fgs && n >= 5 && fgs_target_eq(&seg[3], "functions")) {
-        urn_like = (seg[4].len >= 4
-                    && (seg[4].data[0] | 0x20) == 'u'
-                    && (seg[4].data[1] | 0x20) == 'r'
-                    && (seg[4].data[2] | 0x20) == 'n'
-                    && seg[4].data[3] == ':');
+    } else if (!fgs) {
+        /* a function's tags: {resource_id} is its URN */
+        urn = fgs_target_urn_like(&seg[3]) ? &seg[3] : NULL;
 
-        if (urn_like && err == NULL) {
-            urn_err = fgs_target_urn(t, &seg[4], &seg[1]);
-        }
+    } else if (n >= 5 && fgs_target_eq(&seg[3], "functions")) {
+        urn = fgs_target_urn_like(&seg[4]) ? &seg[4] : NULL;
+    }
+
+    if (urn != NULL && err == NULL) {
+        urn_err = fgs_target_urn(t, urn, &seg[1]);
     }
 
     if (pass) {
@@ -453,6 +454,19 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
     }
 
     return FGS_TARGET_GOVERN;
+}
+
+
+/* a segment that starts as a function URN does, in any letter case */
+
+static int
+fgs_target_urn_like(const fgs_str_t *s)
+{
+    return s->len >= 4
+           && (s->data[0] | 0x20) == 'u'
+           && (s->data[1] | 0x20) == 'r'
+           && (s->data[2] | 0x20) == 'n'
+           && s->data[3] == ':';
 }
 
 
