@@ -496,6 +496,10 @@ fgs_schema_string(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         fgs_schema_filename(ctx, f, node, &s);
         break;
 
+    case FGS_CONSTRAINT_LENGTH:
+        fgs_schema_length(ctx, f, node, &s);
+        break;
+
     default:
         break;
     }

@@ -75,7 +75,9 @@ typedef enum {
     FGS_CONSTRAINT_ENUM,             /* one of values */
     FGS_CONSTRAINT_CODE_TYPE,        /* one of values (create: one more) */
     FGS_CONSTRAINT_FILENAME,         /* "name.type", not a path */
-    FGS_CONSTRAINT_BASE64            /* canonical base64 */
+    FGS_CONSTRAINT_BASE64,           /* canonical base64 */
+    FGS_CONSTRAINT_LENGTH            /* min..max characters (code points)
+                                        once unescaped */
 } fgs_schema_constraint_e;
 
 

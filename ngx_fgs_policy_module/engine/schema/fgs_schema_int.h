@@ -215,6 +215,8 @@ void fgs_schema_enum(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s,
 void fgs_schema_base64(fgs_schema_ctx_t *ctx, uint32_t node);
 void fgs_schema_max_bytes(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node);
+void fgs_schema_length(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
+    uint32_t node, fgs_str_t *s);
 
 
 /* the rules that tie the fields of an object together (fgs_schema_rules.c) */

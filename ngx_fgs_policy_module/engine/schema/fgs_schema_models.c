@@ -35,6 +35,11 @@
     { FGS_NAME(name), FGS_SCHEMA_BOOLEAN, 0, FGS_CONSTRAINT_NONE, ops, 0, 0,  \
       0, NULL, NULL, 0 }
 
+/* a Boolean that operations require (a Go SDK bool without omitempty) */
+#define BOOL_REQ(name, ops, req)                                              \
+    { FGS_NAME(name), FGS_SCHEMA_BOOLEAN, 0, FGS_CONSTRAINT_NONE, ops, req,   \
+      0, 0, NULL, NULL, 0 }
+
 #define OBJ(name, ops, req, object)                                           \
     { FGS_NAME(name), FGS_SCHEMA_OBJECT, 0, FGS_CONSTRAINT_NONE, ops, req,    \
       0, 0, NULL, &object, 0 }
@@ -84,6 +89,12 @@
 
 #include "models/function.def"
 #include "models/max_instances.def"
+#include "models/tags.def"
+#include "models/dependency.def"
+#include "models/application.def"
+#include "models/workflow.def"
+#include "models/workflow_execution.def"
+#include "models/vpc_endpoint.def"
 
 
 #define MODEL(root, v)  { &root, v }
@@ -100,10 +111,19 @@ static const fgs_schema_model_t  fgs_schema_models[FGS_API_COUNT] = {
     [FGS_API_ASYNC_CONFIG_DELETE] = NO_BODY,
     [FGS_API_MAX_INSTANCES] = MODEL(fgs_max_instances, 0),
     [FGS_API_EVENT_DELETE] = NO_BODY,
+    [FGS_API_TAGS_CREATE] = MODEL(fgs_tags, 0),
+    [FGS_API_TAGS_DELETE] = MODEL(fgs_tags, 1),
+    [FGS_API_DEPENDENCY_CREATE] = MODEL(fgs_dependency, 0),
     [FGS_API_DEPENDENCY_DELETE] = NO_BODY,
+    [FGS_API_APPLICATION_CREATE] = MODEL(fgs_application, 0),
     [FGS_API_APPLICATION_DELETE] = NO_BODY,
+    [FGS_API_WORKFLOW_CREATE] = MODEL(fgs_workflow, 0),
+    [FGS_API_WORKFLOW_UPDATE] = MODEL(fgs_workflow, 0),
+    [FGS_API_WORKFLOW_DELETE] = MODEL(fgs_workflow, 1),
+    [FGS_API_WORKFLOW_CALLBACK] = MODEL(fgs_workflow_callback, 0),
     [FGS_API_WORKFLOW_RETRY] = NO_BODY,
     [FGS_API_WORKFLOW_TERMINATE] = NO_BODY,
+    [FGS_API_VPC_ENDPOINT_CREATE] = MODEL(fgs_vpc_endpoint, 0),
     [FGS_API_VPC_ENDPOINT_DELETE] = NO_BODY,
     [FGS_API_SNAPSHOT] = NO_BODY,
     [FGS_API_COLLECT] = NO_BODY,

@@ -376,13 +376,20 @@ fgs_schema_enum(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s,
     for (v = values; *v; v++) {
         i = strlen(*v);
 
-        if ((size_t) (end - p) < i + 2) {
+        if ((size_t) (end - p) < i + 4) {
             break;
         }
 
         if (v != values) {
             *p++ = ',';
             *p++ = ' ';
+        }
+
+        if (i == 0) {
+            /* an empty value the reference's examples send: "" */
+            *p++ = '"';
+            *p++ = '"';
+            continue;
         }
 
         memcpy(p, *v, i);
@@ -488,5 +495,27 @@ fgs_schema_max_bytes(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     if ((int64_t) len > f->max) {
         fgs_schema_fail(ctx, node, NULL, "is %zu bytes; the API reference "
                         "allows at most %lld", len, (long long) f->max);
+    }
+}
+
+
+/*
+ * The lengths the reference gives its strings ("1-36 characters",
+ * "Minimum: 1, Maximum: 64"): characters, that is code points of the
+ * unescaped value (the scanner passes only valid UTF-8), not bytes.
+ */
+
+void
+fgs_schema_length(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
+    uint32_t node, fgs_str_t *s)
+{
+    size_t  chars;
+
+    chars = fgs_schema_chars(s);
+
+    if ((int64_t) chars < f->min || (int64_t) chars > f->max) {
+        fgs_schema_fail(ctx, node, NULL, "has %zu characters; the API "
+                        "reference allows %lld to %lld", chars,
+                        (long long) f->min, (long long) f->max);
     }
 }
