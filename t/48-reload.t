@@ -93,8 +93,9 @@ sub make_request {
         $body = canonical_json({ %cfg, runtime => 'Python3.12',
                                  memory_size => 512 });
     } elsif ($kind eq 'delete') {
-        ($method, $target) = ('DELETE',
-                              function_path(urn($delete_fn[$client])));
+        # a DELETE of an API added later: an "other" write
+        ($method, $target) = ('DELETE', function_path(urn($delete_fn[$client]))
+                                        . '/future-api');
     } else {
         $method = 'GET';
     }

@@ -419,7 +419,7 @@ check_record($r, 'nginx\'s 400: its record', decision => 'error',
 
 # --- other writes: other_writes audit, forwarded
 
-my $trigger = "/v2/$P/fgs/triggers/" . urn('dev-reports');
+my $trigger = function_path(urn('dev-reports')) . '/future-api';
 $r = $t->json_post($trigger, '{"trigger_type_code":"TIMER","event_data":{}}');
 my $mock_status = $r->status;
 ok($mock_status && $mock_status != 403, 'a trigger is forwarded');

@@ -48,7 +48,8 @@ my $allowed = canonical_json({ func_name => 'dev-reports',
 my $denied = canonical_json({ func_name => 'dev-reports',
     runtime => 'Python2.7', handler => 'index.handler',
     memory_size => 512, timeout => 30, code_encrypt_kms_key_id => $KMS });
-my $trigger = '/v2/' . PROJECT . '/fgs/triggers/' . urn('dev-reports');
+my $trigger = '/v2/' . PROJECT . '/fgs/functions/' . urn('dev-reports')
+              . '/future-api';
 my $r;
 
 sub alerts {

@@ -290,6 +290,13 @@ fgs_load_schema_types(uint32_t kind)
         return (1u << FGS_JSON_INTEGER) | (1u << FGS_JSON_STRING);
     case FGS_SCHEMA_ARRAY:
         return 1u << FGS_JSON_ARRAY;
+    case FGS_SCHEMA_NUMBER:
+        return (1u << FGS_JSON_INTEGER) | (1u << FGS_JSON_REAL);
+    case FGS_SCHEMA_ANY:
+        return (1u << FGS_JSON_STRING) | (1u << FGS_JSON_INTEGER)
+               | (1u << FGS_JSON_REAL) | (1u << FGS_JSON_TRUE)
+               | (1u << FGS_JSON_FALSE) | (1u << FGS_JSON_ARRAY)
+               | (1u << FGS_JSON_OBJECT);
     default:
         return 1u << FGS_JSON_OBJECT;
     }
@@ -546,6 +553,10 @@ fgs_load_schema_kind_name(uint32_t kind, const fgs_schema_field_t *f)
         return "a map of strings";
     case FGS_SCHEMA_ID:
         return "an id (integer or string)";
+    case FGS_SCHEMA_NUMBER:
+        return "a number";
+    case FGS_SCHEMA_ANY:
+        return "any value";
     default:
         return "an object";
     }
