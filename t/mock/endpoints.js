@@ -580,6 +580,9 @@ class Endpoints {
             throw badRequest('action is filter or count');
         }
         const want = opt(b, 'tags', 'array') || [];
+        const matches = opt(b, 'matches', 'array') || [];
+        const named = matches.filter(m => m && m.key === 'resource_name')
+            .map(m => String(m.value));
         const out = [];
         for (const [k, set] of this.tags) {
             if (!k.startsWith(type + '/')) {
@@ -588,11 +591,11 @@ class Endpoints {
             const hit = want.every(w => set.has(w.key)
                 && (!Array.isArray(w.values) || w.values.length === 0
                     || w.values.includes(set.get(w.key))));
-            if (hit && set.size > 0) {
-                const id = k.slice(type.length + 1);
-                const u = parseUrn(id);
-                out.push({ resource_id: id,
-                           resource_name: u ? u.name : id,
+            const id = k.slice(type.length + 1);
+            const u = parseUrn(id);
+            const name = u ? u.name : id;
+            if (hit && set.size > 0 && named.every(m => name.includes(m))) {
+                out.push({ resource_id: id, resource_name: name,
                            tags: [...set].map(([key, value]) =>
                                ({ key, value })) });
             }
