@@ -11,6 +11,10 @@
  *        [--log FILE] [--seed FILE] [--region R] [--max-skew SECONDS]
  *        [--max-body BYTES] [--max-records N] [--max-record-bytes BYTES]
  *
+ * The API served: a function's create, code, config, reads, invocations
+ * and deletion here; every other write the gateway models (versions,
+ * aliases, triggers, events, tags, workflows, ...) in endpoints.js.
+ *
  * Control endpoints (outside /v2/, neither recorded nor authenticated):
  *   GET    /__mock/health            {"ok":true}
  *   GET    /__mock/requests[?since=N] records with seq > N (default all)
@@ -18,6 +22,8 @@
  *   POST   /__mock/reset             forget records, functions, behaviours
  *   PUT    /__mock/functions         seed one function or an array of them
  *   GET    /__mock/functions         every function's metadata
+ *   GET    /__mock/state             what the other endpoints keep
+ *                                     (endpoints.js): aliases, triggers...
  *   POST   /__mock/behaviour         queue a misbehaviour (behaviour.js)
  *   GET    /__mock/behaviour         the queue;  DELETE: empty it
  */
@@ -29,6 +35,7 @@ const { verifyRequest } = require('./aksk-verify');
 const { FunctionStore, StoreError } = require('./function-store');
 const { RequestLog } = require('./request-log');
 const { Behaviour } = require('./behaviour');
+const endpoints = require('./endpoints');
 
 const USAGE = 'usage: fgs-mock.js --listen 127.0.0.1:PORT [--ak AK --sk SK]'
     + ' [--log FILE] [--seed FILE] [--region R] [--max-skew SECONDS]'
@@ -102,6 +109,9 @@ function send(res, status, body, extraHeaders) {
     const headers = Object.assign({ 'X-Request-Id': crypto.randomUUID() },
                                   extraHeaders);
     if (body === null || status === 204 || status === 304) {
+        if (status !== 204 && status !== 304) {
+            headers['Content-Length'] = 0;
+        }
         res.writeHead(status, headers);
         res.end();
         return;
@@ -124,11 +134,20 @@ function parseJson(body) {
 /*
  * What a /v2/ request is: operation name plus the handler answering it.
  * Path layout: /v2/{project_id}/fgs/functions[/{function_urn}[/{action}]]
+ * here, everything else under /v2/{project_id}/ in endpoints.js.
  */
-function route(store, method, path) {
+function route(ctx, method, path, headers) {
+    const store = ctx.store;
     const seg = path.split('/');
     const op = (name, run, urn) => ({ operation: name, run, urn,
                                       project: seg[2] });
+
+    if (seg.length >= 4 && seg[0] === '' && seg[1] === 'v2') {
+        const r = endpoints.route(ctx.endpoints, method, seg, headers);
+        if (r !== null) {
+            return Object.assign(r, { project: seg[2] });
+        }
+    }
 
     if (seg.length < 5 || seg[0] !== '' || seg[1] !== 'v2' || seg[3] !== 'fgs'
         || seg[4] !== 'functions')
@@ -233,7 +252,7 @@ function misbehave(b, req, res, rec) {
 function serveApi(ctx, req, res, body) {
     const q = req.url.indexOf('?');
     const path = q < 0 ? req.url : req.url.slice(0, q);
-    const r = route(ctx.store, req.method, path);
+    const r = route(ctx, req.method, path, req.headers);
     const auth = verifyRequest({ method: req.method, target: req.url,
                                  rawHeaders: req.rawHeaders, body },
                                ctx.creds);
@@ -299,6 +318,7 @@ function serveControl(ctx, req, res, body) {
         case 'POST /__mock/reset':
             ctx.log.clear();
             ctx.store.clear();
+            ctx.endpoints.clear();
             ctx.behaviour.clear();
             return send(res, 200, { ok: true });
         case 'PUT /__mock/functions': {
@@ -308,6 +328,8 @@ function serveControl(ctx, req, res, body) {
         }
         case 'GET /__mock/functions':
             return send(res, 200, ctx.store.list());
+        case 'GET /__mock/state':
+            return send(res, 200, ctx.endpoints.snapshot());
         case 'POST /__mock/behaviour': {
             const err = ctx.behaviour.add(parseJson(body));
             if (err) {
@@ -367,11 +389,13 @@ function handle(ctx, req, res) {
 
 function main() {
     const opts = parseArgs(process.argv.slice(2));
+    const store = new FunctionStore({ region: opts.region });
     const ctx = {
         opts,
         creds: opts.ak === null ? null
                : { ak: opts.ak, sk: opts.sk, maxSkew: opts.maxSkew },
-        store: new FunctionStore({ region: opts.region }),
+        store,
+        endpoints: new endpoints.Endpoints(store),
         log: new RequestLog({ maxRecords: opts.maxRecords,
                               maxBytes: opts.maxRecordBytes,
                               logFile: opts.log }),

@@ -19,6 +19,7 @@ const { spawn, execFile } = require('child_process');
 
 const MOCK = path.join(__dirname, 'fgs-mock.js');
 const E2E = path.join(__dirname, '..', 'e2e', 'sdk-e2e.js');
+const WRITES = path.join(__dirname, '..', 'e2e', 'sdk-writes.js');
 const SDK = path.join(__dirname, '..', 'node_modules', '@huaweicloud',
                       'huaweicloud-sdk-functiongraph');
 const FIXTURE = require('./fixtures/sdk-signed-config.json');
@@ -291,8 +292,230 @@ async function testConfigAndCreate() {
     r = await request('DELETE', BASE + 'urn:fss:cn-north-4:' + PROJECT
                       + ':function:default:made-here');
     eq(r.status, 204, 'DELETE answers 204');
-    r = await request('GET', BASE + URN + '/triggers');
+    r = await request('GET', BASE + URN + '/nothing-here');
     eq(r.status, 404, 'anything else under /v2/: 404');
+}
+
+/* endpoints.js: the other writes, their state, their answers. */
+async function testEndpoints() {
+    const F = BASE + URN;
+    const P = '/v2/' + PROJECT;
+    const state = async () => (await request('GET', '/__mock/state')).json;
+    const last = async () => (await lastRecord()).operation;
+
+    let r = await json('POST', BASE + 'import', {
+        func_name: 'imported', file_name: 'a.zip', file_type: 'zip',
+        file_code: 'aGk=' });
+    eq([r.status, r.json && r.json.func_urn, r.json && r.json.code_size,
+        await last()],
+       [200, 'urn:fss:cn-north-4:' + PROJECT
+             + ':function:default:imported:latest', 2, 'import'],
+       'import: 200 with the new function');
+    r = await json('POST', BASE + 'import', { func_name: 'x' });
+    eq(r.status, 400, 'import without file_code: 400');
+
+    const digest = (await request('GET', F + '/config')).json.digest;
+    r = await json('POST', F + '/versions', { digest: 'nope' });
+    eq(r.status, 400, 'version: a digest that is not latest\'s: 400');
+    r = await json('POST', F + '/versions', { digest, version: 'v1',
+                                              description: 'd' });
+    eq([r.status, r.json && r.json.func_urn, r.json && r.json.version,
+        await last()], [200, URN + ':v1', 'v1', 'version'],
+       'version: 200, a versioned function');
+    r = await request('GET', F + ':v1/config');
+    eq([r.status, r.json && r.json.version_description], [200, 'd'],
+       'the version reads back');
+    r = await json('POST', F + '/versions', { version: 'v1' });
+    eq(r.status, 409, 'the same version again: 409');
+    r = await json('POST', F + 'x/versions', {});
+    eq([r.status, r.json], [404, NOT_FOUND], 'version of no function: 404');
+
+    r = await json('POST', F + '/aliases', { name: 'prod', version: 'v9' });
+    eq(r.status, 404, 'alias to a missing version: 404');
+    r = await json('POST', F + '/aliases', { name: 'prod', version: 'v1' });
+    eq([r.status, r.json && r.json.alias_urn, await last()],
+       [200, URN + ':!prod', 'alias'], 'alias: 200 with alias_urn');
+    r = await json('PUT', F + '/aliases/prod',
+                   { version: 'v1', additional_version_weights:
+                       { latest: 20 } });
+    eq([r.status, r.json && r.json.additional_version_weights],
+       [200, { latest: 20 }], 'alias update: 200');
+    r = await request('GET', F + '/aliases/prod');
+    eq(r.json && r.json.additional_version_weights, { latest: 20 },
+       'the alias reads back');
+    r = await request('DELETE', F + '/aliases/prod');
+    eq(r.status, 204, 'alias delete: 204');
+    eq((await request('GET', F + '/aliases/prod')).status, 404,
+       'then it is gone');
+
+    const T = P + '/fgs/triggers/' + URN;
+    r = await json('POST', T, { trigger_type_code: 'NOPE', event_data: {} });
+    eq(r.status, 400, 'trigger of an unknown type: 400');
+    r = await json('POST', T, { trigger_type_code: 'TIMER', event_data:
+                                { name: 't', schedule_type: 'Rate',
+                                  schedule: '3m' } });
+    const tid = r.json && r.json.trigger_id;
+    eq([r.status, r.json && r.json.trigger_status, await last()],
+       [201, 'ACTIVE', 'trigger'], 'trigger: 201, ACTIVE by default');
+    r = await json('PUT', T + '/TIMER/' + tid,
+                   { trigger_status: 'DISABLED' });
+    eq([r.status, r.json && r.json.trigger_status], [200, 'DISABLED'],
+       'trigger update: 200');
+    eq((await request('GET', T + '/TIMER/' + tid)).json.trigger_status,
+       'DISABLED', 'the trigger reads back');
+    eq((await request('PUT', T + '/APIG/' + tid, { body: '{}' })).status,
+       404, 'the same id under another type: 404');
+    eq((await request('DELETE', T + '/TIMER/' + tid)).status, 204,
+       'trigger delete: 204');
+    await json('POST', T, { trigger_type_code: 'DDS', event_data: {} });
+    r = await request('GET', T);
+    eq([r.json.length, r.json[0].trigger_status], [1, 'DISABLED'],
+       'a DDS trigger starts DISABLED; the list has it');
+    eq((await request('DELETE', T)).status, 204, 'delete all: 204');
+    eq((await request('GET', T)).json, [], 'no trigger left');
+
+    r = await json('PUT', F + '/async-invoke-config',
+                   { max_async_retry_attempts: 9 });
+    eq(r.status, 400, 'async config out of range: 400');
+    r = await json('PUT', F + '/async-invoke-config',
+                   { max_async_event_age_in_seconds: 60,
+                     max_async_retry_attempts: 1 });
+    eq([r.status, r.json && r.json.func_urn, await last()],
+       [200, URN + ':latest', 'async_config'], 'async config: 200');
+    eq((await request('DELETE', F + '/async-invoke-config')).status, 204,
+       'async config delete: 204');
+    eq((await request('GET', F + '/async-invoke-config')).status, 404,
+       'then it is gone');
+
+    r = await json('PUT', F + '/config-max-instance', { max_instance_num: 7 });
+    eq([r.status, r.json && r.json.strategy_config.concurrency,
+        await last()], [200, 7, 'max_instances'],
+       'max instances: 200, the function\'s metadata');
+    r = await json('PUT', F + '/reservedinstances', { count: 2 });
+    eq([r.status, r.json, await last()],
+       [200, { count: 2, idle_mode: false }, 'reserved_instances'],
+       'reserved instances: 200');
+    r = await json('PUT', F + '/tracing', { tracing_ak: 'a', tracing_sk: 's' });
+    eq([r.status, await last()], [204, 'tracing'], 'tracing: 204');
+    eq((await request('GET', F + '/tracing')).json,
+       { tracing_ak: 'a', tracing_sk: '******' }, 'tracing reads back masked');
+    r = await request('POST', F + '/snapshots/enable');
+    eq([r.status, await last()], [204, 'snapshot'], 'snapshot: 204');
+    eq((await request('POST', F + '/snapshots/maybe')).status, 400,
+       'snapshot with another action: 400');
+    r = await request('PUT', F + '/collect/true');
+    eq([r.status, await last()], [204, 'collect'], 'collect: 204');
+    r = await json('POST', F + '/cancel', { request_id: 'r1', type: 'force' });
+    eq([r.status, await last()], [204, 'cancel'], 'cancel: 204');
+    eq((await json('POST', F + '/cancel', {})).status, 400,
+       'cancel without request_id: 400');
+
+    r = await json('POST', F + '/events', { name: 'e1', content: 'e30=' });
+    const eid = r.json && r.json.id;
+    eq([r.status, r.json && r.json.name, await last()], [200, 'e1', 'event'],
+       'event: 200 with id and name');
+    r = await json('PUT', F + '/events/' + eid, { content: 'e30K' });
+    eq(r.status, 200, 'event update: 200');
+    eq((await request('GET', F + '/events/' + eid)).json.content, 'e30K',
+       'the event reads back');
+    eq((await request('DELETE', F + '/events/' + eid)).status, 204,
+       'event delete: 204');
+    eq((await request('GET', F + '/events')).json.count, 0, 'no event left');
+
+    const TG = P + '/functions/' + URN + '/tags';
+    r = await json('POST', TG + '/create', { action: 'create', tags: [
+        { key: 'a', value: '1' }, { key: 'b', value: '2' }] });
+    eq([r.status, await last()], [204, 'tags'], 'tags create: 204');
+    r = await json('DELETE', TG + '/delete', { tags: [{ key: 'a' }] });
+    eq(r.status, 204, 'tags delete: 204');
+    eq((await request('GET', TG)).json,
+       { tags: [{ key: 'b', value: '2' }], sys_tags: [] }, 'tags read back');
+    r = await json('POST', P + '/functions/resource-instances/filter',
+                   { tags: [{ key: 'b', values: ['2'] }] });
+    eq([r.status, r.json.total_count, r.json.resources[0].resource_name,
+        await last()], [200, 1, 'selftest-fn', 'read'],
+       'resource-instances/filter finds it by tag');
+    r = await json('POST', P + '/functions/resource-instances/count',
+                   { tags: [{ key: 'a' }] });
+    eq(r.json, { total_count: 0 }, 'resource-instances/count');
+    eq((await json('POST', P + '/buckets/x/tags/create', { tags: [] }))
+        .status, 404, 'tags of an unknown resource type: 404');
+
+    r = await json('POST', P + '/fgs/dependencies/version', {
+        depend_type: 'zip', depend_file: 'aGk=', runtime: 'Python3.10',
+        name: 'dep' });
+    const dep = r.json || {};
+    eq([r.status, dep.version, dep.size, await last()],
+       [200, 1, 2, 'dependency'], 'dependency version: 200');
+    const DV = P + '/fgs/dependencies/' + dep.dep_id + '/version/1';
+    eq((await request('GET', DV)).json.name, 'dep', 'it reads back');
+    eq((await request('DELETE', DV)).status, 204, 'and deletes: 204');
+    eq((await request('DELETE', DV)).status, 404, 'not twice');
+
+    r = await json('POST', P + '/fgs/applications', { name: 'app' });
+    const app = r.json && r.json.application_id;
+    eq([r.status, await last()], [200, 'application'], 'application: 200');
+    eq((await request('GET', P + '/fgs/applications/' + app)).json.name,
+       'app', 'it reads back');
+    eq((await request('DELETE', P + '/fgs/applications/' + app)).status, 204,
+       'application delete: 204');
+
+    const flow = { name: 'wf', start: 's1', functions: [],
+                   states: [{ id: 's1', type: 'Operation', end: true }] };
+    r = await json('POST', P + '/fgs/workflows', flow);
+    const wf = r.json || {};
+    eq([r.status, wf.workflow_urn, await last()],
+       [200, 'urn:fss:cn-north-4:' + PROJECT + ':workflow:wf', 'workflow'],
+       'workflow: 200 with its URN');
+    eq((await json('POST', P + '/fgs/workflows',
+                   Object.assign({}, flow, { name: 'w2', start: 'zz' })))
+        .status, 400, 'a workflow whose start names no state: 400');
+    const WF = P + '/fgs/workflows/' + wf.id;
+    r = await json('PUT', WF, Object.assign({}, flow, { description: 'x' }));
+    eq([r.status, r.json && r.json.description], [200, 'x'],
+       'workflow update: 200');
+    r = await json('POST', WF + '/executions', { input: { a: 1 } });
+    const ex = r.json && r.json.execution_id;
+    eq([r.status, await last()], [200, 'execute'], 'execution: 200');
+    r = await json('POST', WF + '/callback', { result: 'success' },
+                   { 'X-WorkFlow-Run-ID': ex, 'X-WorkFlow-State-ID': 's1' });
+    eq([r.status, r.json, await last()],
+       [200, { execution_id: ex }, 'workflow_execution'], 'callback: 200');
+    eq((await request('POST', WF + '/executions/' + ex + '/retry')).status,
+       200, 'retry: 200');
+    eq((await request('POST', WF + '/executions/' + ex + '/terminate'))
+        .status, 200, 'terminate: 200');
+    eq((await request('GET', WF + '/executions/' + ex)).json.status,
+       'terminated', 'the execution reads back terminated');
+    eq((await request('POST', WF + '/executions/nope/retry')).status, 404,
+       'retry of no execution: 404');
+    r = await json('POST', WF + '/sync-executions', { input: { a: 2 } });
+    eq([r.status, r.json && r.json.output], [200, { a: 2 }],
+       'sync execution: 200 with its output');
+    r = await json('DELETE', P + '/fgs/workflows',
+                   { workflow_urns: [wf.workflow_urn, 'urn:none'] });
+    eq([r.status, r.json && r.json.success, r.json && r.json.fail.length],
+       [200, [wf.workflow_urn], 1], 'batch delete: success and fail');
+
+    r = await json('POST', P + '/fgs/vpc-endpoint',
+                   { vpc_id: 'v', subnet_id: 's' });
+    eq([r.status, r.json && r.json.endpoints.length, await last()],
+       [200, 1, 'vpc_endpoint'], 'VPC endpoint: 200');
+    eq((await request('DELETE', P + '/fgs/vpc-endpoint/v/s')).status, 204,
+       'VPC endpoint delete: 204');
+    r = await request('POST', BASE + 'enable-lts-logs');
+    eq([r.status, await last()], [204, 'lts_log'], 'enable-lts-logs: 204');
+    r = await request('POST', BASE + 'enable-async-status-logs');
+    eq([r.status, await last()], [204, 'async_status_log'],
+       'enable-async-status-logs: 204');
+
+    const st = await state();
+    ok(st.lts_logs && st.async_status_logs && st.cancelled.length === 1
+       && st.snapshots[URN + ':latest'] === 'enable',
+       'GET /__mock/state shows what the writes left', st);
+    eq((await request('DELETE', BASE + 'urn:fss:cn-north-4:' + PROJECT
+                      + ':function:default:imported')).status, 204,
+       'the imported function deletes');
 }
 
 async function testSignatures() {
@@ -454,6 +677,23 @@ async function testSdk() {
         const cfg = JSON.parse(Buffer.from(recs[1].body_b64, 'base64'));
         eq([cfg.runtime, cfg.memory_size], ['Java17', 2048],
            'the SDK sent the given runtime and memory');
+
+        const wurn = URN.replace(/selftest-fn$/, 'selftest-writes');
+        await request('PUT', '/__mock/functions',
+                      { body: JSON.stringify({ func_urn: wurn }) });
+        r = await run(process.execPath, [WRITES, '--endpoint',
+                                         'http://127.0.0.1:' + port,
+                                         '--mock', 'http://127.0.0.1:' + port,
+                                         '--ak', 'TESTAK', '--sk', 'TESTSK',
+                                         '--project', PROJECT,
+                                         '--urn', wurn], env);
+        const lines = r.stdout.trim().split('\n').map(l => JSON.parse(l));
+        ok(r.code === 0 && lines.length >= 40
+           && lines.every(l => l.status >= 200 && l.status < 300
+                          && l.signature === true),
+           'SDK writes (sdk-writes.js) all answered 2xx and verified',
+           lines.filter(l => !(l.status < 300 && l.signature === true))
+               .concat([r.stderr]));
     } finally {
         fs.rmSync(home, { recursive: true, force: true });
     }
@@ -465,6 +705,9 @@ async function testReset(logFile) {
     eq([(await records(0)).length,
         (await request('GET', '/__mock/functions')).json.length], [0, 0],
        'reset forgets records and functions');
+    const st = (await request('GET', '/__mock/state')).json;
+    eq([st.cancelled, st.tags, st.lts_logs], [[], {}, false],
+       'reset forgets what the other endpoints keep');
     r = await json('PUT', BASE + URN + '/code',
                    { code_type: 'inline', func_code: { file: 'aGk=' } });
     eq(r.status, 404, 'after reset the function is gone');
@@ -520,6 +763,7 @@ async function main() {
            'health endpoint');
         await testSeedAndCode();
         await testConfigAndCreate();
+        await testEndpoints();
         await testSignatures();
         await testConnections();
         await testBehaviour();
