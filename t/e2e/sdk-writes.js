@@ -404,7 +404,7 @@ async function main() {
 
     await W('deleteFunction', new fg.DeleteFunctionRequest()
         .withFunctionUrn(imported && imported.func_urn ? imported.func_urn
-                         : base + ':function:' + pkg + ':' + fname
+                         : base + ':' + pkg + ':' + fname
                            + '-imported:latest'));
 
     process.exitCode = run.failed ? 1 : 0;
