@@ -484,7 +484,7 @@ fgs_schema_string(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     switch (f->constraint) {
 
     case FGS_CONSTRAINT_FUNC_NAME:
-        fgs_schema_func_name(ctx, node, &s);
+        fgs_schema_func_name(ctx, f, node, &s);
         break;
 
     case FGS_CONSTRAINT_DOTTED:

@@ -69,7 +69,8 @@ typedef enum {
 typedef enum {
     FGS_CONSTRAINT_NONE = 0,
     FGS_CONSTRAINT_RANGE,            /* integer min..max */
-    FGS_CONSTRAINT_FUNC_NAME,        /* the func_name pattern */
+    FGS_CONSTRAINT_FUNC_NAME,        /* the func_name pattern, min..max
+                                        characters */
     FGS_CONSTRAINT_HANDLER,          /* length and '.', with the runtime */
     FGS_CONSTRAINT_DOTTED,           /* empty, or contains a '.' */
     FGS_CONSTRAINT_MAX_BYTES,        /* at most max bytes once unescaped */

@@ -102,7 +102,16 @@
 
 
 #include "models/function.def"
+#include "models/import.def"
+#include "models/version.def"
+#include "models/alias.def"
+#include "models/trigger.def"
+#include "models/async_config.def"
 #include "models/max_instances.def"
+#include "models/reserved_instances.def"
+#include "models/tracing.def"
+#include "models/event.def"
+#include "models/cancel.def"
 
 
 #define MODEL(root, v)  { &root, v }
@@ -112,12 +121,23 @@ static const fgs_schema_model_t  fgs_schema_models[FGS_API_COUNT] = {
     [FGS_API_FUNCTION_CREATE] = MODEL(fgs_schema_function, 2),
     [FGS_API_FUNCTION_CODE] = MODEL(fgs_schema_function, 0),
     [FGS_API_FUNCTION_CONFIG] = MODEL(fgs_schema_function, 1),
+    [FGS_API_FUNCTION_IMPORT] = MODEL(fgs_import, 0),
     [FGS_API_FUNCTION_DELETE] = NO_BODY,
+    [FGS_API_VERSION_CREATE] = MODEL(fgs_version, 0),
+    [FGS_API_ALIAS_CREATE] = MODEL(fgs_alias, 0),
+    [FGS_API_ALIAS_UPDATE] = MODEL(fgs_alias, 1),
     [FGS_API_ALIAS_DELETE] = NO_BODY,
+    [FGS_API_TRIGGER_CREATE] = MODEL(fgs_trigger, 0),
+    [FGS_API_TRIGGER_UPDATE] = MODEL(fgs_trigger, 1),
     [FGS_API_TRIGGER_DELETE] = NO_BODY,
     [FGS_API_TRIGGER_DELETE_ALL] = NO_BODY,
+    [FGS_API_ASYNC_CONFIG_UPDATE] = MODEL(fgs_async_config, 0),
     [FGS_API_ASYNC_CONFIG_DELETE] = NO_BODY,
     [FGS_API_MAX_INSTANCES] = MODEL(fgs_max_instances, 0),
+    [FGS_API_RESERVED_INSTANCES] = MODEL(fgs_reserved_instances, 0),
+    [FGS_API_TRACING] = MODEL(fgs_tracing, 0),
+    [FGS_API_EVENT_CREATE] = MODEL(fgs_event, 0),
+    [FGS_API_EVENT_UPDATE] = MODEL(fgs_event, 1),
     [FGS_API_EVENT_DELETE] = NO_BODY,
     [FGS_API_DEPENDENCY_DELETE] = NO_BODY,
     [FGS_API_APPLICATION_DELETE] = NO_BODY,
@@ -127,7 +147,8 @@ static const fgs_schema_model_t  fgs_schema_models[FGS_API_COUNT] = {
     [FGS_API_SNAPSHOT] = NO_BODY,
     [FGS_API_COLLECT] = NO_BODY,
     [FGS_API_LTS_LOG] = NO_BODY,
-    [FGS_API_ASYNC_STATUS_LOG] = NO_BODY
+    [FGS_API_ASYNC_STATUS_LOG] = NO_BODY,
+    [FGS_API_CANCEL] = MODEL(fgs_cancel, 0)
 };
 
 
