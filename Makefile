@@ -19,7 +19,7 @@ MOD_DIR   := ngx_fgs_policy_module
 ENG_DIR   := $(MOD_DIR)/engine
 
 ENG_SRCS  := $(wildcard $(ENG_DIR)/*/*.c)
-ENG_HDRS  := $(wildcard $(ENG_DIR)/*/*.h)
+ENG_HDRS  := $(wildcard $(ENG_DIR)/*/*.h $(ENG_DIR)/schema/models/*.def)
 ENG_OBJS  := $(patsubst $(ENG_DIR)/%.c,$(BUILD)/engine/%.o,$(ENG_SRCS))
 GLUE_SRCS := $(wildcard $(MOD_DIR)/*.c $(MOD_DIR)/*.h)
 CLI_SRCS  := $(wildcard $(MOD_DIR)/cli/*.c)

@@ -58,7 +58,8 @@ static FGS_SCHEMA_INLINE void fgs_schema_typed(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
 static void fgs_schema_array(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
-static void fgs_schema_map(fgs_schema_ctx_t *ctx, uint32_t node);
+static void fgs_schema_map(fgs_schema_ctx_t *ctx,
+    const fgs_schema_field_t *f, uint32_t node);
 static FGS_SCHEMA_INLINE void fgs_schema_string(fgs_schema_ctx_t *ctx,
     const fgs_schema_field_t *f, uint32_t node);
 
@@ -255,6 +256,12 @@ fgs_schema_value(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 
     type = ctx->nodes[node].type;
 
+    /* the field of the same name that this variant takes */
+
+    if (f->alt != NULL && (f->alt->ops & ctx->opbit)) {
+        f = f->alt;
+    }
+
     if (type == FGS_JSON_NULL) {
         fgs_schema_fail(ctx, node, NULL, "is null; omit the field instead "
                         "(the API reference gives null no meaning)");
@@ -347,7 +354,7 @@ fgs_schema_typed(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
         return;
 
     case FGS_SCHEMA_MAP:
-        fgs_schema_map(ctx, node);
+        fgs_schema_map(ctx, f, node);
         return;
 
     case FGS_SCHEMA_ID:
@@ -406,31 +413,46 @@ fgs_schema_array(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 }
 
 
-/* Map<String,String>: the keys are the user's, every value a string */
+/*
+ * A map: the keys are the user's, every value of the item type, a
+ * string unless the field says otherwise (Map<String,Integer>, a map of
+ * objects); "name.key" in a violation.
+ */
 
 static void
-fgs_schema_map(fgs_schema_ctx_t *ctx, uint32_t node)
+fgs_schema_map(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
+    uint32_t node)
 {
     uint32_t                child;
+    fgs_schema_field_t      each;
     const fgs_json_node_t  *nd;
+
+    each = *f;
+    each.type = f->item ? f->item : FGS_SCHEMA_STRING;
+    each.alt = NULL;
 
     child = ctx->nodes[node].count ? node + 1 : FGS_NONE;
 
     for ( /* void */ ; child != FGS_NONE; child = nd->next) {
         nd = &ctx->nodes[child];
 
-        if (nd->type == FGS_JSON_STRING) {
-            continue;
-        }
-
         if (nd->type == FGS_JSON_NULL) {
             fgs_schema_fail(ctx, child, NULL, "is null; the API reference "
-                            "maps tags to strings only");
+                            "maps names to %s only",
+                            each.type == FGS_SCHEMA_INTEGER ? "integers"
+                            : each.type == FGS_SCHEMA_OBJECT ? f->object->name
+                            : "strings");
             continue;
         }
 
-        fgs_schema_fail(ctx, child, NULL, "must be a JSON string, not %s",
-                        fgs_schema_kind(nd->type));
+        if (!fgs_schema_type_ok(each.type, nd->type)) {
+            fgs_schema_type_error(ctx, &each, child, nd->type);
+            continue;
+        }
+
+        if (each.type != FGS_SCHEMA_STRING) {
+            fgs_schema_typed(ctx, &each, child);
+        }
     }
 }
 
@@ -466,7 +488,7 @@ fgs_schema_string(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     switch (f->constraint) {
 
     case FGS_CONSTRAINT_FUNC_NAME:
-        fgs_schema_func_name(ctx, node, &s);
+        fgs_schema_func_name(ctx, f, node, &s);
         break;
 
     case FGS_CONSTRAINT_DOTTED:

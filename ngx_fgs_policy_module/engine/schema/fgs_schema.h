@@ -53,7 +53,9 @@ typedef enum {
     FGS_SCHEMA_BOOLEAN,
     FGS_SCHEMA_OBJECT,          /* with the fields of "object" */
     FGS_SCHEMA_ARRAY,           /* of "item" (STRING or OBJECT) */
-    FGS_SCHEMA_MAP,             /* Map<String,String>: free keys */
+    FGS_SCHEMA_MAP,             /* free keys, each value of "item":
+                                   STRING (0 too), INTEGER, or OBJECT
+                                   with the fields of "object" */
     FGS_SCHEMA_ID,              /* a JSON integer or a string of one
                                    (MountUser ids, see the table) */
     FGS_SCHEMA_NUMBER,          /* any JSON number */
@@ -67,7 +69,8 @@ typedef enum {
 typedef enum {
     FGS_CONSTRAINT_NONE = 0,
     FGS_CONSTRAINT_RANGE,            /* integer min..max */
-    FGS_CONSTRAINT_FUNC_NAME,        /* the func_name pattern */
+    FGS_CONSTRAINT_FUNC_NAME,        /* the func_name pattern, min..max
+                                        characters */
     FGS_CONSTRAINT_HANDLER,          /* length and '.', with the runtime */
     FGS_CONSTRAINT_DOTTED,           /* empty, or contains a '.' */
     FGS_CONSTRAINT_MAX_BYTES,        /* at most max bytes once unescaped */
@@ -84,20 +87,28 @@ typedef enum {
 typedef struct fgs_schema_object_s  fgs_schema_object_t;
 typedef struct fgs_schema_index_s   fgs_schema_index_t;
 
-typedef struct {
+typedef struct fgs_schema_field_s  fgs_schema_field_t;
+
+struct fgs_schema_field_s {
     const char                 *name;
     uint8_t                     len;
     uint8_t                     type;       /* fgs_schema_type_e */
-    uint8_t                     item;       /* ARRAY: type of the items */
+    uint8_t                     item;       /* ARRAY, MAP: type of the
+                                               items, of the values */
     uint8_t                     constraint; /* fgs_schema_constraint_e */
     uint8_t                     ops;        /* operations that accept it */
     uint8_t                     required;   /* operations that need it */
     int64_t                     min;
     int64_t                     max;
     const char *const          *values;     /* ENUM: NULL-terminated */
-    const fgs_schema_object_t  *object;     /* OBJECT, ARRAY of objects */
+    const fgs_schema_object_t  *object;     /* OBJECT, ARRAY or MAP of
+                                               objects */
     uint8_t                     flags;      /* FGS_SCHEMA_SECRET */
-} fgs_schema_field_t;
+    const fgs_schema_field_t   *alt;        /* the same name with another
+                                               type, in the variants of
+                                               alt->ops (disjoint from
+                                               ops), or NULL */
+};
 
 
 /*

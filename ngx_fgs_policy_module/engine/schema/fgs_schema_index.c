@@ -109,14 +109,21 @@ fgs_schema_index_build(const fgs_schema_object_t *obj)
                              &e->tail);
         }
 
-        act = fgs_schema_act(f);
+        /*
+         * A field with an alternative type in some variants goes through
+         * fgs_schema_value() in all of them, which takes the field that
+         * the variant uses.
+         */
+
+        act = f->alt ? FGS_SCHEMA_VALUE : fgs_schema_act(f);
 
         for (v = 0; v < FGS_SCHEMA_VARIANTS; v++) {
-            e->act[v] = (f->ops & (1u << v)) ? act : FGS_SCHEMA_REFUSE;
+            e->act[v] = ((f->ops | (f->alt ? f->alt->ops : 0)) & (1u << v))
+                        ? act : FGS_SCHEMA_REFUSE;
         }
 
         for (bit = 0; bit <= FGS_SCHEMA_ALL; bit++) {
-            if (f->required & bit) {
+            if ((f->required | (f->alt ? f->alt->required : 0)) & bit) {
                 idx->required[bit] |= (uint64_t) 1 << i;
             }
         }

@@ -204,8 +204,8 @@ void fgs_schema_integer(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node);
 void fgs_schema_id(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node);
-void fgs_schema_func_name(fgs_schema_ctx_t *ctx, uint32_t node,
-    fgs_str_t *s);
+void fgs_schema_func_name(fgs_schema_ctx_t *ctx,
+    const fgs_schema_field_t *f, uint32_t node, fgs_str_t *s);
 void fgs_schema_cidrs(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
     uint32_t node, fgs_str_t *s);
 void fgs_schema_filename(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,

@@ -224,7 +224,11 @@ fgs_schema_type_error(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
 
     case FGS_SCHEMA_MAP:
         fgs_schema_fail(ctx, node, NULL, "must be a JSON object that maps "
-                        "names to strings, not %s", fgs_schema_kind(type));
+                        "names to %s, not %s",
+                        f->item == FGS_SCHEMA_OBJECT ? f->object->name
+                        : f->item == FGS_SCHEMA_INTEGER ? "integers"
+                        : "strings",
+                        fgs_schema_kind(type));
         return;
 
     case FGS_SCHEMA_NUMBER:

@@ -13,7 +13,10 @@
 #include "fgs_schema_index.h"
 
 
+static const char *fgs_schema_selftest_models(void);
 static const char *fgs_schema_selftest_object(const fgs_schema_object_t *obj,
+    int depth);
+static const char *fgs_schema_selftest_field(const fgs_schema_field_t *f,
     int depth);
 
 
@@ -45,7 +48,7 @@ fgs_schema_selftest(void)
         return "the request body table and fgs_schema_function_e differ";
     }
 
-    err = fgs_schema_selftest_object(&fgs_schema_function, 0);
+    err = fgs_schema_selftest_models();
     if (err) {
         return err;
     }
@@ -80,6 +83,75 @@ fgs_schema_selftest(void)
                   "mount_share_path") != 0)
     {
         return "the FuncMount table and fgs_schema_func_mount_e differ";
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Every model of the registry: its tables, its variant, and one root
+ * for all the endpoints of an operation (fgs_schema_op_variants() and
+ * the policy's load read an operation's fields from one root).
+ */
+
+static const char *
+fgs_schema_selftest_models(void)
+{
+    uint32_t                    a, b, i, bits;
+    const char                 *err;
+    const fgs_schema_model_t   *m, *o;
+
+    for (a = 1; a < FGS_API_COUNT; a++) {
+        m = fgs_schema_model((fgs_api_e) a);
+
+        if (m->root == NULL) {
+            continue;
+        }
+
+        if (m->variant >= FGS_SCHEMA_VARIANTS) {
+            return "a model's variant is out of range";
+        }
+
+        if (fgs_apis[a].op == FGS_OP_NONE) {
+            return "an endpoint that passes as a read has a model";
+        }
+
+        bits = 0;
+
+        for (i = 0; i < m->root->n; i++) {
+            bits |= m->root->fields[i].ops;
+
+            if (m->root->fields[i].alt) {
+                bits |= m->root->fields[i].alt->ops;
+            }
+        }
+
+        if (!(bits & (1u << m->variant))) {
+            return "a model's root has no field for the endpoint's variant";
+        }
+
+        for (b = 1; b < a; b++) {
+            o = fgs_schema_model((fgs_api_e) b);
+
+            if (o->root == NULL || fgs_apis[b].op != fgs_apis[a].op) {
+                continue;
+            }
+
+            /*
+             * A shared variant is one body sent to two endpoints (a
+             * workflow's create and update).
+             */
+
+            if (o->root != m->root) {
+                return "two endpoints of an operation differ in their root";
+            }
+        }
+
+        err = fgs_schema_selftest_object(m->root, 0);
+        if (err) {
+            return err;
+        }
     }
 
     return NULL;
@@ -138,16 +210,22 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
             return "an enumeration has no values";
         }
 
-        if ((f->type == FGS_SCHEMA_OBJECT
-             || (f->type == FGS_SCHEMA_ARRAY
-                 && f->item == FGS_SCHEMA_OBJECT))
-            != (f->object != NULL))
-        {
-            return "an object field and its table disagree";
+        err = fgs_schema_selftest_field(f, depth);
+        if (err) {
+            return err;
         }
 
-        if (f->object) {
-            err = fgs_schema_selftest_object(f->object, depth + 1);
+        if (f->alt) {
+            if (f->alt->alt || f->alt->len != f->len
+                || memcmp(f->alt->name, f->name, f->len) != 0
+                || f->alt->ops == 0 || (f->alt->ops & f->ops)
+                || (f->alt->required & ~f->alt->ops))
+            {
+                return "a field's alternative has another name, shares a "
+                       "variant with it, or has no operation";
+            }
+
+            err = fgs_schema_selftest_field(f->alt, depth);
             if (err) {
                 return err;
             }
@@ -163,6 +241,34 @@ fgs_schema_selftest_object(const fgs_schema_object_t *obj, int depth)
                 return "two fields of an object are look-alikes";
             }
         }
+    }
+
+    return NULL;
+}
+
+
+/* the type of a field and its table of fields, and that table's own */
+
+static const char *
+fgs_schema_selftest_field(const fgs_schema_field_t *f, int depth)
+{
+    if (f->type == FGS_SCHEMA_MAP
+        && f->item != 0 && f->item != FGS_SCHEMA_STRING
+        && f->item != FGS_SCHEMA_INTEGER && f->item != FGS_SCHEMA_OBJECT)
+    {
+        return "a map's values are of a type maps do not take";
+    }
+
+    if ((f->type == FGS_SCHEMA_OBJECT
+         || ((f->type == FGS_SCHEMA_ARRAY || f->type == FGS_SCHEMA_MAP)
+             && f->item == FGS_SCHEMA_OBJECT))
+        != (f->object != NULL))
+    {
+        return "an object field and its table disagree";
+    }
+
+    if (f->object) {
+        return fgs_schema_selftest_object(f->object, depth + 1);
     }
 
     return NULL;

@@ -124,26 +124,30 @@ bad:
 /*
  * func_name: "1 to 60 characters, including letters, digits, underscores
  * (_), and hyphens (-).  It must start with a letter and end with a
- * letter or digit."
+ * letter or digit."  A test event's name follows the same pattern with
+ * 1 to 25 characters: the lengths are the field's min and max.
  */
 
 void
-fgs_schema_func_name(fgs_schema_ctx_t *ctx, uint32_t node, fgs_str_t *s)
+fgs_schema_func_name(fgs_schema_ctx_t *ctx, const fgs_schema_field_t *f,
+    uint32_t node, fgs_str_t *s)
 {
     u_char  c;
     size_t  i, chars;
 
     /*
-     * The scanner passes only valid UTF-8, so 1 to 60 bytes hold 1 to 60
-     * characters: they are counted only outside that.
+     * The scanner passes only valid UTF-8, so min to max bytes hold min
+     * to max characters: they are counted only outside that.
      */
 
-    chars = (s->len >= 1 && s->len <= 60) ? s->len : fgs_schema_chars(s);
+    chars = ((int64_t) s->len >= f->min && (int64_t) s->len <= f->max)
+            ? s->len : fgs_schema_chars(s);
 
-    if (chars < 1 || chars > 60) {
+    if ((int64_t) chars < f->min || (int64_t) chars > f->max) {
         fgs_schema_fail(ctx, node, NULL, "has %zu characters; the API "
-                        "reference allows 1 to 60 letters, digits, '_' or "
-                        "'-'", chars);
+                        "reference allows %lld to %lld letters, digits, '_' "
+                        "or '-'", chars, (long long) f->min,
+                        (long long) f->max);
         return;
     }
 
