@@ -2,12 +2,15 @@
 # Installs the Debian packages the build, the demo and the tests need,
 # only those that are missing.  Run as root (or with sudo available).
 # Groups: --bench, --fuzz, --release (make deb, make test-release).
+# rsyslog and rsyslog-relp: t/74-audit-pipeline.t runs rsyslogd instances
+# of its own (conf/rsyslog/); the system's rsyslog service is neither
+# needed nor touched.
 
 set -e
 
 pkgs="nginx nginx-dev libjansson-dev libpcre2-dev libssl-dev zlib1g-dev
       gcc make libtest-base-perl libjson-pp-perl curl nodejs npm
-      ngtcp2-client libxml2-utils"
+      ngtcp2-client libxml2-utils rsyslog rsyslog-relp"
 
 for group in "$@"; do
     case "$group" in

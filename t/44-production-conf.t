@@ -8,7 +8,9 @@
 # serves:
 # over TLS (HTTP/1.1 and HTTP/2) to a stand-in for the regional endpoint
 # whose certificate is checked against proxy_ssl_name, audits to the file
-# and to syslog, and shows its metrics to this host only.  With the system
+# only (a node's rsyslog ships it: conf/rsyslog/), or also to syslog once
+# the commented live feed is switched on as its comment says, and shows
+# its metrics to this host only.  With the system
 # CA bundle, which does not trust the stand-in, nothing is forwarded:
 # proxy_ssl_verify is on.
 
@@ -63,8 +65,11 @@ unlike($gw_server, qr/^\s+location[^\n]*\{(?:[^{}]*)\bfgs_policy\s+off;/m,
        'no location switches it off');
 like($gw_server, qr/^        fgs_policy_audit_log\s+\/\S+;/m,
      'audit to a file');
-like($gw_server, qr/^        fgs_policy_audit_log\s+syslog:server=\S+\s+best_effort;/m,
-     'and to syslog, best_effort: a collector outage refuses no change');
+unlike($gw_server, qr/^\s*fgs_policy_audit_log\s+syslog:/m,
+       'and to no collector: a collector outage, or a collector\'s name that '
+       . 'does not resolve, cannot refuse a change or stop nginx');
+like($gw_server, qr/^\s*#fgs_policy_audit_log\s+syslog:server=\d+\.\d+\.\d+\.\d+,\S+\s+best_effort;/m,
+     'the live feed it offers is best_effort, to an address');
 my ($conns) = $shipped =~ /^\s*worker_connections\s+(\d+);/m;
 ok(defined $conns && $conns <= 1024,
    'worker_connections within the default limit of 1024 open files');
@@ -149,7 +154,9 @@ sub localise {
         [ qr{access_log\s+/var/log/nginx/}, "access_log $p/logs/" ],
         [ qr{fgs_policy_audit_log\s+/var/log/fgs-policy/},
           "fgs_policy_audit_log $p/logs/fgs-" ],
-        [ qr{syslog:server=[^,;]+}, "syslog:server=127.0.0.1:$syslog_port" ],
+        # the live feed switched on, as its comment says it may be
+        [ qr{#fgs_policy_audit_log\s+syslog:server=[^,;]+},
+          "fgs_policy_audit_log syslog:server=127.0.0.1:$syslog_port" ],
         [ qr{server\s+\Q$ENDPOINT\E:443;}, "server 127.0.0.1:$fg_port;" ],
         [ qr{listen\s+443 ssl http2;}, $h2_listen ],
         [ qr{listen\s+127\.0\.0\.1:9145;}, "listen 127.0.0.1:$metrics_port;" ],

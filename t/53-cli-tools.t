@@ -46,7 +46,8 @@ my %opts = (check => [qr/POLICY/, qr/expiry_warning_days/],
             eval => [qr/--explain/, qr/\[BODY\.json \| -\]/, qr/--now/],
             test => [qr/--run REGEX/, qr/--format tap\|json\|junit/,
                      qr/--coverage-min N/],
-            'verify-audit' => [qr/--live/]);
+            'verify-audit' => [qr/--live/],
+            'dedup-audit' => [qr/--out OUT/, qr/duplicate\(s\) left out/]);
 
 for my $cmd (sort keys %opts) {
     my ($rc, $out) = cli($cmd, '--help');

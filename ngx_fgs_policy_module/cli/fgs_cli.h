@@ -62,6 +62,7 @@ int fgs_cli_endpoints(int argc, char **argv);
 int fgs_cli_eval(int argc, char **argv);
 int fgs_cli_test(int argc, char **argv);
 int fgs_cli_verify_audit(int argc, char **argv);
+int fgs_cli_dedup_audit(int argc, char **argv);
 
 /* fgs_cli_request.c */
 int fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,

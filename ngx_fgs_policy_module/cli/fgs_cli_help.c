@@ -94,6 +94,26 @@ static const fgs_cli_help_t  fgs_cli_helps[] = {
       "\n"
       "Exit: 0 intact, 1 otherwise, 2 usage.\n" },
 
+    { "dedup-audit",
+      "usage: fgs-policy dedup-audit [--out OUT] FILE...\n"
+      "\n"
+      "Writes the lines of the files (plain or gzip), read one after the\n"
+      "other, to standard output or OUT, leaving out each line that is\n"
+      "byte for byte the same as an earlier one: a record that a log\n"
+      "pipeline delivering at least once (rsyslog over RELP) stored twice.\n"
+      "A line that differs in any byte is kept, for verify-audit to judge.\n"
+      "Give a collected file's parts oldest first, then verify the output:\n"
+      "\n"
+      "  fgs-policy dedup-audit --out node1.log node1/audit.log.1 \\\n"
+      "      node1/audit.log && fgs-policy verify-audit node1.log\n"
+      "\n"
+      "  --out OUT  write to OUT instead of standard output\n"
+      "\n"
+      "Prints \"dedup-audit: N lines, M duplicate(s) left out, K written\"\n"
+      "on standard error.\n"
+      "\n"
+      "Exit: 0 written, 2 usage, 4 a file cannot be read or OUT written.\n" },
+
     { NULL, NULL }
 };
 

@@ -56,6 +56,12 @@ static const fgs_cli_command_t  fgs_cli_commands[] = {
       "    when intact, 1 otherwise (--live: the last file is still being\n"
       "    written)" },
 
+    { "dedup-audit", fgs_cli_dedup_audit,
+      "dedup-audit [--out OUT] FILE...\n"
+      "    the lines of the files, in order, each line equal to an earlier\n"
+      "    one left out: what a log pipeline delivered twice (verify the\n"
+      "    output with verify-audit)" },
+
     { NULL, NULL, NULL }
 };
 
