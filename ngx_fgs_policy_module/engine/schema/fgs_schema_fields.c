@@ -59,36 +59,41 @@
 /* a String with an optional constraint */
 #define STR(name, ops, req, constraint, min, max, values)                     \
     { FGS_NAME(name), FGS_SCHEMA_STRING, 0, constraint, ops, req, min, max,   \
-      values, NULL }
+      values, NULL, 0 }
+
+/* a String whose value is a secret */
+#define SECRET(name, ops, req, constraint, min, max, values)                  \
+    { FGS_NAME(name), FGS_SCHEMA_STRING, 0, constraint, ops, req, min, max,   \
+      values, NULL, FGS_SCHEMA_SECRET }
 
 /* an Integer, its range validated when constraint is FGS_CONSTRAINT_RANGE */
 #define INT(name, ops, req, constraint, min, max)                             \
     { FGS_NAME(name), FGS_SCHEMA_INTEGER, 0, constraint, ops, req, min, max,  \
-      NULL, NULL }
+      NULL, NULL, 0 }
 
 #define BOOL(name, ops)                                                       \
     { FGS_NAME(name), FGS_SCHEMA_BOOLEAN, 0, FGS_CONSTRAINT_NONE, ops, 0, 0,  \
-      0, NULL, NULL }
+      0, NULL, NULL, 0 }
 
 #define OBJ(name, ops, req, object)                                           \
     { FGS_NAME(name), FGS_SCHEMA_OBJECT, 0, FGS_CONSTRAINT_NONE, ops, req,    \
-      0, 0, NULL, &object }
+      0, 0, NULL, &object, 0 }
 
 #define STRS(name, ops, req)                                                  \
     { FGS_NAME(name), FGS_SCHEMA_ARRAY, FGS_SCHEMA_STRING,                    \
-      FGS_CONSTRAINT_NONE, ops, req, 0, 0, NULL, NULL }
+      FGS_CONSTRAINT_NONE, ops, req, 0, 0, NULL, NULL, 0 }
 
 #define OBJS(name, ops, req, object)                                          \
     { FGS_NAME(name), FGS_SCHEMA_ARRAY, FGS_SCHEMA_OBJECT,                    \
-      FGS_CONSTRAINT_NONE, ops, req, 0, 0, NULL, &object }
+      FGS_CONSTRAINT_NONE, ops, req, 0, 0, NULL, &object, 0 }
 
 #define MAP(name, ops)                                                        \
     { FGS_NAME(name), FGS_SCHEMA_MAP, 0, FGS_CONSTRAINT_NONE, ops, 0, 0, 0,   \
-      NULL, NULL }
+      NULL, NULL, 0 }
 
 #define ID(name, req, min, max)                                               \
     { FGS_NAME(name), FGS_SCHEMA_ID, 0, FGS_CONSTRAINT_RANGE, FGS_ALL, req,   \
-      min, max, NULL, NULL }
+      min, max, NULL, NULL, 0 }
 
 #define FGS_OBJECT(var, name, fields, id)                                     \
     static fgs_schema_index_t  var##_index;                                   \
@@ -254,7 +259,7 @@ FGS_OBJECT(fgs_dns_config, "DNSConfig", fgs_dns_config_fields,
  */
 
 static const fgs_schema_field_t  fgs_func_code_fields[] = {
-    STR("file", FGS_ALL, 0, FGS_CONSTRAINT_BASE64, 0, 0, NULL),
+    SECRET("file", FGS_ALL, 0, FGS_CONSTRAINT_BASE64, 0, 0, NULL),
     STR("link", FGS_ALL, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL)
 };
 
@@ -351,7 +356,8 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
         BOOL("enable_lts_log", FGS_CFG),
 
     [FGS_F_ENCRYPTED_USER_DATA] =
-        STR("encrypted_user_data", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0, NULL),
+        SECRET("encrypted_user_data", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0,
+               NULL),
 
     [FGS_F_ENTERPRISE_PROJECT_ID] =
         STR("enterprise_project_id", FGS_CFG, 0, FGS_CONSTRAINT_NONE, 0, 0,
@@ -468,7 +474,8 @@ static const fgs_schema_field_t  fgs_function_fields[] = {
      * unescaping ("\"" counts one byte, "\u00e9" two).
      */
     [FGS_F_USER_DATA] =
-        STR("user_data", FGS_CFG, 0, FGS_CONSTRAINT_MAX_BYTES, 0, 4096, NULL),
+        SECRET("user_data", FGS_CFG, 0, FGS_CONSTRAINT_MAX_BYTES, 0, 4096,
+               NULL),
 
     /*
      * the official SDK's model, not the reference pages: String (the key

@@ -229,3 +229,19 @@ fgs_schema_index_fill(fgs_schema_index_t *idx, const fgs_schema_object_t *obj,
 
     return shared;
 }
+
+
+const fgs_schema_object_t *
+fgs_schema_body(fgs_op_e op)
+{
+    switch (op) {
+
+    case FGS_OP_CODE:
+    case FGS_OP_CONFIG:
+    case FGS_OP_CREATE:
+        return &fgs_schema_function;
+
+    default:
+        return NULL;
+    }
+}
