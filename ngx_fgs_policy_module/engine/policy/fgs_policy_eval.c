@@ -389,8 +389,8 @@ fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
 
 /*
  * A rule's description and remediation after each of its violations'
- * messages (docs/policy-language.md, "Rules"): "MESSAGE: DESCRIPTION
- * (see REMEDIATION)"; a "deny" rule's violation says "denied: ...".
+ * messages (docs/policy-language.md, "Rules"): "MESSAGE (DESCRIPTION;
+ * see REMEDIATION)"; a "deny" rule's message is its description.
  * Only on violations, so nothing for a request that passes.
  */
 
@@ -415,12 +415,23 @@ fgs_eval_describe(fgs_eval_ctx_t *ctx, fgs_violations_t *list)
             continue;
         }
 
-        msg = fgs_strcat(ctx->a, v->message,
-                         rule->description ? ": " : "",
-                         rule->description ? rule->description : "",
-                         rule->remediation ? " (see " : "",
-                         rule->remediation ? rule->remediation : "",
-                         rule->remediation ? ")" : "", NULL);
+        if (rule->deny && rule->description) {
+            /* the description is the reason */
+            msg = fgs_strcat(ctx->a, rule->description,
+                             rule->remediation ? " (see " : "",
+                             rule->remediation ? rule->remediation : "",
+                             rule->remediation ? ")" : "", NULL);
+
+        } else {
+            msg = fgs_strcat(ctx->a, v->message, " (",
+                             rule->description ? rule->description : "",
+                             rule->description && rule->remediation
+                             ? "; " : "",
+                             rule->remediation ? "see " : "",
+                             rule->remediation ? rule->remediation : "",
+                             ")", NULL);
+        }
+
         if (msg == NULL) {
             return FGS_ERROR;
         }
