@@ -14,6 +14,7 @@
 
 #include <string.h>
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 
 #include "fgs_identity.h"
@@ -192,6 +193,11 @@ fgs_identity_content(const u_char *der, size_t len, fgs_str_t *out,
 
     cms = d2i_CMS_ContentInfo(NULL, &in, (long) len);
     if (cms == NULL) {
+        /*
+         * the thread's OpenSSL error queue is shared with nginx's TLS: a
+         * token that does not parse must leave nothing in it
+         */
+        ERR_clear_error();
         return FGS_DECLINED;
     }
 
@@ -227,6 +233,7 @@ fgs_identity_content(const u_char *der, size_t len, fgs_str_t *out,
 done:
 
     CMS_ContentInfo_free(cms);
+    ERR_clear_error();
 
     return rc;
 }
