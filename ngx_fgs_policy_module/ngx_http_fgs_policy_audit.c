@@ -57,9 +57,7 @@
 struct ngx_http_fgs_policy_audit_req_s {
     ngx_http_fgs_policy_audit_body_t  body;
 
-    fgs_audit_id_e            identity;
-    ngx_str_t                 access_key;
-    char                      token_sha256[FGS_SHA256_HEX_LEN + 1];
+    fgs_identity_t            identity;
     char                      body_sha256[FGS_SHA256_HEX_LEN + 1];
     char                      forwarded_sha256[FGS_SHA256_HEX_LEN + 1];
     unsigned                  known:1;      /* identity and hashes */
@@ -87,6 +85,8 @@ static ngx_int_t ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     ngx_http_fgs_policy_ctx_t *ctx, ngx_http_fgs_policy_loc_conf_t *flcf,
     ngx_http_fgs_policy_audit_req_t *ar, fgs_audit_kind_e kind);
 static void ngx_http_fgs_policy_audit_outcome(ngx_http_request_t *r,
+    fgs_audit_record_t *rec);
+static void ngx_http_fgs_policy_audit_upstream_id(ngx_http_request_t *r,
     fgs_audit_record_t *rec);
 static ngx_int_t ngx_http_fgs_policy_audit_wait(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar);
@@ -619,17 +619,16 @@ ngx_http_fgs_policy_audit_req(ngx_http_request_t *r,
 
 
 /*
- * The caller: the access key of an SDK signature (an identifier, not a
- * secret, read with the request's other facts: ngx_http_fgs_policy_facts.c),
- * else an X-Auth-Token by the first 16 hex digits of its SHA-256, else
- * none.  No other header value is kept.
+ * The caller, as the engine read it when it governed the request
+ * (engine/request/fgs_request_identity.c); read here from the same facts
+ * for a request nginx refused before the module governed it.  No header
+ * value but an access key, and a token's hash prefix, is kept.
  */
 
 static void
 ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
     ngx_http_fgs_policy_audit_req_t *ar)
 {
-    const fgs_str_t            *token;
     ngx_http_fgs_policy_ctx_t  *ctx;
 
     ctx = ngx_http_fgs_policy_get_ctx(r);
@@ -638,26 +637,16 @@ ngx_http_fgs_policy_audit_identity(ngx_http_request_t *r,
         return;
     }
 
-    if (ctx->facts.aksk) {
-        ar->identity = FGS_AUDIT_ID_AKSK;
-        ar->access_key.data = (u_char *) ctx->facts.access_key.data;
-        ar->access_key.len = ctx->facts.access_key.len;
+    if (ctx->verdict.identified) {
+        ar->identity = ctx->verdict.identity;
         return;
     }
 
-    token = &ctx->facts.auth_token;
-
-    if (token->data == NULL) {
-        return;
-    }
-
-    if (fgs_sha256_hex(token->data, token->len, ar->token_sha256) != FGS_OK)
+    if (fgs_request_identity(&ctx->facts, &ar->identity, &ctx->alloc)
+        == FGS_ERROR)
     {
-        return;
+        ngx_memzero(&ar->identity, sizeof(fgs_identity_t));
     }
-
-    ar->token_sha256[16] = '\0';
-    ar->identity = FGS_AUDIT_ID_TOKEN;
 }
 
 
@@ -772,10 +761,9 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     rec.project_id = ctx->verdict.target.project_id;
     rec.function_urn = ctx->verdict.target.urn;
 
-    rec.identity = ar->identity;
-    rec.access_key.data = ar->access_key.data;
-    rec.access_key.len = ar->access_key.len;
-    rec.token_sha256 = ar->token_sha256;
+    rec.identity = &ar->identity;
+    rec.changes = ctx->verdict.changes;
+    rec.changes_cut = ctx->verdict.changes_cut;
 
     rec.decision = ngx_http_fgs_policy_decided(ctx) ? ctx->verdict.decision
                                                     : FGS_DECISION_ERROR;
@@ -789,6 +777,7 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     }
 
     rec.policy_sha256 = policy ? fgs_policy_sha256(policy) : NULL;
+    rec.policy = policy;
 
     /* the error the client got: this module's, or nginx's */
 
@@ -887,6 +876,8 @@ ngx_http_fgs_policy_audit_outcome(ngx_http_request_t *r,
 
     rec->forwarded = 1;
 
+    ngx_http_fgs_policy_audit_upstream_id(r, rec);
+
     state = r->upstream_states->elts;
 
     for (i = r->upstream_states->nelts; i > 0; i--) {
@@ -896,5 +887,69 @@ ngx_http_fgs_policy_audit_outcome(ngx_http_request_t *r,
             rec->upstream_status = state[i - 1].status;
             break;
         }
+    }
+}
+
+
+/*
+ * FunctionGraph's own id of the request, from its answer's X-Request-Id
+ * (docs/audit.md, "A record"), so that a record joins the provider's
+ * traces: 1 to 64 letters, digits, '-', '_' or '.', else none.
+ */
+
+static void
+ngx_http_fgs_policy_audit_upstream_id(ngx_http_request_t *r,
+    fgs_audit_record_t *rec)
+{
+    u_char            c;
+    ngx_uint_t        i, j;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (r->upstream == NULL) {
+        return;
+    }
+
+    part = &r->upstream->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != sizeof("X-Request-Id") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "X-Request-Id",
+                               sizeof("X-Request-Id") - 1) != 0)
+        {
+            continue;
+        }
+
+        if (h[i].value.len == 0 || h[i].value.len > 64) {
+            return;
+        }
+
+        for (j = 0; j < h[i].value.len; j++) {
+            c = h[i].value.data[j];
+
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                  || c == '.'))
+            {
+                return;
+            }
+        }
+
+        rec->upstream_request_id.data = h[i].value.data;
+        rec->upstream_request_id.len = h[i].value.len;
+
+        return;
     }
 }

@@ -133,22 +133,28 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r, fgs_request_t *rq)
                     rq->content_type.len = e->value.len;
                 }
 
-            } else if (ngx_http_fgs_policy_key_is(e, "x-auth-token")
-                       && rq->auth_token.data == NULL)
-            {
-                rq->auth_token.data = e->value.data;
-                rq->auth_token.len = e->value.len;
+            } else if (ngx_http_fgs_policy_key_is(e, "x-auth-token")) {
+
+                /* two are ambiguous: the engine refuses them */
+
+                if (rq->auth_tokens++ == 0) {
+                    rq->auth_token.data = e->value.data;
+                    rq->auth_token.len = e->value.len;
+                }
             }
 
             break;
 
-        case sizeof("content-encoding") - 1:
+        case sizeof("content-encoding") - 1:    /* and x-security-token */
             if (ngx_http_fgs_policy_key_is(e, "content-encoding")
                 && rq->content_encoding.len == 0
                 && !fgs_headers_identity(e->value.data, e->value.len))
             {
                 rq->content_encoding.data = e->value.data;
                 rq->content_encoding.len = e->value.len;
+
+            } else if (ngx_http_fgs_policy_key_is(e, "x-security-token")) {
+                rq->security_tokens++;
             }
 
             break;
@@ -170,9 +176,13 @@ ngx_http_fgs_policy_read_headers(ngx_http_request_t *r, fgs_request_t *rq)
 
                 /*
                  * nginx refuses a second Authorization header itself
-                 * (400 FGSPOL.4000); should two ever reach here, one
-                 * that carries a signature makes the body signed.
+                 * (400 FGSPOL.4000); should two ever reach here, the
+                 * engine refuses them as ambiguous (401 FGSPOL.4010),
+                 * and one that carries a signature makes the body
+                 * signed.
                  */
+
+                rq->authorizations++;
 
                 if (fgs_headers_signature(e->value.data, e->value.len, &sig)
                     == FGS_OK)

@@ -11,6 +11,10 @@
  *                             comma-separated, each once, in that order
  *   $fgs_policy_project_id    the target's project
  *   $fgs_policy_function_urn  the target's function URN
+ *   $fgs_policy_identity      who: ak:AK, user:DOMAIN/NAME,
+ *                             agency:DOMAIN/AGENCY, token:HASH or none
+ *   $fgs_policy_principals    the policy's principals the caller belongs
+ *                             to, comma-separated
  *
  * Each is empty (not found) for a request that is not governed.  They
  * are not cacheable: the decision comes after the body is read, and a
@@ -29,6 +33,10 @@ static ngx_int_t ngx_http_fgs_policy_rules_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fgs_policy_target_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fgs_policy_identity_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fgs_policy_principals_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static size_t ngx_http_fgs_policy_add_rule(u_char *p, u_char *start,
     const char *rule);
 static void ngx_http_fgs_policy_set_value(ngx_http_variable_value_t *v,
@@ -57,6 +65,14 @@ static ngx_http_variable_t  ngx_http_fgs_policy_vars[] = {
     { ngx_string("fgs_policy_function_urn"), NULL,
       ngx_http_fgs_policy_target_variable,
       offsetof(fgs_target_t, urn),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fgs_policy_identity"), NULL,
+      ngx_http_fgs_policy_identity_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fgs_policy_principals"), NULL,
+      ngx_http_fgs_policy_principals_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -125,6 +141,100 @@ ngx_http_fgs_policy_decision_variable(ngx_http_request_t *r,
                                     ? ctx->verdict.decision
                                     : FGS_DECISION_ERROR);
     ngx_http_fgs_policy_set_value(v, (const u_char *) name, ngx_strlen(name));
+
+    return NGX_OK;
+}
+
+
+/* the caller's identity as one label (engine/identity/fgs_identity.h) */
+
+static ngx_int_t
+ngx_http_fgs_policy_identity_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                     *p;
+    size_t                      size;
+    ngx_http_fgs_policy_ctx_t  *ctx;
+
+    ctx = ngx_http_fgs_policy_get_ctx(r);
+
+    if (ctx == NULL || !ctx->verdict.identified) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    size = 2 * FGS_IDENTITY_MAX_NAME + 16;
+
+    p = ngx_pnalloc(r->pool, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_fgs_policy_set_value(v, p,
+        fgs_identity_label(&ctx->verdict.identity, (char *) p, size));
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fgs_policy_principals_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                     *p, *start;
+    size_t                      len, n;
+    uint32_t                    i;
+    uint64_t                    mask;
+    const char                 *name;
+    const fgs_policy_t         *policy;
+    ngx_http_fgs_policy_ctx_t  *ctx;
+
+    ctx = ngx_http_fgs_policy_get_ctx(r);
+
+    if (ctx == NULL || !ctx->verdict.identified || ctx->conf == NULL
+        || ctx->conf->file == NULL)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    policy = ctx->conf->file->policy;
+    mask = ctx->verdict.identity.principals;
+    len = 0;
+
+    for (i = 0; i < FGS_POLICY_MAX_PRINCIPALS; i++) {
+        name = (mask & ((uint64_t) 1 << i))
+               ? fgs_policy_principal_name(policy, i) : NULL;
+
+        if (name != NULL) {
+            len += ngx_strlen(name) + 1;
+        }
+    }
+
+    start = ngx_pnalloc(r->pool, len + 1);
+    if (start == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = start;
+
+    for (i = 0; i < FGS_POLICY_MAX_PRINCIPALS; i++) {
+        name = (mask & ((uint64_t) 1 << i))
+               ? fgs_policy_principal_name(policy, i) : NULL;
+
+        if (name == NULL) {
+            continue;
+        }
+
+        if (p != start) {
+            *p++ = ',';
+        }
+
+        n = ngx_strlen(name);
+        p = ngx_cpymem(p, name, n);
+    }
+
+    ngx_http_fgs_policy_set_value(v, start, p - start);
 
     return NGX_OK;
 }

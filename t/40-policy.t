@@ -267,10 +267,11 @@ for my $v (sha256_hex($nokms), 'unsigned-payload', 'UNSIGNED-PAYLOAD, x') {
     $t->upstream_got_nothing("X-Sdk-Content-Sha256: '$v': nothing forwarded");
 }
 
-# a token and a signature together: the signature still covers the body
+# a token and a signature together: ambiguous credentials, refused before
+# the body (t/74-identity.t tests each such case)
 $r = $t->json_put(config_path('dev-reports'), $nokms, 'Authorization' => $AKSK);
-$t->is_fgs_error($r, 403, 'FGSPOL.4031',
-                 'X-Auth-Token and an AK/SK signature together: 4031');
+$t->is_fgs_error($r, 401, 'FGSPOL.4010',
+                 'X-Auth-Token and an AK/SK signature together: 4010');
 $t->upstream_got_nothing('token and signature: nothing forwarded');
 
 # every signing scheme of the official SDKs' core signs the body: 4031

@@ -134,8 +134,9 @@ sub check_record {
     return $rec;
 }
 
-my $token_id = { type => 'token',
-                 token_sha256 => substr(sha256_hex($TOKEN), 0, 16) };
+my $token_id = { type => 'token', decoded => JSON::PP::false,
+                 token_sha256 => substr(sha256_hex($TOKEN), 0, 16),
+                 principals => [] };
 my $r;
 
 
@@ -450,7 +451,8 @@ $r = $t->json_put(config_path('dev-reports'), config_body(),
     'X-Sdk-Content-Sha256' => 'UNSIGNED-PAYLOAD');
 $t->is_status($r, 200, 'an AK/SK request');
 check_record($r, 'AK/SK: identity by access key',
-             identity => { type => 'aksk', access_key => 'TESTAK' });
+             identity => { type => 'aksk', access_key => 'TESTAK',
+                           temporary => JSON::PP::false, principals => [] });
 
 for my $scheme ('SDK-HMAC-SM3', 'SDK-ECDSA-P256-SHA256', 'SDK-SM2-SM3') {
     my $unsigned = $scheme =~ /SM3$/ ? 'X-Sdk-Content-Sm3'
@@ -464,7 +466,9 @@ for my $scheme ('SDK-HMAC-SM3', 'SDK-ECDSA-P256-SHA256', 'SDK-SM2-SM3') {
     $t->is_status($r, 200, "a request signed with $scheme");
     check_record($r, "$scheme: identity by access key",
                  identity => { type => 'aksk',
-                               access_key => 'AK' . length($scheme) . 'X' });
+                               access_key => 'AK' . length($scheme) . 'X',
+                               temporary => JSON::PP::false,
+                               principals => [] });
 }
 
 # the same parser for the decision and the record: a scheme alone
@@ -473,7 +477,8 @@ $r = $t->json_put(config_path('dev-reports'), config_body(),
                   'Authorization' => 'SDK-HMAC-SHA256',
                   'X-Sdk-Content-Sha256' => 'UNSIGNED-PAYLOAD');
 check_record($r, 'a scheme without parameters: aksk, no access key',
-             identity => { type => 'aksk', access_key => undef });
+             identity => { type => 'aksk', access_key => undef,
+                           temporary => JSON::PP::false, principals => [] });
 
 $r = $t->json_put(config_path('dev-reports'), config_body(),
                   'X-Auth-Token' => undef);

@@ -46,12 +46,24 @@ typedef struct {
     const u_char       *body;           /* NULL for "other" and the
                                            endpoints that take none */
     size_t              len;
+
+    /* who: an identity given whole, or credential headers */
+    const fgs_identity_t  *identity;
+    fgs_str_t           auth_token;
+    fgs_str_t           access_key;
+    uint32_t            auth_tokens;
+    uint32_t            authorizations;
+    uint32_t            security_tokens;
+    unsigned            aksk:1;         /* an SDK signature header */
+    unsigned            unsigned_payload:1;
+    u_char             *header_data;    /* --headers FILE, to free */
 } fgs_cli_request_t;
 
 
 /* what the gateway would do with it */
 typedef struct {
     fgs_verdict_t       verdict;        /* fgs_request_begin(), _body() */
+    const fgs_policy_t *policy;         /* names the principals */
     const u_char       *forwarded;      /* the body sent upstream, or NULL */
     size_t              forwarded_len;
 } fgs_cli_result_t;
@@ -74,6 +86,16 @@ int fgs_cli_parse_op(const char *s, fgs_op_e *op);
 int fgs_cli_parse_method(const char *s, fgs_method_e *m);
 int fgs_cli_parse_mode(const char *s, fgs_mode_e *mode);
 int fgs_cli_parse_now(const char *s, time_t *now);
+
+/* fgs_cli_identity.c */
+int fgs_cli_parse_identity(const char *spec, fgs_identity_t *id, char *err,
+    size_t errlen);
+int fgs_cli_identity_json(json_t *obj, fgs_identity_t *id, char *err,
+    size_t errlen);
+int fgs_cli_read_headers(const char *path, fgs_cli_request_t *rq, char *err,
+    size_t errlen);
+int fgs_cli_add_header(fgs_cli_request_t *rq, const char *name,
+    const char *val);
 
 /* fgs_cli_help.c: "COMMAND --help" */
 int fgs_cli_is_help(const char *arg);

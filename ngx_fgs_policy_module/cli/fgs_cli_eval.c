@@ -32,6 +32,8 @@ typedef struct {
     const char         *body_path;
     const char         *out_path;
     const char         *now;
+    const char         *headers_path;
+    fgs_identity_t      identity;       /* --identity */
     unsigned            explain:1;
 } fgs_cli_eval_args_t;
 
@@ -52,7 +54,8 @@ static void fgs_cli_eval_explain(void *data, const char *line);
 static const char  fgs_cli_eval_usage[] =
     "usage: fgs-policy eval POLICY --op OPERATION [--method METHOD] --urn URN\n"
     "           [--project P] [--now RFC3339] [--mode enforce|audit]\n"
-    "           [--signed] [--out FILE] [--explain] [BODY.json | -]\n"
+    "           [--signed] [--identity K=V,...] [--headers FILE]\n"
+    "           [--out FILE] [--explain] [BODY.json | -]\n"
     "       fgs-policy eval --help\n";
 
 
@@ -78,6 +81,15 @@ fgs_cli_eval(int argc, char **argv)
     }
 
     body = NULL;
+
+    if (a.headers_path != NULL
+        && fgs_cli_read_headers(a.headers_path, &a.rq, err, sizeof(err))
+           != FGS_OK)
+    {
+        fprintf(stderr, "fgs-policy eval: %s\n", err);
+        fgs_policy_free(policy);
+        return FGS_CLI_ERROR;
+    }
 
     if (a.body_path != NULL) {
         body = (strcmp(a.body_path, "-") == 0)
@@ -115,6 +127,7 @@ fgs_cli_eval(int argc, char **argv)
 
     fgs_arena_reset(&arena);
     free(body);
+    free(a.rq.header_data);
     fgs_policy_free(policy);
 
     return code;
@@ -127,6 +140,7 @@ static int
 fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
 {
     int          i;
+    char         err[256];
     const char  *opt;
 
     memset(a, 0, sizeof(fgs_cli_eval_args_t));
@@ -192,6 +206,20 @@ fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
             } else if (strcmp(opt, "--out") == 0) {
                 a->out_path = argv[i];
 
+            } else if (strcmp(opt, "--headers") == 0) {
+                a->headers_path = argv[i];
+
+            } else if (strcmp(opt, "--identity") == 0) {
+                if (fgs_cli_parse_identity(argv[i], &a->identity, err,
+                                           sizeof(err))
+                    != FGS_OK)
+                {
+                    fprintf(stderr, "fgs-policy eval: %s\n", err);
+                    return FGS_DECLINED;
+                }
+
+                a->rq.identity = &a->identity;
+
             } else {
                 fprintf(stderr, "fgs-policy eval: bad option %s %s\n%s",
                         opt, argv[i], fgs_cli_eval_usage);
@@ -219,6 +247,12 @@ fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
             && fgs_request_takes_body(fgs_api_of(a->rq.op, a->rq.method))))
     {
         fprintf(stderr, "%s", fgs_cli_eval_usage);
+        return FGS_DECLINED;
+    }
+
+    if (a->headers_path != NULL && a->rq.identity != NULL) {
+        fprintf(stderr, "fgs-policy eval: give --identity or --headers, "
+                "not both\n");
         return FGS_DECLINED;
     }
 

@@ -37,6 +37,7 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     fgs_request_t   req;
 
     memset(res, 0, sizeof(fgs_cli_result_t));
+    res->policy = policy;
 
     rc = fgs_cli_target(rq, a, &method, &target, err, errlen);
     if (rc != FGS_OK) {
@@ -61,7 +62,15 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     req.content_type.data = (const u_char *) "application/json";
     req.content_type.len = sizeof("application/json") - 1;
     req.content_length = rq->body ? (int64_t) rq->len : -1;
-    req.aksk = rq->signed_body;
+    req.aksk = rq->signed_body || rq->aksk;
+    req.unsigned_payload = rq->aksk && rq->unsigned_payload
+                           && !rq->signed_body;
+    req.identity = rq->identity;
+    req.auth_token = rq->auth_token;
+    req.access_key = rq->access_key;
+    req.auth_tokens = rq->auth_tokens;
+    req.authorizations = rq->authorizations;
+    req.security_tokens = rq->security_tokens;
     req.policy = policy;
     req.mode = rq->mode;
     req.max_body_size = INT64_MAX;

@@ -84,6 +84,7 @@ typedef struct {
     json_t              *expect;
     char                 problems[4096];
     size_t               len;
+    fgs_identity_t       identity;      /* the case's "identity" */
     unsigned             failed:1;
 } fgs_case_t;
 
@@ -116,6 +117,8 @@ static void fgs_case_file(const fgs_policy_t *policy, const char *dir,
 static size_t fgs_case_scan_dir(const char *dir, fgs_case_file_t *files);
 static void fgs_case_mark_bodies(fgs_case_file_t *files, size_t n);
 static int fgs_case_run(const fgs_policy_t *policy, fgs_case_t *c);
+static void fgs_case_principals(fgs_case_t *c, json_t *want,
+    const fgs_verdict_t *vd, const fgs_policy_t *policy);
 static int fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq,
     u_char **body);
 static void fgs_case_compare(fgs_case_t *c, const fgs_cli_result_t *res);
@@ -148,12 +151,12 @@ static void fgs_case_xml(FILE *f, const char *s);
 
 static const char *const  fgs_case_top_keys[] = {
     "description", "op", "method", "urn", "project", "now", "mode", "signed",
-    "body", "body_file", "expect", NULL
+    "body", "body_file", "identity", "headers", "expect", NULL
 };
 
 static const char *const  fgs_case_expect_keys[] = {
     "decision", "status", "error_code", "error_msg_contains", "violations",
-    "audited", "waived", "rewrites", "fields", "absent", NULL
+    "audited", "waived", "rewrites", "fields", "absent", "principals", NULL
 };
 
 
@@ -997,9 +1000,9 @@ static int
 fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
 {
     char         err[512], path[4096];
-    json_t      *v, *b, *bf;
+    json_t      *v, *b, *bf, *h;
     size_t       len;
-    const char  *s;
+    const char  *s, *key;
 
     memset(rq, 0, sizeof(fgs_cli_request_t));
 
@@ -1063,6 +1066,42 @@ fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
     }
 
     rq->signed_body = json_is_true(v);
+
+    /* who: an identity given whole, or credential headers */
+
+    v = json_object_get(c->json, "identity");
+
+    if (v != NULL) {
+        if (fgs_cli_identity_json(v, &c->identity, err, sizeof(err))
+            != FGS_OK)
+        {
+            fgs_case_problem(c, "malformed: %s", err);
+            return FGS_DECLINED;
+        }
+
+        rq->identity = &c->identity;
+    }
+
+    v = json_object_get(c->json, "headers");
+
+    if (v != NULL) {
+        if (!json_is_object(v) || rq->identity != NULL) {
+            fgs_case_problem(c, "malformed: \"headers\" is an object of "
+                             "name -> value, and not given with "
+                             "\"identity\"");
+            return FGS_DECLINED;
+        }
+
+        json_object_foreach(v, key, h) {
+            if (!json_is_string(h)) {
+                fgs_case_problem(c, "malformed: header %s is a string",
+                                 key);
+                return FGS_DECLINED;
+            }
+
+            (void) fgs_cli_add_header(rq, key, json_string_value(h));
+        }
+    }
 
     b = json_object_get(c->json, "body");
     bf = json_object_get(c->json, "body_file");
@@ -1172,6 +1211,14 @@ fgs_case_compare(fgs_case_t *c, const fgs_cli_result_t *res)
                          "\"%s\"",
                          json_is_string(v) ? json_string_value(v) : "?",
                          vd->error_msg ? vd->error_msg : "");
+    }
+
+    /* the principals the caller belongs to, in the policy's order */
+
+    v = json_object_get(c->expect, "principals");
+
+    if (v != NULL) {
+        fgs_case_principals(c, v, vd, res->policy);
     }
 
     /* lists: exact, order aside; an absent list expects none */
@@ -1536,4 +1583,45 @@ fgs_case_cmp(const void *a, const void *b)
 {
     return strcmp(((const fgs_case_file_t *) a)->name,
                   ((const fgs_case_file_t *) b)->name);
+}
+
+
+/* "principals": ["ci", ...]: exactly these, in the policy's order */
+
+static void
+fgs_case_principals(fgs_case_t *c, json_t *want, const fgs_verdict_t *vd,
+    const fgs_policy_t *policy)
+{
+    char         got[512], exp[512];
+    size_t       i, n, m;
+    json_t      *v;
+    uint32_t     k;
+    const char  *name;
+
+    n = 0;
+    got[0] = '\0';
+
+    for (k = 0; k < FGS_POLICY_MAX_PRINCIPALS; k++) {
+        name = (vd->identity.principals & ((uint64_t) 1 << k))
+               ? fgs_policy_principal_name(policy, k) : NULL;
+
+        if (name != NULL && n < sizeof(got)) {
+            n += snprintf(got + n, sizeof(got) - n, "%s%s", n ? "," : "",
+                          name);
+        }
+    }
+
+    m = 0;
+    exp[0] = '\0';
+
+    json_array_foreach(want, i, v) {
+        if (json_is_string(v) && m < sizeof(exp)) {
+            m += snprintf(exp + m, sizeof(exp) - m, "%s%s", m ? "," : "",
+                          json_string_value(v));
+        }
+    }
+
+    if (!json_is_array(want) || strcmp(got, exp) != 0) {
+        fgs_case_problem(c, "principals: expected [%s], got [%s]", exp, got);
+    }
 }

@@ -17,6 +17,8 @@
 
 
 static json_t *fgs_cli_str(const char *s);
+static json_t *fgs_cli_identity_out(const fgs_cli_result_t *res);
+static json_t *fgs_cli_principals_out(const fgs_cli_result_t *res);
 
 
 /* the whole file, malloc()ed (plus a NUL), or NULL with err set */
@@ -155,6 +157,52 @@ fgs_cli_load_policy(const char *path)
  *  "waived": [...], "applied": [...], "body": "..."}
  */
 
+/* the caller as $fgs_policy_identity labels it */
+
+static json_t *
+fgs_cli_identity_out(const fgs_cli_result_t *res)
+{
+    char  label[2 * FGS_IDENTITY_MAX_NAME + 16];
+
+    if (!res->verdict.identified) {
+        return json_null();
+    }
+
+    (void) fgs_identity_label(&res->verdict.identity, label, sizeof(label));
+
+    return json_string(label);
+}
+
+
+static json_t *
+fgs_cli_principals_out(const fgs_cli_result_t *res)
+{
+    json_t      *a;
+    uint32_t     i;
+    const char  *name;
+
+    a = json_array();
+
+    for (i = 0; a != NULL && res->policy != NULL
+                && i < FGS_POLICY_MAX_PRINCIPALS; i++)
+    {
+        if (!(res->verdict.identity.principals & ((uint64_t) 1 << i))) {
+            continue;
+        }
+
+        name = fgs_policy_principal_name(res->policy, i);
+
+        if (name != NULL && json_array_append_new(a, json_string(name)) != 0)
+        {
+            json_decref(a);
+            return NULL;
+        }
+    }
+
+    return a;
+}
+
+
 json_t *
 fgs_cli_result_json(const fgs_cli_result_t *res, int with_body)
 {
@@ -173,6 +221,8 @@ fgs_cli_result_json(const fgs_cli_result_t *res, int with_body)
     rc = json_object_set_new(o, "decision",
                              json_string(
                                  fgs_policy_decision_name(vd->decision)));
+    rc |= json_object_set_new(o, "identity", fgs_cli_identity_out(res));
+    rc |= json_object_set_new(o, "principals", fgs_cli_principals_out(res));
     rc |= json_object_set_new(o, "status", json_integer(vd->status));
     rc |= json_object_set_new(o, "error_code", fgs_cli_str(vd->error_code));
     rc |= json_object_set_new(o, "error_msg", fgs_cli_str(vd->error_msg));

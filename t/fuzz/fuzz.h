@@ -35,6 +35,7 @@ int fgs_fuzz_schema(const uint8_t *data, size_t size);
 int fgs_fuzz_target(const uint8_t *data, size_t size);
 int fgs_fuzz_policy_load(const uint8_t *data, size_t size);
 int fgs_fuzz_policy_eval(const uint8_t *data, size_t size);
+int fgs_fuzz_identity(const uint8_t *data, size_t size);
 
 
 /* broken invariants seen by the replay (always 0 under libFuzzer) */

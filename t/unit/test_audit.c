@@ -70,8 +70,10 @@ static fgs_violation_t  aud1 = { "no-plaintext-secrets", "user_data",
                                  "user_data matches a forbidden pattern",
                                  NULL, 0 };
 static fgs_rule_note_t  rw1 = { "kms-default", "code_encrypt_kms_key_id",
-                                "set_default", NULL };
-static fgs_rule_note_t  wv1 = { "runtime-allowlist", NULL, "EXC-142", NULL };
+                                "set_default", NULL, 0, NULL };
+static fgs_rule_note_t  wv1 = { "runtime-allowlist", NULL, "EXC-142", NULL,
+                                0, NULL };
+static fgs_identity_t   id_ak, id_token, id_big;
 
 static const char  *policy_hash =
     "26cbf411184c7f95aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -108,8 +110,9 @@ test_record(void)
     is_int(strlen(c.id), FGS_AUDIT_CHAIN_LEN, "its id has 32 hex digits");
 
     record_init(&r, FGS_AUDIT_REQUEST);
-    r.identity = FGS_AUDIT_ID_AKSK;
-    r.access_key = str("TESTAK");
+    id_ak.type = FGS_IDENTITY_AKSK;
+    id_ak.claims.access_key = str("TESTAK");
+    r.identity = &id_ak;
     r.decision = FGS_DECISION_DENY;
     r.error_code = "FGSPOL.4030";
     r.error_msg = "denied by policy: runtime-allowlist";
@@ -183,8 +186,9 @@ test_record(void)
     /* an intent: no status; an identity by token; none */
 
     record_init(&r, FGS_AUDIT_INTENT);
-    r.identity = FGS_AUDIT_ID_TOKEN;
-    r.token_sha256 = "0123456789abcdef";
+    id_token.type = FGS_IDENTITY_TOKEN;
+    memcpy(id_token.token_sha256, "0123456789abcdef", 17);
+    r.identity = &id_token;
 
     len = fgs_audit_line(buf, sizeof(buf), &r, &c, hash);
     j = parse((char *) buf, len - 1);
@@ -295,8 +299,21 @@ test_limits(void)
     r.uri = str(big);
     r.project_id = str(big);
     r.function_urn = str(big);
-    r.identity = FGS_AUDIT_ID_AKSK;
-    r.access_key = str(big);
+    /* the largest identity: a token that names everything */
+    id_big.type = FGS_IDENTITY_TOKEN;
+    id_big.decoded = 1;
+    id_big.expires = 1;
+    id_big.claims.user_id = str(big);
+    id_big.claims.user_name = str(big);
+    id_big.claims.domain_id = str(big);
+    id_big.claims.domain_name = str(big);
+    id_big.claims.agency = str(big);
+    id_big.project_id = str(big);
+    id_big.project_name = str(big);
+    id_big.assumed_by_id = str(big);
+    id_big.assumed_by_name = str(big);
+    memcpy(id_big.token_sha256, "0123456789abcdef", 17);
+    r.identity = &id_big;
     r.error_code = big;
     r.error_msg = big;
 
@@ -317,8 +334,8 @@ test_limits(void)
     j = len ? parse((char *) buf, len - 1) : NULL;
     ok(j != NULL, "as valid JSON");
     ok(json_is_true(json_object_get(j, "truncated")), "marked truncated");
-    is_int(json_array_size(json_object_get(j, "violations")), 0,
-           "violations that do not fit are left out");
+    ok(json_array_size(json_object_get(j, "violations")) < 3,
+       "violations that do not fit are left out");
     is_str(json_string_value(json_object_get(j, "hash")), hash,
            "the chain members are all there");
     json_decref(j);

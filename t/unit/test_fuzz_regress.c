@@ -24,6 +24,7 @@
 #include "../fuzz/fuzz_target.c"
 #include "../fuzz/fuzz_policy_load.c"
 #include "../fuzz/fuzz_policy_eval.c"
+#include "../fuzz/fuzz_identity.c"
 
 
 typedef struct {
@@ -39,6 +40,7 @@ static const regress_target_t  targets[] = {
     { "target", fgs_fuzz_target },
     { "policy_load", fgs_fuzz_policy_load },
     { "policy_eval", fgs_fuzz_policy_eval },
+    { "identity", fgs_fuzz_identity },
 };
 
 

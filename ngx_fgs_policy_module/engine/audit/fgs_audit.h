@@ -48,7 +48,9 @@
 #include <time.h>
 
 #include "core/fgs_common.h"
+#include "json/fgs_json.h"
 #include "policy/fgs_policy.h"
+#include "identity/fgs_identity.h"
 #include "core/fgs_sha256.h"
 
 
@@ -56,9 +58,9 @@
 
 /*
  * The smallest line buffer fgs_audit_line() writes into: it holds every
- * member but the lists' items whatever the strings (about 3.9 KB).
+ * member but the lists' items whatever the strings (about 4.8 KB).
  */
-#define FGS_AUDIT_MIN_LINE    4096
+#define FGS_AUDIT_MIN_LINE    6144
 
 
 typedef enum {
@@ -70,11 +72,8 @@ typedef enum {
 } fgs_audit_kind_e;
 
 
-typedef enum {
-    FGS_AUDIT_ID_NONE = 0,
-    FGS_AUDIT_ID_AKSK,          /* the access key of an AK/SK signature */
-    FGS_AUDIT_ID_TOKEN          /* an X-Auth-Token, by its hash only */
-} fgs_audit_id_e;
+/* the most bytes of a record's "changes" */
+#define FGS_AUDIT_CHANGES_MAX  8192
 
 
 /*
@@ -96,9 +95,10 @@ typedef struct {
     fgs_str_t                project_id;
     fgs_str_t                function_urn;
 
-    fgs_audit_id_e           identity;
-    fgs_str_t                access_key;
-    const char              *token_sha256;  /* 16 hex digits */
+    const fgs_identity_t    *identity;      /* NULL: none */
+    const fgs_policy_t      *policy;        /* names the principals */
+    fgs_str_t                changes;       /* fgs_audit_changes() */
+    unsigned                 changes_cut:1;
 
     fgs_decision_e           decision;
     fgs_mode_e               mode;
@@ -118,6 +118,8 @@ typedef struct {
     /* request records only */
     int                      status;        /* sent to the client */
     int                      upstream_status;   /* 0: no answer */
+    fgs_str_t                upstream_request_id;   /* FunctionGraph's
+                                                       X-Request-Id */
     unsigned                 forwarded:1;   /* the upstream was tried */
 
     const char              *policy_sha256;
@@ -132,6 +134,21 @@ typedef struct {
                                                0 before the first */
     char                     prev[FGS_SHA256_HEX_LEN + 1];
 } fgs_audit_chain_t;
+
+
+/*
+ * The "changes" of a record: the non-secret fields of doc, a body of
+ * operation op, with the policy's rewrites laid over it, as one compact
+ * JSON object in a's memory (fgs_audit_changes.c says what is left out
+ * and cut).  out is empty for an operation without a body.  Returns
+ * FGS_OK or FGS_ERROR (no memory); *cut is 1 when something was cut.
+ */
+int fgs_audit_changes(const fgs_json_doc_t *doc, fgs_op_e op,
+    const fgs_rule_note_t *rewrites, fgs_alloc_t *a, fgs_str_t *out,
+    int *cut);
+
+/* a key whose name says it holds a credential ("password", "token") */
+int fgs_audit_secret_name(const char *key, size_t len);
 
 
 /* a new chain with a random id; FGS_ERROR when no randomness is had */

@@ -28,11 +28,11 @@
 
 /*
  * Room kept for the closing members: body_bytes, body_sha256,
- * forwarded_sha256, status, upstream_status, forwarded, policy_sha256,
- * truncated, chain, worker, seq, prev and hash with "}\n" (about 620
- * bytes at most).
+ * forwarded_sha256, status, upstream_status, upstream_request_id,
+ * forwarded, policy_sha256, truncated, chain, worker, seq, prev and hash
+ * with "}\n" (about 710 bytes at most).
  */
-#define FGS_AUDIT_TAIL  704
+#define FGS_AUDIT_TAIL  800
 
 
 /*
@@ -52,6 +52,12 @@
 #define FGS_AUDIT_CAP_RULE      64
 #define FGS_AUDIT_CAP_FIELD     256
 #define FGS_AUDIT_CAP_NOTE      512
+#define FGS_AUDIT_CAP_NAME      64      /* a name or id of an identity */
+
+/* what the lists after the identity need when empty */
+#define FGS_AUDIT_LISTS_ROOM                                                  \
+    (sizeof(",\"violations\":[],\"waived\":[],\"rewrites\":[]"            \
+            ",\"changes\":null") - 1)
 
 
 typedef struct {
@@ -66,6 +72,10 @@ typedef struct {
 static void fgs_audit_request(fgs_audit_out_t *o,
     const fgs_audit_record_t *rec);
 static void fgs_audit_identity(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
+static void fgs_audit_principals(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
+static void fgs_audit_changes_member(fgs_audit_out_t *o,
     const fgs_audit_record_t *rec);
 static void fgs_audit_violations(fgs_audit_out_t *o,
     const fgs_violation_t *enforced, const fgs_violation_t *audited,
@@ -252,11 +262,14 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
     /* each list keeps room for the empty lists after it */
 
     fgs_audit_violations(o, rec->violations, rec->audited,
-                         sizeof(",\"waived\":[],\"rewrites\":[]") - 1);
+                         sizeof(",\"waived\":[],\"rewrites\":[]"
+                                ",\"changes\":null") - 1);
     fgs_audit_notes(o, ",\"waived\":[", sizeof(",\"waived\":[") - 1,
-                    rec->waived, 0, sizeof(",\"rewrites\":[]") - 1);
+                    rec->waived, 0,
+                    sizeof(",\"rewrites\":[],\"changes\":null") - 1);
     fgs_audit_notes(o, ",\"rewrites\":[", sizeof(",\"rewrites\":[") - 1,
-                    rec->rewrites, 1, 0);
+                    rec->rewrites, 1, sizeof(",\"changes\":null") - 1);
+    fgs_audit_changes_member(o, rec);
 
     /* the closing members below fit in FGS_AUDIT_TAIL */
 
@@ -286,6 +299,10 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
             fgs_audit_lit(o, ",\"upstream_status\":null");
         }
 
+        fgs_audit_str_lit(o, ",\"upstream_request_id\":",
+                          rec->upstream_request_id.data,
+                          rec->upstream_request_id.len, FGS_AUDIT_CAP_ID);
+
         if (rec->forwarded) {
             fgs_audit_lit(o, ",\"forwarded\":true");
 
@@ -304,24 +321,177 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
 static void
 fgs_audit_identity(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
 {
-    switch (rec->identity) {
+    char                   when[32];
+    const fgs_identity_t  *id;
 
-    case FGS_AUDIT_ID_AKSK:
-        fgs_audit_lit(o, ",\"identity\":{\"type\":\"aksk\"");
-        fgs_audit_str_lit(o, ",\"access_key\":", rec->access_key.data,
-                          rec->access_key.len, FGS_AUDIT_CAP_AK);
-        fgs_audit_lit(o, "}");
-        break;
+    id = rec->identity;
 
-    case FGS_AUDIT_ID_TOKEN:
-        fgs_audit_lit(o, ",\"identity\":{\"type\":\"token\"");
-        fgs_audit_cstr_lit(o, ",\"token_sha256\":", rec->token_sha256, 16);
-        fgs_audit_lit(o, "}");
-        break;
-
-    default:
+    if (id == NULL || id->type == FGS_IDENTITY_NONE) {
         fgs_audit_lit(o, ",\"identity\":\"none\"");
+        return;
     }
+
+    if (id->type == FGS_IDENTITY_AKSK) {
+        fgs_audit_lit(o, ",\"identity\":{\"type\":\"aksk\"");
+        fgs_audit_str_lit(o, ",\"access_key\":", id->claims.access_key.data,
+                          id->claims.access_key.len, FGS_AUDIT_CAP_AK);
+
+        if (id->temporary) {
+            fgs_audit_lit(o, ",\"temporary\":true");
+
+        } else {
+            fgs_audit_lit(o, ",\"temporary\":false");
+        }
+
+        fgs_audit_principals(o, rec);
+        fgs_audit_lit(o, "}");
+        return;
+    }
+
+    fgs_audit_lit(o, ",\"identity\":{\"type\":\"token\"");
+    fgs_audit_cstr_lit(o, ",\"token_sha256\":", id->token_sha256, 16);
+
+    if (!id->decoded) {
+        fgs_audit_lit(o, ",\"decoded\":false");
+        fgs_audit_principals(o, rec);
+        fgs_audit_lit(o, "}");
+        return;
+    }
+
+    fgs_audit_lit(o, ",\"decoded\":true,\"user\":{");
+    fgs_audit_str_lit(o, "\"id\":", id->claims.user_id.data,
+                      id->claims.user_id.len, FGS_AUDIT_CAP_NAME);
+    fgs_audit_str_lit(o, ",\"name\":", id->claims.user_name.data,
+                      id->claims.user_name.len, FGS_AUDIT_CAP_NAME);
+    fgs_audit_lit(o, "},\"domain\":{");
+    fgs_audit_str_lit(o, "\"id\":", id->claims.domain_id.data,
+                      id->claims.domain_id.len, FGS_AUDIT_CAP_NAME);
+    fgs_audit_str_lit(o, ",\"name\":", id->claims.domain_name.data,
+                      id->claims.domain_name.len, FGS_AUDIT_CAP_NAME);
+    fgs_audit_lit(o, "},\"project\":{");
+    fgs_audit_str_lit(o, "\"id\":", id->project_id.data, id->project_id.len,
+                      FGS_AUDIT_CAP_NAME);
+    fgs_audit_str_lit(o, ",\"name\":", id->project_name.data,
+                      id->project_name.len, FGS_AUDIT_CAP_NAME);
+    fgs_audit_lit(o, "}");
+    fgs_audit_str_lit(o, ",\"agency\":", id->claims.agency.data,
+                      id->claims.agency.len, FGS_AUDIT_CAP_NAME);
+
+    if (id->assumed_by_id.len || id->assumed_by_name.len) {
+        fgs_audit_lit(o, ",\"assumed_by\":{");
+        fgs_audit_str_lit(o, "\"id\":", id->assumed_by_id.data,
+                          id->assumed_by_id.len, FGS_AUDIT_CAP_NAME);
+        fgs_audit_str_lit(o, ",\"name\":", id->assumed_by_name.data,
+                          id->assumed_by_name.len, FGS_AUDIT_CAP_NAME);
+        fgs_audit_lit(o, "}");
+
+    } else {
+        fgs_audit_lit(o, ",\"assumed_by\":null");
+    }
+
+    if (id->expires) {
+        fgs_policy_format_time(id->expires, when, sizeof(when));
+        fgs_audit_cstr_lit(o, ",\"expires_at\":", when, 32);
+
+    } else {
+        fgs_audit_lit(o, ",\"expires_at\":null");
+    }
+
+    if (id->expired) {
+        fgs_audit_lit(o, ",\"expired\":true");
+
+    } else {
+        fgs_audit_lit(o, ",\"expired\":false");
+    }
+
+    fgs_audit_principals(o, rec);
+    fgs_audit_lit(o, "}");
+}
+
+
+/*
+ * "principals":[...]: the names of the policy's principals the caller
+ * belongs to; names that do not fit are left out (room is kept for the
+ * lists that follow the identity)
+ */
+
+static void
+fgs_audit_principals(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
+{
+    int          n;
+    u_char      *mark, *end;
+    uint32_t     i;
+    const char  *name;
+
+    fgs_audit_lit(o, ",\"principals\":[");
+
+    if (o->overflow) {
+        return;
+    }
+
+    end = o->end;
+    o->end -= FGS_AUDIT_LISTS_ROOM;
+    n = 0;
+
+    for (i = 0; rec->policy != NULL && i < FGS_POLICY_MAX_PRINCIPALS; i++) {
+
+        if (!(rec->identity->principals & ((uint64_t) 1 << i))) {
+            continue;
+        }
+
+        name = fgs_policy_principal_name(rec->policy, i);
+
+        if (name == NULL) {
+            break;
+        }
+
+        mark = o->p;
+
+        if (n) {
+            fgs_audit_lit(o, ",");
+        }
+
+        fgs_audit_cstr(o, "", 0, name, FGS_AUDIT_CAP_RULE);
+
+        if (o->overflow) {
+            o->p = mark;
+            o->overflow = 0;
+            o->truncated = 1;
+            break;
+        }
+
+        n++;
+    }
+
+    o->end = end;
+    fgs_audit_lit(o, "]");
+}
+
+
+/* "changes":{...}, or null when there are none or they do not fit */
+
+static void
+fgs_audit_changes_member(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
+{
+    if (rec->changes.len == 0) {
+        fgs_audit_lit(o, ",\"changes\":null");
+        return;
+    }
+
+    if (rec->changes_cut) {
+        o->truncated = 1;
+    }
+
+    if (o->overflow
+        || fgs_audit_room(o) < sizeof(",\"changes\":") - 1 + rec->changes.len)
+    {
+        fgs_audit_lit(o, ",\"changes\":null");
+        o->truncated = 1;
+        return;
+    }
+
+    fgs_audit_lit(o, ",\"changes\":");
+    fgs_audit_raw(o, (const char *) rec->changes.data, rec->changes.len);
 }
 
 

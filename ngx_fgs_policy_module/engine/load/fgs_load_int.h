@@ -103,6 +103,11 @@ int fgs_load_value_empty(fgs_load_t *ld);
 
 /* fgs_load_rules.c */
 int fgs_load_rules(fgs_load_t *ld, json_t *rules);
+
+/* fgs_load_principals.c */
+int fgs_load_principals(fgs_load_t *ld, json_t *obj);
+int fgs_load_principal_names(fgs_load_t *ld, json_t *v, const char *field,
+    uint64_t *mask);
 int fgs_load_exceptions(fgs_load_t *ld, json_t *list);
 int fgs_load_mode(fgs_load_t *ld, json_t *v, fgs_mode_e *mode);
 int fgs_load_id_ok(const char *id, size_t len);

@@ -74,6 +74,7 @@ fgs_load_rules(fgs_load_t *ld, json_t *rules)
 static int
 fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj, size_t index)
 {
+    char        *s;
     json_t      *v;
     const char  *key;
 
@@ -104,10 +105,39 @@ fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj, size_t index)
             continue;
         }
 
-        if (strcmp(key, "description") == 0) {
-            if (!json_is_string(v)) {
-                return fgs_load_fail(ld, key, "must be a string");
+        if (strcmp(key, "description") == 0
+            || strcmp(key, "remediation") == 0)
+        {
+            if (!json_is_string(v) || json_string_length(v) == 0
+                || json_string_length(v) > 512)
+            {
+                return fgs_load_fail(ld, key, "must be a string of 1 to "
+                                     "512 bytes");
             }
+
+            /* one line: it is quoted in answers and records */
+
+            s = fgs_strdup(ld->a, json_string_value(v),
+                           json_string_length(v));
+            if (s == NULL) {
+                return fgs_load_fail(ld, NULL, "out of memory");
+            }
+
+            fgs_oneline(s);
+
+            if (key[0] == 'd') {
+                rule->description = s;
+
+            } else {
+                rule->remediation = s;
+            }
+
+        } else if (strcmp(key, "deny") == 0) {
+            if (!json_is_boolean(v)) {
+                return fgs_load_fail(ld, key, "must be true or false");
+            }
+
+            rule->deny = json_is_true(v);
 
         } else if (strcmp(key, "operations") == 0) {
             if (fgs_load_operations(ld, rule, v) != FGS_OK) {
@@ -141,8 +171,9 @@ fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj, size_t index)
 
         } else {
             return fgs_load_fail(ld, key, "unknown key \"%s\"; a rule has "
-                                 "id, description, operations, match, when, "
-                                 "mode, check, set_default, set and remove",
+                                 "id, description, remediation, operations, "
+                                 "match, when, mode, deny, check, "
+                                 "set_default, set and remove",
                                  key);
         }
     }
@@ -151,9 +182,16 @@ fgs_load_rule(fgs_load_t *ld, fgs_rule_t *rule, json_t *obj, size_t index)
         return FGS_DECLINED;
     }
 
-    if (rule->nchecks == 0 && rule->nmuts == 0) {
+    if (rule->deny && (rule->nchecks || rule->nmuts)) {
+        return fgs_load_fail(ld, "deny", "a rule that denies every request "
+                             "in its scope has no check, set_default, set "
+                             "or remove: make them a rule of their own");
+    }
+
+    if (rule->nchecks == 0 && rule->nmuts == 0 && !rule->deny) {
         return fgs_load_fail(ld, NULL, "the rule does nothing: give it a "
-                             "check, set_default, set or remove");
+                             "check, set_default, set or remove, or "
+                             "\"deny\": true");
     }
 
     /* what checks read is held to the API reference, as what they write */
@@ -270,8 +308,9 @@ fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
 
     if (!json_is_object(obj) || json_object_size(obj) == 0) {
         return fgs_load_fail(ld, name, "must be an object with project_id, "
-                             "function, package or version; leave it out to "
-                             "match every request");
+                             "function, package, version, principal or "
+                             "not_principal; leave it out to match every "
+                             "request");
     }
 
     json_object_foreach(obj, key, v) {
@@ -318,6 +357,26 @@ fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
             continue;
         }
 
+        if (strcmp(key, "principal") == 0) {
+            if (fgs_load_principal_names(ld, v, field, &m->principals)
+                != FGS_OK)
+            {
+                return FGS_DECLINED;
+            }
+
+            continue;
+        }
+
+        if (strcmp(key, "not_principal") == 0) {
+            if (fgs_load_principal_names(ld, v, field, &m->not_principals)
+                != FGS_OK)
+            {
+                return FGS_DECLINED;
+            }
+
+            continue;
+        }
+
         if (strcmp(key, "function") == 0) {
             re = &m->function;
 
@@ -329,7 +388,8 @@ fgs_load_match(fgs_load_t *ld, json_t *obj, fgs_match_t *m, const char *name)
 
         } else {
             return fgs_load_fail(ld, field, "unknown key \"%s\"; a match has "
-                                 "project_id, function, package and version",
+                                 "project_id, function, package, version, "
+                                 "principal and not_principal",
                                  key);
         }
 

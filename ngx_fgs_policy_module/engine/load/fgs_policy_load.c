@@ -222,6 +222,12 @@ fgs_load_top(fgs_load_t *ld, json_t *root)
                              "possibly empty)");
     }
 
+    v = json_object_get(root, "principals");
+
+    if (v != NULL && fgs_load_principals(ld, v) != FGS_OK) {
+        return FGS_DECLINED;
+    }
+
     if (fgs_load_value_empty(ld) != FGS_OK
         || fgs_load_rules(ld, rules) != FGS_OK)
     {
@@ -324,7 +330,10 @@ fgs_load_top_key(fgs_load_t *ld, const char *key, json_t *v)
         return FGS_OK;
     }
 
-    if (strcmp(key, "rules") == 0 || strcmp(key, "exceptions") == 0) {
+    if (strcmp(key, "rules") == 0 || strcmp(key, "exceptions") == 0
+        || strcmp(key, "principals") == 0)
+    {
+        /* after the other keys, in their order: principals, rules, ... */
         return FGS_OK;
     }
 
@@ -339,8 +348,7 @@ fgs_load_top_key(fgs_load_t *ld, const char *key, json_t *v)
     return fgs_load_fail(ld, key, "unknown key \"%s\"; a policy has "
                          "fgs_policy, description, mode, other_writes, "
                          "unknown_fields, expiry_warning_days, lists, "
-                         "rules and "
-                         "exceptions", key);
+                         "principals, rules and exceptions", key);
 }
 
 

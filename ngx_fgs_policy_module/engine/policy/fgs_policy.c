@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fgs_policy_int.h"
 
@@ -175,4 +176,85 @@ fgs_policy_decision_name(fgs_decision_e decision)
     }
 
     return names[decision];
+}
+
+
+/*
+ * The principals that name the caller (docs/policy-language.md,
+ * "Principals"): a name or id compared byte for byte with each list.
+ * At most 64 principals of a few entries each, once per request.
+ */
+
+uint64_t
+fgs_policy_principals(const fgs_policy_t *policy, const fgs_claims_t *claims)
+{
+    uint32_t                i, k, j, nwant;
+    uint64_t                mask;
+    const fgs_str_t        *want[2], *v;
+    const fgs_principal_t  *p;
+
+    mask = 0;
+
+    for (i = 0; i < policy->nprincipals; i++) {
+        p = &policy->principals[i];
+
+        for (k = 0; k < FGS_PRINCIPAL_KINDS; k++) {
+
+            switch (k) {
+
+            case FGS_PRINCIPAL_ACCESS_KEYS:
+                want[0] = &claims->access_key;
+                nwant = 1;
+                break;
+
+            case FGS_PRINCIPAL_USERS:
+                want[0] = &claims->user_name;
+                nwant = 1;
+                break;
+
+            case FGS_PRINCIPAL_USER_IDS:
+                want[0] = &claims->user_id;
+                nwant = 1;
+                break;
+
+            case FGS_PRINCIPAL_DOMAINS:
+                want[0] = &claims->domain_id;
+                want[1] = &claims->domain_name;
+                nwant = 2;
+                break;
+
+            default: /* FGS_PRINCIPAL_AGENCIES */
+                want[0] = &claims->agency;
+                nwant = 1;
+                break;
+            }
+
+            for (j = 0; j < p->n[k]; j++) {
+                v = &p->values[k][j];
+
+                if ((want[0]->len && want[0]->len == v->len
+                     && memcmp(want[0]->data, v->data, v->len) == 0)
+                    || (nwant == 2 && want[1]->len
+                        && want[1]->len == v->len
+                        && memcmp(want[1]->data, v->data, v->len) == 0))
+                {
+                    mask |= (uint64_t) 1 << i;
+                    goto next;
+                }
+            }
+        }
+
+    next:
+
+        continue;
+    }
+
+    return mask;
+}
+
+
+const char *
+fgs_policy_principal_name(const fgs_policy_t *policy, uint32_t i)
+{
+    return i < policy->nprincipals ? policy->principals[i].name : NULL;
 }

@@ -124,12 +124,48 @@ typedef struct {
 typedef struct fgs_rule_note_s  fgs_rule_note_t;
 
 struct fgs_rule_note_s {
-    const char         *rule;
-    const char         *field;      /* rewrites: the field */
-    const char         *action;     /* rewrites: "set", "set_default",
-                                       "remove"; waivers: exception id */
-    fgs_rule_note_t    *next;
+    const char             *rule;
+    const char             *field;      /* rewrites: the field */
+    const char             *action;     /* rewrites: "set", "set_default",
+                                           "remove"; waivers: exception
+                                           id */
+    const fgs_json_doc_t   *value_doc;  /* rewrites: the value written
+                                           ("set", "set_default"), the
+                                           node value_node of the
+                                           policy's own tape */
+    uint32_t                value_node;
+    fgs_rule_note_t        *next;
 };
+
+
+/*
+ * Who sent a request, as the policy's "principals" read it
+ * (docs/policy-language.md, "Principals"): what the credentials that
+ * FunctionGraph verifies name (engine/identity/fgs_identity.h reads
+ * them).  Empty strings name nothing.
+ */
+typedef struct {
+    fgs_str_t               access_key;
+    fgs_str_t               user_name;
+    fgs_str_t               user_id;
+    fgs_str_t               domain_id;
+    fgs_str_t               domain_name;
+    fgs_str_t               agency;
+} fgs_claims_t;
+
+/* principals of one policy: the bits of a 64-bit mask */
+#define FGS_POLICY_MAX_PRINCIPALS  64
+
+/*
+ * The principals whose lists name the caller, as a mask: bit i for the
+ * policy's principal i (file order).  0 for a caller none names.
+ */
+uint64_t fgs_policy_principals(const fgs_policy_t *policy,
+    const fgs_claims_t *claims);
+
+/* the name of principal i, or NULL when i is past the last */
+const char *fgs_policy_principal_name(const fgs_policy_t *policy,
+    uint32_t i);
 
 
 typedef struct {
@@ -139,6 +175,8 @@ typedef struct {
                                            "other" writes */
     fgs_mode_e              mode;       /* fgs_policy_mode, or UNSET */
     time_t                  now;        /* for exception expiry */
+    uint64_t                principals; /* the caller's, as
+                                           fgs_policy_principals() */
     unsigned                signed_body:1;  /* AK/SK signature covers the
                                                body (no UNSIGNED-PAYLOAD) */
 } fgs_eval_input_t;

@@ -45,7 +45,8 @@ static int fgs_eval_match(const fgs_match_t *m, fgs_subject_t *s,
 /* a match that is not given: tested before the call, the common case */
 #define fgs_eval_match_none(m)                                               \
     ((m)->nprojects == 0 && (m)->function == NULL && (m)->package == NULL   \
-     && (m)->version == NULL)
+     && (m)->version == NULL && (m)->principals == 0                         \
+     && (m)->not_principals == 0)
 
 static fgs_regex_result_e fgs_eval_part(const fgs_regex_t *re,
     fgs_subject_t *s, uint32_t part);
@@ -57,6 +58,9 @@ static void fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail,
     uint32_t rule, const char *action);
 static fgs_mode_e fgs_eval_mode(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule);
 static int fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s);
+static int fgs_eval_describe(fgs_eval_ctx_t *ctx, fgs_violations_t *list);
+static const fgs_rule_t *fgs_eval_rule_of(fgs_eval_ctx_t *ctx,
+    const char *id);
 static int fgs_eval_decide(fgs_eval_ctx_t *ctx);
 static char *fgs_eval_signed_fields(fgs_eval_ctx_t *ctx);
 static int fgs_eval_signed_msg(fgs_eval_ctx_t *ctx, const char *fields);
@@ -150,6 +154,14 @@ fgs_policy_eval(const fgs_policy_t *policy, const fgs_eval_input_t *in,
     /* only on the way to a denial: nothing for a request that passes */
 
     if (out->violations.n > 0 && fgs_eval_expired(&ctx, &subject) != FGS_OK)
+    {
+        return FGS_ERROR;
+    }
+
+    /* what the rules say of themselves, for the caller to act on */
+
+    if (fgs_eval_describe(&ctx, &out->violations) != FGS_OK
+        || fgs_eval_describe(&ctx, &out->audited) != FGS_OK)
     {
         return FGS_ERROR;
     }
@@ -248,7 +260,7 @@ fgs_eval_checks(fgs_eval_ctx_t *ctx, const fgs_check_t **checks,
         i = op_rules[j];
         rule = &ctx->policy->rules[i];
 
-        if (applies[i] == 0 || rule->nchecks == 0) {
+        if (applies[i] == 0 || (rule->nchecks == 0 && !rule->deny)) {
             continue;
         }
 
@@ -257,6 +269,25 @@ fgs_eval_checks(fgs_eval_ctx_t *ctx, const fgs_check_t **checks,
         sink.out = ((fgs_mode_e) applies[i] == FGS_MODE_AUDIT)
                    ? &ctx->out->audited : &ctx->out->violations;
         sink.failed = 0;
+
+        /*
+         * "deny": every request in the rule's scope is refused; the
+         * description, added by fgs_eval_describe(), says why
+         */
+
+        if (rule->deny
+            && fgs_violation_add(sink.out, ctx->a, rule->id, "",
+                                 rule->description ? "denied"
+                                 : "every request in this rule's scope "
+                                   "is denied")
+               != FGS_OK)
+        {
+            return FGS_ERROR;
+        }
+
+        if (rule->nchecks == 0) {
+            continue;
+        }
 
         if (fgs_check_all(checks[i], rule->nchecks,
                           fgs_view_root(ctx->in->doc, &ctx->root), &sink)
@@ -351,6 +382,79 @@ fgs_eval_expired(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
     }
 
     return FGS_OK;
+}
+
+
+/*
+ * A rule's description and remediation after each of its violations'
+ * messages (docs/policy-language.md, "Rules"): "MESSAGE (DESCRIPTION;
+ * see REMEDIATION)"; a "deny" rule's message is its description.
+ * Only on violations, so nothing for a request that passes.
+ */
+
+static int
+fgs_eval_describe(fgs_eval_ctx_t *ctx, fgs_violations_t *list)
+{
+    const char        *msg;
+    fgs_violation_t   *v;
+    const fgs_rule_t  *rule;
+
+    for (v = list->head; v != NULL; v = v->next) {
+
+        if (v->more || v->rule == NULL) {
+            continue;
+        }
+
+        rule = fgs_eval_rule_of(ctx, v->rule);
+
+        if (rule == NULL
+            || (rule->description == NULL && rule->remediation == NULL))
+        {
+            continue;
+        }
+
+        if (rule->deny && rule->description) {
+            /* the description is the reason */
+            msg = fgs_strcat(ctx->a, rule->description,
+                             rule->remediation ? " (see " : "",
+                             rule->remediation ? rule->remediation : "",
+                             rule->remediation ? ")" : "", NULL);
+
+        } else {
+            msg = fgs_strcat(ctx->a, v->message, " (",
+                             rule->description ? rule->description : "",
+                             rule->description && rule->remediation
+                             ? "; " : "",
+                             rule->remediation ? "see " : "",
+                             rule->remediation ? rule->remediation : "",
+                             ")", NULL);
+        }
+
+        if (msg == NULL) {
+            return FGS_ERROR;
+        }
+
+        v->message = msg;
+    }
+
+    return FGS_OK;
+}
+
+
+/* the rule whose id a violation names (the same pointer) */
+
+static const fgs_rule_t *
+fgs_eval_rule_of(fgs_eval_ctx_t *ctx, const char *id)
+{
+    uint32_t  r;
+
+    for (r = 0; r < ctx->policy->nrules; r++) {
+        if (ctx->policy->rules[r].id == id) {
+            return &ctx->policy->rules[r];
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -450,6 +554,14 @@ fgs_eval_match(const fgs_match_t *m, fgs_subject_t *s, int on_failure)
     uint32_t            i, n, later[3];
     fgs_regex_t        *re[3];
     fgs_regex_result_e  r;
+
+    /* who: from any of the principals, from none of the others */
+
+    if ((m->principals && (m->principals & s->principals) == 0)
+        || (m->not_principals & s->principals))
+    {
+        return 0;
+    }
 
     if (m->nprojects) {
         for (i = 0; i < m->nprojects; i++) {
@@ -551,6 +663,8 @@ fgs_eval_subject(fgs_eval_ctx_t *ctx, fgs_subject_t *s)
 
     memset(s, 0, sizeof(fgs_subject_t));
 
+    s->principals = ctx->in->principals;
+
     t = ctx->in->target;
 
     if (t != NULL) {
@@ -643,6 +757,8 @@ fgs_eval_note(fgs_eval_ctx_t *ctx, fgs_rule_note_t ***tail, uint32_t rule,
     note->rule = ctx->policy->rules[rule].id;
     note->field = NULL;
     note->action = action;
+    note->value_doc = NULL;
+    note->value_node = 0;
     note->next = NULL;
 
     **tail = note;

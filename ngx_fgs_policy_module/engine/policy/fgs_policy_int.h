@@ -173,6 +173,8 @@ typedef struct {
     fgs_regex_t             *function;
     fgs_regex_t             *package;
     fgs_regex_t             *version;
+    uint64_t                 principals;    /* "principal": any of them */
+    uint64_t                 not_principals;    /* "not_principal": none */
 } fgs_match_t;
 
 
@@ -189,6 +191,9 @@ typedef struct {
     uint32_t                 nchecks;
     fgs_mutation_t          *muts;          /* set_default, set, remove */
     uint32_t                 nmuts;
+    const char              *description;   /* NULL when not given */
+    const char              *remediation;   /* NULL when not given */
+    unsigned                 deny:1;        /* "deny": true */
     fgs_exception_t        **exceptions;    /* those that name this rule */
     const fgs_check_t      **narrowed;      /* by exception: the rule's
                                                checks as an exception
@@ -206,6 +211,28 @@ struct fgs_exception_s {
     time_t                   expires;
     fgs_match_t              match;
 };
+
+
+/*
+ * A named group of callers ("principals"): anyone any list names
+ * belongs to it.  domains name a domain by id or by name.
+ */
+
+typedef enum {
+    FGS_PRINCIPAL_ACCESS_KEYS = 0,
+    FGS_PRINCIPAL_USERS,
+    FGS_PRINCIPAL_USER_IDS,
+    FGS_PRINCIPAL_DOMAINS,
+    FGS_PRINCIPAL_AGENCIES,
+    FGS_PRINCIPAL_KINDS
+} fgs_principal_kind_e;
+
+
+typedef struct {
+    const char              *name;
+    fgs_str_t               *values[FGS_PRINCIPAL_KINDS];
+    uint32_t                 n[FGS_PRINCIPAL_KINDS];
+} fgs_principal_t;
 
 
 /*
@@ -239,6 +266,8 @@ struct fgs_policy_s {
     uint32_t                 nrules;
     fgs_exception_t         *exceptions;
     uint32_t                 nexceptions;
+    fgs_principal_t         *principals;
+    uint32_t                 nprincipals;
     const fgs_value_t       *empty_object;  /* {} for recreated parents */
     fgs_regex_t             *regexes;
     pcre2_match_context     *mctx;
@@ -346,6 +375,7 @@ typedef struct {
     fgs_str_t                project;
     fgs_str_t                parts[3];      /* function, package, version */
     uint8_t                  ascii[3];      /* 0 unknown, 1 ASCII, 2 not */
+    uint64_t                 principals;    /* the caller's */
 } fgs_subject_t;
 
 

@@ -285,6 +285,8 @@ fgs_mutate_note(fgs_eval_ctx_t *ctx, const fgs_rule_t *rule,
     note->rule = rule->id;
     note->field = m->path.text;
     note->action = fgs_mutate_names[m->action];
+    note->value_doc = m->value ? &m->value->doc : NULL;
+    note->value_node = m->value ? m->value->node : 0;
     note->next = NULL;
 
     *ctx->rewrites_tail = note;

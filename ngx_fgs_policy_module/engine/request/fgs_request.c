@@ -13,6 +13,7 @@
 #include "fgs_request.h"
 #include "fgs_error.h"
 #include "schema/fgs_schema.h"
+#include "audit/fgs_audit.h"
 
 
 static int fgs_request_in_fgs_path(const fgs_str_t *path);
@@ -41,6 +42,7 @@ fgs_request_concerns(const fgs_request_t *rq, fgs_target_t *t)
 int
 fgs_request_begin(const fgs_request_t *rq, fgs_verdict_t *v, fgs_alloc_t *a)
 {
+    int                  rc;
     fgs_target_result_e  res;
 
     memset(v, 0, sizeof(fgs_verdict_t));
@@ -67,8 +69,27 @@ fgs_request_begin(const fgs_request_t *rq, fgs_verdict_t *v, fgs_alloc_t *a)
         }
     }
 
+    /* who, for every governed request and its record */
+
+    rc = fgs_request_identity(rq, &v->identity, a);
+
+    if (rc == FGS_ERROR) {
+        return fgs_request_fail(v, "no memory");
+    }
+
+    v->identified = 1;
+
     if (res == FGS_TARGET_REJECT) {
         return fgs_request_refuse(v, 400, "FGSPOL.4002", v->target.error);
+    }
+
+    if (rc == FGS_DECLINED) {
+        return fgs_request_refuse(v, 401, "FGSPOL.4010",
+                   "the request carries more than one credential (an "
+                   "X-Auth-Token with an AK/SK signature, or two of "
+                   "either); send exactly one, so that the caller the "
+                   "policy decides for is the one FunctionGraph "
+                   "verifies");
     }
 
     if (rq->http3) {
@@ -310,6 +331,7 @@ static int
 fgs_request_evaluate(const fgs_request_t *rq, fgs_verdict_t *v,
     const fgs_json_doc_t *doc, fgs_alloc_t *scan, fgs_alloc_t *keep)
 {
+    int                cut;
     fgs_eval_t        *e;
     fgs_eval_input_t   in;
 
@@ -320,6 +342,7 @@ fgs_request_evaluate(const fgs_request_t *rq, fgs_verdict_t *v,
     in.doc = doc;
     in.mode = rq->mode;
     in.now = rq->now;
+    in.principals = v->identity.principals;
     in.signed_body = v->signed_body;
 
     e = &v->eval;
@@ -332,6 +355,28 @@ fgs_request_evaluate(const fgs_request_t *rq, fgs_verdict_t *v,
 
     v->evaluated = 1;
     v->decision = e->decision;
+
+    /*
+     * What the body changes, as forwarded (or as sent, when denied):
+     * made from the scan before its memory goes, kept in keep
+     */
+
+    if (doc != NULL
+        && (e->decision != FGS_DECISION_DENY || e->violations.n > 0))
+    {
+        cut = 0;
+
+        if (fgs_audit_changes(doc, v->op,
+                              e->decision == FGS_DECISION_REWRITE
+                              ? e->rewrites : NULL,
+                              keep, &v->changes, &cut)
+            != FGS_OK)
+        {
+            return fgs_request_fail(v, "no memory");
+        }
+
+        v->changes_cut = cut;
+    }
 
     switch (e->decision) {
 

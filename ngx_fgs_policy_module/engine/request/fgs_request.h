@@ -34,6 +34,7 @@
 #include "json/fgs_json.h"
 #include "target/fgs_target.h"
 #include "policy/fgs_policy.h"
+#include "identity/fgs_identity.h"
 
 
 /* what an Authorization header's SDK signature says */
@@ -58,9 +59,18 @@ typedef struct {
                                                    method, or empty */
     int64_t                 content_length;     /* -1: not given */
 
-    /* who: for the audit record, never for the decision */
+    /*
+     * Who: the credentials FunctionGraph verifies, for the principals
+     * of the policy and the audit record (fgs_request_identity.c)
+     */
     fgs_str_t               access_key;     /* of the first SDK signature */
     fgs_str_t               auth_token;     /* the first X-Auth-Token */
+    uint32_t                auth_tokens;    /* X-Auth-Token headers */
+    uint32_t                authorizations; /* Authorization headers */
+    uint32_t                security_tokens;    /* X-Security-Token */
+    const fgs_identity_t   *identity;       /* given whole (the CLI's
+                                               --identity): the headers'
+                                               credentials are not read */
 
     unsigned                aksk:1;         /* an SDK signature */
     unsigned                unsigned_payload:1;     /* it does not cover
@@ -92,6 +102,12 @@ typedef struct {
     fgs_decision_e          decision;
     unsigned                signed_body:1;  /* AK/SK covers the body */
     unsigned                evaluated:1;    /* the policy ran: eval */
+    unsigned                identified:1;   /* identity was read */
+    unsigned                changes_cut:1;
+
+    fgs_identity_t          identity;       /* who sent it */
+    fgs_str_t               changes;        /* for the audit record:
+                                               fgs_audit_changes() */
 
     /* FGS_NEXT_ANSWER */
     int                     status;
@@ -136,6 +152,17 @@ int fgs_request_body(const fgs_request_t *rq, fgs_verdict_t *v,
 
 /* whether an endpoint takes a JSON body (its model has one) */
 int fgs_request_takes_body(fgs_api_e api);
+
+/*
+ * Who sent the request (fgs_request_identity.c): the identity of its
+ * credentials, and the policy's principals it belongs to.  FGS_OK;
+ * FGS_DECLINED when the credentials are ambiguous (a token and a
+ * signature, two of either: id is then the first's, and
+ * fgs_request_begin() refuses the request with 401 FGSPOL.4010);
+ * FGS_ERROR when memory ran out.
+ */
+int fgs_request_identity(const fgs_request_t *rq, fgs_identity_t *id,
+    fgs_alloc_t *a);
 
 /* a refusal decided outside the engine (a body over the limit) */
 int fgs_request_too_large(const fgs_request_t *rq, fgs_verdict_t *v,

@@ -112,6 +112,14 @@ struct fgs_schema_field_s {
 
 
 /*
+ * A field whose value is a secret (user_data, encrypted_user_data,
+ * func_code.file): never quoted in a message, never in an audit
+ * record's "changes" (docs/audit.md, "What a record never holds").
+ */
+#define FGS_SCHEMA_SECRET      0x01
+
+
+/*
  * One object of the reference.  fields are sorted by the length of their
  * name, then by name (strcmp).
  */
@@ -158,6 +166,13 @@ extern const char *const  fgs_schema_create_code_types[];
  */
 int fgs_schema_validate(const fgs_json_doc_t *doc, fgs_api_e api,
     fgs_violations_t *out, fgs_alloc_t *a);
+
+/*
+ * The body an operation takes, as an object of the reference: what
+ * walkers that are not the validation (the audit's "changes") read;
+ * NULL for an operation without one.
+ */
+const fgs_schema_object_t *fgs_schema_body(fgs_op_e op);
 
 /* the index of the field of obj named exactly key, or -1 */
 int fgs_schema_find(const fgs_schema_object_t *obj, const char *key,
