@@ -268,7 +268,7 @@ for my $v (sha256_hex($nokms), 'unsigned-payload', 'UNSIGNED-PAYLOAD, x') {
 }
 
 # a token and a signature together: ambiguous credentials, refused before
-# the body (t/74-identity.t tests each such case)
+# the body (t/75-identity.t tests each such case)
 $r = $t->json_put(config_path('dev-reports'), $nokms, 'Authorization' => $AKSK);
 $t->is_fgs_error($r, 401, 'FGSPOL.4010',
                  'X-Auth-Token and an AK/SK signature together: 4010');
