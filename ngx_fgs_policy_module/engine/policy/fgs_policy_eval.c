@@ -969,8 +969,8 @@ fgs_eval_other(fgs_eval_ctx_t *ctx)
     v = (ctx->in->mode == FGS_MODE_AUDIT) ? &out->audited : &out->violations;
 
     if (fgs_violation_add(v, ctx->a, "other_writes", "",
-                          "writes outside code, config and create are "
-                          "denied by this policy") != FGS_OK)
+                          "writes that are no endpoint of the FunctionGraph "
+                          "API reference are denied by this policy") != FGS_OK)
     {
         return FGS_ERROR;
     }
@@ -991,8 +991,9 @@ fgs_eval_other(fgs_eval_ctx_t *ctx)
     out->status = 403;
     out->error_code = "FGSPOL.4030";
     out->error_msg = fgs_sprintf(ctx->a, "denied by policy: other_writes is "
-                                 "deny: %s is a write outside the code, "
-                                 "config and create operations", path);
+                                 "deny: %s is a write that no endpoint of "
+                                 "the FunctionGraph API reference is, so no "
+                                 "rule was written for it", path);
 
     return out->error_msg ? FGS_OK : FGS_ERROR;
 }
