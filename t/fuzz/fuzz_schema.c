@@ -3,13 +3,14 @@
  * Copyright (C) ngx_fgs_policy_module authors
  *
  * The API reference check on every body the scanner accepts.  The last
- * byte of the input chooses the operation (its value modulo 3: create,
- * code, config) and is dropped, except a final '}', which selects config
- * and stays part of the body, so that seeds are bodies as they are.
+ * byte of the input chooses the endpoint (below 0x80, its value modulo
+ * 3: create, code, config; from 0x80, every endpoint with a body in
+ * turn) and is dropped, except a final '}', which selects config and
+ * stays part of the body, so that seeds are bodies as they are.
  * fgs_schema_validate() must return OK with no violation or DECLINED with
  * at least one, each with a field, a one-line message and no rule, and
- * no message may quote a secret value (user_data, encrypted_user_data,
- * func_code.file).
+ * no message may quote the value of a field its model flags secret
+ * (user_data, encrypted_user_data, func_code.file, passwords, ...).
  */
 
 
@@ -19,21 +20,43 @@
 
 static int fuzz_schema_violations(const fgs_json_doc_t *doc,
     const fgs_violations_t *v, fgs_alloc_t *a);
+static int fuzz_schema_secrets(const fgs_json_doc_t *doc, uint32_t node,
+    const fgs_schema_object_t *obj, const fgs_violations_t *v,
+    fgs_alloc_t *a, int depth);
 static int fuzz_schema_secret(const fgs_json_doc_t *doc, uint32_t node,
     const fgs_violations_t *v, fgs_alloc_t *a);
-static fgs_op_e fuzz_schema_op(u_char c);
+static fgs_api_e fuzz_schema_api(u_char c);
 
 
-/* the op for the selector byte: CREATE, CODE, CONFIG by value mod 3 */
+/* the endpoint for the selector byte */
 
-static fgs_op_e
-fuzz_schema_op(u_char c)
+static fgs_api_e
+fuzz_schema_api(u_char c)
 {
-    static const fgs_op_e  ops[] = {
-        FGS_OP_CREATE, FGS_OP_CODE, FGS_OP_CONFIG
+    uint32_t   a, n, k;
+
+    static const fgs_api_e  first[] = {
+        FGS_API_FUNCTION_CREATE, FGS_API_FUNCTION_CODE,
+        FGS_API_FUNCTION_CONFIG
     };
 
-    return ops[c % 3];
+    if (c < 0x80) {
+        return first[c % 3];
+    }
+
+    for (a = 1, n = 0; a < FGS_API_COUNT; a++) {
+        n += (fgs_schema_model((fgs_api_e) a)->root != NULL);
+    }
+
+    k = (c - 0x80) % n;
+
+    for (a = 1; a < FGS_API_COUNT; a++) {
+        if (fgs_schema_model((fgs_api_e) a)->root != NULL && k-- == 0) {
+            break;
+        }
+    }
+
+    return (fgs_api_e) a;
 }
 
 
@@ -41,7 +64,7 @@ int
 fgs_fuzz_schema(const uint8_t *data, size_t size)
 {
     int               rc;
-    fgs_op_e          op;
+    fgs_api_e         api;
     fgs_arena_t       arena;
     fgs_json_doc_t    doc;
     fgs_violations_t  v;
@@ -50,7 +73,7 @@ fgs_fuzz_schema(const uint8_t *data, size_t size)
         return 0;
     }
 
-    op = fuzz_schema_op(data[size - 1]);
+    api = fuzz_schema_api(data[size - 1]);
 
     /* a '}' selector belongs to the body: seeds stay whole */
 
@@ -67,7 +90,7 @@ fgs_fuzz_schema(const uint8_t *data, size_t size)
 
     fgs_violations_init(&v);
 
-    rc = fgs_schema_validate(&doc, fgs_api_of(op, 0), &v, &arena.alloc);
+    rc = fgs_schema_validate(&doc, api, &v, &arena.alloc);
 
     if (rc == FGS_OK) {
         if (v.n != 0 || v.head != NULL) {
@@ -75,7 +98,10 @@ fgs_fuzz_schema(const uint8_t *data, size_t size)
         }
 
     } else if (rc == FGS_DECLINED) {
-        (void) fuzz_schema_violations(&doc, &v, &arena.alloc);
+        if (fuzz_schema_violations(&doc, &v, &arena.alloc) == 0) {
+            (void) fuzz_schema_secrets(&doc, 0, fgs_schema_model(api)->root,
+                                       &v, &arena.alloc, 0);
+        }
 
     } else {
         fuzz_fail(__FILE__, __LINE__, "fgs_schema_validate failed (no memory)");
@@ -91,7 +117,7 @@ static int
 fuzz_schema_violations(const fgs_json_doc_t *doc, const fgs_violations_t *v,
     fgs_alloc_t *a)
 {
-    uint32_t                n, more, node;
+    uint32_t                n, more;
     const fgs_violation_t  *vi;
 
     FUZZ_CHECK(v->n > 0 && v->head != NULL, "DECLINED without violations");
@@ -122,21 +148,66 @@ fuzz_schema_violations(const fgs_json_doc_t *doc, const fgs_violations_t *v,
                && (more == 0 || n == FGS_VIOLATIONS_MAX),
                "violation count differs from the list");
 
-    node = fgs_json_child(doc, 0, "user_data", 9);
-    if (fuzz_schema_secret(doc, node, v, a) != 0) {
-        return -1;
+    return 0;
+}
+
+
+/* every member of an object whose field is flagged secret, at any depth */
+
+static int
+fuzz_schema_secrets(const fgs_json_doc_t *doc, uint32_t node,
+    const fgs_schema_object_t *obj, const fgs_violations_t *v,
+    fgs_alloc_t *a, int depth)
+{
+    int                        k;
+    uint32_t                   c, i;
+    const fgs_json_node_t     *nd;
+    const fgs_schema_field_t  *f;
+
+    if (obj == NULL || depth > 8 || doc->nodes[node].type != FGS_JSON_OBJECT)
+    {
+        return 0;
     }
 
-    node = fgs_json_child(doc, 0, "encrypted_user_data", 19);
-    if (fuzz_schema_secret(doc, node, v, a) != 0) {
-        return -1;
-    }
+    for (c = doc->nodes[node].count ? node + 1 : FGS_NONE; c != FGS_NONE;
+         c = nd->next)
+    {
+        nd = &doc->nodes[c];
 
-    node = fgs_json_child(doc, 0, "func_code", 9);
-    if (node != FGS_NONE) {
-        node = fgs_json_child(doc, node, "file", 4);
-        if (fuzz_schema_secret(doc, node, v, a) != 0) {
-            return -1;
+        k = fgs_schema_find(obj, nd->key, nd->key_len);
+        if (k < 0) {
+            continue;
+        }
+
+        f = &obj->fields[k];
+
+        if (f->flags & FGS_SCHEMA_SECRET) {
+            if (fuzz_schema_secret(doc, c, v, a) != 0) {
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (f->object == NULL) {
+            continue;
+        }
+
+        if (nd->type == FGS_JSON_OBJECT) {
+            if (fuzz_schema_secrets(doc, c, f->object, v, a, depth + 1) != 0) {
+                return -1;
+            }
+
+        } else if (nd->type == FGS_JSON_ARRAY) {
+            for (i = nd->count ? c + 1 : FGS_NONE; i != FGS_NONE;
+                 i = doc->nodes[i].next)
+            {
+                if (fuzz_schema_secrets(doc, i, f->object, v, a, depth + 1)
+                    != 0)
+                {
+                    return -1;
+                }
+            }
         }
     }
 
