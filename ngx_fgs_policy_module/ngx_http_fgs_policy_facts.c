@@ -80,6 +80,11 @@ ngx_http_fgs_policy_read_facts(ngx_http_request_t *r,
     rq->max_body_size = flcf->max_body_size;
     rq->now = ngx_time();
 
+    /* "changes" are made only for an audit record that lists them */
+    rq->record_changes = (flcf->audit_log != NULL
+                          && flcf->audit_log != NGX_CONF_UNSET_PTR
+                          && flcf->audit_log->nelts > 0);
+
 #if (NGX_HTTP_V3)
     rq->http3 = (r->http_version == NGX_HTTP_VERSION_30);
 #endif

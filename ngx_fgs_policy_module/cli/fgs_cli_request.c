@@ -59,6 +59,7 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     req.target.data = (const u_char *) target;
     req.target.len = strlen(target);
     req.content_types = 1;
+    req.record_changes = 1;
     req.content_type.data = (const u_char *) "application/json";
     req.content_type.len = sizeof("application/json") - 1;
     req.content_length = rq->body ? (int64_t) rq->len : -1;

@@ -601,8 +601,9 @@ test_other(void)
        && strcmp(r.out.violations.head->rule, "other_writes") == 0,
        "other_writes deny: 403 FGSPOL.4030");
     is_str(r.out.error_msg, "denied by policy: other_writes is deny: "
-           "\"/v2/" TP_PROJECT "/fgs/triggers\" is a write outside the code, "
-           "config and create operations", "its error_msg");
+           "\"/v2/" TP_PROJECT "/fgs/triggers\" is a write that no endpoint "
+           "of the FunctionGraph API reference is, so no rule was written "
+           "for it", "its error_msg");
     tp_done(&r);
 
     tp_eval_in(&r, p, FGS_OP_OTHER, "fn", NULL, FGS_MODE_AUDIT, TP_NOW, 0);

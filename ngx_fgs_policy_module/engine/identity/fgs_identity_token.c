@@ -63,7 +63,12 @@ fgs_identity_token(const u_char *token, size_t len, time_t now,
         len--;
     }
 
-    if (len < 4 || len > FGS_IDENTITY_MAX_TOKEN) {
+    /*
+     * CMS signed data is a DER SEQUENCE: its first byte, 0x30, is 'M' in
+     * base64.  Anything else is no IAM token, and is not decoded.
+     */
+
+    if (len < 4 || len > FGS_IDENTITY_MAX_TOKEN || token[0] != 'M') {
         return FGS_DECLINED;
     }
 

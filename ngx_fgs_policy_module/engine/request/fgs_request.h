@@ -76,6 +76,9 @@ typedef struct {
     unsigned                unsigned_payload:1;     /* it does not cover
                                                        the body */
     unsigned                http3:1;
+    unsigned                record_changes:1;   /* an audit record will
+                                                   list them: make
+                                                   verdict.changes */
 
     /* the settings that govern it */
     const fgs_policy_t     *policy;
