@@ -30,7 +30,6 @@ use warnings;
 use Test::More;
 use File::Path ();
 
-our $TODO;
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
@@ -82,12 +81,6 @@ cmp_ok(scalar @writes, '>=', 40, scalar(@writes) . ' write endpoints');
 my %ops = map { ($_->{op} => 1) } @writes;
 cmp_ok(scalar keys %ops, '>=', 24, scalar(keys %ops) . ' operations');
 
-# fgs-policy eval --method picks the first endpoint of an operation with
-# that method: the others it cannot name (see the CLI checks below)
-my %first;
-for my $w (@writes) {
-    $w->{cli_addressable} = !$first{"$w->{method} $w->{op}"}++;
-}
 
 
 # --- the data file and the policy cover the whole table
@@ -275,8 +268,8 @@ sub cli_differences {
     my ($w, $project, $bytes, $resp) = @_;
 
     my @args = ('eval', $SURFACE_POLICY, '--op', $w->{op},
-                '--method', $w->{method}, '--project', $project,
-                '--urn', fn_urn($project));
+                '--method', $w->{method}, '--path', $w->{path},
+                '--project', $project, '--urn', fn_urn($project));
     if (defined $bytes) {
         my $f = "$tmp/body-" . ++$ncli . '.json';
         FgsTest::spew($f, $bytes);
@@ -307,28 +300,11 @@ sub cli_differences {
     return @diff;
 }
 
-my (%todo_diff, @todo_order);
 for my $d (@decided) {
     my ($w, $what, $project, $bytes, $resp) = @$d;
     my @diff = cli_differences($w, $project, $bytes, $resp);
 
-    if ($w->{cli_addressable}) {
-        ok(!@diff, "fgs-policy eval decides $w->{key}, $what, as nginx")
-            or diag(join "\n", @diff);
-    } else {
-        push @todo_order, $w->{key} unless $todo_diff{ $w->{key} };
-        push @{ $todo_diff{ $w->{key} } }, map { "$what: $_" } @diff;
-    }
-}
-
-# fgs-policy eval --method takes the first endpoint of the operation with
-# that method (fgs_api_of()): these it cannot name, and it decides another
-# endpoint's request in their place
-for my $key (@todo_order) {
-    my @diff = @{ $todo_diff{$key} };
-    local $TODO = "fgs-policy eval cannot name $key: --op and --method "
-                  . 'take the operation\'s first endpoint of that method';
-    ok(!@diff, "fgs-policy eval decides every request of $key as nginx")
+    ok(!@diff, "fgs-policy eval decides $w->{key}, $what, as nginx")
         or diag(join "\n", @diff);
 }
 

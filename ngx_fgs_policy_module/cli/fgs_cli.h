@@ -38,6 +38,10 @@ typedef struct {
     fgs_op_e            op;
     fgs_method_e        method;         /* of the operation's endpoints;
                                            0: its first (its create) */
+    const char         *path;           /* the endpoint's path as the
+                                           reference writes it, when the
+                                           method does not tell it, or
+                                           NULL */
     const char         *urn;            /* or NULL (create) */
     const char         *project;        /* NULL: the URN's */
     time_t              now;
@@ -82,6 +86,7 @@ int fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
 int fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     const fgs_cli_result_t *res, fgs_alloc_t *a, fgs_policy_print_pt print,
     void *data);
+fgs_api_e fgs_cli_api(const fgs_cli_request_t *rq);
 int fgs_cli_parse_op(const char *s, fgs_op_e *op);
 int fgs_cli_parse_method(const char *s, fgs_method_e *m);
 int fgs_cli_parse_mode(const char *s, fgs_mode_e *mode);

@@ -52,7 +52,8 @@ static void fgs_cli_eval_explain(void *data, const char *line);
 
 
 static const char  fgs_cli_eval_usage[] =
-    "usage: fgs-policy eval POLICY --op OPERATION [--method METHOD] --urn URN\n"
+    "usage: fgs-policy eval POLICY --op OPERATION [--method METHOD]\n"
+    "           [--path PATH] --urn URN\n"
     "           [--project P] [--now RFC3339] [--mode enforce|audit]\n"
     "           [--signed] [--identity K=V,...] [--headers FILE]\n"
     "           [--out FILE] [--explain] [BODY.json | -]\n"
@@ -188,6 +189,11 @@ fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
                 continue;
             }
 
+            if (strcmp(opt, "--path") == 0) {
+                a->rq.path = argv[i];
+                continue;
+            }
+
             if (strcmp(opt, "--mode") == 0
                 && fgs_cli_parse_mode(argv[i], &a->rq.mode) == FGS_OK)
             {
@@ -244,7 +250,7 @@ fgs_cli_eval_args(int argc, char **argv, fgs_cli_eval_args_t *a, int *code)
 
     if (a->policy_path == NULL || a->rq.op == FGS_OP_NONE
         || (a->body_path == NULL && a->rq.op != FGS_OP_OTHER
-            && fgs_request_takes_body(fgs_api_of(a->rq.op, a->rq.method))))
+            && fgs_request_takes_body(fgs_cli_api(&a->rq))))
     {
         fprintf(stderr, "%s", fgs_cli_eval_usage);
         return FGS_DECLINED;

@@ -37,7 +37,7 @@ static const fgs_cli_help_t  fgs_cli_helps[] = {
 
     { "eval",
       "usage: fgs-policy eval POLICY --op OPERATION [--method METHOD]\n"
-      "           [--urn URN] [--project P] [--now RFC3339]\n"
+      "           [--path PATH] [--urn URN] [--project P] [--now RFC3339]\n"
       "           [--mode enforce|audit] [--signed] [--out FILE]\n"
       "           [--explain] [BODY.json | -]\n"
       "\n"
@@ -49,6 +49,8 @@ static const fgs_cli_help_t  fgs_cli_helps[] = {
       "             ... or other (fgs-policy endpoints lists them)\n"
       "  --method   POST, PUT or DELETE: which of the operation's\n"
       "             endpoints (default: its first, its create)\n"
+      "  --path     the endpoint's path as fgs-policy endpoints prints it,\n"
+      "             when the method does not tell it\n"
       "  --urn      the function URN of the request target\n"
       "  --project  the project of the path (default: the URN's)\n"
       "  --now      the time of the request, for exception expiry\n"

@@ -45,7 +45,7 @@ fgs_cli_run(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     }
 
     if (rq->op != FGS_OP_OTHER && rq->body == NULL
-        && fgs_request_takes_body(fgs_api_of(rq->op, rq->method)))
+        && fgs_request_takes_body(fgs_cli_api(rq)))
     {
         snprintf(err, errlen, "a %s request needs a body",
                  fgs_op_name(rq->op));
@@ -179,11 +179,12 @@ fgs_cli_target(const fgs_cli_request_t *rq, fgs_alloc_t *a,
         return *ptarget ? FGS_OK : FGS_ERROR;
     }
 
-    api = fgs_api_of(rq->op, rq->method);
+    api = fgs_cli_api(rq);
 
     if (api == FGS_API_NONE) {
-        snprintf(err, errlen, "the %s operation has no %s endpoint",
-                 fgs_op_name(rq->op), fgs_method_name(rq->method));
+        snprintf(err, errlen, "the %s operation has no %s endpoint%s%s",
+                 fgs_op_name(rq->op), fgs_method_name(rq->method),
+                 rq->path ? " " : "", rq->path ? rq->path : "");
         return FGS_DECLINED;
     }
 
@@ -263,6 +264,35 @@ fgs_cli_explain(const fgs_policy_t *policy, const fgs_cli_request_t *rq,
     in.signed_body = v->signed_body;
 
     return fgs_policy_explain(policy, &in, &v->eval, a, print, data);
+}
+
+
+/*
+ * The endpoint of the request: the operation's one of rq->method and
+ * rq->path ("fgs-policy endpoints" prints them), or its first.
+ */
+
+fgs_api_e
+fgs_cli_api(const fgs_cli_request_t *rq)
+{
+    char      path[160];
+    uint32_t  a;
+
+    if (rq->path == NULL) {
+        return fgs_api_of(rq->op, rq->method);
+    }
+
+    for (a = 1; a < FGS_API_COUNT; a++) {
+        if (fgs_apis[a].op == rq->op
+            && (rq->method == 0 || fgs_apis[a].method == rq->method)
+            && strcmp(fgs_api_path((fgs_api_e) a, path, sizeof(path)),
+                      rq->path) == 0)
+        {
+            return (fgs_api_e) a;
+        }
+    }
+
+    return FGS_API_NONE;
 }
 
 

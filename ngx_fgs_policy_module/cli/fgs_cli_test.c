@@ -150,8 +150,8 @@ static void fgs_case_xml(FILE *f, const char *s);
 
 
 static const char *const  fgs_case_top_keys[] = {
-    "description", "op", "method", "urn", "project", "now", "mode", "signed",
-    "body", "body_file", "identity", "headers", "expect", NULL
+    "description", "op", "method", "path", "urn", "project", "now", "mode",
+    "signed", "body", "body_file", "identity", "headers", "expect", NULL
 };
 
 static const char *const  fgs_case_expect_keys[] = {
@@ -1021,6 +1021,8 @@ fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
         return FGS_DECLINED;
     }
 
+    rq->path = json_string_value(json_object_get(c->json, "path"));
+
     v = json_object_get(c->json, "urn");
     rq->urn = json_string_value(v);
 
@@ -1149,7 +1151,7 @@ fgs_case_request(fgs_case_t *c, fgs_cli_request_t *rq, u_char **body)
         rq->len = len;
 
     } else if (rq->op != FGS_OP_OTHER
-               && fgs_request_takes_body(fgs_api_of(rq->op, rq->method)))
+               && fgs_request_takes_body(fgs_cli_api(rq)))
     {
         fgs_case_problem(c, "malformed: a %s case needs \"body\" or "
                          "\"body_file\"", fgs_op_name(rq->op));

@@ -43,6 +43,7 @@
 #define FGS_AUDIT_CAP_ID        64
 #define FGS_AUDIT_CAP_CLIENT    64
 #define FGS_AUDIT_CAP_METHOD    16
+#define FGS_AUDIT_CAP_OP        32      /* "workflow_execution" is 18 */
 #define FGS_AUDIT_CAP_URI       1024
 #define FGS_AUDIT_CAP_PROJECT   64
 #define FGS_AUDIT_CAP_URN       512
@@ -241,7 +242,7 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
                       FGS_AUDIT_CAP_URI);
     fgs_audit_cstr_lit(o, ",\"operation\":",
                        rec->op == FGS_OP_NONE ? NULL : fgs_op_name(rec->op),
-                       16);
+                       FGS_AUDIT_CAP_OP);
     fgs_audit_str_lit(o, ",\"project_id\":", rec->project_id.data,
                       rec->project_id.len, FGS_AUDIT_CAP_PROJECT);
     fgs_audit_str_lit(o, ",\"function_urn\":", rec->function_urn.data,
