@@ -175,6 +175,41 @@ sub is_audited {
        "$name: forwarded is " . (($decision =~ /^(deny|error)$/) ? 'false' : 'true'));
 }
 
+# The record's "changes": the body's fields under their API names, each
+# one of the body's, and no secret of the models (the code, an import's
+# package, a tracing secret key, a test event's content) in it or anywhere
+# in the audit file.
+my %SECRET = map { $_ => 1 } qw(file file_code tracing_sk content user_data
+                                encrypted_user_data db_password
+                                kafka_password access_password);
+
+sub secrets_of {
+    my ($v) = @_;
+    return () unless ref $v eq 'HASH' || ref $v eq 'ARRAY';
+    return map { secrets_of($_) } @$v if ref $v eq 'ARRAY';
+    return map { ($SECRET{$_} && !ref $v->{$_} && length($v->{$_}) >= 8)
+                 ? $v->{$_} : secrets_of($v->{$_}) } keys %$v;
+}
+
+sub changes_of {
+    my ($t, $r, $bytes) = @_;
+
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $rec = audit_record($t, $r->header('x-fgs-request-id') // '') // {};
+    my $body = json_decode($bytes);
+    my $ch = $rec->{changes};
+    ok(ref $ch eq 'HASH' && !grep({ !exists $body->{$_} } keys %$ch),
+       'its record lists the changed fields under their API names')
+        or diag(explain $ch);
+    ok(keys(%$body) == 0 || keys(%{ $ch // {} }) > 0
+       || !grep({ !$SECRET{$_} } keys %$body),
+       'and the body\'s non-secret fields are there');
+    my $audit = FgsTest::slurp($t->prefix . '/logs/audit.log');
+    for my $s (secrets_of($body)) {
+        ok(index($audit, $s) < 0, "no secret value in the audit file");
+    }
+}
+
 my $CONF = <<'CONF';
     fgs_policy %%POLICY%%;
     fgs_policy_audit_log %%PREFIX%%/logs/audit.log buffer=0;
@@ -230,6 +265,7 @@ for my $w (@writes) {
         is($rec && $rec->{raw}{operation}, $op, "the mock served it as $op")
             if $rec && defined $rec->{raw}{operation};
         is_audited($t, $r, $op, 'allow', 'allowed');
+        changes_of($t, $r, $bytes) if defined $bytes;
         push @decided, [ $w, 'allowed', ALLOW_PROJECT, $bytes, $r ];
 
         # bodies that break the model
