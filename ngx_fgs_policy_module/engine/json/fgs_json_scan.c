@@ -37,11 +37,10 @@
 
 
 /*
- * The first allocation holds the node array and room for key copies.
- * A small body gets room for one node per 32 bytes (a 1 KB /config body
- * has about one per 36) and for keys of a third of its length (about a
- * third of such a body is key bytes); larger bodies start at 64 nodes
- * and 4 KB of keys, and either part grows when it is full.
+ * The first node array holds one node per 32 bytes of a small body (a
+ * 1 KB /config body has about one per 36); larger bodies start at 64
+ * nodes, and the array grows when it is full.  Room for the copies of
+ * escaped keys is taken when the first one comes, up to 4 KB at a time.
  */
 #define FGS_JSON_FIRST_NODES  64
 #define FGS_JSON_KEY_CHUNK    4096
@@ -86,9 +85,8 @@ typedef struct {
     uint32_t            n;
     uint32_t            cap;
     uint32_t            max;        /* fgs_json_max_values() of the body */
-    unsigned            nodes_own:1;    /* nodes is an allocation of its
-                                           own (not the first block) */
-    u_char             *kpos;       /* free room for key copies */
+    u_char             *kpos;       /* free room for copies of escaped
+                                       keys */
     u_char             *kend;
     const fgs_base64_run_t  *runs;  /* known plain bytes, in order */
     uint32_t            nruns;
@@ -113,10 +111,14 @@ static fgs_json_node_t *fgs_json_scan_node(fgs_json_scan_t *st,
 static void fgs_json_scan_open(fgs_json_scan_t *st, u_char close);
 static fgs_json_scan_state_e fgs_json_scan_close(fgs_json_scan_t *st,
     const u_char *p);
-static const u_char *fgs_json_scan_string(fgs_json_scan_t *st,
+static inline const u_char *fgs_json_scan_string(fgs_json_scan_t *st,
+    const u_char *p, uint8_t *flags);
+static const u_char *fgs_json_scan_string_rest(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
 static const u_char *fgs_json_scan_plain(fgs_json_scan_t *st,
     const u_char *p);
+static inline const u_char *fgs_json_scan_skip(const u_char *p,
+    const u_char *end);
 static const u_char *fgs_json_scan_escape(fgs_json_scan_t *st,
     const u_char *p, uint8_t *flags);
 static const u_char *fgs_json_scan_number(fgs_json_scan_t *st,
@@ -124,7 +126,7 @@ static const u_char *fgs_json_scan_number(fgs_json_scan_t *st,
 static const u_char *fgs_json_scan_literal(fgs_json_scan_t *st,
     const u_char *p, uint8_t *type);
 static const char *fgs_json_scan_key(fgs_json_scan_t *st, const u_char *s,
-    size_t len, uint8_t flags, uint32_t *key_len);
+    size_t len, uint32_t *key_len);
 static int fgs_json_scan_key_room(fgs_json_scan_t *st, size_t len);
 static int fgs_json_scan_first(fgs_json_scan_t *st);
 static int fgs_json_scan_grow(fgs_json_scan_t *st);
@@ -366,7 +368,6 @@ fgs_json_scan_init(fgs_json_scan_t *st, fgs_json_doc_t *doc,
     st->n = 0;
     st->cap = 0;
     st->max = fgs_json_max_values(len);
-    st->nodes_own = 0;
     st->kpos = NULL;
     st->kend = NULL;
     st->runs = doc->runs ? doc->runs->run : NULL;
@@ -451,14 +452,30 @@ fgs_json_scan_member(fgs_json_scan_t *st, const u_char *p)
     nd = &st->nodes[st->n];
     nd->member = (uint32_t) (p - st->body);
 
-    nd->key = fgs_json_scan_key(st, p + 1, q - p - 1, flags, &klen);
-    if (nd->key == NULL) {
-        st->rc = FGS_ERROR;
-        return NULL;
+    /*
+     * A key without escapes is its bytes in the body, as most are; a copy
+     * of each cost about 1,000 instructions of a 1 KB /config scan (make
+     * bench-profile).  The empty key is "", whose first byte readers may
+     * take (fgs_path_hash()).
+     */
+
+    klen = (uint32_t) (q - p - 1);
+
+    if (flags & FGS_JSON_ESCAPED) {
+        nd->key = fgs_json_scan_key(st, p + 1, klen, &klen);
+        if (nd->key == NULL) {
+            st->rc = FGS_ERROR;
+            return NULL;
+        }
+
+        nd->flags = FGS_JSON_KEY_ESCAPED;
+
+    } else {
+        nd->key = klen ? (const char *) p + 1 : "";
+        nd->flags = 0;
     }
 
     nd->key_len = klen;
-    nd->flags = (flags & FGS_JSON_ESCAPED) ? FGS_JSON_KEY_ESCAPED : 0;
 
     f = &st->frames[st->top - 1];
 
@@ -676,21 +693,43 @@ fgs_json_scan_close(fgs_json_scan_t *st, const u_char *p)
  * closing quote and sets FGS_JSON_ESCAPED and FGS_JSON_NONASCII (the
  * latter also for escapes of non-ASCII characters, as the value has
  * them), or NULL with the error set.
+ *
+ * Most strings of a body are plain bytes up to their closing quote: that
+ * case is decided here, inline in the caller, and everything else
+ * (escapes, UTF-8, errors) goes on in fgs_json_scan_string_rest().  With
+ * one function for both, its set-up and return cost about 14 instructions
+ * per string, 700 of a 1 KB /config scan (make bench-profile).
  */
 
-static const u_char *
+static inline const u_char *
 fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
+{
+    *flags = 0;
+
+    p = st->nruns ? fgs_json_scan_plain(st, p)
+                  : fgs_json_scan_skip(p, st->end);
+
+    if (p < st->end && *p == '"') {
+        return p;
+    }
+
+    return fgs_json_scan_string_rest(st, p, flags);
+}
+
+
+/* the rest of a string, p at its first byte that is not plain, or end */
+
+static const u_char *
+fgs_json_scan_string_rest(fgs_json_scan_t *st, const u_char *p,
+    uint8_t *flags)
 {
     int            n;
     u_char         ch;
     const u_char  *end;
 
     end = st->end;
-    *flags = 0;
 
     for ( ;; ) {
-        p = st->nruns ? fgs_json_scan_plain(st, p)
-                      : fgs_json_scan_plain_end(p, end);
 
         if (p == end) {
             fgs_json_scan_fail(st, end, "the body ends inside a string");
@@ -709,10 +748,7 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
                 return NULL;
             }
 
-            continue;
-        }
-
-        if (ch >= 0x80) {
+        } else if (ch >= 0x80) {
             n = fgs_json_utf8_seq(p, end);
 
             if (n < 0) {
@@ -722,12 +758,15 @@ fgs_json_scan_string(fgs_json_scan_t *st, const u_char *p, uint8_t *flags)
 
             *flags |= FGS_JSON_NONASCII;
             p += n;
-            continue;
+
+        } else {
+            fgs_json_scan_fail(st, p, "a control character (byte 0x%02x) "
+                               "in a string must be escaped", ch);
+            return NULL;
         }
 
-        fgs_json_scan_fail(st, p, "a control character (byte 0x%02x) in a "
-                           "string must be escaped", ch);
-        return NULL;
+        p = st->nruns ? fgs_json_scan_plain(st, p)
+                      : fgs_json_scan_skip(p, end);
     }
 }
 
@@ -755,7 +794,7 @@ fgs_json_scan_plain(fgs_json_scan_t *st, const u_char *p)
         }
 
         if (st->run == st->nruns) {
-            return fgs_json_scan_plain_end(p, st->end);
+            return fgs_json_scan_skip(p, st->end);
         }
 
         run = &st->runs[st->run];
@@ -766,7 +805,7 @@ fgs_json_scan_plain(fgs_json_scan_t *st, const u_char *p)
         }
 
         lim = st->body + run->start;
-        q = fgs_json_scan_plain_end(p, lim);
+        q = fgs_json_scan_skip(p, lim);
 
         if (q < lim) {
             return q;
@@ -785,10 +824,12 @@ fgs_json_scan_plain(fgs_json_scan_t *st, const u_char *p)
  * end in the first block, yet with the table alone a /config scan takes
  * a quarter more instructions, and a long string that is not base64 six
  * times as long (make bench-scan, built with and without FGS_NO_SIMD).
+ * It is inline in the scanner; fgs_json_scan_plain_end() is the same for
+ * the tests.
  */
 
-const u_char *
-fgs_json_scan_plain_end(const u_char *p, const u_char *end)
+static inline const u_char *
+fgs_json_scan_skip(const u_char *p, const u_char *end)
 {
 #if (FGS_JSON_SCAN_SSE2)
     int      m;
@@ -817,6 +858,13 @@ fgs_json_scan_plain_end(const u_char *p, const u_char *end)
     }
 
     return p;
+}
+
+
+const u_char *
+fgs_json_scan_plain_end(const u_char *p, const u_char *end)
+{
+    return fgs_json_scan_skip(p, end);
 }
 
 
@@ -1013,36 +1061,28 @@ fgs_json_scan_literal(fgs_json_scan_t *st, const u_char *p, uint8_t *type)
 
 
 /*
- * Copies a key, unescaped and NUL-terminated, into the room for keys.
- * That room is part of the first allocation and later comes a few
- * kilobytes at a time: keys are short, and all the keys of a body take
- * less room than the body.
+ * Copies an escaped key, unescaped, into the room for keys, which comes
+ * a few kilobytes at a time: keys are short, and all the keys of a body
+ * take less room than the body.  An unescaped key is never longer than
+ * the escaped one.
  */
 
 static const char *
 fgs_json_scan_key(fgs_json_scan_t *st, const u_char *s, size_t len,
-    uint8_t flags, uint32_t *key_len)
+    uint32_t *key_len)
 {
     u_char  *d, *last;
 
-    if ((size_t) (st->kend - st->kpos) < len + 1) {
+    if ((size_t) (st->kend - st->kpos) < len) {
         if (fgs_json_scan_key_room(st, len) != FGS_OK) {
             return NULL;
         }
     }
 
     d = st->kpos;
+    last = fgs_json_utf8_unescape(d, s, len);
 
-    if (flags & FGS_JSON_ESCAPED) {
-        last = fgs_json_utf8_unescape(d, s, len);
-
-    } else {
-        memcpy(d, s, len);
-        last = d + len;
-    }
-
-    *last = '\0';
-    st->kpos = last + 1;
+    st->kpos = last;
     *key_len = (uint32_t) (last - d);
 
     return (const char *) d;
@@ -1057,8 +1097,8 @@ fgs_json_scan_key_room(fgs_json_scan_t *st, size_t len)
     size = st->doc->len < FGS_JSON_KEY_CHUNK
            ? st->doc->len : FGS_JSON_KEY_CHUNK;
 
-    if (size < len + 1) {
-        size = len + 1;
+    if (size < len) {
+        size = len;
     }
 
     st->kpos = st->a->alloc(st->a->data, size);
@@ -1073,40 +1113,29 @@ fgs_json_scan_key_room(fgs_json_scan_t *st, size_t len)
 
 
 /*
- * The node array and the first room for keys, in one allocation sized
- * from the body: a 1 KB body takes about 2.2 KB, a large one 7 KB.
+ * The first node array, sized from the body: a 1 KB body takes about
+ * 1.9 KB, a large one 3 KB.
  */
 
 static int
 fgs_json_scan_first(fgs_json_scan_t *st)
 {
-    size_t   len, nodes, keys;
-    u_char  *p;
+    size_t  nodes;
 
-    len = st->doc->len;
-
-    nodes = len / 32 + 8;
+    nodes = st->doc->len / 32 + 8;
     if (nodes > FGS_JSON_FIRST_NODES) {
         nodes = FGS_JSON_FIRST_NODES;
     }
 
-    keys = len / 3 + 32;
-    if (keys > FGS_JSON_KEY_CHUNK) {
-        keys = FGS_JSON_KEY_CHUNK;
-    }
-
     /* one node more than cap: the member whose key is being read */
 
-    p = st->a->alloc(st->a->data,
-                     (nodes + 1) * sizeof(fgs_json_node_t) + keys);
-    if (p == NULL) {
+    st->nodes = st->a->alloc(st->a->data,
+                             (nodes + 1) * sizeof(fgs_json_node_t));
+    if (st->nodes == NULL) {
         return FGS_ERROR;
     }
 
-    st->nodes = (fgs_json_node_t *) p;
     st->cap = (uint32_t) nodes;
-    st->kpos = p + (nodes + 1) * sizeof(fgs_json_node_t);
-    st->kend = st->kpos + keys;
 
     return FGS_OK;
 }
@@ -1114,9 +1143,8 @@ fgs_json_scan_first(fgs_json_scan_t *st)
 
 /*
  * The node array doubles, with room for one node more than cap as at
- * first.  The array it replaces is given back where the region can (all
- * but the first, which shares its block with the first keys): a scan
- * holds one array, not every size it went through.
+ * first.  The array it replaces is given back where the region can: a
+ * scan holds one array, not every size it went through.
  *
  * It never grows past st->max, and the step before the last stops at
  * half of it, so that the old and the new array together hold at most
@@ -1150,12 +1178,11 @@ fgs_json_scan_grow(fgs_json_scan_t *st)
 
     memcpy(nodes, st->nodes, (st->n + 1) * sizeof(fgs_json_node_t));
 
-    if (st->nodes_own && st->a->free) {
+    if (st->a->free) {
         st->a->free(st->a->data, st->nodes);
     }
 
     st->nodes = nodes;
-    st->nodes_own = 1;
     st->cap = cap;
 
     return FGS_OK;
