@@ -199,7 +199,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
     const fgs_base64_runs_t *runs, fgs_alloc_t *a)
 {
     u_char                  ch;
-    const u_char           *p, *comma;
+    const u_char           *p, *end, *comma;
     fgs_json_scan_t         st;
     fgs_json_frame_t       *f;
     fgs_json_scan_state_e   state;
@@ -214,15 +214,22 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
 
     state = sw_start;
     comma = NULL;
+    p = body;
+    end = st.end;
 
-    for (p = body; p < st.end; p++) {
-        ch = *p;
+    for ( ;; ) {
 
         /* whitespace may come before and after every token */
 
-        if (fgs_json_scan_ws[ch]) {
-            continue;
+        while (p < end && fgs_json_scan_ws[*p]) {
+            p++;
         }
+
+        if (p == end) {
+            break;
+        }
+
+        ch = *p;
 
         switch (state) {
 
@@ -235,6 +242,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
                 return FGS_ERROR;
             }
 
+            p++;
             state = sw_object;
             break;
 
@@ -248,6 +256,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
                 }
 
                 state = fgs_json_scan_close(&st, p);
+                p++;
                 break;
             }
 
@@ -263,10 +272,11 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
             if (ch != ':') {
                 return fgs_json_scan_fail(&st, p, "unexpected %s after a "
                                           "key; expected ':'",
-                                          fgs_json_scan_char(p, st.end,
+                                          fgs_json_scan_char(p, end,
                                                              doc->error_buf));
             }
 
+            p++;
             state = sw_value;
             break;
 
@@ -280,6 +290,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
                 }
 
                 state = fgs_json_scan_close(&st, p);
+                p++;
                 break;
             }
 
@@ -299,13 +310,14 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
             f = &st.frames[st.top - 1];
 
             if (ch == ',') {
-                comma = p;
+                comma = p++;
                 state = (f->close == '}') ? sw_member : sw_element;
                 break;
             }
 
             if (ch == f->close) {
                 state = fgs_json_scan_close(&st, p);
+                p++;
                 break;
             }
 
@@ -316,14 +328,14 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
 
             return fgs_json_scan_fail(&st, p, "unexpected %s after a "
                                       "value; expected ',' or '%c'",
-                                      fgs_json_scan_char(p, st.end,
+                                      fgs_json_scan_char(p, end,
                                                          doc->error_buf),
                                       f->close);
 
         case sw_end:
             return fgs_json_scan_fail(&st, p, "unexpected %s after the "
                                       "JSON object",
-                                      fgs_json_scan_char(p, st.end,
+                                      fgs_json_scan_char(p, end,
                                                          doc->error_buf));
         }
     }
@@ -419,7 +431,7 @@ fgs_json_scan_root(fgs_json_scan_t *st, const u_char *p)
 /*
  * A member's key, p where it must start: its node, nodes[n], gets the
  * key, which is checked against the object's earlier keys.  Returns the
- * key's closing quote, or NULL with st->rc set.
+ * byte after the key's closing quote, or NULL with st->rc set.
  */
 
 static const u_char *
@@ -483,7 +495,7 @@ fgs_json_scan_member(fgs_json_scan_t *st, const u_char *p)
                               nd->key, klen, &dup, st->a))
     {
     case FGS_OK:
-        return q;
+        return q + 1;
 
     case FGS_DECLINED:
         fgs_json_scan_dup(st, p, nd->key, klen);
@@ -516,9 +528,9 @@ fgs_json_scan_element(fgs_json_scan_t *st, const u_char *p)
 
 
 /*
- * A value, p at its first byte, in the container on top.  Returns
- * its last byte (a container's opening bracket) and the state after it,
- * or NULL with st->rc set.
+ * A value, p at its first byte, in the container on top.  Returns the
+ * byte after it (after a container's opening bracket) and the state
+ * after it, or NULL with st->rc set.
  */
 
 static const u_char *
@@ -547,19 +559,19 @@ fgs_json_scan_value(fgs_json_scan_t *st, const u_char *p,
         nd->type = FGS_JSON_STRING;
         nd->flags |= flags;
         nd->len = (uint32_t) (q + 1 - p);
-        return q;
+        return q + 1;
 
     case '{':
         nd->type = FGS_JSON_OBJECT;
         fgs_json_scan_open(st, '}');
         *state = sw_object;
-        return p;
+        return p + 1;
 
     case '[':
         nd->type = FGS_JSON_ARRAY;
         fgs_json_scan_open(st, ']');
         *state = sw_array;
-        return p;
+        return p + 1;
 
     case '-':
     case '0': case '1': case '2': case '3': case '4':
@@ -570,7 +582,7 @@ fgs_json_scan_value(fgs_json_scan_t *st, const u_char *p,
         }
 
         nd->len = (uint32_t) (q - p);
-        return q - 1;
+        return q;
 
     case 't':
     case 'f':
@@ -581,7 +593,7 @@ fgs_json_scan_value(fgs_json_scan_t *st, const u_char *p,
         }
 
         nd->len = (uint32_t) (q - p);
-        return q - 1;
+        return q;
 
     case '/':
         fgs_json_scan_fail(st, p, "comments are not allowed in JSON");
