@@ -92,6 +92,7 @@ typedef struct {
     uint32_t            nruns;
     uint32_t            run;        /* the first that may lie ahead */
     uint32_t            top;        /* open containers: frames[0 .. top) */
+    fgs_json_frame_t   *f;          /* the one on top, frames[top - 1] */
     int                 rc;         /* why a helper returned NULL */
     fgs_json_frame_t    frames[FGS_JSON_MAX_DEPTH + 1];
 } fgs_json_scan_t;
@@ -307,7 +308,7 @@ fgs_json_scan_runs(fgs_json_doc_t *doc, const u_char *body, size_t len,
             break;
 
         case sw_after:
-            f = &st.frames[st.top - 1];
+            f = st.f;
 
             if (ch == ',') {
                 comma = p++;
@@ -386,6 +387,7 @@ fgs_json_scan_init(fgs_json_scan_t *st, fgs_json_doc_t *doc,
     st->nruns = doc->runs ? doc->runs->n : 0;
     st->run = 0;
     st->top = 0;
+    st->f = NULL;
     st->rc = FGS_DECLINED;
 }
 
@@ -423,6 +425,7 @@ fgs_json_scan_root(fgs_json_scan_t *st, const u_char *p)
     f->close = '}';
     fgs_json_keys_init(&f->keys);
     st->top = 1;
+    st->f = f;
 
     return FGS_OK;
 }
@@ -489,7 +492,7 @@ fgs_json_scan_member(fgs_json_scan_t *st, const u_char *p)
 
     nd->key_len = klen;
 
-    f = &st->frames[st->top - 1];
+    f = st->f;
 
     switch (fgs_json_keys_add(&f->keys, st->nodes, f->node, f->count, st->n,
                               nd->key, klen, &dup, st->a))
@@ -643,7 +646,7 @@ fgs_json_scan_node(fgs_json_scan_t *st, const u_char *p)
         }
     }
 
-    f = &st->frames[st->top - 1];
+    f = st->f;
     idx = st->n++;
     nd = &st->nodes[idx];
 
@@ -671,6 +674,7 @@ fgs_json_scan_open(fgs_json_scan_t *st, u_char close)
     fgs_json_frame_t  *f;
 
     f = &st->frames[st->top++];
+    st->f = f;
     f->node = st->n - 1;
     f->count = 0;
     f->last = f->node;
@@ -690,13 +694,19 @@ fgs_json_scan_close(fgs_json_scan_t *st, const u_char *p)
     fgs_json_node_t   *cont;
     fgs_json_frame_t  *f;
 
-    f = &st->frames[--st->top];
+    f = st->f;
 
     cont = &st->nodes[f->node];
     cont->count = f->count;
     cont->len = (uint32_t) (p + 1 - st->body) - cont->off;
 
-    return st->top ? sw_after : sw_end;
+    if (--st->top == 0) {
+        return sw_end;
+    }
+
+    st->f = f - 1;
+
+    return sw_after;
 }
 
 
