@@ -8,13 +8,13 @@
  * It is a state machine in the manner of nginx's request line parser:
  * the bytes between tokens are read one at a time, and the state says
  * what may come next (a key, ':', a value, ',' or a closing bracket).
- * A key or a value is read whole by a small function that returns its
- * last byte, and the machine goes on after it.
+ * A key or a value is read whole by a small function that returns the
+ * byte after it, where the machine goes on.
  *
  * One thing is not read a byte at a time: the inside of a string.  The
  * bodies that count are large, a PUT /code body being one base64 string
  * of up to tens of megabytes, so plain string bytes are skipped 16 at a
- * time where SSE2 is there (fgs_json_scan_plain_end()), and the runs of
+ * time where SSE2 is there (fgs_json_scan_skip()), and the runs of
  * base64 alphabet found while the body streamed in are stepped over
  * unread (fgs_json_scan_plain()).  The portable build (FGS_NO_SIMD, as
  * on aarch64) reads them through fgs_json_plain[] alone.
@@ -469,9 +469,9 @@ fgs_json_scan_member(fgs_json_scan_t *st, const u_char *p)
 
     /*
      * A key without escapes is its bytes in the body, as most are; a copy
-     * of each cost about 1,000 instructions of a 1 KB /config scan (make
-     * bench-profile).  The empty key is "", whose first byte readers may
-     * take (fgs_path_hash()).
+     * of each cost about 900 instructions of a 1 KB /config scan
+     * (callgrind, docs/performance.md).  The empty key is "", whose first
+     * byte readers may take (fgs_path_hash()).
      */
 
     klen = (uint32_t) (q - p - 1);
@@ -720,7 +720,8 @@ fgs_json_scan_close(fgs_json_scan_t *st, const u_char *p)
  * case is decided here, inline in the caller, and everything else
  * (escapes, UTF-8, errors) goes on in fgs_json_scan_string_rest().  With
  * one function for both, its set-up and return cost about 14 instructions
- * per string, 700 of a 1 KB /config scan (make bench-profile).
+ * per string, 700 of a 1 KB /config scan (callgrind,
+ * docs/performance.md).
  */
 
 static inline const u_char *
