@@ -175,8 +175,8 @@ fuzz_tape_node(const fgs_json_doc_t *doc, uint32_t i, fgs_alloc_t *a)
                    "child outside its parent");
 
         if (pa->type == FGS_JSON_OBJECT) {
-            FUZZ_CHECK(nd->key != NULL && nd->key[nd->key_len] == '\0'
-                       && strlen(nd->key) == nd->key_len,
+            FUZZ_CHECK(nd->key != NULL
+                       && memchr(nd->key, '\0', nd->key_len) == NULL,
                        "bad key of an object member");
             FUZZ_CHECK(nd->member < nd->off
                        && doc->body[nd->member] == '"', "bad member offset");
@@ -186,8 +186,11 @@ fuzz_tape_node(const fgs_json_doc_t *doc, uint32_t i, fgs_alloc_t *a)
             if (!(nd->flags & FGS_JSON_KEY_ESCAPED)) {
                 FUZZ_CHECK(memcmp(doc->body + nd->member + 1, nd->key,
                                   nd->key_len) == 0
-                           && doc->body[nd->member + 1 + nd->key_len] == '"',
-                           "unescaped key differs from raw");
+                           && doc->body[nd->member + 1 + nd->key_len] == '"'
+                           && (nd->key_len == 0
+                               || nd->key == (const char *) doc->body
+                                             + nd->member + 1),
+                           "an unescaped key is not its bytes in the body");
             }
 
         } else {

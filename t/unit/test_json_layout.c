@@ -119,7 +119,7 @@ check_members(const u_char *b, int members)
         sprintf(key, "k%d", i);
 
         if (nd->key == NULL || nd->key_len != strlen(key)
-            || strcmp(nd->key, key) != 0 || nd->parent != 0
+            || memcmp(nd->key, key, nd->key_len) != 0 || nd->parent != 0
             || nd->index != (uint32_t) i || nd->depth != 1
             || b[nd->member] != '"')
         {
@@ -134,7 +134,8 @@ check_members(const u_char *b, int members)
 
         if (i % 4 == 1
             && (doc.nodes[m + 1].key == NULL
-                || strcmp(doc.nodes[m + 1].key, "in") != 0
+                || doc.nodes[m + 1].key_len != 2
+                || memcmp(doc.nodes[m + 1].key, "in", 2) != 0
                 || doc.nodes[m + 1].parent != m))
         {
             return 0;
@@ -248,7 +249,7 @@ same_tape(const fgs_json_node_t *a, uint32_t na, const fgs_json_node_t *b,
             || a[i].index != b[i].index || a[i].depth != b[i].depth
             || a[i].flags != b[i].flags || a[i].key_len != b[i].key_len
             || (a[i].key == NULL) != (b[i].key == NULL)
-            || (a[i].key && strcmp(a[i].key, b[i].key) != 0))
+            || (a[i].key && memcmp(a[i].key, b[i].key, a[i].key_len) != 0))
         {
             return 0;
         }
@@ -542,7 +543,8 @@ test_key_blocks(void)
             want[len] = '\0';
 
             if (scan(buf, n) != FGS_OK || doc.nodes[1].key_len != len
-                || strcmp(doc.nodes[1].key, want) != 0
+                || memcmp(doc.nodes[1].key, want, len) != 0
+                || (len > 0 && doc.nodes[1].key != (const char *) buf + 2)
                 || doc.nodes[1].flags != 0 || doc.nodes[1].member != 1)
             {
                 bad++;
@@ -585,7 +587,7 @@ test_key_blocks(void)
 
                     if (scan(buf, n) != FGS_OK
                         || doc.nodes[1].key_len != len - 1
-                        || strcmp(doc.nodes[1].key, want) != 0
+                        || memcmp(doc.nodes[1].key, want, len - 1) != 0
                         || doc.nodes[1].flags != FGS_JSON_KEY_ESCAPED)
                     {
                         bad++;

@@ -74,13 +74,14 @@ typedef enum {
 
 
 /*
- * A key is always a copy: unescaped, NUL-terminated, in memory the
- * scanner took from its region (the keys of a body lie one after another
- * there), never a pointer into the body.  It lives as long as the region.
+ * A key is key_len bytes, not NUL-terminated: a key without escapes is
+ * its bytes in the body (from member + 1), an escaped one an unescaped
+ * copy in memory the scanner took from its region, and the empty key is
+ * "".  So the tape's keys live as long as both the body and the region.
  */
 
 typedef struct {
-    const char     *key;        /* unescaped key, NUL-terminated; NULL for
+    const char     *key;        /* unescaped key, key_len bytes; NULL for
                                    the root and for array elements */
     uint32_t        key_len;
     uint32_t        member;     /* object member: offset of the key's

@@ -357,7 +357,7 @@ struct fgs_eval_ctx_s {
  * The bucket of a root key: its length and first byte tell apart most
  * keys of the API, at the cost of two loads.  A body cannot make this
  * slow: a member is compared only with the policy's keys of its bucket.
- * Keys are NUL-terminated, so an empty key's first byte is its NUL.
+ * An empty key is "" (fgs_json.h), so its first byte is its NUL.
  * Inline: the pass over a body's members computes it once per member.
  */
 
