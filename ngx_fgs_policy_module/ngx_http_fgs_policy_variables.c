@@ -163,6 +163,12 @@ ngx_http_fgs_policy_identity_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    /* the token's hash, when nothing recorded it yet */
+
+    if (fgs_identity_token_hash(&ctx->verdict.identity) != FGS_OK) {
+        return NGX_ERROR;
+    }
+
     size = 2 * FGS_IDENTITY_MAX_NAME + 16;
 
     p = ngx_pnalloc(r->pool, size);

@@ -97,6 +97,7 @@ fgs_fuzz_identity(const uint8_t *data, size_t size)
     }
 
     rc = (id.type == FGS_IDENTITY_TOKEN
+          && fgs_identity_token_hash(&id) == FGS_OK
           && strlen(id.token_sha256) == FGS_IDENTITY_HASH_LEN
           && strspn(id.token_sha256, "0123456789abcdef")
              == FGS_IDENTITY_HASH_LEN

@@ -104,7 +104,9 @@ test_token(void)
     is_fgs_str(id.project_name, "cn-north-4", "project.name");
     is_int(id.claims.agency.len, 0, "no agency without assumed_by");
     ok(!id.expired && id.expires > 1700000000, "not expired yet");
-    is_int(strlen(id.token_sha256), 16, "a hash prefix of 16 digits");
+    is_int(strlen(id.token_sha256), 0, "no hash until something shows it");
+    ok(fgs_identity_token_hash(&id) == FGS_OK
+       && strlen(id.token_sha256) == 16, "a hash prefix of 16 digits");
 
     fgs_identity_label(&id, label, sizeof(label));
     is_str(label, "user:acme/ci-bot", "its label");
@@ -131,6 +133,7 @@ test_token(void)
     rc = fgs_identity_token((u_char *) "MIIEhgYJKoZIhvcNAQcCoIIEdzCCBHMCAQEx",
                             36, 1700000000, &id, &arena.alloc);
     ok(rc == FGS_DECLINED && !id.decoded && id.claims.user_name.len == 0
+       && fgs_identity_token_hash(&id) == FGS_OK
        && strlen(id.token_sha256) == 16,
        "a token that does not decode: its hash only");
 

@@ -56,6 +56,9 @@ typedef struct {
     fgs_str_t                assumed_by_name;   /* user who assumed it */
 
     char                     token_sha256[FGS_IDENTITY_HASH_LEN + 1];
+                                            /* empty until
+                                               fgs_identity_token_hash() */
+    fgs_str_t                token;         /* the token as sent */
     time_t                   expires;       /* 0: not known */
 
     uint64_t                 principals;    /* fgs_policy_principals() */
@@ -75,6 +78,13 @@ typedef struct {
  */
 int fgs_identity_token(const u_char *token, size_t len, time_t now,
     fgs_identity_t *id, fgs_alloc_t *a);
+
+/*
+ * The token's hash prefix, made when something will show it (an audit
+ * record, $fgs_policy_identity): a SHA-256 per request is not spent on
+ * requests that nothing records.  FGS_OK, or FGS_ERROR.
+ */
+int fgs_identity_token_hash(fgs_identity_t *id);
 
 /*
  * The label of an identity for logs ($fgs_policy_identity): "ak:AK",

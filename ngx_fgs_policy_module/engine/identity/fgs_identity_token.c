@@ -35,24 +35,38 @@ static uint32_t fgs_identity_obj(const fgs_json_doc_t *doc, uint32_t obj,
 
 
 int
+fgs_identity_token_hash(fgs_identity_t *id)
+{
+    char  hex[FGS_SHA256_HEX_LEN + 1];
+
+    if (id->type != FGS_IDENTITY_TOKEN || id->token_sha256[0] != '\0') {
+        return FGS_OK;
+    }
+
+    if (fgs_sha256_hex(id->token.data, id->token.len, hex) != FGS_OK) {
+        return FGS_ERROR;
+    }
+
+    memcpy(id->token_sha256, hex, FGS_IDENTITY_HASH_LEN);
+    id->token_sha256[FGS_IDENTITY_HASH_LEN] = '\0';
+
+    return FGS_OK;
+}
+
+
+int
 fgs_identity_token(const u_char *token, size_t len, time_t now,
     fgs_identity_t *id, fgs_alloc_t *a)
 {
     int         rc;
-    char        hex[FGS_SHA256_HEX_LEN + 1];
     size_t      dlen;
     u_char     *der;
     fgs_str_t   json;
 
     memset(id, 0, sizeof(fgs_identity_t));
     id->type = FGS_IDENTITY_TOKEN;
-
-    if (fgs_sha256_hex(token, len, hex) != FGS_OK) {
-        return FGS_ERROR;
-    }
-
-    memcpy(id->token_sha256, hex, FGS_IDENTITY_HASH_LEN);
-    id->token_sha256[FGS_IDENTITY_HASH_LEN] = '\0';
+    id->token.data = token;
+    id->token.len = len;
 
     while (len && (token[0] == ' ' || token[0] == '\t')) {
         token++;

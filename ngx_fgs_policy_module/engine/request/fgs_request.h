@@ -77,8 +77,9 @@ typedef struct {
                                                        the body */
     unsigned                http3:1;
     unsigned                record_changes:1;   /* an audit record will
-                                                   list them: make
-                                                   verdict.changes */
+                                                   be written: make
+                                                   verdict.changes and the
+                                                   token's hash */
 
     /* the settings that govern it */
     const fgs_policy_t     *policy;

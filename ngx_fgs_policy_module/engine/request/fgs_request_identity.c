@@ -41,7 +41,9 @@ fgs_request_identity(const fgs_request_t *rq, fgs_identity_t *id,
     } else if (rq->auth_tokens && rq->auth_token.data != NULL) {
         rc = fgs_identity_token(rq->auth_token.data, rq->auth_token.len,
                                 rq->now, id, a);
-        if (rc == FGS_ERROR) {
+        if (rc == FGS_ERROR
+            || (rq->record_changes && fgs_identity_token_hash(id) != FGS_OK))
+        {
             return FGS_ERROR;
         }
 
