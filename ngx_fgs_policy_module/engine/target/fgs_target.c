@@ -85,7 +85,7 @@ typedef struct {
 
 
 static fgs_target_result_e fgs_target_canonical(fgs_target_t *t,
-    fgs_target_method_e m, const fgs_str_t *query);
+    fgs_target_method_e m, const fgs_str_t *query, u_char marks);
 static fgs_api_e fgs_target_api(fgs_target_method_e m, const fgs_str_t *seg,
     size_t n);
 static const char *fgs_target_word_form(const fgs_str_t *s);
@@ -95,7 +95,8 @@ static int fgs_target_override_key(const u_char *p, size_t len);
 static const char *fgs_target_urn(fgs_target_t *t, const fgs_str_t *urn,
     const fgs_str_t *project);
 static fgs_target_method_e fgs_target_method(const u_char *m, size_t len);
-static const char *fgs_target_form(const u_char *p, size_t len);
+static const char *fgs_target_form(const u_char *p, size_t len,
+    u_char *marks);
 static const char *fgs_target_form_segment(const u_char *p, size_t len);
 static int fgs_target_is_absolute(const u_char *p, size_t len);
 static int fgs_target_may_govern(const u_char *p, size_t len);
@@ -239,6 +240,7 @@ fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
     const u_char *target, size_t target_len)
 {
     size_t               len;
+    u_char               marks;
     fgs_str_t            query;
     const char          *err;
     const u_char        *q;
@@ -264,10 +266,10 @@ fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
 
     m = fgs_target_method(method, method_len);
 
-    err = fgs_target_form(target, len);
+    err = fgs_target_form(target, len, &marks);
 
     if (err == NULL) {
-        return fgs_target_canonical(t, m, &query);
+        return fgs_target_canonical(t, m, &query, marks);
     }
 
     /*
@@ -293,7 +295,7 @@ fgs_target_parse(fgs_target_t *t, const u_char *method, size_t method_len,
 
 static fgs_target_result_e
 fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
-    const fgs_str_t *query)
+    const fgs_str_t *query, u_char marks)
 {
     int              fgs, pass;
     size_t           n, i;
@@ -357,7 +359,13 @@ fgs_target_canonical(fgs_target_t *t, fgs_target_method_e m,
         return FGS_TARGET_REJECT;
     }
 
-    for (i = 2; i < n && i < FGS_TARGET_MAX_SEGS; i++) {
+    /* marks: no upper-case letter and no '.' in the path, the common case */
+
+    for (i = 2;
+         i < n && i < FGS_TARGET_MAX_SEGS
+         && (marks & (FGS_TC_UPPER | FGS_TC_DOT));
+         i++)
+    {
         err = fgs_target_word_form(&seg[i]);
 
         if (err != NULL) {
@@ -728,15 +736,20 @@ fgs_target_method(const u_char *m, size_t len)
 /*
  * NULL when the path is in canonical form, else the sentence for the
  * first thing (in byte order) that is not.  Letter case is checked
- * later, on the segments that matter.
+ * later, on the segments that matter: marks has the class bits of every
+ * byte read, so that a path without an upper-case letter or a '.' skips
+ * that check.
  */
 
 static const char *
-fgs_target_form(const u_char *p, size_t len)
+fgs_target_form(const u_char *p, size_t len, u_char *marks)
 {
     size_t       i, seg;
-    u_char       c;
+    u_char       c, k;
     const char  *err;
+
+    k = 0;
+    *marks = 0xff;
 
     if (len == 0 || p[0] != '/') {
         return fgs_target_is_absolute(p, len) ? fgs_target_err_absolute
@@ -750,6 +763,7 @@ fgs_target_form(const u_char *p, size_t len)
         /* most bytes are path characters: a loop of their own */
 
         while (i < len && (fgs_target_class[p[i]] & FGS_TC_PCHAR)) {
+            k |= fgs_target_class[p[i]];
             i++;
         }
 
@@ -789,6 +803,8 @@ fgs_target_form(const u_char *p, size_t len)
 
         return fgs_target_err_char;
     }
+
+    *marks = k;
 
     if (len == 1) {
         return NULL;                    /* "/" */
