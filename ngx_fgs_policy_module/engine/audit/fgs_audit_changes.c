@@ -578,18 +578,18 @@ fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len)
  * redaction reads header names: "password", "passwd", "secret",
  * "token", "credential", "apikey", "authorization", "cookie",
  * "privatekey", in any case, "_" and "-" ignored.
+ *
+ * Every member of every body goes through this, so each word is only
+ * compared where the folded key holds its first letter: a plain
+ * substring search of the nine words took a third of the instructions
+ * of a 1 KB /config request's record.
  */
 
 int
 fgs_audit_secret_name(const char *key, size_t len)
 {
-    u_char             c, folded[64];
-    size_t             i, n, wl;
-    const char *const *w;
-    static const char *const  words[] = {
-        "password", "passwd", "secret", "token", "credential", "apikey",
-        "authorization", "cookie", "privatekey", NULL
-    };
+    u_char   c, folded[64];
+    size_t   i, n, left;
 
     n = 0;
 
@@ -608,15 +608,50 @@ fgs_audit_secret_name(const char *key, size_t len)
         return 1;
     }
 
-    for (w = words; *w; w++) {
-        wl = strlen(*w);
+#define fgs_secret_word(w)                                                    \
+    (left >= sizeof(w) - 1 && memcmp(&folded[i], w, sizeof(w) - 1) == 0)
 
-        for (i = 0; i + wl <= n; i++) {
-            if (memcmp(folded + i, *w, wl) == 0) {
+    for (i = 0; i < n; i++) {
+        left = n - i;
+
+        switch (folded[i]) {
+
+        case 'a':
+            if (fgs_secret_word("apikey") || fgs_secret_word("authorization"))
+            {
                 return 1;
             }
+            break;
+
+        case 'c':
+            if (fgs_secret_word("credential") || fgs_secret_word("cookie")) {
+                return 1;
+            }
+            break;
+
+        case 'p':
+            if (fgs_secret_word("passwd") || fgs_secret_word("password")
+                || fgs_secret_word("privatekey"))
+            {
+                return 1;
+            }
+            break;
+
+        case 's':
+            if (fgs_secret_word("secret")) {
+                return 1;
+            }
+            break;
+
+        case 't':
+            if (fgs_secret_word("token")) {
+                return 1;
+            }
+            break;
         }
     }
+
+#undef fgs_secret_word
 
     return 0;
 }
