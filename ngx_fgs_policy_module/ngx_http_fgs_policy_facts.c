@@ -80,6 +80,13 @@ ngx_http_fgs_policy_read_facts(ngx_http_request_t *r,
     rq->max_body_size = flcf->max_body_size;
     rq->now = ngx_time();
 
+    /*
+     * "changes" cost as much as the scan of the body: made only where a
+     * record will carry them (an error of nginx's on a request the
+     * module did not decide has no body's changes anyway)
+     */
+    rq->no_changes = (flcf->audit_log == NULL);
+
 #if (NGX_HTTP_V3)
     rq->http3 = (r->http_version == NGX_HTTP_VERSION_30);
 #endif

@@ -361,7 +361,7 @@ fgs_request_evaluate(const fgs_request_t *rq, fgs_verdict_t *v,
      * made from the scan before its memory goes, kept in keep
      */
 
-    if (doc != NULL
+    if (doc != NULL && !rq->no_changes
         && (e->decision != FGS_DECISION_DENY || e->violations.n > 0))
     {
         cut = 0;

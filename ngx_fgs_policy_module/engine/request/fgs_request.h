@@ -76,6 +76,10 @@ typedef struct {
     unsigned                unsigned_payload:1;     /* it does not cover
                                                        the body */
     unsigned                http3:1;
+    unsigned                no_changes:1;   /* no audit record will show
+                                               what the body changes:
+                                               the verdict leaves them
+                                               out */
 
     /* the settings that govern it */
     const fgs_policy_t     *policy;
