@@ -116,6 +116,11 @@ typedef struct {
     const char              *forwarded_sha256;
 
     /* request records only */
+    uint64_t                 intent_seq;    /* > 0: the seq of this
+                                               request's intent in the
+                                               same chain and file, which
+                                               the record refers to
+                                               instead of repeating it */
     int                      status;        /* sent to the client */
     int                      upstream_status;   /* 0: no answer */
     fgs_str_t                upstream_request_id;   /* FunctionGraph's

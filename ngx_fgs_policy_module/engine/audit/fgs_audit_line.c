@@ -71,6 +71,10 @@ typedef struct {
 
 static void fgs_audit_request(fgs_audit_out_t *o,
     const fgs_audit_record_t *rec);
+static void fgs_audit_request_after_intent(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
+static void fgs_audit_outcome(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
 static void fgs_audit_identity(fgs_audit_out_t *o,
     const fgs_audit_record_t *rec);
 static void fgs_audit_principals(fgs_audit_out_t *o,
@@ -89,6 +93,8 @@ static size_t fgs_audit_cut(const u_char *s, size_t len, size_t cap);
 static size_t fgs_audit_room(const fgs_audit_out_t *o);
 static void fgs_audit_cstr(fgs_audit_out_t *o, const char *key, size_t klen,
     const char *s, size_t cap);
+static void fgs_audit_hex(fgs_audit_out_t *o, const char *key, size_t klen,
+    const char *s, size_t len);
 static void fgs_audit_int(fgs_audit_out_t *o, const char *key, size_t klen,
     int64_t n);
 static void fgs_audit_time(fgs_audit_out_t *o, time_t sec, unsigned msec);
@@ -108,6 +114,8 @@ static u_char *fgs_audit_signed(u_char *p, int64_t n, size_t width);
     fgs_audit_cstr(o, key, sizeof(key) - 1, s, cap)
 #define fgs_audit_int_lit(o, key, n)                                          \
     fgs_audit_int(o, key, sizeof(key) - 1, n)
+#define fgs_audit_hex_lit(o, key, s, len)                                     \
+    fgs_audit_hex(o, key, sizeof(key) - 1, s, len)
 
 
 static const char  *fgs_audit_kinds[] = {
@@ -182,7 +190,12 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
     fgs_audit_time(&o, rec->sec, rec->msec);
     fgs_audit_cstr_lit(&o, ",\"kind\":", fgs_audit_kind_name(rec->kind), 16);
 
-    if (rec->kind == FGS_AUDIT_REQUEST || rec->kind == FGS_AUDIT_INTENT) {
+    if (rec->kind == FGS_AUDIT_REQUEST && rec->intent_seq > 0) {
+        fgs_audit_request_after_intent(&o, rec);
+
+    } else if (rec->kind == FGS_AUDIT_REQUEST
+               || rec->kind == FGS_AUDIT_INTENT)
+    {
         fgs_audit_request(&o, rec);
     }
 
@@ -194,7 +207,7 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
         fgs_audit_lit(&o, ",\"truncated\":true");
     }
 
-    fgs_audit_cstr_lit(&o, ",\"chain\":", chain->id, FGS_AUDIT_CHAIN_LEN);
+    fgs_audit_hex_lit(&o, ",\"chain\":", chain->id, FGS_AUDIT_CHAIN_LEN);
     fgs_audit_int_lit(&o, ",\"worker\":", chain->worker);
 
     p = fgs_audit_dec(num, chain->seq + 1, 1);
@@ -202,7 +215,7 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
     fgs_audit_lit(&o, ",\"seq\":");
     fgs_audit_raw(&o, (char *) num, p - num);
 
-    fgs_audit_cstr_lit(&o, ",\"prev\":", chain->prev, FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(&o, ",\"prev\":", chain->prev, FGS_SHA256_HEX_LEN);
 
     if (o.overflow
         || fgs_audit_room(&o) < sizeof(",\"hash\":\"\"}\n") - 1
@@ -283,38 +296,81 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
         fgs_audit_lit(o, ",\"body_bytes\":null");
     }
 
-    fgs_audit_cstr_lit(o, ",\"body_sha256\":", rec->body_sha256,
-                       FGS_SHA256_HEX_LEN);
-    fgs_audit_cstr_lit(o, ",\"forwarded_sha256\":", rec->forwarded_sha256,
-                       FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(o, ",\"body_sha256\":", rec->body_sha256,
+                      FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(o, ",\"forwarded_sha256\":", rec->forwarded_sha256,
+                      FGS_SHA256_HEX_LEN);
 
     if (rec->kind == FGS_AUDIT_REQUEST) {
-        fgs_audit_int_lit(o, ",\"status\":", rec->status);
-
-        if (rec->upstream_status > 0) {
-            fgs_audit_int_lit(o, ",\"upstream_status\":",
-                              rec->upstream_status);
-
-        } else {
-            fgs_audit_lit(o, ",\"upstream_status\":null");
-        }
-
-        fgs_audit_str_lit(o, ",\"upstream_request_id\":",
-                          rec->upstream_request_id.data,
-                          rec->upstream_request_id.len, FGS_AUDIT_CAP_ID);
-
-        if (rec->forwarded) {
-            fgs_audit_lit(o, ",\"forwarded\":true");
-
-        } else {
-            fgs_audit_lit(o, ",\"forwarded\":false");
-        }
+        fgs_audit_outcome(o, rec);
     }
 
-    fgs_audit_cstr_lit(o, ",\"policy_sha256\":", rec->policy_sha256,
-                       FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(o, ",\"policy_sha256\":", rec->policy_sha256,
+                      FGS_SHA256_HEX_LEN);
 
     o->end = end;
+}
+
+
+/*
+ * The request record of a request whose intent the same chain holds,
+ * earlier in the same file: what the intent says (the caller, the
+ * target, the decision, the changes, the hashes) is not repeated, only
+ * what became known since, and "intent" names the intent by its seq.
+ * It halves the bytes hashed and written per forwarded request.  The
+ * error is repeated: it is the one the client got, which may differ
+ * from the intent's (a 502 when the upstream is down, 503 FGSPOL.5030
+ * when another destination lost the intent).
+ */
+
+static void
+fgs_audit_request_after_intent(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec)
+{
+    u_char  *p;
+    u_char   num[32];
+
+    fgs_audit_str_lit(o, ",\"request_id\":", rec->request_id.data,
+                      rec->request_id.len, FGS_AUDIT_CAP_ID);
+
+    p = fgs_audit_dec(num, rec->intent_seq, 1);
+
+    fgs_audit_lit(o, ",\"intent\":");
+    fgs_audit_raw(o, (char *) num, p - num);
+
+    fgs_audit_cstr_lit(o, ",\"error_code\":", rec->error_code,
+                       FGS_AUDIT_CAP_CODE);
+    fgs_audit_cstr_lit(o, ",\"error_msg\":", rec->error_msg,
+                       FGS_AUDIT_CAP_MSG);
+
+    fgs_audit_outcome(o, rec);
+}
+
+
+/* what a request record adds: the answer, once it has gone */
+
+static void
+fgs_audit_outcome(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
+{
+    fgs_audit_int_lit(o, ",\"status\":", rec->status);
+
+    if (rec->upstream_status > 0) {
+        fgs_audit_int_lit(o, ",\"upstream_status\":", rec->upstream_status);
+
+    } else {
+        fgs_audit_lit(o, ",\"upstream_status\":null");
+    }
+
+    fgs_audit_str_lit(o, ",\"upstream_request_id\":",
+                      rec->upstream_request_id.data,
+                      rec->upstream_request_id.len, FGS_AUDIT_CAP_ID);
+
+    if (rec->forwarded) {
+        fgs_audit_lit(o, ",\"forwarded\":true");
+
+    } else {
+        fgs_audit_lit(o, ",\"forwarded\":false");
+    }
 }
 
 
@@ -738,6 +794,46 @@ fgs_audit_cstr(fgs_audit_out_t *o, const char *key, size_t klen,
     const char *s, size_t cap)
 {
     fgs_audit_str(o, key, klen, (const u_char *) s, s ? strlen(s) : 0, cap);
+}
+
+
+/*
+ * A hash or chain id the gateway made itself, len lowercase hex digits:
+ * copied as it is, since hex needs no escaping (five of them in each
+ * line); anything else goes the way of every other string.
+ */
+
+static void
+fgs_audit_hex(fgs_audit_out_t *o, const char *key, size_t klen,
+    const char *s, size_t len)
+{
+    size_t  i;
+    u_char  c, *p;
+
+    if (s == NULL || o->overflow || fgs_audit_room(o) < klen + len + 2) {
+        fgs_audit_cstr(o, key, klen, s, len);
+        return;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = (u_char) s[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            break;
+        }
+    }
+
+    if (i < len || s[len] != '\0') {
+        fgs_audit_cstr(o, key, klen, s, len);
+        return;
+    }
+
+    p = (u_char *) memcpy(o->p, key, klen) + klen;
+    *p++ = '"';
+    p = (u_char *) memcpy(p, s, len) + len;
+    *p++ = '"';
+
+    o->p = p;
 }
 
 
