@@ -60,6 +60,8 @@ static void fgs_changes_escaped(fgs_changes_t *ch, const u_char *s,
 static const fgs_schema_field_t *fgs_changes_field(
     const fgs_schema_object_t *obj, const char *key, size_t klen);
 static const fgs_rule_note_t *fgs_changes_note(fgs_changes_t *ch);
+static int fgs_changes_secret_field(const fgs_schema_field_t *f,
+    const char *key, size_t klen);
 static int fgs_changes_push(fgs_changes_t *ch, const char *key,
     size_t klen);
 static void fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len);
@@ -222,7 +224,7 @@ fgs_changes_member(fgs_changes_t *ch, const char *key, size_t klen,
     const fgs_rule_note_t  *note;
 
     if (ch->cut || (f->flags & FGS_SCHEMA_SECRET)
-        || fgs_audit_secret_name(key, klen))
+        || fgs_changes_secret_field(f, key, klen))
     {
         return;
     }
@@ -457,6 +459,11 @@ fgs_changes_escaped(fgs_changes_t *ch, const u_char *s, size_t len)
     size_t   n;
     u_char  *p;
 
+    if (fgs_audit_plain(s, len)) {
+        fgs_changes_put(ch, s, len);
+        return;
+    }
+
     n = fgs_json_escape_len(s, len);
 
     /* room, then the escape in place */
@@ -485,6 +492,40 @@ fgs_changes_field(const fgs_schema_object_t *obj, const char *key,
     i = fgs_schema_find(obj, key, klen);
 
     return i < 0 ? NULL : &obj->fields[i];
+}
+
+
+/*
+ * Whether a field of the API reference has a name that says it holds a
+ * credential.  key is the field's name (fgs_schema_find() matches names
+ * exactly), so the answer is the field's own: the fields found without
+ * one are remembered, in a direct-mapped table of the reference's static
+ * fields, and every body's members are not folded and searched again.
+ * One thread at a time, as the engine's callers run it.
+ */
+
+#define FGS_CHANGES_NAMED  512
+
+static int
+fgs_changes_secret_field(const fgs_schema_field_t *f, const char *key,
+    size_t klen)
+{
+    uintptr_t                         slot;
+    static const fgs_schema_field_t  *plain[FGS_CHANGES_NAMED];
+
+    slot = ((uintptr_t) f / sizeof(fgs_schema_field_t)) % FGS_CHANGES_NAMED;
+
+    if (plain[slot] == f) {
+        return 0;
+    }
+
+    if (fgs_audit_secret_name(key, klen)) {
+        return 1;
+    }
+
+    plain[slot] = f;
+
+    return 0;
 }
 
 

@@ -712,6 +712,19 @@ fgs_audit_str(fgs_audit_out_t *o, const char *key, size_t klen,
         return;
     }
 
+    /* most strings are plain ASCII and short: copied as they are */
+
+    if (!o->overflow && len <= cap && fgs_audit_room(o) >= klen + 2 + len
+        && fgs_audit_plain(s, len))
+    {
+        p = (u_char *) memcpy(o->p, key, klen) + klen;
+        *p++ = '"';
+        p = (u_char *) memcpy(p, s, len) + len;
+        *p++ = '"';
+        o->p = p;
+        return;
+    }
+
     /*
      * Most strings are short and need no cut: when even their longest
      * escaped form (6 bytes for a byte) fits in the room left, they are
@@ -752,6 +765,50 @@ fgs_audit_str(fgs_audit_out_t *o, const char *key, size_t klen,
     *o->p++ = '"';
     o->p = fgs_json_escape(o->p, s, len);
     *o->p++ = '"';
+}
+
+
+/*
+ * Eight bytes at a time: a byte below 0x20 or from 0x7f, '"' or '\\'
+ * sets the high bit of its lane in one of the tests (the classic
+ * "has a zero byte" test, applied to the word XORed with each byte
+ * looked for; the subtraction's borrows can only flag lanes above a
+ * flagged one, so "any lane flagged" stays exact).
+ */
+
+#define FGS_AUDIT_ONES  0x0101010101010101ULL
+#define FGS_AUDIT_HIGH  0x8080808080808080ULL
+#define fgs_audit_zero_lane(x)                                                \
+    (((x) - FGS_AUDIT_ONES) & ~(x) & FGS_AUDIT_HIGH)
+
+int
+fgs_audit_plain(const u_char *s, size_t len)
+{
+    u_char    c;
+    uint64_t  w;
+
+    for ( /* void */ ; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+
+        if ((w & FGS_AUDIT_HIGH)
+            || ((w - 0x2020202020202020ULL) & ~w & FGS_AUDIT_HIGH)
+            || fgs_audit_zero_lane(w ^ 0x2222222222222222ULL)
+            || fgs_audit_zero_lane(w ^ 0x5c5c5c5c5c5c5c5cULL)
+            || fgs_audit_zero_lane(w ^ 0x7f7f7f7f7f7f7f7fULL))
+        {
+            return 0;
+        }
+    }
+
+    while (len--) {
+        c = *s++;
+
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -798,32 +855,22 @@ fgs_audit_cstr(fgs_audit_out_t *o, const char *key, size_t klen,
 
 
 /*
- * A hash or chain id the gateway made itself, len lowercase hex digits:
- * copied as it is, since hex needs no escaping (five of them in each
- * line); anything else goes the way of every other string.
+ * A hash or chain id the gateway made itself, len hex digits: copied as
+ * it is when it is len plain bytes (five of them in each line); the
+ * check is fgs_audit_plain()'s, eight bytes at a time, as a byte loop
+ * over them cost more than the rest of the line's members.  Anything
+ * else goes the way of every other string.
  */
 
 static void
 fgs_audit_hex(fgs_audit_out_t *o, const char *key, size_t klen,
     const char *s, size_t len)
 {
-    size_t  i;
-    u_char  c, *p;
+    u_char  *p;
 
-    if (s == NULL || o->overflow || fgs_audit_room(o) < klen + len + 2) {
-        fgs_audit_cstr(o, key, klen, s, len);
-        return;
-    }
-
-    for (i = 0; i < len; i++) {
-        c = (u_char) s[i];
-
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            break;
-        }
-    }
-
-    if (i < len || s[len] != '\0') {
+    if (s == NULL || o->overflow || fgs_audit_room(o) < klen + len + 2
+        || !fgs_audit_plain((const u_char *) s, len) || s[len] != '\0')
+    {
         fgs_audit_cstr(o, key, klen, s, len);
         return;
     }
