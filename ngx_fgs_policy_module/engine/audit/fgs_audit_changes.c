@@ -65,6 +65,8 @@ static int fgs_changes_secret_field(const fgs_schema_field_t *f,
 static int fgs_changes_push(fgs_changes_t *ch, const char *key,
     size_t klen);
 static void fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len);
+static u_char *fgs_changes_room(fgs_changes_t *ch, size_t len);
+static void fgs_changes_grow(fgs_changes_t *ch, size_t len);
 
 
 int
@@ -221,6 +223,7 @@ fgs_changes_member(fgs_changes_t *ch, const char *key, size_t klen,
     int *first)
 {
     size_t                  plen, mark;
+    u_char                 *p;
     const fgs_rule_note_t  *note;
 
     if (ch->cut || (f->flags & FGS_SCHEMA_SECRET)
@@ -247,13 +250,25 @@ fgs_changes_member(fgs_changes_t *ch, const char *key, size_t klen,
 
     mark = ch->len;
 
-    if (!*first) {
-        fgs_changes_put(ch, ",", 1);
+    /*
+     * ,"key": at once: the key is the field's name in the API reference
+     * (fgs_changes_field() matched it exactly), which needs no escaping
+     */
+
+    p = fgs_changes_room(ch, !*first + 1 + klen + 2);
+
+    if (p == NULL) {
+        return;
     }
 
-    fgs_changes_put(ch, "\"", 1);
-    fgs_changes_put(ch, key, klen);
-    fgs_changes_put(ch, "\":", 2);
+    if (!*first) {
+        *p++ = ',';
+    }
+
+    *p++ = '"';
+    p = (u_char *) memcpy(p, key, klen) + klen;
+    *p++ = '"';
+    *p = ':';
 
     if (note != NULL) {
         fgs_changes_value(ch, note->value_doc, note->value_node, f);
@@ -403,6 +418,7 @@ fgs_changes_string(fgs_changes_t *ch, const fgs_json_doc_t *doc,
     uint32_t node)
 {
     size_t     i, n;
+    u_char    *p;
     fgs_str_t  s;
     int        url, more;
 
@@ -437,6 +453,20 @@ fgs_changes_string(fgs_changes_t *ch, const fgs_json_doc_t *doc,
         }
 
         more = 2;
+    }
+
+    if (more == 0 && fgs_audit_plain(s.data, n)) {
+        /* most values: "value" at once */
+
+        p = fgs_changes_room(ch, n + 2);
+
+        if (p != NULL) {
+            *p++ = '"';
+            p = (u_char *) memcpy(p, s.data, n) + n;
+            *p = '"';
+        }
+
+        return;
     }
 
     fgs_changes_put(ch, "\"", 1);
@@ -576,6 +606,44 @@ fgs_changes_push(fgs_changes_t *ch, const char *key, size_t klen)
 static void
 fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len)
 {
+    u_char  *p;
+
+    p = fgs_changes_room(ch, len);
+
+    if (p != NULL && s != NULL) {
+        memcpy(p, s, len);
+    }
+}
+
+
+/*
+ * len bytes more at the end, for the caller to write, or NULL when out
+ * of memory; the buffer grows out of line, as it rarely does
+ */
+
+static u_char *
+fgs_changes_room(fgs_changes_t *ch, size_t len)
+{
+    u_char  *p;
+
+    if (ch->len + len > ch->size) {
+        fgs_changes_grow(ch, len);
+    }
+
+    if (ch->nomem) {
+        return NULL;
+    }
+
+    p = ch->buf + ch->len;
+    ch->len += len;
+
+    return p;
+}
+
+
+static void
+fgs_changes_grow(fgs_changes_t *ch, size_t len)
+{
     size_t   size;
     u_char  *buf;
 
@@ -583,34 +651,26 @@ fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len)
         return;
     }
 
-    if (ch->len + len > ch->size) {
-        size = ch->size;
+    size = ch->size;
 
-        while (ch->len + len > size) {
-            size *= 2;
-        }
-
-        buf = ch->a->alloc(ch->a->data, size);
-        if (buf == NULL) {
-            ch->nomem = 1;
-            return;
-        }
-
-        memcpy(buf, ch->buf, ch->len);
-
-        if (ch->a->free) {
-            ch->a->free(ch->a->data, ch->buf);
-        }
-
-        ch->buf = buf;
-        ch->size = size;
+    while (ch->len + len > size) {
+        size *= 2;
     }
 
-    if (s != NULL) {
-        memcpy(ch->buf + ch->len, s, len);
+    buf = ch->a->alloc(ch->a->data, size);
+    if (buf == NULL) {
+        ch->nomem = 1;
+        return;
     }
 
-    ch->len += len;
+    memcpy(buf, ch->buf, ch->len);
+
+    if (ch->a->free) {
+        ch->a->free(ch->a->data, ch->buf);
+    }
+
+    ch->buf = buf;
+    ch->size = size;
 }
 
 
