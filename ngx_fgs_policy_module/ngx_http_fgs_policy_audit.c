@@ -824,7 +824,10 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     alp = flcf->audit_log->elts;
 
     if (kind == FGS_AUDIT_INTENT && ar->marks == NULL) {
-        /* no room to remember the intent: full request records then */
+        /*
+         * where the intent goes in each destination; should there be no
+         * memory for it, the request records are written whole
+         */
 
         ar->marks = ngx_pcalloc(r->pool, flcf->audit_log->nelts
                                 * sizeof(ngx_http_fgs_policy_audit_mark_t));
