@@ -65,6 +65,11 @@ struct ngx_http_fgs_policy_audit_req_s {
     unsigned                  forwarded_hashed:1;
     ngx_http_request_t       *request;
     ngx_queue_t               queue;        /* while its intent waits */
+
+    /* where the intent went, one per destination */
+    ngx_http_fgs_policy_audit_mark_t  *marks;
+    ngx_uint_t                nmarks;
+
     unsigned                  waiting:1;    /* for the commit */
     unsigned                  refused:1;    /* its intent was lost */
     unsigned                  intent:1;     /* the intent is written */
@@ -818,9 +823,43 @@ ngx_http_fgs_policy_audit_record(ngx_http_request_t *r,
     wait = 0;
     alp = flcf->audit_log->elts;
 
+    if (kind == FGS_AUDIT_INTENT && ar->marks == NULL) {
+        /*
+         * where the intent goes in each destination; should there be no
+         * memory for it, the request records are written whole
+         */
+
+        ar->marks = ngx_pcalloc(r->pool, flcf->audit_log->nelts
+                                * sizeof(ngx_http_fgs_policy_audit_mark_t));
+        ar->nmarks = ar->marks ? flcf->audit_log->nelts : 0;
+    }
+
     for (i = 0; i < flcf->audit_log->nelts; i++) {
+
+        /*
+         * A request record refers to its intent where the file holds the
+         * intent whole, earlier in the same run of the chain: the same
+         * destinations in the same order (the settings that decided the
+         * request write both records)
+         */
+
+        if (kind == FGS_AUDIT_REQUEST) {
+            rec.intent_seq = (i < ar->nmarks)
+                ? ngx_http_fgs_policy_audit_log_intent(alp[i], &ar->marks[i])
+                : 0;
+        }
+
         rv = ngx_http_fgs_policy_audit_write(alp[i], &rec,
                                              r->connection->log);
+
+        if (kind == FGS_AUDIT_INTENT && i < ar->nmarks) {
+            if (rv == NGX_OK || rv == NGX_AGAIN) {
+                ngx_http_fgs_policy_audit_log_mark(alp[i], &ar->marks[i]);
+
+            } else {
+                ar->marks[i].seq = 0;
+            }
+        }
 
         if (rv == NGX_AGAIN) {
             wait = 1;

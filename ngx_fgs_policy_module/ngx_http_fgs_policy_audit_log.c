@@ -117,6 +117,11 @@ struct ngx_http_fgs_policy_audit_log_s {
     fgs_audit_chain_t         chain;        /* after the last line made */
     fgs_audit_chain_t         written;      /* after the last one the
                                                file took */
+    ngx_uint_t                run;          /* lines were lost, or the
+                                               file sealed, this many
+                                               times: a request record
+                                               refers to its intent only
+                                               within one run */
     ngx_event_t               flush_ev;     /* flush= */
     ngx_event_t               start_ev;     /* "start" after a reopen */
     time_t                    alert_time;
@@ -520,6 +525,8 @@ ngx_http_fgs_policy_audit_drain(ngx_http_fgs_policy_audit_log_t *al,
 
     /* a full disk may take part of it */
 
+    al->run++;
+
     *err = (n == -1) ? ngx_errno : NGX_ENOSPC;
     *lost = al->pending - ngx_http_fgs_policy_audit_took(al, p,
                                                          n > 0 ? n : 0);
@@ -648,6 +655,31 @@ ngx_http_fgs_policy_audit_log_commit(ngx_array_t *logs, ngx_log_t *log)
                                              lost, err);
         }
     }
+}
+
+
+void
+ngx_http_fgs_policy_audit_log_mark(ngx_http_fgs_policy_audit_log_t *al,
+    ngx_http_fgs_policy_audit_mark_t *mark)
+{
+    /* the chain is after the line just made */
+
+    mark->seq = al->file ? al->chain.seq : 0;
+    mark->run = al->run;
+}
+
+
+uint64_t
+ngx_http_fgs_policy_audit_log_intent(ngx_http_fgs_policy_audit_log_t *al,
+    ngx_http_fgs_policy_audit_mark_t *mark)
+{
+    if (al->file == NULL || mark->seq == 0 || mark->run != al->run
+        || al->written.seq < mark->seq)
+    {
+        return 0;
+    }
+
+    return mark->seq;
 }
 
 
@@ -876,6 +908,7 @@ ngx_http_fgs_policy_audit_seal(ngx_http_fgs_policy_audit_log_t *al,
 
     /* written or not, the next record begins a new part of the chain */
     al->need_start = 1;
+    al->run++;
 
     return rc;
 }

@@ -54,6 +54,30 @@ ngx_int_t ngx_http_fgs_policy_audit_write(ngx_http_fgs_policy_audit_log_t *al,
     fgs_audit_record_t *rec, ngx_log_t *log);
 
 /*
+ * Where an intent went in a file: its seq in this worker's chain there,
+ * and the run of the chain's lines it belongs to (a run ends when lines
+ * are lost or the file is sealed for a reopen or an exit).
+ */
+typedef struct {
+    uint64_t                  seq;          /* 0: none */
+    ngx_uint_t                run;
+} ngx_http_fgs_policy_audit_mark_t;
+
+/* right after an intent was given to ngx_http_fgs_policy_audit_write() */
+void ngx_http_fgs_policy_audit_log_mark(ngx_http_fgs_policy_audit_log_t *al,
+    ngx_http_fgs_policy_audit_mark_t *mark);
+
+/*
+ * The seq of the intent marked, when the file took it whole and its
+ * request record will follow it in the same file, with no line of the
+ * chain lost in between; else 0.  Always 0 for syslog, whose datagrams
+ * may be lost without a word: there each record stands alone.
+ */
+uint64_t ngx_http_fgs_policy_audit_log_intent(
+    ngx_http_fgs_policy_audit_log_t *al,
+    ngx_http_fgs_policy_audit_mark_t *mark);
+
+/*
  * Writes the intents that wait in the files of logs (the
  * configuration's destinations), each file's with one write().  Until
  * ngx_http_fgs_policy_audit_log_committed(logs),

@@ -165,6 +165,21 @@ ok($intent && $intent->{seq} < $rec->{seq}
    && $intent->{body_sha256} eq $rec->{body_sha256},
    'the intent: earlier in the chain, the decision and body, no status');
 
+# as written, the request record refers to its intent instead of
+# repeating it (docs/audit.md, "A record"); audit_records() reads it whole
+my ($raw) = grep { $_->{json} && $_->{json}{kind} eq 'request'
+                   && $_->{json}{request_id} eq ($rec->{request_id} // '') }
+            $t->audit_lines($audit);
+ok($raw && $intent && $raw->{json}{intent} == $intent->{seq}
+   && $raw->{json}{chain} eq $intent->{chain},
+   'the request record names its intent by its seq in the same chain');
+ok($raw && !grep({ exists $raw->{json}{$_} }
+                 qw(decision identity changes uri body_sha256 violations)),
+   'and does not repeat what the intent says')
+    or diag($raw && $raw->{raw});
+ok($raw && length($raw->{raw}) < 600,
+   'a few hundred bytes (' . ($raw ? length $raw->{raw} : 0) . ')');
+
 
 # --- rewrite: the KMS key added; forwarded_sha256 is what the mock got
 
@@ -367,6 +382,10 @@ check_record($r, 'deny: its record',
                && ($rules{'memory-limit'} // '') eq 'enforce';
     });
 ok(!record_of($r, 'intent'), 'no intent for a denied request');
+ok(!grep({ $_->{json} && ($_->{json}{request_id} // '') eq
+           ($r->header('x-fgs-request-id') // '')
+           && exists $_->{json}{intent} } $t->audit_lines($audit)),
+   'so its request record is whole, referring to none');
 
 
 # --- errors before the policy

@@ -80,9 +80,12 @@ my @l = @orig;
 $l[$k] =~ s/"status":200/"status":201/;
 tampered('a field altered', $k + 1, qr/altered/, @l);
 
+# a forwarded request's decision is in its intent (its request record
+# refers to it)
+my ($d) = grep { $orig[$_] =~ /"decision":"allow"/ } 2 .. $#orig;
 @l = @orig;
-$l[$k] =~ s/"decision":"allow"/"decision":"deny" /;
-tampered('a field altered, padded to the same length', $k + 1,
+$l[$d] =~ s/"decision":"allow"/"decision":"deny" /;
+tampered('a field altered, padded to the same length', $d + 1,
          qr/altered/, @l);
 
 @l = @orig;
@@ -129,6 +132,11 @@ tampered('the file cut in the middle of its last line', scalar(@l),
 @l = @orig;
 $l[$k] = substr($l[$k], 0, 100) . "\n";
 tampered('a line cut short', $k + 1, qr/cut short/, @l);
+
+# a full file system may stop a write after any byte, even the first
+@l = @orig;
+$l[$k] = "{\n";
+tampered('a line cut after its first byte', $k + 1, qr/cut short/, @l);
 
 @l = @orig;
 splice @l, $k, 0, "some text\n";

@@ -1207,13 +1207,28 @@ sub audit_lines {
 }
 
 # The decoded records of one kind ("request", "intent", "start", "end")
-# in the audit files, in order.
+# in the audit files, in order.  A request record that refers to its
+# intent ("intent": the intent's seq in the same chain) is read as a
+# reader of the file reads it: the intent's members, with the request
+# record's own over them (docs/audit.md, "A record").
 sub audit_records {
     my ($self, $kind, @files) = @_;
 
-    return map { $_->{json} }
-           grep { $_->{json} && ($_->{json}{kind} // '') eq $kind }
-           $self->audit_lines(@files);
+    my @l = grep { $_->{json} } $self->audit_lines(@files);
+    my %intent;
+    for my $l (@l) {
+        my $j = $l->{json};
+        $intent{"$j->{chain}/$j->{seq}"} = $j
+            if ($j->{kind} // '') eq 'intent' && defined $j->{chain};
+    }
+
+    return map {
+               my $j = $_->{json};
+               my $in = $kind eq 'request' && defined $j->{intent}
+                        ? $intent{"$j->{chain}/$j->{intent}"} : undef;
+               $in ? { %$in, %$j } : $j
+           }
+           grep { ($_->{json}{kind} // '') eq $kind } @l;
 }
 
 # Waits (at most $o{timeout} seconds, default 3) until the audit files

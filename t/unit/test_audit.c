@@ -45,8 +45,11 @@ static void test_chain(void);
 static void test_verify_intact(void);
 static void test_verify_tampering(void);
 static void test_verify_rotation(void);
+static void test_after_intent(void);
 
 static void record_init(fgs_audit_record_t *r, fgs_audit_kind_e kind);
+static void put_after(file_t *f, fgs_audit_chain_t *c,
+    const char *request_id, uint64_t intent);
 static void put(file_t *f, fgs_audit_chain_t *c, fgs_audit_kind_e kind,
     const char *request_id);
 static void file_free(file_t *f);
@@ -91,6 +94,7 @@ main(void)
     test_verify_intact();
     test_verify_tampering();
     test_verify_rotation();
+    test_after_intent();
 
     return done_testing();
 }
@@ -762,6 +766,137 @@ record_init(fgs_audit_record_t *r, fgs_audit_kind_e kind)
     r->body_sha256 = body_hash;
     r->status = 403;
     r->policy_sha256 = policy_hash;
+}
+
+
+/*
+ * A request record that refers to its intent: only what became known
+ * after the intent, and the intent's seq; the verifier holds it to an
+ * intent of the same request at that seq, earlier in the same chain and
+ * file.
+ */
+
+static void
+test_after_intent(void)
+{
+    char                hash[65];
+    size_t              len;
+    u_char              buf[LINE_SIZE];
+    json_t             *j;
+    said_t              s;
+    file_t              f, g;
+    fgs_audit_chain_t   a, b;
+    fgs_audit_record_t  r;
+
+    fgs_audit_chain_init(&a, 100);
+
+    record_init(&r, FGS_AUDIT_REQUEST);
+    r.intent_seq = 7;
+    r.status = 200;
+    r.upstream_status = 200;
+    r.forwarded = 1;
+    r.changes = str("{\"runtime\":\"Python3.12\"}");
+
+    len = fgs_audit_line(buf, sizeof(buf), &r, &a, hash);
+    j = parse((char *) buf, len - 1);
+    ok(j && json_integer_value(json_object_get(j, "intent")) == 7,
+       "a request record after its intent names it by its seq");
+    ok(j && json_object_get(j, "decision") == NULL
+       && json_object_get(j, "identity") == NULL
+       && json_object_get(j, "changes") == NULL
+       && json_object_get(j, "uri") == NULL
+       && json_object_get(j, "body_sha256") == NULL,
+       "and does not repeat what the intent says");
+    ok(j && json_integer_value(json_object_get(j, "status")) == 200
+       && json_object_get(j, "error_code") != NULL
+       && json_object_get(j, "forwarded") == json_true(),
+       "but says how the request ended");
+    is_str(json_string_value(json_object_get(j, "request_id")),
+           "0123456789abcdef0123456789abcdef", "with its request id");
+    ok(len < 600, "in a few hundred bytes");
+    json_decref(j);
+
+    memset(&f, 0, sizeof(file_t));
+    fgs_audit_chain_init(&a, 100);
+    fgs_audit_chain_init(&b, 200);
+
+    put(&f, &a, FGS_AUDIT_INTENT, "req-1");         /* a 1 */
+    put(&f, &b, FGS_AUDIT_INTENT, "req-2");         /* b 1 */
+    put_after(&f, &b, "req-2", 1);
+    put_after(&f, &a, "req-1", 1);
+    put(&f, &a, FGS_AUDIT_END, NULL);
+    put(&f, &b, FGS_AUDIT_END, NULL);
+
+    is_int(verify(&s, 0, 1, "audit.log", &f), 0,
+           "request records after their intents: no error");
+    is_int(s.warnings, 0, "and no warning");
+    file_free(&f);
+
+    memset(&f, 0, sizeof(file_t));
+    fgs_audit_chain_init(&a, 100);
+    put(&f, &a, FGS_AUDIT_INTENT, "req-1");
+    put(&f, &a, FGS_AUDIT_INTENT, "req-2");
+    put_after(&f, &a, "req-1", 2);
+    put(&f, &a, FGS_AUDIT_END, NULL);
+    is_int(verify(&s, 0, 1, "audit.log", &f), 1,
+           "a request record naming another request's intent: an error");
+    is_int(s.first_line, 3, "on its line");
+    ok(strstr(s.first_msg, "refers to its intent at seq 2") != NULL,
+       "which says so");
+    file_free(&f);
+
+    memset(&f, 0, sizeof(file_t));
+    fgs_audit_chain_init(&a, 100);
+    put(&f, &a, FGS_AUDIT_REQUEST, "req-0");
+    put_after(&f, &a, "req-1", 1);
+    put(&f, &a, FGS_AUDIT_END, NULL);
+    is_int(verify(&s, 0, 1, "audit.log", &f), 1,
+           "a request record whose intent the chain does not hold: an "
+           "error");
+    file_free(&f);
+
+    /* the module never refers to an intent in an earlier file */
+
+    memset(&f, 0, sizeof(file_t));
+    memset(&g, 0, sizeof(file_t));
+    fgs_audit_chain_init(&a, 100);
+    put(&f, &a, FGS_AUDIT_INTENT, "req-1");
+    put(&f, &a, FGS_AUDIT_ROTATE, NULL);
+    put(&g, &a, FGS_AUDIT_START, NULL);
+    put_after(&g, &a, "req-1", 1);
+    put(&g, &a, FGS_AUDIT_END, NULL);
+    is_int(verify(&s, 0, 2, "audit.log.1", &f, "audit.log", &g), 1,
+           "a request record referring to an intent in another file: an "
+           "error");
+    file_free(&f);
+    file_free(&g);
+}
+
+
+static void
+put_after(file_t *f, fgs_audit_chain_t *c, const char *request_id,
+    uint64_t intent)
+{
+    char                hash[65];
+    size_t              len;
+    u_char              buf[LINE_SIZE];
+    fgs_audit_record_t  r;
+
+    record_init(&r, FGS_AUDIT_REQUEST);
+    r.request_id = str(request_id);
+    r.intent_seq = intent;
+
+    len = fgs_audit_line(buf, sizeof(buf), &r, c, hash);
+
+    if (len == 0 || f->n == MAX_LINES) {
+        ok(0, "a test record is written");
+        return;
+    }
+
+    fgs_audit_chain_next(c, hash);
+
+    f->line[f->n] = strndup((char *) buf, len);
+    f->n++;
 }
 
 

@@ -112,10 +112,17 @@ typedef struct {
     const fgs_rule_note_t   *rewrites;
 
     int64_t                  body_bytes;    /* < 0: not read whole */
+
+    /* these hashes and policy_sha256: NULL, or 64 hex digits and a NUL */
     const char              *body_sha256;
     const char              *forwarded_sha256;
 
     /* request records only */
+    uint64_t                 intent_seq;    /* > 0: the seq of this
+                                               request's intent in the
+                                               same chain and file, which
+                                               the record refers to
+                                               instead of repeating it */
     int                      status;        /* sent to the client */
     int                      upstream_status;   /* 0: no answer */
     fgs_str_t                upstream_request_id;   /* FunctionGraph's
@@ -146,6 +153,15 @@ typedef struct {
 int fgs_audit_changes(const fgs_json_doc_t *doc, fgs_op_e op,
     const fgs_rule_note_t *rewrites, fgs_alloc_t *a, fgs_str_t *out,
     int *cut);
+
+/*
+ * Whether s[0, len) is printable ASCII that a JSON string holds as it
+ * is: no control character, DEL, '"', '\\' or byte from 0x80, so that
+ * fgs_json_escape() would copy it unchanged.  Most of what a record says
+ * is: the line is then built with memcpy() instead of the escaper's
+ * byte-at-a-time walk.
+ */
+int fgs_audit_plain(const u_char *s, size_t len);
 
 /* a key whose name says it holds a credential ("password", "token") */
 int fgs_audit_secret_name(const char *key, size_t len);

@@ -60,9 +60,13 @@ static void fgs_changes_escaped(fgs_changes_t *ch, const u_char *s,
 static const fgs_schema_field_t *fgs_changes_field(
     const fgs_schema_object_t *obj, const char *key, size_t klen);
 static const fgs_rule_note_t *fgs_changes_note(fgs_changes_t *ch);
+static int fgs_changes_secret_field(const fgs_schema_field_t *f,
+    const char *key, size_t klen);
 static int fgs_changes_push(fgs_changes_t *ch, const char *key,
     size_t klen);
 static void fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len);
+static u_char *fgs_changes_room(fgs_changes_t *ch, size_t len);
+static void fgs_changes_grow(fgs_changes_t *ch, size_t len);
 
 
 int
@@ -219,10 +223,11 @@ fgs_changes_member(fgs_changes_t *ch, const char *key, size_t klen,
     int *first)
 {
     size_t                  plen, mark;
+    u_char                 *p;
     const fgs_rule_note_t  *note;
 
     if (ch->cut || (f->flags & FGS_SCHEMA_SECRET)
-        || fgs_audit_secret_name(key, klen))
+        || fgs_changes_secret_field(f, key, klen))
     {
         return;
     }
@@ -245,13 +250,25 @@ fgs_changes_member(fgs_changes_t *ch, const char *key, size_t klen,
 
     mark = ch->len;
 
-    if (!*first) {
-        fgs_changes_put(ch, ",", 1);
+    /*
+     * ,"key": at once: the key is the field's name in the API reference
+     * (fgs_changes_field() matched it exactly), which needs no escaping
+     */
+
+    p = fgs_changes_room(ch, !*first + 1 + klen + 2);
+
+    if (p == NULL) {
+        return;
     }
 
-    fgs_changes_put(ch, "\"", 1);
-    fgs_changes_put(ch, key, klen);
-    fgs_changes_put(ch, "\":", 2);
+    if (!*first) {
+        *p++ = ',';
+    }
+
+    *p++ = '"';
+    p = (u_char *) memcpy(p, key, klen) + klen;
+    *p++ = '"';
+    *p = ':';
 
     if (note != NULL) {
         fgs_changes_value(ch, note->value_doc, note->value_node, f);
@@ -401,6 +418,7 @@ fgs_changes_string(fgs_changes_t *ch, const fgs_json_doc_t *doc,
     uint32_t node)
 {
     size_t     i, n;
+    u_char    *p;
     fgs_str_t  s;
     int        url, more;
 
@@ -437,6 +455,20 @@ fgs_changes_string(fgs_changes_t *ch, const fgs_json_doc_t *doc,
         more = 2;
     }
 
+    if (more == 0 && fgs_audit_plain(s.data, n)) {
+        /* most values: "value" at once */
+
+        p = fgs_changes_room(ch, n + 2);
+
+        if (p != NULL) {
+            *p++ = '"';
+            p = (u_char *) memcpy(p, s.data, n) + n;
+            *p = '"';
+        }
+
+        return;
+    }
+
     fgs_changes_put(ch, "\"", 1);
     fgs_changes_escaped(ch, s.data, n);
 
@@ -456,6 +488,11 @@ fgs_changes_escaped(fgs_changes_t *ch, const u_char *s, size_t len)
 {
     size_t   n;
     u_char  *p;
+
+    if (fgs_audit_plain(s, len)) {
+        fgs_changes_put(ch, s, len);
+        return;
+    }
 
     n = fgs_json_escape_len(s, len);
 
@@ -485,6 +522,40 @@ fgs_changes_field(const fgs_schema_object_t *obj, const char *key,
     i = fgs_schema_find(obj, key, klen);
 
     return i < 0 ? NULL : &obj->fields[i];
+}
+
+
+/*
+ * Whether a field of the API reference has a name that says it holds a
+ * credential.  key is the field's name (fgs_schema_find() matches names
+ * exactly), so the answer is the field's own: the fields found without
+ * one are remembered, in a direct-mapped table of the reference's static
+ * fields, and every body's members are not folded and searched again.
+ * One thread at a time, as the engine's callers run it.
+ */
+
+#define FGS_CHANGES_NAMED  512
+
+static int
+fgs_changes_secret_field(const fgs_schema_field_t *f, const char *key,
+    size_t klen)
+{
+    uintptr_t                         slot;
+    static const fgs_schema_field_t  *plain[FGS_CHANGES_NAMED];
+
+    slot = ((uintptr_t) f / sizeof(fgs_schema_field_t)) % FGS_CHANGES_NAMED;
+
+    if (plain[slot] == f) {
+        return 0;
+    }
+
+    if (fgs_audit_secret_name(key, klen)) {
+        return 1;
+    }
+
+    plain[slot] = f;
+
+    return 0;
 }
 
 
@@ -535,6 +606,44 @@ fgs_changes_push(fgs_changes_t *ch, const char *key, size_t klen)
 static void
 fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len)
 {
+    u_char  *p;
+
+    p = fgs_changes_room(ch, len);
+
+    if (p != NULL && s != NULL) {
+        memcpy(p, s, len);
+    }
+}
+
+
+/*
+ * len bytes more at the end, for the caller to write, or NULL when out
+ * of memory; the buffer grows out of line, as it rarely does
+ */
+
+static u_char *
+fgs_changes_room(fgs_changes_t *ch, size_t len)
+{
+    u_char  *p;
+
+    if (ch->len + len > ch->size) {
+        fgs_changes_grow(ch, len);
+    }
+
+    if (ch->nomem) {
+        return NULL;
+    }
+
+    p = ch->buf + ch->len;
+    ch->len += len;
+
+    return p;
+}
+
+
+static void
+fgs_changes_grow(fgs_changes_t *ch, size_t len)
+{
     size_t   size;
     u_char  *buf;
 
@@ -542,34 +651,26 @@ fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len)
         return;
     }
 
-    if (ch->len + len > ch->size) {
-        size = ch->size;
+    size = ch->size;
 
-        while (ch->len + len > size) {
-            size *= 2;
-        }
-
-        buf = ch->a->alloc(ch->a->data, size);
-        if (buf == NULL) {
-            ch->nomem = 1;
-            return;
-        }
-
-        memcpy(buf, ch->buf, ch->len);
-
-        if (ch->a->free) {
-            ch->a->free(ch->a->data, ch->buf);
-        }
-
-        ch->buf = buf;
-        ch->size = size;
+    while (ch->len + len > size) {
+        size *= 2;
     }
 
-    if (s != NULL) {
-        memcpy(ch->buf + ch->len, s, len);
+    buf = ch->a->alloc(ch->a->data, size);
+    if (buf == NULL) {
+        ch->nomem = 1;
+        return;
     }
 
-    ch->len += len;
+    memcpy(buf, ch->buf, ch->len);
+
+    if (ch->a->free) {
+        ch->a->free(ch->a->data, ch->buf);
+    }
+
+    ch->buf = buf;
+    ch->size = size;
 }
 
 
@@ -578,18 +679,18 @@ fgs_changes_put(fgs_changes_t *ch, const void *s, size_t len)
  * redaction reads header names: "password", "passwd", "secret",
  * "token", "credential", "apikey", "authorization", "cookie",
  * "privatekey", in any case, "_" and "-" ignored.
+ *
+ * Every member of every body goes through this, so each word is only
+ * compared where the folded key holds its first letter: a plain
+ * substring search of the nine words took a third of the instructions
+ * of a 1 KB /config request's record.
  */
 
 int
 fgs_audit_secret_name(const char *key, size_t len)
 {
-    u_char             c, folded[64];
-    size_t             i, n, wl;
-    const char *const *w;
-    static const char *const  words[] = {
-        "password", "passwd", "secret", "token", "credential", "apikey",
-        "authorization", "cookie", "privatekey", NULL
-    };
+    u_char   c, folded[64];
+    size_t   i, n, left;
 
     n = 0;
 
@@ -608,15 +709,50 @@ fgs_audit_secret_name(const char *key, size_t len)
         return 1;
     }
 
-    for (w = words; *w; w++) {
-        wl = strlen(*w);
+#define fgs_secret_word(w)                                                    \
+    (left >= sizeof(w) - 1 && memcmp(&folded[i], w, sizeof(w) - 1) == 0)
 
-        for (i = 0; i + wl <= n; i++) {
-            if (memcmp(folded + i, *w, wl) == 0) {
+    for (i = 0; i < n; i++) {
+        left = n - i;
+
+        switch (folded[i]) {
+
+        case 'a':
+            if (fgs_secret_word("apikey") || fgs_secret_word("authorization"))
+            {
                 return 1;
             }
+            break;
+
+        case 'c':
+            if (fgs_secret_word("credential") || fgs_secret_word("cookie")) {
+                return 1;
+            }
+            break;
+
+        case 'p':
+            if (fgs_secret_word("passwd") || fgs_secret_word("password")
+                || fgs_secret_word("privatekey"))
+            {
+                return 1;
+            }
+            break;
+
+        case 's':
+            if (fgs_secret_word("secret")) {
+                return 1;
+            }
+            break;
+
+        case 't':
+            if (fgs_secret_word("token")) {
+                return 1;
+            }
+            break;
         }
     }
+
+#undef fgs_secret_word
 
     return 0;
 }

@@ -72,6 +72,10 @@ typedef struct {
 
 static void fgs_audit_request(fgs_audit_out_t *o,
     const fgs_audit_record_t *rec);
+static void fgs_audit_request_after_intent(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
+static void fgs_audit_outcome(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec);
 static void fgs_audit_identity(fgs_audit_out_t *o,
     const fgs_audit_record_t *rec);
 static void fgs_audit_principals(fgs_audit_out_t *o,
@@ -90,6 +94,8 @@ static size_t fgs_audit_cut(const u_char *s, size_t len, size_t cap);
 static size_t fgs_audit_room(const fgs_audit_out_t *o);
 static void fgs_audit_cstr(fgs_audit_out_t *o, const char *key, size_t klen,
     const char *s, size_t cap);
+static void fgs_audit_hex(fgs_audit_out_t *o, const char *key, size_t klen,
+    const char *s, size_t len);
 static void fgs_audit_int(fgs_audit_out_t *o, const char *key, size_t klen,
     int64_t n);
 static void fgs_audit_time(fgs_audit_out_t *o, time_t sec, unsigned msec);
@@ -109,6 +115,8 @@ static u_char *fgs_audit_signed(u_char *p, int64_t n, size_t width);
     fgs_audit_cstr(o, key, sizeof(key) - 1, s, cap)
 #define fgs_audit_int_lit(o, key, n)                                          \
     fgs_audit_int(o, key, sizeof(key) - 1, n)
+#define fgs_audit_hex_lit(o, key, s, len)                                     \
+    fgs_audit_hex(o, key, sizeof(key) - 1, s, len)
 
 
 static const char  *fgs_audit_kinds[] = {
@@ -183,7 +191,12 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
     fgs_audit_time(&o, rec->sec, rec->msec);
     fgs_audit_cstr_lit(&o, ",\"kind\":", fgs_audit_kind_name(rec->kind), 16);
 
-    if (rec->kind == FGS_AUDIT_REQUEST || rec->kind == FGS_AUDIT_INTENT) {
+    if (rec->kind == FGS_AUDIT_REQUEST && rec->intent_seq > 0) {
+        fgs_audit_request_after_intent(&o, rec);
+
+    } else if (rec->kind == FGS_AUDIT_REQUEST
+               || rec->kind == FGS_AUDIT_INTENT)
+    {
         fgs_audit_request(&o, rec);
     }
 
@@ -195,7 +208,7 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
         fgs_audit_lit(&o, ",\"truncated\":true");
     }
 
-    fgs_audit_cstr_lit(&o, ",\"chain\":", chain->id, FGS_AUDIT_CHAIN_LEN);
+    fgs_audit_hex_lit(&o, ",\"chain\":", chain->id, FGS_AUDIT_CHAIN_LEN);
     fgs_audit_int_lit(&o, ",\"worker\":", chain->worker);
 
     p = fgs_audit_dec(num, chain->seq + 1, 1);
@@ -203,7 +216,7 @@ fgs_audit_line(u_char *buf, size_t size, const fgs_audit_record_t *rec,
     fgs_audit_lit(&o, ",\"seq\":");
     fgs_audit_raw(&o, (char *) num, p - num);
 
-    fgs_audit_cstr_lit(&o, ",\"prev\":", chain->prev, FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(&o, ",\"prev\":", chain->prev, FGS_SHA256_HEX_LEN);
 
     if (o.overflow
         || fgs_audit_room(&o) < sizeof(",\"hash\":\"\"}\n") - 1
@@ -284,38 +297,81 @@ fgs_audit_request(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
         fgs_audit_lit(o, ",\"body_bytes\":null");
     }
 
-    fgs_audit_cstr_lit(o, ",\"body_sha256\":", rec->body_sha256,
-                       FGS_SHA256_HEX_LEN);
-    fgs_audit_cstr_lit(o, ",\"forwarded_sha256\":", rec->forwarded_sha256,
-                       FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(o, ",\"body_sha256\":", rec->body_sha256,
+                      FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(o, ",\"forwarded_sha256\":", rec->forwarded_sha256,
+                      FGS_SHA256_HEX_LEN);
 
     if (rec->kind == FGS_AUDIT_REQUEST) {
-        fgs_audit_int_lit(o, ",\"status\":", rec->status);
-
-        if (rec->upstream_status > 0) {
-            fgs_audit_int_lit(o, ",\"upstream_status\":",
-                              rec->upstream_status);
-
-        } else {
-            fgs_audit_lit(o, ",\"upstream_status\":null");
-        }
-
-        fgs_audit_str_lit(o, ",\"upstream_request_id\":",
-                          rec->upstream_request_id.data,
-                          rec->upstream_request_id.len, FGS_AUDIT_CAP_ID);
-
-        if (rec->forwarded) {
-            fgs_audit_lit(o, ",\"forwarded\":true");
-
-        } else {
-            fgs_audit_lit(o, ",\"forwarded\":false");
-        }
+        fgs_audit_outcome(o, rec);
     }
 
-    fgs_audit_cstr_lit(o, ",\"policy_sha256\":", rec->policy_sha256,
-                       FGS_SHA256_HEX_LEN);
+    fgs_audit_hex_lit(o, ",\"policy_sha256\":", rec->policy_sha256,
+                      FGS_SHA256_HEX_LEN);
 
     o->end = end;
+}
+
+
+/*
+ * The request record of a request whose intent the same chain holds,
+ * earlier in the same file: what the intent says (the caller, the
+ * target, the decision, the changes, the hashes) is not repeated, only
+ * what became known since, and "intent" names the intent by its seq.
+ * It halves the bytes hashed and written per forwarded request.  The
+ * error is repeated: it is the one the client got, which may differ
+ * from the intent's (a 502 when the upstream is down, 503 FGSPOL.5030
+ * when another destination lost the intent).
+ */
+
+static void
+fgs_audit_request_after_intent(fgs_audit_out_t *o,
+    const fgs_audit_record_t *rec)
+{
+    u_char  *p;
+    u_char   num[32];
+
+    fgs_audit_str_lit(o, ",\"request_id\":", rec->request_id.data,
+                      rec->request_id.len, FGS_AUDIT_CAP_ID);
+
+    p = fgs_audit_dec(num, rec->intent_seq, 1);
+
+    fgs_audit_lit(o, ",\"intent\":");
+    fgs_audit_raw(o, (char *) num, p - num);
+
+    fgs_audit_cstr_lit(o, ",\"error_code\":", rec->error_code,
+                       FGS_AUDIT_CAP_CODE);
+    fgs_audit_cstr_lit(o, ",\"error_msg\":", rec->error_msg,
+                       FGS_AUDIT_CAP_MSG);
+
+    fgs_audit_outcome(o, rec);
+}
+
+
+/* what a request record adds: the answer, once it has gone */
+
+static void
+fgs_audit_outcome(fgs_audit_out_t *o, const fgs_audit_record_t *rec)
+{
+    fgs_audit_int_lit(o, ",\"status\":", rec->status);
+
+    if (rec->upstream_status > 0) {
+        fgs_audit_int_lit(o, ",\"upstream_status\":", rec->upstream_status);
+
+    } else {
+        fgs_audit_lit(o, ",\"upstream_status\":null");
+    }
+
+    fgs_audit_str_lit(o, ",\"upstream_request_id\":",
+                      rec->upstream_request_id.data,
+                      rec->upstream_request_id.len, FGS_AUDIT_CAP_ID);
+
+    if (rec->forwarded) {
+        fgs_audit_lit(o, ",\"forwarded\":true");
+
+    } else {
+        fgs_audit_lit(o, ",\"forwarded\":false");
+    }
 }
 
 
@@ -657,6 +713,19 @@ fgs_audit_str(fgs_audit_out_t *o, const char *key, size_t klen,
         return;
     }
 
+    /* most strings are plain ASCII and short: copied as they are */
+
+    if (!o->overflow && len <= cap && fgs_audit_room(o) >= klen + 2 + len
+        && fgs_audit_plain(s, len))
+    {
+        p = (u_char *) memcpy(o->p, key, klen) + klen;
+        *p++ = '"';
+        p = (u_char *) memcpy(p, s, len) + len;
+        *p++ = '"';
+        o->p = p;
+        return;
+    }
+
     /*
      * Most strings are short and need no cut: when even their longest
      * escaped form (6 bytes for a byte) fits in the room left, they are
@@ -700,6 +769,50 @@ fgs_audit_str(fgs_audit_out_t *o, const char *key, size_t klen,
 }
 
 
+/*
+ * Eight bytes at a time: a byte below 0x20 or from 0x7f, '"' or '\\'
+ * sets the high bit of its lane in one of the tests (the classic
+ * "has a zero byte" test, applied to the word XORed with each byte
+ * looked for; the subtraction's borrows can only flag lanes above a
+ * flagged one, so "any lane flagged" stays exact).
+ */
+
+#define FGS_AUDIT_ONES  0x0101010101010101ULL
+#define FGS_AUDIT_HIGH  0x8080808080808080ULL
+#define fgs_audit_zero_lane(x)                                                \
+    (((x) - FGS_AUDIT_ONES) & ~(x) & FGS_AUDIT_HIGH)
+
+int
+fgs_audit_plain(const u_char *s, size_t len)
+{
+    u_char    c;
+    uint64_t  w;
+
+    for ( /* void */ ; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+
+        if ((w & FGS_AUDIT_HIGH)
+            || ((w - 0x2020202020202020ULL) & ~w & FGS_AUDIT_HIGH)
+            || fgs_audit_zero_lane(w ^ 0x2222222222222222ULL)
+            || fgs_audit_zero_lane(w ^ 0x5c5c5c5c5c5c5c5cULL)
+            || fgs_audit_zero_lane(w ^ 0x7f7f7f7f7f7f7f7fULL))
+        {
+            return 0;
+        }
+    }
+
+    while (len--) {
+        c = *s++;
+
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /* the longest prefix of s[0, len) whose escaped form fits in cap bytes */
 
 static size_t
@@ -739,6 +852,36 @@ fgs_audit_cstr(fgs_audit_out_t *o, const char *key, size_t klen,
     const char *s, size_t cap)
 {
     fgs_audit_str(o, key, klen, (const u_char *) s, s ? strlen(s) : 0, cap);
+}
+
+
+/*
+ * A hash or chain id the gateway made itself, len hex digits: copied as
+ * it is when it is len plain bytes (five of them in each line); the
+ * check is fgs_audit_plain()'s, eight bytes at a time, as a byte loop
+ * over them cost more than the rest of the line's members.  Anything
+ * else goes the way of every other string.
+ */
+
+static void
+fgs_audit_hex(fgs_audit_out_t *o, const char *key, size_t klen,
+    const char *s, size_t len)
+{
+    u_char  *p;
+
+    if (s == NULL || o->overflow || fgs_audit_room(o) < klen + len + 2
+        || !fgs_audit_plain((const u_char *) s, len) || s[len] != '\0')
+    {
+        fgs_audit_cstr(o, key, klen, s, len);
+        return;
+    }
+
+    p = (u_char *) memcpy(o->p, key, klen) + klen;
+    *p++ = '"';
+    p = (u_char *) memcpy(p, s, len) + len;
+    *p++ = '"';
+
+    o->p = p;
 }
 
 

@@ -69,6 +69,7 @@ struct fgs_audit_intent_s {
     char                    *request_id;
     uint32_t                 file;
     uint64_t                 line;
+    uint64_t                 seq;
     fgs_audit_intent_t      *next;
 };
 
@@ -99,6 +100,7 @@ typedef struct {
     const char              *prev;
     const char              *hash;
     const char              *request_id;
+    uint64_t                 intent;    /* a request record's "intent" */
 } fgs_audit_fields_t;
 
 
@@ -279,10 +281,14 @@ fgs_audit_verify_line(fgs_audit_verify_t *v, const u_char *line, size_t len,
 static void
 fgs_audit_bad_line(fgs_audit_verify_t *v, const u_char *line, size_t len)
 {
+    size_t             n;
     static const char  head[] = "{\"time\":\"";
 
-    if (len >= sizeof(head) - 1 && memcmp(line, head, sizeof(head) - 1) == 0)
-    {
+    /* the write may have stopped within the head itself, even at "{" */
+
+    n = (len < sizeof(head) - 1) ? len : sizeof(head) - 1;
+
+    if (n > 0 && memcmp(line, head, n) == 0) {
         fgs_audit_problem(v, FGS_AUDIT_ERROR, v->nfiles - 1, v->line,
                           "a record cut short: a write that did not "
                           "complete (a full file system), or the line was "
@@ -369,6 +375,19 @@ fgs_audit_fields(fgs_audit_verify_t *v, json_t *j, fgs_audit_fields_t *f)
 
     if (f->kind == FGS_AUDIT_REQUEST || f->kind == FGS_AUDIT_INTENT) {
         f->request_id = json_string_value(json_object_get(j, "request_id"));
+    }
+
+    m = json_object_get(j, "intent");
+
+    if (m != NULL) {
+        if (f->kind != FGS_AUDIT_REQUEST || f->request_id == NULL
+            || !json_is_integer(m) || json_integer_value(m) < 1)
+        {
+            what = "\"intent\" is not the seq of a request's intent";
+            goto bad;
+        }
+
+        f->intent = (uint64_t) json_integer_value(m);
     }
 
     return FGS_OK;
@@ -535,11 +554,36 @@ fgs_audit_note_intent(fgs_audit_verify_t *v, fgs_audit_vchain_t *c,
 
             if (in->chain == c && strcmp(in->request_id, f->request_id) == 0)
             {
-                *pin = in->next;
-                free(in->request_id);
-                free(in);
                 break;
             }
+        }
+
+        in = *pin;
+
+        /*
+         * A request record that refers to its intent (instead of
+         * repeating it) is written only where the intent is earlier in
+         * the same file and chain: elsewhere, or at another seq, a line
+         * was removed, moved or altered
+         */
+
+        if (f->intent
+            && (in == NULL || in->seq != f->intent
+                || in->file != v->nfiles - 1))
+        {
+            fgs_audit_problem(v, FGS_AUDIT_ERROR, v->nfiles - 1, v->line,
+                              "the request record of request %.64s refers "
+                              "to its intent at seq %llu, which chain %.8s "
+                              "does not hold before it in this file: a "
+                              "line was removed, moved or altered",
+                              f->request_id, (unsigned long long) f->intent,
+                              c->id);
+        }
+
+        if (in != NULL) {
+            *pin = in->next;
+            free(in->request_id);
+            free(in);
         }
 
         return FGS_OK;
@@ -559,6 +603,7 @@ fgs_audit_note_intent(fgs_audit_verify_t *v, fgs_audit_vchain_t *c,
     in->chain = c;
     in->file = v->nfiles - 1;
     in->line = v->line;
+    in->seq = f->seq;
     in->next = v->intents[b];
     v->intents[b] = in;
 
