@@ -729,12 +729,3 @@ fgs_load_allow(fgs_load_t *ld, const fgs_rule_t *rule, json_t *allow,
 
     return FGS_OK;
 }
-
-
-int
-fgs_load_id_ok(const char *id, size_t len)
-{
-    return len >= 1 && len <= FGS_POLICY_MAX_ID
-           && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                         "0123456789_.-") == len;
-}

@@ -284,3 +284,14 @@ fgs_load_limit(fgs_load_t *ld, const char *field, json_t *v,
 
     return FGS_OK;
 }
+
+
+/* an id of a rule, an exception or a principal: [A-Za-z0-9_.-]{1,64} */
+
+int
+fgs_load_id_ok(const char *id, size_t len)
+{
+    return len >= 1 && len <= FGS_POLICY_MAX_ID
+           && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789_.-") == len;
+}

@@ -43,7 +43,6 @@
  */
 
 
-#include <stdio.h>
 #include <string.h>
 
 #include "fgs_schema_index.h"
@@ -121,21 +120,6 @@ fgs_schema_validate(const fgs_json_doc_t *doc, fgs_api_e api,
     out->only_unknown = (ctx.added != 0 && ctx.unknown == ctx.added);
 
     return ctx.added ? FGS_DECLINED : FGS_OK;
-}
-
-
-const char *
-fgs_schema_api(fgs_schema_ctx_t *ctx)
-{
-    char  path[128];
-
-    if (ctx->api_text[0] == '\0') {
-        snprintf(ctx->api_text, sizeof(ctx->api_text), "%s %s",
-                 fgs_method_name(fgs_apis[ctx->api].method),
-                 fgs_api_path(ctx->api, path, sizeof(path)));
-    }
-
-    return ctx->api_text;
 }
 
 

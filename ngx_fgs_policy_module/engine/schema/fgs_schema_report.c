@@ -484,3 +484,20 @@ fgs_schema_fold_cp(uint32_t cp, u_char *out)
 
     return -1;
 }
+
+
+/* the endpoint as the reference writes it, made once a violation names it */
+
+const char *
+fgs_schema_api(fgs_schema_ctx_t *ctx)
+{
+    char  path[128];
+
+    if (ctx->api_text[0] == '\0') {
+        snprintf(ctx->api_text, sizeof(ctx->api_text), "%s %s",
+                 fgs_method_name(fgs_apis[ctx->api].method),
+                 fgs_api_path(ctx->api, path, sizeof(path)));
+    }
+
+    return ctx->api_text;
+}
