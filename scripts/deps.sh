@@ -4,13 +4,14 @@
 # Groups: --bench, --fuzz, --release (make deb, make test-release).
 # rsyslog and rsyslog-relp: t/74-audit-pipeline.t runs rsyslogd instances
 # of its own (conf/rsyslog/); the system's rsyslog service is neither
-# needed nor touched.
+# needed nor touched.  openssl: t/75-identity.t signs IAM tokens with
+# "openssl cms".
 
 set -e
 
 pkgs="nginx nginx-dev libjansson-dev libpcre2-dev libssl-dev zlib1g-dev
       gcc make libtest-base-perl libjson-pp-perl curl nodejs npm
-      ngtcp2-client libxml2-utils rsyslog rsyslog-relp"
+      ngtcp2-client libxml2-utils rsyslog rsyslog-relp openssl"
 
 for group in "$@"; do
     case "$group" in
