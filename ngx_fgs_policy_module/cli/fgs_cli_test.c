@@ -1431,7 +1431,8 @@ fgs_case_body(fgs_case_t *c, const fgs_cli_result_t *res, fgs_op_e op)
                              rc == FGS_DECLINED && doc.error ? doc.error
                                                              : "no memory");
 
-        } else if (fgs_schema_validate(&doc, fgs_api_of(op, 0), &schema, &arena.alloc)
+        } else if (fgs_schema_validate(&doc, vd->target.api, &schema,
+                                       &arena.alloc)
                    != FGS_OK)
         {
             fgs_case_problem(c, "the rewritten body breaks the API "

@@ -70,6 +70,8 @@ static size_t fuzz_t_segments(u_char *p, size_t len, unsigned opts);
 static int fuzz_t_governed(const u_char *p, size_t len, int nocase);
 static int fuzz_t_post_read(const u_char *p, size_t len);
 static int fuzz_t_tags(const u_char *p, size_t len);
+static size_t fuzz_t_split(const u_char *p, size_t len, size_t seg[][2],
+    size_t max);
 static int fuzz_t_canonical(const u_char *p, size_t len);
 static int fuzz_t_seg(const u_char *p, size_t len, const char *w,
     int nocase);
@@ -585,26 +587,16 @@ fuzz_t_governed(const u_char *p, size_t len, int nocase)
 static int
 fuzz_t_post_read(const u_char *p, size_t len)
 {
-    size_t        i, k, s, n, seg[8][2];
+    size_t        k, n, seg[8][2];
     const char   *last;
 
     static const char  *reads[] = {
         "invocations", "invocations-async", "executions", "sync-executions"
     };
 
-    n = 0;
-    s = 1;
+    n = fuzz_t_split(p, len, seg, 8);
 
-    for (i = 1; i <= len && n < 8; i++) {
-        if (i == len || p[i] == '/') {
-            seg[n][0] = s;
-            seg[n][1] = i - s;
-            n++;
-            s = i + 1;
-        }
-    }
-
-    if (n == 0) {
+    if (n == 0 || n > 8) {
         return 0;
     }
 
@@ -626,16 +618,31 @@ fuzz_t_post_read(const u_char *p, size_t len)
 static int
 fuzz_t_tags(const u_char *p, size_t len)
 {
-    size_t  i, s, n, tags;
+    size_t  seg[6][2];
+
+    return fuzz_t_split(p, len, seg, 6) == 6
+           && fuzz_t_seg(p + seg[4][0], seg[4][1], "tags", 0);
+}
+
+
+/*
+ * The segments of a path that starts with '/': the first max of them in
+ * seg (offset, length); returns how many there are in all.
+ */
+
+static size_t
+fuzz_t_split(const u_char *p, size_t len, size_t seg[][2], size_t max)
+{
+    size_t  i, s, n;
 
     n = 0;
     s = 1;
-    tags = 0;
 
     for (i = 1; i <= len; i++) {
         if (i == len || p[i] == '/') {
-            if (n == 4) {
-                tags = fuzz_t_seg(p + s, i - s, "tags", 0);
+            if (n < max) {
+                seg[n][0] = s;
+                seg[n][1] = i - s;
             }
 
             n++;
@@ -643,7 +650,7 @@ fuzz_t_tags(const u_char *p, size_t len)
         }
     }
 
-    return n == 6 && tags;
+    return n;
 }
 
 
@@ -747,7 +754,7 @@ static int
 fuzz_t_govern(const fgs_target_t *t, const u_char *m, size_t mlen,
     const u_char *target, size_t len)
 {
-    size_t            n, i, s, seg[8][2];
+    size_t            n, i, seg[8][2];
     const char       *name;
     const u_char     *p;
     const fgs_api_t  *e;
@@ -772,17 +779,7 @@ fuzz_t_govern(const fgs_target_t *t, const u_char *m, size_t mlen,
     /* the segments */
 
     p = t->path.data;
-    n = 0;
-    s = 1;
-
-    for (i = 1; i <= t->path.len && n < 8; i++) {
-        if (i == t->path.len || p[i] == '/') {
-            seg[n][0] = s;
-            seg[n][1] = i - s;
-            n++;
-            s = i + 1;
-        }
-    }
+    n = fuzz_t_split(p, t->path.len, seg, 8);
 
     FUZZ_CHECK(t->project_id.len == 32 && t->project_id.data == p + seg[1][0]
                && seg[1][1] == 32, "the project id is not the path's");

@@ -389,7 +389,8 @@ test_scan(void)
        "the same tape either way");
 
     fgs_violations_init(&v);
-    ok(fgs_schema_validate(&hinted, FGS_API_FUNCTION_CODE, &v, &arena.alloc) == FGS_OK,
+    ok(fgs_schema_validate(&hinted, FGS_API_FUNCTION_CODE, &v, &arena.alloc)
+       == FGS_OK,
        "the schema accepts func_code.file with the runs");
 
     /* runs of other bytes than the body's are not used */

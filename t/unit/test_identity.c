@@ -170,7 +170,8 @@ test_changes(void)
     ok(fgs_json_scan(&doc, (u_char *) body, sizeof(body) - 1, &arena.alloc)
        == FGS_OK, "a body scans");
 
-    ok(fgs_audit_changes(&doc, FGS_OP_CREATE, NULL, &arena.alloc, &out, &cut)
+    ok(fgs_audit_changes(&doc, FGS_API_FUNCTION_CREATE, NULL, &arena.alloc,
+                         &out, &cut)
        == FGS_OK, "its changes are made");
 
     is_str(fgs_strdup(&arena.alloc, (char *) out.data, out.len),
@@ -211,7 +212,8 @@ test_changes(void)
     n3.field = "memory_size";
     n3.action = "remove";
 
-    ok(fgs_audit_changes(&doc, FGS_OP_CREATE, &n1, &arena.alloc, &out, &cut)
+    ok(fgs_audit_changes(&doc, FGS_API_FUNCTION_CREATE, &n1, &arena.alloc,
+                         &out, &cut)
        == FGS_OK && !cut, "changes with rewrites");
 
     is_str(fgs_strdup(&arena.alloc, (char *) out.data, out.len),
@@ -223,7 +225,7 @@ test_changes(void)
            "\"func_vpc\":{\"vpc_id\":\"vpc-1\"}}",
            "as forwarded: set values in, removed fields out");
 
-    ok(fgs_audit_changes(&doc, FGS_OP_OTHER, NULL, &arena.alloc, &out, &cut)
+    ok(fgs_audit_changes(&doc, FGS_API_NONE, NULL, &arena.alloc, &out, &cut)
        == FGS_OK && out.len == 0, "an operation without a body: none");
 
     ok(fgs_audit_secret_name("X-Api-Key", 9)

@@ -282,7 +282,9 @@ tp_rescan(tp_req_t *r, fgs_json_doc_t *doc, fgs_op_e op)
 
     fgs_violations_init(&v);
 
-    if (fgs_schema_validate(doc, fgs_api_of(op, 0), &v, &r->arena.alloc) != FGS_OK) {
+    if (fgs_schema_validate(doc, fgs_api_of(op, 0), &v, &r->arena.alloc)
+        != FGS_OK)
+    {
         printf("# schema: %s: %s\n", v.head ? v.head->field : "",
                v.head ? v.head->message : "");
         return FGS_DECLINED;

@@ -342,7 +342,8 @@ rewritten_conforms(const char *rules, const char *op, const char *body,
 
     ok(fgs_json_scan(&doc, (const u_char *) body, strlen(body),
                      &arena.alloc) == FGS_OK
-       && fgs_schema_validate(&doc, fgs_api_of(o, 0), &out, &arena.alloc) == FGS_OK,
+       && fgs_schema_validate(&doc, fgs_api_of(o, 0), &out, &arena.alloc)
+          == FGS_OK,
        "rewritten: %s: the body conforms before", name);
 
     fgs_arena_reset(&arena);

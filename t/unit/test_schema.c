@@ -54,7 +54,8 @@ check_len(fgs_op_e op, const char *body, size_t len)
         return check_rc;
     }
 
-    check_rc = fgs_schema_validate(&doc, fgs_api_of(op, 0), &viols, &arena.alloc);
+    check_rc = fgs_schema_validate(&doc, fgs_api_of(op, 0), &viols,
+                                   &arena.alloc);
 
     return check_rc;
 }

@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "core/fgs_common.h"
+#include "core/fgs_api.h"
 #include "json/fgs_json.h"
 #include "policy/fgs_policy.h"
 #include "identity/fgs_identity.h"
@@ -144,13 +145,14 @@ typedef struct {
 
 
 /*
- * The "changes" of a record: the non-secret fields of doc, a body of
- * operation op, with the policy's rewrites laid over it, as one compact
- * JSON object in a's memory (fgs_audit_changes.c says what is left out
- * and cut).  out is empty for an operation without a body.  Returns
+ * The "changes" of a record: the non-secret fields of doc, a body sent
+ * to endpoint api, walked over its model, with the policy's rewrites
+ * laid over it, as one compact JSON object in a's memory
+ * (fgs_audit_changes.c says what is left out and cut).  out is empty for
+ * an endpoint without a body.  Returns
  * FGS_OK or FGS_ERROR (no memory); *cut is 1 when something was cut.
  */
-int fgs_audit_changes(const fgs_json_doc_t *doc, fgs_op_e op,
+int fgs_audit_changes(const fgs_json_doc_t *doc, fgs_api_e api,
     const fgs_rule_note_t *rewrites, fgs_alloc_t *a, fgs_str_t *out,
     int *cut);
 

@@ -5,7 +5,7 @@
  * An audit record's "changes" (docs/audit.md, "A record"): the fields of
  * a body as it is forwarded, under their API names, as one compact JSON
  * object, driven by the operation's object of the API reference
- * (fgs_schema_body()), so that any operation's model is walked alike.
+ * (fgs_schema_model()), so that any operation's model is walked alike.
  * Left out, whatever their value: fields flagged FGS_SCHEMA_SECRET
  * (user_data, encrypted_user_data, func_code.file), any key whose name
  * says it holds a credential (as the error log's redaction reads header
@@ -70,7 +70,7 @@ static void fgs_changes_grow(fgs_changes_t *ch, size_t len);
 
 
 int
-fgs_audit_changes(const fgs_json_doc_t *doc, fgs_op_e op,
+fgs_audit_changes(const fgs_json_doc_t *doc, fgs_api_e api,
     const fgs_rule_note_t *rewrites, fgs_alloc_t *a, fgs_str_t *out,
     int *cut)
 {
@@ -81,7 +81,7 @@ fgs_audit_changes(const fgs_json_doc_t *doc, fgs_op_e op,
     out->len = 0;
     *cut = 0;
 
-    obj = fgs_schema_body(op);
+    obj = fgs_schema_model(api)->root;
 
     if (obj == NULL || doc == NULL || doc->n == 0
         || doc->nodes[0].type != FGS_JSON_OBJECT)

@@ -366,7 +366,7 @@ fgs_request_evaluate(const fgs_request_t *rq, fgs_verdict_t *v,
     {
         cut = 0;
 
-        if (fgs_audit_changes(doc, v->op,
+        if (fgs_audit_changes(doc, v->target.api,
                               e->decision == FGS_DECISION_REWRITE
                               ? e->rewrites : NULL,
                               keep, &v->changes, &cut)

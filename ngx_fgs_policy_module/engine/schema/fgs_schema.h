@@ -167,13 +167,6 @@ extern const char *const  fgs_schema_create_code_types[];
 int fgs_schema_validate(const fgs_json_doc_t *doc, fgs_api_e api,
     fgs_violations_t *out, fgs_alloc_t *a);
 
-/*
- * The body an operation takes, as an object of the reference: what
- * walkers that are not the validation (the audit's "changes") read;
- * NULL for an operation without one.
- */
-const fgs_schema_object_t *fgs_schema_body(fgs_op_e op);
-
 /* the index of the field of obj named exactly key, or -1 */
 int fgs_schema_find(const fgs_schema_object_t *obj, const char *key,
     size_t len);

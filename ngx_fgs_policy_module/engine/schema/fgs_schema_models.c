@@ -200,14 +200,3 @@ fgs_schema_op_variants(fgs_op_e op, const fgs_schema_object_t **root)
 
     return bits;
 }
-
-
-const fgs_schema_object_t *
-fgs_schema_body(fgs_op_e op)
-{
-    const fgs_schema_object_t  *root;
-
-    (void) fgs_schema_op_variants(op, &root);
-
-    return root;
-}

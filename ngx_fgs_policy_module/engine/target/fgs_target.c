@@ -883,8 +883,9 @@ fgs_target_is_absolute(const u_char *p, size_t len)
  * split into tokens at every byte that any reader could treat as a
  * separator, and the tokens are run through a small automaton that asks
  * whether ANY of those readings can yield the segments v2, {project},
- * fgs (or "tags", further on) in that order (every reading keeps the order of the segments it
- * keeps; dot segments, authorities and parameters only remove some).
+ * fgs (or "tags", further on) in that order (every reading keeps the
+ * order of the segments it keeps; dot segments, authorities and
+ * parameters only remove some).
  * A path that no reading puts there passes untouched.
  */
 
